@@ -1,0 +1,82 @@
+"""The composition root: ``create_app`` builds the one Litestar app of a node."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from network.cache import create_redis
+from network.config import Settings, load_settings
+from network.db import create_engine, create_sessionmaker
+from network.http.dependencies import provide_db, provide_principal
+from network.http.health import live, ready
+from network.http.orgs_api import OrgsController
+from network.http.problems import EXCEPTION_HANDLERS
+from network.http.request_context import RequestContext
+from network.logs import configure_logging
+from network.runtime import Runtime
+
+VERSION = "0.1.0"
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = create_engine(settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        redis=create_redis(settings),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app. Given no settings (an ASGI server's factory call), read the environment."""
+    settings = settings or load_settings(os.environ)
+    configure_logging(settings)
+    runtime = build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = Litestar(
+        route_handlers=[live, ready, OrgsController],
+        dependencies={
+            "db": Provide(provide_db),
+            "principal": Provide(provide_principal),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"runtime": runtime}),
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="MentorNet",
+            version=VERSION,
+            description="A node of the MentorNet federated mentoring network.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "orgToken": SecurityScheme(
+                        type="http", scheme="bearer", description="An org API token"
+                    )
+                }
+            ),
+            security=[{"orgToken": []}],
+        ),
+        debug=False,
+    )
+    # Outermost wrapper: routing errors (404/405) get a request id and an access log too.
+    app.asgi_handler = RequestContext(app.asgi_handler)
+    return app

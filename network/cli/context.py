@@ -1,0 +1,62 @@
+"""What every command shares: settings read once (lazily, so ``--help`` always works),
+a way to run one unit of work, and one way to report errors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import NoReturn, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.config import Settings, SettingsError, load_settings
+from network.db import create_engine, create_sessionmaker
+from orgs.errors import DomainError
+
+T = TypeVar("T")
+
+
+@dataclass
+class CliContext:
+    preset: Settings | None = None
+    _settings: Settings | None = field(default=None, init=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = self.preset or load_settings(os.environ)
+            except SettingsError as exc:
+                for problem in exc.problems:
+                    click.echo(f"error: {problem}", err=True)
+                sys.exit(2)
+        return self._settings
+
+    def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction: committed if it returns, rolled back if it raises."""
+        settings = self.settings
+
+        async def go() -> T:
+            engine = create_engine(settings)
+            try:
+                async with create_sessionmaker(engine)() as session, session.begin():
+                    return await work(session)
+            finally:
+                await engine.dispose()
+
+        try:
+            return asyncio.run(go())
+        except DomainError as exc:
+            fail(exc.detail)
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)

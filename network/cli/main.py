@@ -1,0 +1,30 @@
+"""Entry point and top-level commands."""
+
+from __future__ import annotations
+
+import click
+
+from network.cli.context import CliContext
+from network.cli.db_commands import db
+from network.cli.org_commands import org
+from network.cli.serve_command import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="mentornet")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """MentorNet node: federated mentoring for public-sector organisations.
+
+    Settings come from MENTORNET_* environment variables (see the README).
+    """
+    ctx.ensure_object(CliContext)
+
+
+cli.add_command(serve)
+cli.add_command(db)
+cli.add_command(org)
+
+
+def main() -> None:
+    cli(prog_name="mentornet")

@@ -1,0 +1,114 @@
+"""``mentornet org``: organisations hosted on this node and their API tokens."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.cli.context import CliContext, pass_cli
+from orgs.models import TokenRole
+from orgs.registry import OrgRegistry
+from orgs.tokens import TokenService, parse_role, parse_token_id
+
+
+@click.group()
+def org() -> None:
+    """Organisations on this node."""
+
+
+@org.command("create")
+@click.option("--slug", required=True, help="Short id used in URLs, e.g. 'brent'.")
+@click.option("--name", required=True, help="Display name, e.g. 'London Borough of Brent'.")
+@pass_cli
+def create(cli: CliContext, slug: str, name: str) -> None:
+    """Add an organisation to this node."""
+
+    async def work(session: AsyncSession) -> str:
+        created = await OrgRegistry(session).create(slug, name)
+        return f"created {created.slug} ({created.name})"
+
+    click.echo(cli.run(work))
+
+
+@org.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_cli
+def list_orgs(cli: CliContext, as_json: bool) -> None:
+    """List the organisations on this node."""
+
+    async def work(session: AsyncSession) -> list[dict[str, str]]:
+        return [
+            {"slug": o.slug, "name": o.name, "created_at": o.created_at.isoformat()}
+            for o in await OrgRegistry(session).list()
+        ]
+
+    rows = cli.run(work)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['slug']:<20} {row['name']}")
+    if not rows:
+        click.echo("no organisations yet (add one with `mentornet org create`)", err=True)
+
+
+@org.group()
+def token() -> None:
+    """API tokens for an organisation's admin scripts."""
+
+
+@token.command("create")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@click.option(
+    "--role",
+    default=TokenRole.ADMIN.value,
+    show_default=True,
+    help="admin, coordinator or hr_director.",
+)
+@click.option("--label", default="", help="What the token is for.")
+@pass_cli
+def create_token(cli: CliContext, slug: str, role: str, label: str) -> None:
+    """Create a token and print it once; only its hash is kept."""
+
+    async def work(session: AsyncSession) -> tuple[str, str]:
+        found = await OrgRegistry(session).get(slug)
+        plain, record = await TokenService(session).create(found, parse_role(role), label)
+        return plain, str(record.id)
+
+    plain, token_id = cli.run(work)
+    click.echo(plain)
+    click.echo(f"token id {token_id}: store the token now; it cannot be shown again", err=True)
+
+
+@token.command("list")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@pass_cli
+def list_tokens(cli: CliContext, slug: str) -> None:
+    """List an organisation's tokens (never the tokens themselves)."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        found = await OrgRegistry(session).get(slug)
+        return [
+            f"{t.id}  {t.role:<12} {'revoked' if t.revoked_at else 'active':<8} {t.label}"
+            for t in await TokenService(session).list(found)
+        ]
+
+    for line in cli.run(work):
+        click.echo(line)
+
+
+@token.command("revoke")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@click.argument("token_id")
+@pass_cli
+def revoke_token(cli: CliContext, slug: str, token_id: str) -> None:
+    """Revoke a token by its id (from `token list`)."""
+
+    async def work(session: AsyncSession) -> str:
+        found = await OrgRegistry(session).get(slug)
+        record = await TokenService(session).revoke(found, parse_token_id(token_id))
+        return f"revoked {record.id}"
+
+    click.echo(cli.run(work))

@@ -1,0 +1,140 @@
+"""The node's settings: one object, read once from ``MENTORNET_*`` environment variables.
+
+Only :func:`load_settings` looks at the environment, and only the composition roots
+(``network.app.create_app`` when given no settings, and the CLI) call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import msgspec
+
+Environment = Literal["dev", "prod"]
+
+#: Used only in dev so that the demo starts with no setup; production refuses it.
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production-use!"  # noqa: S105
+MIN_SECRET_BYTES = 32
+DEFAULT_DEV_DATABASE = Path("var") / "mentornet-dev.db"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Environment = "dev"
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DEV_DATABASE}"
+    redis_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEV_SECRET_KEY
+    max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.env == "prod"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+class SettingsError(Exception):
+    """Raised with one line per problem, each naming the variable at fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgresql://`` spelling and pick the async driver for it."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+asyncpg://" + url[len(plain) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build the settings from ``environ``; in prod, refuse anything missing or weak."""
+    problems: list[str] = []
+
+    def get(name: str) -> str | None:
+        value = environ.get(f"MENTORNET_{name}")
+        return value.strip() if value is not None and value.strip() else None
+
+    env = get("ENV") or "dev"
+    if env not in ("dev", "prod"):
+        problems.append(f"MENTORNET_ENV: must be 'dev' or 'prod', got {env!r}")
+        env = "prod"  # judge the rest by the stricter rules
+    prod = env == "prod"
+
+    database_url = get("DATABASE_URL")
+    if database_url is None and prod:
+        problems.append("MENTORNET_DATABASE_URL: required in prod (a postgresql:// URL)")
+    elif database_url is not None:
+        database_url = normalise_database_url(database_url)
+        if not database_url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite:///")):
+            problems.append("MENTORNET_DATABASE_URL: must be a postgresql:// or sqlite:/// URL")
+        elif prod and database_url.startswith("sqlite"):
+            problems.append("MENTORNET_DATABASE_URL: SQLite is for the demo only; use PostgreSQL")
+
+    redis_url = get("REDIS_URL")
+    if redis_url is None and prod:
+        problems.append("MENTORNET_REDIS_URL: required in prod (e.g. redis://127.0.0.1:6379/0)")
+    elif redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        problems.append("MENTORNET_REDIS_URL: must be a redis://, rediss:// or unix:// URL")
+
+    secret_key = get("SECRET_KEY")
+    if secret_key is None and prod:
+        problems.append(
+            f"MENTORNET_SECRET_KEY: required in prod (at least {MIN_SECRET_BYTES} random bytes)"
+        )
+    elif secret_key is not None and (
+        len(secret_key.encode()) < MIN_SECRET_BYTES or secret_key == DEV_SECRET_KEY
+    ):
+        problems.append(
+            f"MENTORNET_SECRET_KEY: too weak; use at least {MIN_SECRET_BYTES} random bytes "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        )
+
+    base_url = get("BASE_URL")
+    if base_url is None and prod:
+        problems.append("MENTORNET_BASE_URL: required in prod (the node's public https:// URL)")
+    elif base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append("MENTORNET_BASE_URL: must be an absolute http(s):// URL")
+        elif prod and parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost"):
+            problems.append("MENTORNET_BASE_URL: must use https:// in prod")
+        base_url = base_url.rstrip("/")
+
+    max_body = get("MAX_BODY_BYTES")
+    max_body_bytes = Settings.max_body_bytes
+    if max_body is not None:
+        try:
+            max_body_bytes = int(max_body)
+            if max_body_bytes < 1024:
+                raise ValueError
+        except ValueError:
+            problems.append("MENTORNET_MAX_BODY_BYTES: must be an integer ≥ 1024")
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        problems.append("MENTORNET_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+
+    if problems:
+        raise SettingsError(problems)
+
+    defaults = Settings()
+    return Settings(
+        env="prod" if prod else "dev",
+        database_url=database_url or defaults.database_url,
+        redis_url=redis_url,
+        base_url=base_url or defaults.base_url,
+        secret_key=secret_key or defaults.secret_key,
+        max_body_bytes=max_body_bytes,
+        log_level=log_level,
+    )

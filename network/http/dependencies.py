@@ -1,0 +1,34 @@
+"""Per-request dependencies: the unit of work and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.runtime import Runtime
+from orgs.errors import Unauthenticated
+from orgs.tokens import Principal, TokenService
+
+
+async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
+    """One session per request, committed once after the handler succeeds."""
+    async with Runtime.of(state).sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+async def provide_principal(request: Request[Any, Any, Any], db: AsyncSession) -> Principal:
+    """The org and role behind ``Authorization: Bearer <org token>``."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send an org API token as 'Authorization: Bearer <token>'.")
+    return await TokenService(db).authenticate(token.strip())

@@ -1,0 +1,191 @@
+"""RFC 9457 problem details: the one shape of every 4xx and 5xx response of the node.
+
+Domain errors, Litestar's own HTTP errors and anything unexpected are all mapped here,
+in one place, so handlers never build error responses themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from network.http.request_context import request_id_of
+from network.logs import get_logger
+from orgs.errors import (
+    AlreadyExists,
+    DomainError,
+    FieldError,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:mentornet:problem:"
+
+log = get_logger("mentornet.http")
+
+
+class ProblemField(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The problem+json body (RFC 9457) with our field-level ``errors`` extension."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemField] = msgspec.field(default_factory=list)
+
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    AlreadyExists: 409,
+    InvalidInput: 422,
+    IllegalTransition: 409,
+    Unauthenticated: 401,
+    Forbidden: 403,
+}
+
+HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("body-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid-input", "Invalid input"),
+    429: ("too-many-requests", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: tuple[FieldError, ...] | list[FieldError] = (),
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    body = Problem(
+        type=TYPE_PREFIX + code,
+        title=title,
+        status=status,
+        detail=detail,
+        errors=[ProblemField(e.field, e.message) for e in errors],
+    )
+    all_headers = {"WWW-Authenticate": 'Bearer realm="mentornet"'} if status == 401 else {}
+    all_headers.update(headers or {})
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=all_headers,
+    )
+
+
+def _domain_status(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 400
+
+
+def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    return problem_response(_domain_status(exc), exc.code, exc.title, exc.detail, exc.errors)
+
+
+# msgspec says where the fault is as "$.field" or "$.list[0].field"; clients want "list[0].field".
+_JSON_PATH = re.compile(r"\s*-\s*at\s*`\$\.?([^`]*)`")
+
+
+def _validation_errors(exc: ValidationException) -> list[FieldError]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors: list[FieldError] = []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "is not valid"))
+        key = item.get("key")
+        field = str(key) if key else ""
+        match = _JSON_PATH.search(message)
+        if match:
+            field = field or match.group(1)
+            message = _JSON_PATH.sub("", message)
+        errors.append(FieldError(field or str(item.get("source") or "body"), message))
+    return errors
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if status >= 500:
+        return handle_unexpected(request, exc)
+    code, title = HTTP_CODES.get(status, ("client-error", "Request could not be completed"))
+    headers = dict(exc.headers or {})
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        detail = (
+            "The request body is not valid JSON."
+            if not errors and "JSON" in str(exc.detail)
+            else "The request did not pass validation: "
+            + "; ".join(f"{e.field}: {e.message}" for e in errors)
+            if errors
+            else str(exc.detail)
+        )
+        return problem_response(400, "validation-failed", "Validation failed", detail, errors)
+    detail = str(exc.detail) if exc.detail and exc.detail != title else title
+    if status == 404 and detail == "Not Found":
+        detail = f"Nothing at {request.url.path}."
+    if status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+        allow = headers.get("allow") or headers.get("Allow")
+        headers = {"Allow": allow} if allow else {}
+    if status == 400 and "JSON" in detail:
+        return problem_response(
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            [FieldError("body", "not valid JSON")],
+        )
+    return problem_response(status, code, title, detail, headers=headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    request_id = request_id_of(request.scope)
+    log.error(
+        "unhandled_error",
+        request_id=request_id,
+        method=request.method,
+        path=request.url.path,
+        error_type=type(exc).__name__,
+        exc_info=exc,
+    )
+    return problem_response(
+        500,
+        "internal-error",
+        "Internal error",
+        f"Something went wrong on our side. Quote request id {request_id} if you report it.",
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

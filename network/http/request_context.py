@@ -1,0 +1,71 @@
+"""Request ids and access logs, wrapped around the whole app so that every response,
+including routing errors, carries ``X-Request-ID``."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from network.logs import get_logger
+
+HEADER = "x-request-id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+log = get_logger("mentornet.access")
+
+
+def request_id_of(scope: Scope | dict[str, Any]) -> str:
+    """The id of this request: the caller's if well formed, else a new one. Stable per scope."""
+    state: dict[str, Any] = scope.setdefault("state", {})
+    existing = state.get("request_id")
+    if isinstance(existing, str):
+        return existing
+    incoming = ""
+    for name, value in scope.get("headers", ()):
+        if name == HEADER.encode():
+            incoming = value.decode("latin-1")
+            break
+    request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
+    state["request_id"] = request_id
+    return request_id
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        request_id = request_id_of(scope)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)[HEADER] = request_id
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                # Path only: query strings may carry personal data or tokens.
+                log.info(
+                    "request",
+                    method=method,
+                    path=scope["path"],
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 1),
+                )
