@@ -1,0 +1,325 @@
+"""Wire format of federation protocol v1: frozen, versioned msgspec Structs.
+
+Every payload is a JSON object tagged by ``type`` with ``v`` = protocol version, signed as a
+compact JWS (``federation.signing``). Unknown fields, unknown types and unknown versions are
+refused. Strings are constrained by patterns wherever the value is an id, so a field meant for a
+slug cannot carry free text; only ``Introduction`` (sent on acceptance) carries personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final, Literal, TypeAlias, TypeVar
+
+import msgspec
+from msgspec import Meta
+
+from federation.errors import MalformedMessage, UnsupportedVersion
+
+PROTOCOL_VERSION: Final = 1
+SUPPORTED_VERSIONS: Final = frozenset({PROTOCOL_VERSION})
+
+# --- constrained scalars -------------------------------------------------------------------
+
+NodeId = Annotated[
+    str,
+    Meta(
+        pattern=r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$",
+        max_length=200,
+        description="a node's base URL: lower-case scheme and host, no trailing slash",
+    ),
+]
+Url = Annotated[str, Meta(pattern=r"^https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$", max_length=300)]
+TokenId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+Kid = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{22}$")]
+RawKey = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{43}$", description="base64url raw Ed25519")]
+Sha256 = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{43}$", description="base64url SHA-256")]
+Handle = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{43}$")]
+OrgSlug = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
+TaxonomyId = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+LanguageTag = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
+Timestamp = Annotated[int, Meta(ge=0, le=2**40, description="seconds since the epoch, UTC")]
+Band = Annotated[int, Meta(ge=1, le=9)]
+TopicLevel = Annotated[int, Meta(ge=1, le=3)]
+Importance = Annotated[int, Meta(ge=1, le=5)]
+MeetingMode = Literal["in_person", "remote"]
+FreeSlots = Literal["1", "2-3", "4+"]
+DeclineReason = Literal["no-capacity", "not-a-fit", "org-rules", "unavailable"]
+EndReason = Literal["completed", "ended-early"]
+
+# Free text, allowed only where a person is introduced (after acceptance) and for org names.
+PersonName = Annotated[str, Meta(min_length=1, max_length=200)]
+WorkEmail = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+PenPicture = Annotated[str, Meta(max_length=4000)]
+DisplayName = Annotated[str, Meta(min_length=1, max_length=200)]
+
+T = TypeVar("T")
+Few = Annotated[tuple[T, ...], Meta(max_length=32)]
+
+
+class WireStruct(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base of every wire Struct: immutable, strict, keyword-only."""
+
+
+class Signed(WireStruct, tag_field="type", frozen=True, kw_only=True):
+    """Claims every signed payload carries. ``exp`` - ``iat`` is limited per payload kind."""
+
+    v: Literal[1] = PROTOCOL_VERSION
+    iss: NodeId
+    iat: Timestamp
+    exp: Timestamp
+    jti: TokenId
+
+
+class Addressed(Signed, frozen=True, kw_only=True):
+    aud: NodeId
+
+
+# --- node document ------------------------------------------------------------------------
+
+
+class HostedOrg(WireStruct, frozen=True, kw_only=True):
+    slug: OrgSlug
+    display_name: DisplayName
+
+
+class PublishedKey(WireStruct, frozen=True, kw_only=True):
+    kid: Kid
+    public_key: RawKey
+    not_after: Timestamp | None = None
+
+
+class Endpoints(WireStruct, frozen=True, kw_only=True):
+    inbox: Url
+    cards: Url
+
+
+class NodeDocument(Signed, tag="node.document", frozen=True, kw_only=True):
+    """Served at ``/.well-known/mentornet-node``; public, so no ``aud``. ``exp`` is its
+    not_after. ``iss`` is the node id (its base URL)."""
+
+    name: DisplayName
+    orgs: Few[HostedOrg]
+    keys: Annotated[tuple[PublishedKey, ...], Meta(min_length=1, max_length=8)]
+    endpoints: Endpoints
+
+
+# --- card feed ----------------------------------------------------------------------------
+
+
+class BandRange(WireStruct, frozen=True, kw_only=True):
+    """Seniority band, coarsened to a range (``low == high`` when published exactly)."""
+
+    low: Band
+    high: Band
+
+
+class TopicOffer(WireStruct, frozen=True, kw_only=True):
+    topic: TaxonomyId
+    level: TopicLevel
+
+
+class Card(WireStruct, frozen=True, kw_only=True):
+    """An available mentor as one consumer sees them: no name, no free text."""
+
+    handle: Handle
+    org: OrgSlug
+    topics: Annotated[tuple[TopicOffer, ...], Meta(min_length=1, max_length=32)]
+    band: BandRange
+    region: TaxonomyId
+    sector: TaxonomyId
+    meeting_modes: Annotated[tuple[MeetingMode, ...], Meta(min_length=1, max_length=2)]
+    free_slots: FreeSlots
+    languages: Few[LanguageTag] = ()
+
+
+class Tombstone(WireStruct, frozen=True, kw_only=True):
+    """A card to drop (mentor paused, full, withdrawn or erased); the reason is not shared."""
+
+    handle: Handle
+
+
+class FeedPage(Addressed, tag="feed.page", frozen=True, kw_only=True):
+    """One page of a producer's cards for one consumer (``aud``). ``exp`` is the page's
+    ``expires_at``: the consumer keeps these cards until then. ``request_jti`` binds the page
+    to the signed request it answers, so an old page cannot be served again in its place."""
+
+    request_jti: TokenId
+    cards: Annotated[tuple[Card, ...], Meta(max_length=1000)]
+    tombstones: Annotated[tuple[Tombstone, ...], Meta(max_length=1000)]
+    cursor: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{0,128}$")]
+    reset: bool = False
+    has_more: bool = False
+
+    @property
+    def expires_at(self) -> int:
+        return self.exp
+
+
+# --- signed GET requests ------------------------------------------------------------------
+
+
+class RequestToken(Addressed, tag="http.request", frozen=True, kw_only=True):
+    """Carried in ``Authorization: MentorNet <token>`` on GET requests between nodes."""
+
+    method: Literal["GET"]
+    path: Annotated[str, Meta(pattern=r"^/[A-Za-z0-9._~/-]*$", max_length=300)]
+    query_sha256: Sha256
+
+
+# --- inbox messages -----------------------------------------------------------------------
+
+
+class InboxMessage(Addressed, frozen=True, kw_only=True):
+    """``mid`` names the message across delivery attempts (the inbox's idempotency key);
+    ``jti`` names this one signed token (the replay cache's key). A retry is re-signed with a
+    fresh ``jti``/``iat``/``exp`` and the same ``mid``."""
+
+    mid: TokenId
+
+
+class TopicWant(WireStruct, frozen=True, kw_only=True):
+    topic: TaxonomyId
+    importance: Importance
+
+
+class Introduction(WireStruct, frozen=True, kw_only=True):
+    """The only personal data on the wire, sent once a mentor has accepted."""
+
+    name: PersonName
+    work_email: WorkEmail
+    pen_picture: PenPicture | None = None
+
+
+class RequestCreate(InboxMessage, tag="request.create", frozen=True, kw_only=True):
+    """A mentee (known only by org and band until acceptance) asks for the mentor behind
+    ``card``. The mentee's node has checked eligibility and line-manager approval."""
+
+    request_id: TokenId
+    card: Handle
+    mentee_org: OrgSlug
+    mentee_band: Band | None = None
+    topics: Annotated[tuple[TopicWant, ...], Meta(min_length=1, max_length=32)]
+    meeting_modes: Annotated[tuple[MeetingMode, ...], Meta(min_length=1, max_length=2)]
+    languages: Few[LanguageTag] = ()
+    answer_by: Timestamp
+
+
+class RequestAccept(InboxMessage, tag="request.accept", frozen=True, kw_only=True):
+    request_id: TokenId
+    mentor: Introduction
+
+
+class RequestIntroduce(InboxMessage, tag="request.introduce", frozen=True, kw_only=True):
+    """The mentee's half of the introduction, sent by the mentee's node on ``request.accept``."""
+
+    request_id: TokenId
+    mentee: Introduction
+
+
+class RequestDecline(InboxMessage, tag="request.decline", frozen=True, kw_only=True):
+    request_id: TokenId
+    reason: DeclineReason
+
+
+class RequestWithdraw(InboxMessage, tag="request.withdraw", frozen=True, kw_only=True):
+    request_id: TokenId
+
+
+class RelationshipEnd(InboxMessage, tag="relationship.end", frozen=True, kw_only=True):
+    request_id: TokenId
+    reason: EndReason
+
+
+class CardRevoke(InboxMessage, tag="card.revoke", frozen=True, kw_only=True):
+    handles: Annotated[tuple[Handle, ...], Meta(min_length=1, max_length=1000)]
+
+
+class MemberErase(InboxMessage, tag="member.erase", frozen=True, kw_only=True):
+    """Delete everything held about one person: the cards (handles) of a mentor and the
+    requests/relationships they took part in. It names nobody: ids only."""
+
+    handles: Annotated[tuple[Handle, ...], Meta(max_length=1000)] = ()
+    request_ids: Annotated[tuple[TokenId, ...], Meta(max_length=1000)] = ()
+
+
+Message: TypeAlias = (
+    RequestCreate
+    | RequestAccept
+    | RequestIntroduce
+    | RequestDecline
+    | RequestWithdraw
+    | RelationshipEnd
+    | CardRevoke
+    | MemberErase
+)
+MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
+    RequestCreate,
+    RequestAccept,
+    RequestIntroduce,
+    RequestDecline,
+    RequestWithdraw,
+    RelationshipEnd,
+    CardRevoke,
+    MemberErase,
+)
+SIGNED_TYPES: Final[tuple[type[Signed], ...]] = (
+    NodeDocument,
+    FeedPage,
+    RequestToken,
+    *MESSAGE_TYPES,
+)
+
+# --- decoding -----------------------------------------------------------------------------
+
+
+class _VersionProbe(msgspec.Struct):
+    v: int | None = None
+
+
+_probe = msgspec.json.Decoder(_VersionProbe)
+_message_decoder: msgspec.json.Decoder[Message] = msgspec.json.Decoder(Message)
+_node_document_decoder = msgspec.json.Decoder(NodeDocument)
+_feed_page_decoder = msgspec.json.Decoder(FeedPage)
+_request_token_decoder = msgspec.json.Decoder(RequestToken)
+
+S = TypeVar("S")
+
+
+def _decode(data: bytes, decoder: msgspec.json.Decoder[S]) -> S:
+    try:
+        version = _probe.decode(data).v
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise MalformedMessage(f"payload is not a versioned object: {error}") from None
+    if version is None:
+        raise MalformedMessage("payload has no protocol version `v`")
+    if version not in SUPPORTED_VERSIONS:
+        raise UnsupportedVersion(
+            f"protocol version {version} is not supported; this node speaks "
+            f"{', '.join(str(v) for v in sorted(SUPPORTED_VERSIONS))}"
+        )
+    try:
+        return decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise MalformedMessage(str(error)) from None
+
+
+def decode_message(data: bytes) -> Message:
+    """An inbox message from JSON bytes (call only on bytes whose signature was verified)."""
+    return _decode(data, _message_decoder)
+
+
+def decode_node_document(data: bytes) -> NodeDocument:
+    return _decode(data, _node_document_decoder)
+
+
+def decode_feed_page(data: bytes) -> FeedPage:
+    return _decode(data, _feed_page_decoder)
+
+
+def decode_request_token(data: bytes) -> RequestToken:
+    return _decode(data, _request_token_decoder)
+
+
+def encode(payload: Signed) -> bytes:
+    """The exact JSON bytes that get signed: ``type`` first, then fields in declared order."""
+    return msgspec.json.encode(payload)
