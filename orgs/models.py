@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.db import Base, OrgOwned, utcnow
+from orgs.db import Base, OrgOwned, enum_column, utcnow
 
 
 class Org(Base):
@@ -36,7 +36,7 @@ class OrgApiToken(OrgOwned, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[TokenRole] = mapped_column(String(20))
+    role: Mapped[TokenRole] = mapped_column(enum_column(TokenRole))
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)

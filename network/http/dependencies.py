@@ -7,11 +7,16 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.runtime import Runtime
 from orgs.errors import Unauthenticated
 from orgs.tokens import Principal, TokenService
+
+#: Handler parameter types for the app-level dependencies of the same names.
+Db = NamedDependency[AsyncSession]
+Principal_ = NamedDependency[Principal]
 
 
 async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
@@ -26,7 +31,7 @@ async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-async def provide_principal(request: Request[Any, Any, Any], db: AsyncSession) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], db: Db) -> Principal:
     """The org and role behind ``Authorization: Bearer <org token>``."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from network.http.request_context import request_id_of
@@ -112,6 +112,7 @@ def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response
 
 # msgspec says where the fault is as "$.field" or "$.list[0].field"; clients want "list[0].field".
 _JSON_PATH = re.compile(r"\s*-\s*at\s*`\$\.?([^`]*)`")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 
 
 def _validation_errors(exc: ValidationException) -> list[FieldError]:
@@ -122,11 +123,16 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
             continue
         message = str(item.get("message", "is not valid"))
         key = item.get("key")
-        field = str(key) if key else ""
-        match = _JSON_PATH.search(message)
-        if match:
-            field = field or match.group(1)
+        # Litestar names the whole body "data"; the message knows the real field.
+        field = str(key) if key and key != "data" else ""
+        path = _JSON_PATH.search(message)
+        if path:
+            field = path.group(1) or field
             message = _JSON_PATH.sub("", message)
+        unknown = _UNKNOWN_FIELD.search(message)
+        if unknown:
+            field = ".".join(filter(None, (field, unknown.group(1))))
+            message = "unknown field"
         errors.append(FieldError(field or str(item.get("source") or "body"), message))
     return errors
 
@@ -140,12 +146,10 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
         detail = (
-            "The request body is not valid JSON."
-            if not errors and "JSON" in str(exc.detail)
-            else "The request did not pass validation: "
+            "The request did not pass validation: "
             + "; ".join(f"{e.field}: {e.message}" for e in errors)
             if errors
-            else str(exc.detail)
+            else "The request did not pass validation."
         )
         return problem_response(400, "validation-failed", "Validation failed", detail, errors)
     detail = str(exc.detail) if exc.detail and exc.detail != title else title
@@ -155,7 +159,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         detail = f"{request.method} is not allowed on {request.url.path}."
         allow = headers.get("allow") or headers.get("Allow")
         headers = {"Allow": allow} if allow else {}
-    if status == 400 and "JSON" in detail:
+    if isinstance(exc.__cause__, SerializationException):
         return problem_response(
             400,
             "malformed-json",

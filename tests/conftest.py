@@ -1,0 +1,96 @@
+"""Fixtures shared by every test layer."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from click.testing import CliRunner, Result
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from network import migrate
+from network.app import create_app
+from network.cli.context import CliContext
+from network.cli.main import cli
+from network.config import Settings
+from network.db import create_engine, create_sessionmaker
+from network.models import metadata
+from tests import services
+
+TABLES = [t.name for t in metadata.sorted_tables]
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A freshly migrated PostgreSQL database for this test worker."""
+    url = services.worker_database_url(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    services.recreate_database(url)
+    services.require_redis()
+    migrate.upgrade(Settings(database_url=url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        env="dev",
+        database_url=database_url,
+        redis_url=services.REDIS_URL,
+        base_url="http://127.0.0.1:8000",
+        secret_key=TEST_SECRET,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each database test starts from empty tables and an empty Redis database."""
+    uses_database = "database_url" in request.fixturenames
+    yield
+    if uses_database:
+        services.truncate(request.getfixturevalue("database_url"), TABLES)
+        services.flush_redis()
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app, base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client
+
+
+class Cli:
+    """Runs ``mentornet`` in-process against the test database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str) -> Result:
+        return self.runner.invoke(cli, list(args), obj=CliContext(preset=self.settings))
+
+
+@pytest.fixture
+def mentornet(settings: Settings) -> Cli:
+    return Cli(settings)

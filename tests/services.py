@@ -1,0 +1,93 @@
+"""The real PostgreSQL and Redis the tests use, and a clear failure when they are not there."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import asyncpg
+import pytest
+import redis
+from sqlalchemy.engine import make_url
+
+from network.config import normalise_database_url
+
+DATABASE_URL = normalise_database_url(
+    os.environ.get(
+        "MENTORNET_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+)
+REDIS_URL = os.environ.get("MENTORNET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+START_POSTGRES = (
+    "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
+    "(or point MENTORNET_TEST_DATABASE_URL at a PostgreSQL server)"
+)
+START_REDIS = (
+    'start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" '
+    "--appendonly no (or point MENTORNET_TEST_REDIS_URL at a Redis server)"
+)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def worker_database_url(worker: str) -> str:
+    """A database of its own for each pytest-xdist worker (or 'main')."""
+    base = make_url(DATABASE_URL)
+    return base.set(database=f"mentornet_test_{worker}").render_as_string(hide_password=False)
+
+
+async def _recreate_database(name: str) -> None:
+    admin = await asyncpg.connect(_asyncpg_dsn(DATABASE_URL), timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database of ``url``; stop the whole run if PostgreSQL is down."""
+    name = make_url(url).database
+    assert name is not None
+    try:
+        asyncio.run(_recreate_database(name))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        pytest.exit(
+            f"PostgreSQL is not reachable at {make_url(DATABASE_URL).render_as_string()} "
+            f"({exc}); {START_POSTGRES}",
+            returncode=3,
+        )
+
+
+def require_redis() -> None:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis is not reachable at {REDIS_URL} ({exc}); {START_REDIS}", returncode=3)
+    finally:
+        client.close()
+
+
+def flush_redis() -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+async def _truncate(url: str, tables: list[str]) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
+    try:
+        names = ", ".join(f'"{name}"' for name in tables)
+        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+def truncate(url: str, tables: list[str]) -> None:
+    asyncio.run(_truncate(url, tables))

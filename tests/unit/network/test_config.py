@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+
+from network.config import DEV_SECRET_KEY, SettingsError, load_settings
+
+STRONG = "s" * 40
+
+
+def problems_of(environ: dict[str, str]) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ)
+    return caught.value.problems
+
+
+def test_dev_needs_nothing_and_runs_on_sqlite_without_redis() -> None:
+    settings = load_settings({})
+    assert settings.env == "dev"
+    assert settings.uses_sqlite
+    assert settings.redis_url is None
+
+
+def test_prod_without_secret_and_redis_names_both_variables_one_line_each() -> None:
+    problems = problems_of(
+        {
+            "MENTORNET_ENV": "prod",
+            "MENTORNET_DATABASE_URL": "postgresql://db/x",
+            "MENTORNET_BASE_URL": "https://node.example",
+        }
+    )
+    assert len(problems) == 2
+    assert problems[0].startswith("MENTORNET_REDIS_URL:")
+    assert problems[1].startswith("MENTORNET_SECRET_KEY:")
+
+
+@pytest.mark.parametrize("secret", ["short", DEV_SECRET_KEY])
+def test_prod_refuses_a_weak_secret(secret: str) -> None:
+    problems = problems_of(
+        {
+            "MENTORNET_ENV": "prod",
+            "MENTORNET_DATABASE_URL": "postgresql://db/x",
+            "MENTORNET_REDIS_URL": "redis://r:6379/0",
+            "MENTORNET_BASE_URL": "https://node.example",
+            "MENTORNET_SECRET_KEY": secret,
+        }
+    )
+    assert problems == [problems[0]]
+    assert problems[0].startswith("MENTORNET_SECRET_KEY: too weak")
+
+
+def test_prod_refuses_sqlite_and_plain_http() -> None:
+    problems = problems_of(
+        {
+            "MENTORNET_ENV": "prod",
+            "MENTORNET_DATABASE_URL": "sqlite:///x.db",
+            "MENTORNET_REDIS_URL": "redis://r:6379/0",
+            "MENTORNET_BASE_URL": "http://node.example",
+            "MENTORNET_SECRET_KEY": STRONG,
+        }
+    )
+    assert [p.split(":")[0] for p in problems] == [
+        "MENTORNET_DATABASE_URL",
+        "MENTORNET_BASE_URL",
+    ]
+
+
+def test_a_complete_prod_configuration_loads_with_the_async_driver() -> None:
+    settings = load_settings(
+        {
+            "MENTORNET_ENV": "prod",
+            "MENTORNET_DATABASE_URL": "postgresql://u@db:5432/mentornet",
+            "MENTORNET_REDIS_URL": "redis://r:6379/0",
+            "MENTORNET_BASE_URL": "https://node.example/",
+            "MENTORNET_SECRET_KEY": STRONG,
+        }
+    )
+    assert settings.is_prod
+    assert settings.database_url == "postgresql+asyncpg://u@db:5432/mentornet"
+    assert settings.base_url == "https://node.example"
+
+
+def test_unknown_environment_and_bad_numbers_are_named() -> None:
+    problems = problems_of({"MENTORNET_ENV": "staging", "MENTORNET_MAX_BODY_BYTES": "lots"})
+    names = [p.split(":")[0] for p in problems]
+    assert "MENTORNET_ENV" in names
+    assert "MENTORNET_MAX_BODY_BYTES" in names
