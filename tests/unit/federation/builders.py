@@ -1,0 +1,75 @@
+"""Fixed keys, nodes and messages for the federation unit tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from federation import wire
+from federation.keys import NodeKey, key_from_seed
+from federation.signing import sign
+from federation.trust import PinnedKey, PinnedPeer, TrustStore
+
+NOW = 1_800_000_000
+NODE_A = "https://node-a.example"  # the sender in most tests
+NODE_B = "https://node-b.example"  # this node, the receiver
+NODE_C = "https://node-c.example"  # another pinned peer
+
+SEED_A = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+SEED_A2 = bytes(range(32))
+SEED_B = bytes(range(32, 64))
+SEED_C = bytes(range(64, 96))
+SEED_STRANGER = bytes(range(96, 128))
+
+
+def key(seed: bytes, not_after: int | None = None) -> NodeKey:
+    return NodeKey(key_from_seed(seed, NOW - 86_400).private, NOW - 86_400, not_after)
+
+
+def pinned(node_id: str, *keys: NodeKey) -> PinnedPeer:
+    return PinnedPeer(node_id, tuple(PinnedKey(node_id, k.public) for k in keys), NOW - 3600)
+
+
+def trust_store() -> TrustStore:
+    """B's view: it pins A's key and C's key."""
+    return TrustStore([pinned(NODE_A, key(SEED_A)), pinned(NODE_C, key(SEED_C))])
+
+
+def withdraw(**changes: Any) -> wire.RequestWithdraw:
+    message = wire.RequestWithdraw(
+        iss=NODE_A,
+        aud=NODE_B,
+        iat=NOW,
+        exp=NOW + 120,
+        jti="jti-0000000000000001",
+        mid="mid-0000000000000001",
+        request_id="req-0000000000000001",
+    )
+    return msgspec.structs.replace(message, **changes)
+
+
+def signed_withdraw(signer: NodeKey | None = None, **changes: Any) -> str:
+    return sign(withdraw(**changes), signer or key(SEED_A))
+
+
+HANDLE = "h" * 43
+
+
+def request_create() -> wire.RequestCreate:
+    return wire.RequestCreate(
+        iss=NODE_A,
+        aud=NODE_B,
+        iat=NOW,
+        exp=NOW + 300,
+        jti="jti-request-create-1",
+        mid="mid-request-create-1",
+        request_id="req-0000000000000001",
+        card=HANDLE,
+        mentee_org="brent",
+        mentee_band=4,
+        topics=(wire.TopicWant(topic="leadership-management", importance=5),),
+        meeting_modes=("remote",),
+        languages=("en",),
+        answer_by=NOW + 10 * 86_400,
+    )
