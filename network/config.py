@@ -111,8 +111,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             problems.append("MENTORNET_BASE_URL: must use https:// in prod")
         base_url = base_url.rstrip("/")
 
+    defaults = Settings()
     max_body = get("MAX_BODY_BYTES")
-    max_body_bytes = Settings.max_body_bytes
+    max_body_bytes = defaults.max_body_bytes
     if max_body is not None:
         try:
             max_body_bytes = int(max_body)
@@ -128,7 +129,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if problems:
         raise SettingsError(problems)
 
-    defaults = Settings()
     return Settings(
         env="prod" if prod else "dev",
         database_url=database_url or defaults.database_url,

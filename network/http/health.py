@@ -8,7 +8,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from network.http.problems import problem_response
+from network.http.problems import documented_problems, problem_response
 from network.runtime import Runtime
 from orgs.errors import FieldError
 
@@ -43,7 +43,7 @@ async def _redis_ok(runtime: Runtime) -> bool:
     "/health/ready",
     tags=["health"],
     summary="The database and Redis answer",
-    responses={},
+    responses=documented_problems(503),
 )
 async def ready(state: State) -> Response[bytes] | dict[str, str]:
     runtime = Runtime.of(state)

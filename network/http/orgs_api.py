@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.http.dependencies import Db, Principal_
+from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
 from orgs.models import Org, OrgApiToken, TokenRole
 from orgs.registry import OrgRegistry
@@ -73,18 +74,22 @@ class OrgsController(Controller):
     path = "/api/v1/orgs/{slug:str}"
     tags = ("orgs",)
 
-    @get("/", summary="One organisation (only the token's own)")
+    @get("/", summary="One organisation (only the token's own)", responses=API_PROBLEMS)
     async def get_org(self, slug: Slug, principal: Principal_, db: Db) -> OrgOut:
         org = await own_org(slug, principal, db)
         return OrgOut(id=org.id, slug=org.slug, name=org.name, created_at=org.created_at)
 
-    @get("/tokens", summary="The organisation's API tokens (never the tokens themselves)")
+    @get(
+        "/tokens",
+        summary="The organisation's API tokens (never the tokens themselves)",
+        responses=API_PROBLEMS,
+    )
     async def list_tokens(self, slug: Slug, principal: Principal_, db: Db) -> list[TokenOut]:
         require_admin(principal)
         org = await own_org(slug, principal, db)
         return [TokenOut.of(row) for row in await TokenService(db).list(org)]
 
-    @post("/tokens", summary="Create a token; it is shown once")
+    @post("/tokens", summary="Create a token; it is shown once", responses=API_PROBLEMS)
     async def create_token(
         self, slug: Slug, data: JSONBody[TokenIn], principal: Principal_, db: Db
     ) -> CreatedToken:
@@ -93,7 +98,9 @@ class OrgsController(Controller):
         token, row = await TokenService(db).create(org, data.role, data.label)
         return CreatedToken(token=token, details=TokenOut.of(row))
 
-    @delete("/tokens/{token_id:uuid}", summary="Revoke a token", status_code=204)
+    @delete(
+        "/tokens/{token_id:uuid}", summary="Revoke a token", responses=API_PROBLEMS, status_code=204
+    )
     async def revoke_token(
         self, slug: Slug, token_id: FromPath[uuid.UUID], principal: Principal_, db: Db
     ) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from network.http.request_context import request_id_of
@@ -72,6 +73,22 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     429: ("too-many-requests", "Too many requests"),
     503: ("unavailable", "Service unavailable"),
 }
+
+
+def documented_problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json answers a route may give."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=HTTP_CODES.get(status, ("", "Error"))[1],
+        )
+        for status in statuses
+    }
+
+
+#: What every token-authenticated API route may answer besides success.
+API_PROBLEMS = documented_problems(400, 401, 403, 404, 409, 413, 422)
 
 
 def problem_response(

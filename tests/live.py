@@ -1,0 +1,88 @@
+"""Real ``mentornet serve`` processes on loopback ports, for tests that cross real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from network.config import Settings
+
+MENTORNET = Path(sys.executable).parent / "mentornet"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def settings_environ(settings: Settings) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORNET_")}
+    environ.update(
+        MENTORNET_ENV=settings.env,
+        MENTORNET_DATABASE_URL=settings.database_url,
+        MENTORNET_BASE_URL=settings.base_url,
+        MENTORNET_SECRET_KEY=settings.secret_key,
+        MENTORNET_LOG_LEVEL=settings.log_level,
+    )
+    if settings.redis_url:
+        environ["MENTORNET_REDIS_URL"] = settings.redis_url
+    return environ
+
+
+@dataclass
+class LiveNode:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def wait_until_live(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the node at {url} exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling a starting process; not a timing assumption
+    raise RuntimeError(f"the node at {url} did not start within {timeout_s} s")
+
+
+@contextmanager
+def live_node(settings: Settings, *args: str, log: Path | None = None) -> Iterator[LiveNode]:
+    """Start ``mentornet serve`` with ``settings`` on a free port; stop it afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environ = settings_environ(settings)
+    environ.setdefault("MENTORNET_BASE_URL", url)
+    output = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(MENTORNET), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        env=environ,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_live(url, process)
+        yield LiveNode(url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log:
+            output.close()  # type: ignore[union-attr]
