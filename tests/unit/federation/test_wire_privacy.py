@@ -1,0 +1,154 @@
+"""No wire struct has a field for names, emails, free text or special-category data.
+
+Every field of every struct reachable from a signed payload must be on an allow-list (a new
+field is a deliberate, reviewed change here), must not look like personal data, and every string
+in it must be constrained by a pattern so it cannot carry free text. The only exceptions:
+``Introduction`` (sent on acceptance) and the org-level display names of a node document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
+
+from federation import wire
+
+ALLOWED_FIELDS = {
+    # envelope
+    *("v", "iss", "aud", "iat", "exp", "jti", "mid"),
+    # node document
+    *("name", "orgs", "slug", "display_name", "keys", "kid", "public_key", "not_after"),
+    *("endpoints", "inbox", "cards"),
+    # feed
+    *("request_jti", "tombstones", "cursor", "reset", "has_more"),
+    *("handle", "org", "topics", "topic", "level", "band", "low", "high", "region", "sector"),
+    *("meeting_modes", "free_slots", "languages"),
+    # signed GET
+    *("method", "path", "query_sha256"),
+    # inbox
+    *("request_id", "card", "mentee_org", "mentee_band", "importance", "answer_by", "reason"),
+    *("handles", "request_ids", "mentor", "mentee"),
+}
+DENIED = re.compile(
+    r"name|mail|phone|mobile|address|postcode|birth|dob|age$|gender|sex|ethnic|race|religio|"
+    r"belief|disab|health|medical|diagnos|pregnan|union|politic|biometric|genetic|criminal|"
+    r"nhs|insurance|payroll|employee|salary|manager|department|title|note|comment|text|bio|"
+    r"description|about|picture|photo|message|reason_text|free_text",
+    re.IGNORECASE,
+)
+PERSONAL_DATA_STRUCTS = {"Introduction"}
+ORG_LEVEL_TEXT = {("NodeDocument", "name"), ("HostedOrg", "display_name")}
+INTRODUCTION_CARRIERS = {("RequestAccept", "mentor"), ("RequestIntroduce", "mentee")}
+
+
+def fields(types: tuple[Any, ...]) -> Iterator[tuple[str, str, mi.Type]]:
+    """(struct name, field name, field type) for every struct reachable from ``types``."""
+    seen: set[str] = set()
+    stack: list[mi.Type] = list(mi.multi_type_info(types))
+    while stack:
+        info = stack.pop()
+        if isinstance(info, mi.StructType):
+            if info.cls.__name__ in seen:
+                continue
+            seen.add(info.cls.__name__)
+            for field in info.fields:
+                yield info.cls.__name__, field.name, field.type
+        stack.extend(children(info))
+
+
+def children(info: mi.Type) -> list[mi.Type]:
+    if isinstance(info, mi.StructType):
+        return [field.type for field in info.fields]
+    if isinstance(info, mi.UnionType):
+        return list(info.types)
+    if isinstance(info, mi.VarTupleType | mi.ListType | mi.SetType | mi.FrozenSetType):
+        return [info.item_type]
+    if isinstance(info, mi.TupleType):
+        return list(info.item_types)
+    if isinstance(info, mi.DictType):
+        return [info.key_type, info.value_type]
+    return []
+
+
+def free_strings(info: mi.Type) -> list[mi.StrType]:
+    """Strings in this field type that no pattern constrains (nested structs are walked on
+    their own)."""
+    if isinstance(info, mi.StrType):
+        return [] if info.pattern else [info]
+    if isinstance(info, mi.StructType):
+        return []
+    return [s for child in children(info) for s in free_strings(child)]
+
+
+def structs_in(info: mi.Type) -> set[str]:
+    """Names of the structs a field type holds directly (in unions, tuples, ...)."""
+    if isinstance(info, mi.StructType):
+        return {info.cls.__name__}
+    return {name for child in children(info) for name in structs_in(child)}
+
+
+def violations(types: tuple[Any, ...]) -> list[str]:
+    found = []
+    for struct, name, info in fields(types):
+        if struct in PERSONAL_DATA_STRUCTS:
+            continue
+        if name not in ALLOWED_FIELDS:
+            found.append(f"{struct}.{name}: not on the allow-list")
+        if (struct, name) in ORG_LEVEL_TEXT:
+            continue
+        if DENIED.search(name):
+            found.append(f"{struct}.{name}: looks like personal data")
+        if free_strings(info):
+            found.append(f"{struct}.{name}: a string without a pattern could carry free text")
+        carries_personal_data = structs_in(info) & PERSONAL_DATA_STRUCTS
+        if carries_personal_data and (struct, name) not in INTRODUCTION_CARRIERS:
+            found.append(f"{struct}.{name}: carries an introduction outside acceptance")
+    return found
+
+
+def test_no_wire_struct_has_a_field_for_personal_data_or_free_text() -> None:
+    assert violations(wire.SIGNED_TYPES) == []
+
+
+def test_the_introduction_is_reachable_only_from_acceptance() -> None:
+    carriers = {
+        (struct, name)
+        for struct, name, info in fields(wire.SIGNED_TYPES)
+        if isinstance(info, mi.StructType | mi.UnionType) and "Introduction" in repr(info)
+    }
+    assert carriers == INTRODUCTION_CARRIERS
+
+
+def test_a_card_says_only_what_the_protocol_lists() -> None:
+    assert set(wire.Card.__struct_fields__) == {
+        *("handle", "org", "topics", "band", "region", "sector"),
+        *("meeting_modes", "free_slots", "languages"),
+    }
+
+
+class _LeakyCard(wire.WireStruct, frozen=True, kw_only=True):
+    handle: wire.Handle
+    notes: str
+    mentor_email: wire.WorkEmail
+    preferred_name: str | None = None
+
+
+class _LeakyPage(wire.Addressed, tag="leaky.page", frozen=True, kw_only=True):
+    cards: tuple[_LeakyCard, ...]
+    mentor: wire.Introduction
+    mentees: tuple[wire.Introduction, ...] = ()
+
+
+def test_the_checker_catches_leaks() -> None:
+    found = violations((_LeakyPage,))
+    assert "_LeakyCard.notes: not on the allow-list" in found
+    assert "_LeakyCard.notes: a string without a pattern could carry free text" in found
+    assert "_LeakyCard.mentor_email: looks like personal data" in found
+    assert "_LeakyCard.preferred_name: a string without a pattern could carry free text" in found
+    assert "_LeakyPage.mentor: carries an introduction outside acceptance" in found
+    assert "_LeakyPage.mentees: carries an introduction outside acceptance" in found
+    assert msgspec.json.encode(_LeakyCard(handle="h" * 43, notes="x", mentor_email="a@b.c"))
