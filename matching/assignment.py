@@ -103,7 +103,8 @@ def assign(
 
     scores = problem.scores
     all_pairs = sorted(
-        [(i, j, int(scores[i, j])) for i, j in pinned] + [(i, j, int(scores[i, j])) for i, j in pairs]
+        [(i, j, int(scores[i, j])) for i, j in pinned]
+        + [(i, j, int(scores[i, j])) for i, j in pairs]
     )
     matched_mask = np.zeros(n, dtype=np.bool_)
     for i, _, _ in all_pairs:
@@ -118,9 +119,7 @@ def assign(
     )
 
 
-def _check_pins(
-    problem: AssignmentProblem, capacities: IntArray
-) -> list[tuple[int, int]]:
+def _check_pins(problem: AssignmentProblem, capacities: IntArray) -> list[tuple[int, int]]:
     n, m = problem.shape
     seen: set[int] = set()
     load = np.zeros(m, dtype=np.int64)
@@ -170,7 +169,9 @@ def _waiting(
                 if mode is Mode.STABLE
                 else "their places are needed to match more mentees or a higher total"
             )
-            rows.append((0, -best, i, f"all {count} allowed mentors scoring ≥ {floor} are full: {why}"))
+            rows.append(
+                (0, -best, i, f"all {count} allowed mentors scoring ≥ {floor} are full: {why}")
+            )
     rows.sort()
     return tuple((i, reason) for _, _, i, reason in rows)
 
@@ -228,13 +229,17 @@ def _optimal(
         if not prune:
             break
         potentials = _potentials(net, rows, cols, arc_scores, flows)
-        violating_rows, violating_cols = _violations(sub, floor, net, potentials, rows[flows], cols[flows])
+        violating_rows, violating_cols = _violations(
+            sub, floor, net, potentials, rows[flows], cols[flows]
+        )
         if len(violating_rows) == 0:
             break
         added += len(violating_rows)
         rows = np.concatenate([rows, violating_rows])
         cols = np.concatenate([cols, violating_cols])
-    pairs = list(zip(mentee_rows[rows[flows]].tolist(), mentor_cols[cols[flows]].tolist(), strict=True))
+    pairs = list(
+        zip(mentee_rows[rows[flows]].tolist(), mentor_cols[cols[flows]].tolist(), strict=True)
+    )
     return pairs, SolveStats(rounds, eligible_count, len(rows), added)
 
 
@@ -271,10 +276,12 @@ def _pruned_arcs(
         row_ids = np.arange(chunk.start, chunk.stop)[:, None].repeat(width, axis=1)
         good = np.take_along_axis(block, best, axis=1) >= floor
         keep.append((row_ids[good], best[good]))
-    depth = np.minimum(2 * seats + MENTOR_EXTRA_ARCS, n)
+    depth = np.clip(2 * seats + MENTOR_EXTRA_ARCS, 0, n)
     for col_chunk in _row_chunks((m, n)):
-        block = np.ascontiguousarray(sub[:, col_chunk].T)
         width_here = int(depth[col_chunk].max())
+        if width_here == 0:
+            continue
+        block = np.ascontiguousarray(sub[:, col_chunk].T)
         best = np.argpartition(block, n - width_here, axis=1)[:, n - width_here :]
         values = np.take_along_axis(block, best, axis=1)
         # keep only each mentor's own depth: rank among its top by value
@@ -297,13 +304,22 @@ def _solve_flow(
     n, m = len(net.mentees), len(net.mentors)
     flow = SimpleMinCostFlow()
     pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        net.node_of_mentee(rows), net.node_of_mentor(cols), np.ones(len(rows), np.int64), -arc_scores
+        net.node_of_mentee(rows),
+        net.node_of_mentor(cols),
+        np.ones(len(rows), np.int64),
+        -arc_scores,
     )
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.zeros(n, np.int64), net.node_of_mentee(np.arange(n)), np.ones(n, np.int64), np.zeros(n, np.int64)
+        np.zeros(n, np.int64),
+        net.node_of_mentee(np.arange(n)),
+        np.ones(n, np.int64),
+        np.zeros(n, np.int64),
     )
     flow.add_arcs_with_capacity_and_unit_cost(
-        net.node_of_mentor(np.arange(m)), np.full(m, net.sink, np.int64), net.seats, np.zeros(m, np.int64)
+        net.node_of_mentor(np.arange(m)),
+        np.full(m, net.sink, np.int64),
+        net.seats,
+        np.zeros(m, np.int64),
     )
     flow.set_node_supply(0, n)
     flow.set_node_supply(net.sink, -n)
@@ -341,7 +357,9 @@ def _potentials(
         mentor_nodes[load > 0],
         np.array([source] + ([sink] if total_flow else [])),
     ]
-    costs = [np.where(used, -pair_cost, pair_cost)] + [np.zeros(len(t), np.int64) for t in tails[1:]]
+    costs = [np.where(used, -pair_cost, pair_cost)] + [
+        np.zeros(len(t), np.int64) for t in tails[1:]
+    ]
     tail, head, cost = (np.concatenate(parts).astype(np.int64) for parts in (tails, heads, costs))
     distances = _shortest_distances(net.node_count, tail, head, cost)
     if (cost + distances[tail] - distances[head] < 0).any():

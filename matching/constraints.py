@@ -81,9 +81,9 @@ class PairRules:
         """Both orgs' policies allow a pair across them (same org is always allowed)."""
         if mentee_org == mentor_org:
             return True
-        return self.policy_of(mentee_org).allows(mentor_org) and self.policy_of(
-            mentor_org
-        ).allows(mentee_org)
+        return self.policy_of(mentee_org).allows(mentor_org) and self.policy_of(mentor_org).allows(
+            mentee_org
+        )
 
     @cached_property
     def _blocked(self) -> dict[str, dict[str, ExclusionReason]]:

@@ -52,7 +52,11 @@ class MenteeProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         for topic_id, importance in self.topics.items():
             _check_range(
-                f"mentee {self.id}", f"topics[{topic_id}]", importance, IMPORTANCE_MIN, IMPORTANCE_MAX
+                f"mentee {self.id}",
+                f"topics[{topic_id}]",
+                importance,
+                IMPORTANCE_MIN,
+                IMPORTANCE_MAX,
             )
         if self.wanted_bands is not None and self.wanted_bands[0] > self.wanted_bands[1]:
             raise InvalidProfileError(

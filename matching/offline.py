@@ -123,15 +123,21 @@ def _unique(kind: str, ids: list[str]) -> dict[str, int]:
     seen: dict[str, int] = {}
     for k, item_id in enumerate(ids):
         if item_id in seen:
-            raise InputError(f"{kind}[{k}].id", f"duplicate id {item_id!r} (also {kind}[{seen[item_id]}])")
+            raise InputError(
+                f"{kind}[{k}].id", f"duplicate id {item_id!r} (also {kind}[{seen[item_id]}])"
+            )
         seen[item_id] = k
     return seen
 
 
-def _check_topics(where: str, topics: dict[str, int], low: int, high: int, need_known: bool) -> None:
+def _check_topics(
+    where: str, topics: dict[str, int], low: int, high: int, need_known: bool
+) -> None:
     for topic_id, value in topics.items():
         if need_known and not is_known(topic_id):
-            raise InputError(f"{where}.topics", f"unknown topic id {topic_id!r} (taxonomy {TAXONOMY_VERSION})")
+            raise InputError(
+                f"{where}.topics", f"unknown topic id {topic_id!r} (taxonomy {TAXONOMY_VERSION})"
+            )
         if not low <= value <= high:
             raise InputError(f"{where}.topics[{topic_id}]", f"must be {low}..{high}, got {value}")
 
@@ -143,7 +149,9 @@ def _check(parsed: OfflineInput) -> None:
     for k, mentee in enumerate(parsed.mentees):
         _check_topics(f"mentees[{k}]", mentee.topics, IMPORTANCE_MIN, IMPORTANCE_MAX, scored)
         if mentee.wanted_bands is not None and mentee.wanted_bands[0] > mentee.wanted_bands[1]:
-            raise InputError(f"mentees[{k}].wanted_bands", f"low > high in {list(mentee.wanted_bands)}")
+            raise InputError(
+                f"mentees[{k}].wanted_bands", f"low > high in {list(mentee.wanted_bands)}"
+            )
     for k, mentor in enumerate(parsed.mentors):
         _check_topics(f"mentors[{k}]", mentor.topics, LEVEL_MIN, LEVEL_MAX, scored)
         if mentor.capacity < 0:
@@ -167,7 +175,9 @@ def _check(parsed: OfflineInput) -> None:
                 raise InputError(f"{name}[{k}][1]", f"unknown mentor id {pair[1]!r}")
             if name == "scores":
                 if (pair[0], pair[1]) in seen:
-                    raise InputError(f"scores[{k}]", f"duplicate pair (also scores[{seen[pair[0], pair[1]]}])")
+                    raise InputError(
+                        f"scores[{k}]", f"duplicate pair (also scores[{seen[pair[0], pair[1]]}])"
+                    )
                 if not 0 <= pair[2] <= 100:  # type: ignore[misc]
                     raise InputError(f"scores[{k}][2]", f"must be 0..100, got {pair[2]}")  # type: ignore[misc]
             seen[(pair[0], pair[1])] = k
@@ -186,12 +196,17 @@ def _check_pins(parsed: OfflineInput, mentors: dict[str, int]) -> None:
         if given is not None and (mentee_id, mentor_id) not in given:
             raise InputError(where, f"pair ({mentee_id!r}, {mentor_id!r}) has no score in `scores`")
         if mentee_id in pinned_mentees:
-            raise InputError(where, f"mentee {mentee_id!r} is already pinned in pinned[{pinned_mentees[mentee_id]}]")
+            raise InputError(
+                where,
+                f"mentee {mentee_id!r} is already pinned in pinned[{pinned_mentees[mentee_id]}]",
+            )
         pinned_mentees[mentee_id] = k
         load[mentor_id] = load.get(mentor_id, 0) + 1
         mentor = parsed.mentors[mentors[mentor_id]]
         if load[mentor_id] > (0 if mentor.paused else mentor.capacity):
-            raise InputError(where, f"mentor {mentor_id!r} has no free capacity for this pinned pair")
+            raise InputError(
+                where, f"mentor {mentor_id!r} has no free capacity for this pinned pair"
+            )
 
 
 def run(parsed: OfflineInput, mode_override: str | None = None) -> OfflineOutput:
@@ -204,7 +219,9 @@ def run(parsed: OfflineInput, mode_override: str | None = None) -> OfflineOutput
             return _run_profiles(parsed, mode)
         return _run_given_scores(parsed, mode)
     except (ConstraintViolationError, InvalidProfileError) as error:
-        raise InputError("pinned" if isinstance(error, ConstraintViolationError) else "input", str(error)) from None
+        raise InputError(
+            "pinned" if isinstance(error, ConstraintViolationError) else "input", str(error)
+        ) from None
 
 
 def _run_profiles(parsed: OfflineInput, mode: Mode) -> OfflineOutput:
@@ -303,7 +320,9 @@ def _run_given_scores(parsed: OfflineInput, mode: Mode) -> OfflineOutput:
 
 def run_offline(data: bytes, mode_override: str | None = None) -> bytes:
     """JSON input bytes -> JSON result bytes; raises `InputError` naming the bad item."""
-    return msgspec.json.format(msgspec.json.encode(run(decode_input(data), mode_override)), indent=2)
+    return msgspec.json.format(
+        msgspec.json.encode(run(decode_input(data), mode_override)), indent=2
+    )
 
 
 def example_input() -> dict[str, Any]:

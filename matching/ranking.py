@@ -102,8 +102,11 @@ class CandidateIndex:
         if len(position) != count:
             raise ValueError("candidate ids must be unique")
         topic_rows: dict[str, int] = {}
-        entries = [(topic_rows.setdefault(t, len(topic_rows)), i, lvl)
-                   for i, m in enumerate(ordered) for t, lvl in m.topics.items()]
+        entries = [
+            (topic_rows.setdefault(t, len(topic_rows)), i, lvl)
+            for i, m in enumerate(ordered)
+            for t, lvl in m.topics.items()
+        ]
         levels = np.zeros((len(topic_rows), count), dtype=np.int8)
         if entries:
             rows, cols, vals = (np.array(column) for column in zip(*entries, strict=True))
@@ -172,7 +175,10 @@ class CandidateIndex:
         low = int(self.bands.min()) if len(self) else 0
         high = int(self.bands.max()) if len(self) else 0
         seniority = np.array(
-            [w.seniority * seniority_halves(mentee, band, self.scheme) for band in range(low, high + 1)],
+            [
+                w.seniority * seniority_halves(mentee, band, self.scheme)
+                for band in range(low, high + 1)
+            ],
             dtype=np.int32,
         )
         points = seniority[self.bands - low]
@@ -303,7 +309,9 @@ def suggest(
     chosen_scores = (2 * numerators[chosen] + denominator) // (2 * denominator)
     order = np.lexsort((chosen, -chosen_scores))[:k]
     items = tuple(
-        Suggestion(index.mentors[i].id, score_pair(mentee, index.mentors[i], index.weights, index.scheme))
+        Suggestion(
+            index.mentors[i].id, score_pair(mentee, index.mentors[i], index.weights, index.scheme)
+        )
         for i in chosen[order].tolist()
     )
     shortfall = None

@@ -102,7 +102,9 @@ def same_region(mentee: MenteeProfile, mentor: MentorProfile) -> bool:
 
 
 def meeting_halves(mentee: MenteeProfile, mentor: MentorProfile) -> int:
-    return meeting_halves_for(mentee.meeting_mode, mentor.meeting_modes, same_region(mentee, mentor))
+    return meeting_halves_for(
+        mentee.meeting_mode, mentor.meeting_modes, same_region(mentee, mentor)
+    )
 
 
 def language_halves(mentee: MenteeProfile, mentor: MentorProfile) -> int:
@@ -154,7 +156,9 @@ def score_numerators(
         for tid, importance in _ordered_topics(mentee)
     ]
     halves = secondary_halves(mentee, mentor, scheme)
-    numerators += [(name, denominator * weight * halves[name]) for name, weight in weights.secondary()]
+    numerators += [
+        (name, denominator * weight * halves[name]) for name, weight in weights.secondary()
+    ]
     return numerators, 2 * denominator
 
 
