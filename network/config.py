@@ -92,8 +92,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         problems.append(
             f"MENTORNET_SECRET_KEY: required in prod (at least {MIN_SECRET_BYTES} random bytes)"
         )
-    elif secret_key is not None and (
-        len(secret_key.encode()) < MIN_SECRET_BYTES or secret_key == DEV_SECRET_KEY
+    elif (
+        prod
+        and secret_key is not None
+        and (len(secret_key.encode()) < MIN_SECRET_BYTES or secret_key == DEV_SECRET_KEY)
     ):
         problems.append(
             f"MENTORNET_SECRET_KEY: too weak; use at least {MIN_SECRET_BYTES} random bytes "

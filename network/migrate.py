@@ -33,6 +33,10 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(settings.database_url), revision)
 
 
+def downgrade(settings: Settings, revision: str) -> None:
+    command.downgrade(alembic_config(settings.database_url), revision)
+
+
 def current(settings: Settings) -> str:
     output = io.StringIO()
     command.current(alembic_config(settings.database_url, output))

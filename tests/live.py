@@ -68,7 +68,7 @@ def live_node(settings: Settings, *args: str, log: Path | None = None) -> Iterat
     environ = settings_environ(settings)
     environ.setdefault("MENTORNET_BASE_URL", url)
     output = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(  # noqa: S603 - our own console script
+    process = subprocess.Popen(
         [str(MENTORNET), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         env=environ,
         stdout=output,

@@ -6,6 +6,7 @@ import click
 
 from network.cli.context import CliContext
 from network.cli.db_commands import db
+from network.cli.demo_command import demo
 from network.cli.org_commands import org
 from network.cli.serve_command import serve
 
@@ -23,6 +24,7 @@ def cli(ctx: click.Context) -> None:
 
 cli.add_command(serve)
 cli.add_command(db)
+cli.add_command(demo)
 cli.add_command(org)
 
 

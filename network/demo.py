@@ -1,0 +1,33 @@
+"""Demo data for ``make run``: the organisations of the source documents, ready to explore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgs.registry import OrgRegistry
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    slug: str
+    name: str
+
+
+DEMO_ORGS = (
+    DemoOrg("brent", "London Borough of Brent"),
+    DemoOrg("harrow", "London Borough of Harrow"),
+    DemoOrg("nch", "Nottingham City Homes"),
+)
+
+
+async def seed_demo(session: AsyncSession) -> list[str]:
+    """Create whatever demo data is missing; running it twice changes nothing."""
+    registry = OrgRegistry(session)
+    created = []
+    for demo in DEMO_ORGS:
+        if await registry.find(demo.slug) is None:
+            await registry.create(demo.slug, demo.name)
+            created.append(demo.slug)
+    return created
