@@ -1,9 +1,10 @@
-"""The one signing scheme of protocol v1: JWS compact serialisation (RFC 7515) with EdDSA over
-Ed25519 (RFC 8037), written directly on ``cryptography``.
+"""The one signing scheme of protocol v1: JWS compact serialisation (RFC 7515) signed with
+Ed25519 (RFC 8037), written directly on ``cryptography``. The ``alg`` is the fully specified
+``Ed25519`` of RFC 9864, which deprecates the polymorphic ``EdDSA`` (it could also mean Ed448).
 
     signing_input = b64url(header) "." b64url(payload)
     token = signing_input "." b64url(Ed25519-sign(key, ASCII(signing_input)))
-    header = {"alg":"EdDSA","kid":<kid>,"typ":"mentornet+jws"}   (exactly these three members)
+    header = {"alg":"Ed25519","kid":<kid>,"typ":"mentornet+jws"}   (exactly these three members)
 
 The signature covers the exact ASCII text that travels; the receiver verifies that text before
 it decodes the payload into a Struct, so no canonical JSON is needed anywhere. Only the small,
@@ -40,7 +41,7 @@ from federation.keys import NodeKey
 from federation.replay import ReplayCache
 from federation.trust import PinnedKey, PinnedPeer
 
-ALG: Final = "EdDSA"
+ALG: Final = "Ed25519"
 TYP: Final = "mentornet+jws"
 MAX_HEADER_CHARS: Final = 512
 MAX_TOKEN_CHARS: Final = 4 * 1024 * 1024

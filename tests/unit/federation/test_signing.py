@@ -180,12 +180,13 @@ KID_A = key(SEED_A).kid
     [
         ({"alg": "none", "kid": KID_A, "typ": "mentornet+jws"}, errors.UnsupportedAlgorithm),
         ({"alg": "HS256", "kid": KID_A, "typ": "mentornet+jws"}, errors.UnsupportedAlgorithm),
-        ({"alg": "EdDSA", "kid": KID_A, "typ": "JWT"}, errors.MalformedMessage),
+        ({"alg": "EdDSA", "kid": KID_A, "typ": "mentornet+jws"}, errors.UnsupportedAlgorithm),
+        ({"alg": "Ed25519", "kid": KID_A, "typ": "JWT"}, errors.MalformedMessage),
         (
-            {"alg": "EdDSA", "kid": KID_A, "typ": "mentornet+jws", "jku": "https://evil.example"},
+            {"alg": "Ed25519", "kid": KID_A, "typ": "mentornet+jws", "jku": "https://evil.example"},
             errors.MalformedMessage,
         ),
-        ({"alg": "EdDSA", "typ": "mentornet+jws"}, errors.MalformedMessage),
+        ({"alg": "Ed25519", "typ": "mentornet+jws"}, errors.MalformedMessage),
     ],
 )
 async def test_only_the_one_fixed_header_shape_is_accepted(
@@ -197,7 +198,7 @@ async def test_only_the_one_fixed_header_shape_is_accepted(
 
 
 async def test_an_oversized_header_is_refused_before_any_parsing() -> None:
-    header = {"alg": "EdDSA", "kid": KID_A, "typ": "mentornet+jws", "x": "y" * 600}
+    header = {"alg": "Ed25519", "kid": KID_A, "typ": "mentornet+jws", "x": "y" * 600}
     _, payload, signature = signed_withdraw().split(".")
     with pytest.raises(errors.MalformedMessage, match="header too long"):
         await verify(f"{b64url_encode(msgspec.json.encode(header))}.{payload}.{signature}")

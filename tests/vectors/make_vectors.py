@@ -1,0 +1,153 @@
+"""Writes the known-answer vectors of federation protocol v1 into this folder.
+
+Run only to add a vector on purpose (``python tests/vectors/make_vectors.py``); the test suite
+checks the committed files, so any change to the signed bytes shows up as a failing test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from federation import wire
+from federation.keys import key_from_seed
+from federation.request_auth import query_sha256
+from federation.signing import sign
+
+HERE = Path(__file__).parent
+SEED = bytes(range(32))  # a published test seed: never a real node's key
+IAT = 1_800_000_000
+NODE_A, NODE_B = "https://node-a.example", "https://node-b.example"
+HANDLE = "vector-handle-for-tests-only".ljust(43, "0")
+QUERY = "cursor=0"
+SCHEME = "JWS compact (RFC 7515), alg Ed25519 (RFC 8037, RFC 9864), MentorNet protocol v1"
+
+CASES: dict[str, tuple[str, wire.Signed]] = {
+    "request-create": (
+        "An inbox message asking for the mentor behind a card.",
+        wire.RequestCreate(
+            iss=NODE_A,
+            aud=NODE_B,
+            iat=IAT,
+            exp=IAT + 300,
+            jti="vector-jti-request-create",
+            mid="vector-mid-request-create",
+            request_id="vector-request-00001",
+            card=HANDLE,
+            mentee_org="brent",
+            mentee_band=4,
+            topics=(
+                wire.TopicWant(topic="leadership-management", importance=5),
+                wire.TopicWant(topic="confidence", importance=3),
+            ),
+            meeting_modes=("remote", "in_person"),
+            languages=("en", "cy"),
+            answer_by=IAT + 10 * 86_400,
+        ),
+    ),
+    "request-accept": (
+        "Acceptance carrying the mentor's half of the introduction (non-ASCII name).",
+        wire.RequestAccept(
+            iss=NODE_B,
+            aud=NODE_A,
+            iat=IAT,
+            exp=IAT + 300,
+            jti="vector-jti-request-accept",
+            mid="vector-mid-request-accept",
+            request_id="vector-request-00001",
+            mentor=wire.Introduction(
+                name="Siân O'Brien",
+                work_email="sian.obrien@nch.example",
+                pen_picture="Twenty years in housing; happy to talk about “first management jobs”.",
+            ),
+        ),
+    ),
+    "feed-page": (
+        "A page of the card feed answering a signed GET request.",
+        wire.FeedPage(
+            iss=NODE_B,
+            aud=NODE_A,
+            iat=IAT,
+            exp=IAT + 6 * 3600,
+            jti="vector-jti-feed-page-01",
+            request_jti="vector-jti-http-request",
+            cards=(
+                wire.Card(
+                    handle=HANDLE,
+                    org="nch",
+                    topics=(wire.TopicOffer(topic="housing", level=3),),
+                    band=wire.BandRange(low=4, high=6),
+                    region="east-midlands",
+                    sector="housing",
+                    meeting_modes=("in_person", "remote"),
+                    free_slots="2-3",
+                    languages=("en",),
+                ),
+            ),
+            tombstones=(wire.Tombstone(handle=HANDLE.replace("0", "1")),),
+            cursor="1800000000.17",
+            has_more=False,
+        ),
+    ),
+    "http-request": (
+        "The token of `Authorization: MentorNet <token>` for GET /federation/v1/cards?cursor=0.",
+        wire.RequestToken(
+            iss=NODE_A,
+            aud=NODE_B,
+            iat=IAT,
+            exp=IAT + 60,
+            jti="vector-jti-http-request",
+            method="GET",
+            path="/federation/v1/cards",
+            query_sha256=query_sha256(QUERY),
+        ),
+    ),
+    "node-document": (
+        "A node document, as served at /.well-known/mentornet-node.",
+        wire.NodeDocument(
+            iss=NODE_B,
+            iat=IAT,
+            exp=IAT + 7 * 86_400,
+            jti="vector-jti-node-document",
+            name="Nottingham node",
+            orgs=(wire.HostedOrg(slug="nch", display_name="Nottingham City Homes"),),
+            keys=(
+                wire.PublishedKey(
+                    kid=key_from_seed(SEED, 0).kid,
+                    public_key=key_from_seed(SEED, 0).public.to_b64url(),
+                ),
+            ),
+            endpoints=wire.Endpoints(
+                inbox=f"{NODE_B}/federation/v1/inbox", cards=f"{NODE_B}/federation/v1/cards"
+            ),
+        ),
+    ),
+}
+
+
+def main() -> None:
+    key = key_from_seed(SEED, 0)
+    for name, (description, payload) in CASES.items():
+        token = sign(payload, key)
+        header, body, signature = token.split(".")
+        vector = {
+            "description": description,
+            "scheme": SCHEME,
+            "seed_hex": SEED.hex(),
+            "public_key": key.public.to_b64url(),
+            "kid": key.kid,
+            "fingerprint": key.public.fingerprint,
+            "payload": wire.encode(payload).decode("utf-8"),
+            "signing_input": f"{header}.{body}",
+            "signature": signature,
+            "token": token,
+        }
+        if isinstance(payload, wire.RequestToken):
+            vector["query"] = QUERY
+        text = json.dumps(vector, indent=2, ensure_ascii=False) + "\n"
+        (HERE / f"{name}.json").write_text(text, encoding="utf-8")
+    print(f"wrote {len(CASES)} vectors signed by kid {key.kid}")
+
+
+if __name__ == "__main__":
+    main()
