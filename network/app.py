@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from network.cache import create_redis
 from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
+from network.http.actor import provide_actor
 from network.http.dependencies import provide_db, provide_principal
 from network.http.health import live, ready
 from network.http.orgs_api import OrgsController
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal),
+            "actor": Provide(provide_actor),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"runtime": runtime}),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from orgs import members as member_models
 from orgs import models as org_models
+from orgs import roles as role_models
 from orgs.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "org_models"]
+__all__ = ["member_models", "metadata", "org_models", "role_models"]
