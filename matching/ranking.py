@@ -43,6 +43,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 _MODE_BITS = {MeetingMode.IN_PERSON: 1, MeetingMode.REMOTE: 2}
 _NO_CODE = -1
+# Scores are at most 100 points: a 1000-point penalty (times D) puts X far below any floor.
+_PENALTY = 1000
+EXCLUDED = np.int32(-(2**30))
 
 
 class Suggestion(msgspec.Struct, frozen=True):
@@ -88,6 +91,9 @@ class CandidateIndex:
     departments: npt.NDArray[np.int32]  # code of (org, department); -1 unknown
     department_codes: dict[str, int]
     available: BoolArray  # not paused and at least one free seat
+    facets: npt.NDArray[np.int32]  # candidates sharing band/modes/region/sector/languages/available
+    facet_columns: npt.NDArray[np.int64]  # (facets, 5 + words): the distinct combinations
+    org_members: dict[int, npt.NDArray[np.int64]]  # org code -> candidate positions
 
     @classmethod
     def build(
@@ -126,6 +132,17 @@ class CandidateIndex:
         departments, department_codes = _codes(
             [None if m.department is None else f"{m.org_id}\x00{m.department}" for m in ordered]
         )
+        bands = np.fromiter((m.seniority_band for m in ordered), np.int32, count)
+        modes = np.fromiter(
+            (sum(_MODE_BITS[mode] for mode in m.meeting_modes) for m in ordered), np.int8, count
+        )
+        available = np.fromiter((m.seats > 0 for m in ordered), np.bool_, count)
+        columns = np.column_stack(
+            [bands, modes, regions, sectors, available, words.view(np.int64)]
+        ).astype(np.int64)
+        facet_columns, facets = np.unique(columns, axis=0, return_inverse=True)
+        by_org = np.argsort(orgs, kind="stable")
+        starts = np.searchsorted(orgs[by_org], np.arange(len(org_codes) + 1))
         return cls(
             mentors=ordered,
             position=position,
@@ -133,10 +150,8 @@ class CandidateIndex:
             scheme=scheme,
             topic_rows=topic_rows,
             levels=levels,
-            bands=np.fromiter((m.seniority_band for m in ordered), np.int32, count),
-            modes=np.fromiter(
-                (sum(_MODE_BITS[mode] for mode in m.meeting_modes) for m in ordered), np.int8, count
-            ),
+            bands=bands,
+            modes=modes,
             regions=regions,
             region_codes=region_codes,
             language_words=words,
@@ -147,7 +162,13 @@ class CandidateIndex:
             org_codes=org_codes,
             departments=departments,
             department_codes=department_codes,
-            available=np.fromiter((m.seats > 0 for m in ordered), np.bool_, count),
+            available=available,
+            facets=facets.reshape(-1).astype(np.int32),
+            facet_columns=facet_columns,
+            org_members={
+                code: by_org[starts[code] : starts[code + 1]].astype(np.int64)
+                for code in range(len(org_codes))
+            },
         )
 
     def __len__(self) -> int:
@@ -155,34 +176,38 @@ class CandidateIndex:
 
     # --- scores -----------------------------------------------------------------------------
 
-    def numerators(self, mentee: MenteeProfile) -> tuple[IntArray, int]:
-        """X per candidate and the common denominator Q: score = round_half_up(X, Q)."""
-        count = len(self)
-        topic_sum = np.zeros(count, dtype=np.int32)
+    def topic_sums(self, mentee: MenteeProfile) -> npt.NDArray[np.int32]:
+        """N = Σ importance·level per candidate, from the mentee's few topic rows."""
+        total = np.zeros(len(self), dtype=np.int32)
         for tid, importance in mentee.topics.items():
             row = self.topic_rows.get(tid)
             if row is not None:
-                topic_sum += self.levels[row] * np.int8(importance)
-        secondary = self._secondary_points(mentee)
+                total += self.levels[row] * np.int8(importance)  # ≤ 15: no int8 overflow
+        return total
+
+    def numerators(self, mentee: MenteeProfile) -> tuple[IntArray, int]:
+        """X per candidate and the common denominator Q: score = round_half_up(X, Q)."""
+        secondary = self._facet_points(mentee)[self.facets]
+        secondary += self.weights.different_unit * self._different_unit_halves(mentee)
         denominator = topic_denominator(mentee)
-        total = topic_sum.astype(np.int64) * (2 * self.weights.topics)
+        total = self.topic_sums(mentee).astype(np.int64) * (2 * self.weights.topics)
         total += secondary.astype(np.int64) * denominator
         return total, 2 * denominator
 
-    def _secondary_points(self, mentee: MenteeProfile) -> npt.NDArray[np.int32]:
-        """Σ weight·halves over the secondary factors, per candidate."""
+    def _facet_points(self, mentee: MenteeProfile) -> npt.NDArray[np.int32]:
+        """Seniority, meeting, language and sector points per facet (not per candidate)."""
         w = self.weights
-        low = int(self.bands.min()) if len(self) else 0
-        high = int(self.bands.max()) if len(self) else 0
+        columns = self.facet_columns
+        bands, modes, regions, sectors = (columns[:, k] for k in range(4))
+        words = columns[:, 5:].view(np.uint64)
+        low = int(bands.min()) if len(bands) else 0
+        high = int(bands.max()) if len(bands) else 0
         seniority = np.array(
-            [
-                w.seniority * seniority_halves(mentee, band, self.scheme)
-                for band in range(low, high + 1)
-            ],
+            [w.seniority * seniority_halves(mentee, band, self.scheme) for band in range(low, high + 1)],
             dtype=np.int32,
         )
-        points = seniority[self.bands - low]
-        # meeting: a table over (mode bits, same region)
+        points = seniority[bands - low]
+        # meeting: a table over (mode bits, same region), filled by the scalar function
         my_region = self.region_codes.get(mentee.region, -2) if mentee.region is not None else -2
         meeting = np.array(
             [
@@ -197,26 +222,27 @@ class CandidateIndex:
             ],
             dtype=np.int32,
         )
-        points += meeting[self.modes * 2 + (self.regions == my_region)]
-        points += w.language * self._language_halves(mentee)
+        points += meeting[modes * 2 + (regions == my_region)]
+        points += w.language * self._language_halves(mentee, words)
         sector_table = np.array(
             [w.sector * sector_halves_for(mentee, sector) for sector in self.sector_codes]
             + [w.sector * sector_halves_for(mentee, None)],
             dtype=np.int32,
         )
-        points += sector_table[self.sectors]  # code -1 reads the last entry: no sector
-        points += w.different_unit * self._different_unit_halves(mentee)
+        points += sector_table[sectors]  # code -1 reads the last entry: no sector
         return points
 
-    def _language_halves(self, mentee: MenteeProfile) -> npt.NDArray[np.int32]:
+    def _language_halves(
+        self, mentee: MenteeProfile, words: npt.NDArray[np.uint64]
+    ) -> npt.NDArray[np.int32]:
         if not mentee.languages:
-            return np.full(len(self), FULL, dtype=np.int32)
-        wanted = np.zeros(self.language_words.shape[1], dtype=np.uint64)
+            return np.full(len(words), FULL, dtype=np.int32)
+        wanted = np.zeros(words.shape[1], dtype=np.uint64)
         for language in mentee.languages:
             bit = self.language_bits.get(language)
             if bit is not None:
                 wanted[bit // 64] |= np.uint64(1 << (bit % 64))
-        shared = (self.language_words & wanted).any(axis=1)
+        shared = (words & wanted).any(axis=1)
         return shared.astype(np.int32) * FULL
 
     def _my_department(self, mentee: MenteeProfile) -> int:
@@ -224,16 +250,54 @@ class CandidateIndex:
             return -2
         return self.department_codes.get(f"{mentee.org_id}\x00{mentee.department}", -3)
 
-    def _different_unit_halves(self, mentee: MenteeProfile) -> npt.NDArray[np.int32]:
-        other_org = self.orgs != self.org_codes.get(mentee.org_id, -2)
+    def _different_unit_halves(
+        self, mentee: MenteeProfile, positions: IntArray | None = None
+    ) -> npt.NDArray[np.int32]:
+        orgs = self.orgs if positions is None else self.orgs[positions]
+        departments = self.departments if positions is None else self.departments[positions]
+        other_org = orgs != self.org_codes.get(mentee.org_id, -2)
         if mentee.department is None:
-            same_org_halves = np.int32(1)
-            return np.where(other_org, FULL, same_org_halves).astype(np.int32)
-        unknown = self.departments == _NO_CODE
-        differs = self.departments != self._my_department(mentee)
+            return np.where(other_org, FULL, 1).astype(np.int32)
+        unknown = departments == _NO_CODE
+        differs = departments != self._my_department(mentee)
         return np.where(other_org | (differs & ~unknown), FULL, np.where(unknown, 1, 0)).astype(
             np.int32
         )
+
+    def filtered_numerators(self, mentee: MenteeProfile, rules: PairRules) -> tuple[npt.NDArray[np.int32], int]:
+        """X as in `numerators`, but EXCLUDED (far below any threshold) where not allowed.
+
+        The fast path of `suggest`: availability rides on the facet table and org policy on a
+        per-org table, each as a large negative penalty, so exclusion costs no extra pass;
+        only the mentee's own org (departments) and listed pairs are fixed up one by one.
+        """
+        w = self.weights
+        facet_points = self._facet_points(mentee)
+        facet_points[self.facet_columns[:, 4] == 0] = -_PENALTY  # unavailable
+        my_org = self.org_codes.get(mentee.org_id, -2)
+        org_points = np.where(
+            self._org_verdicts(mentee, rules), w.different_unit * FULL, -_PENALTY
+        ).astype(np.int32)
+        if my_org >= 0:
+            org_points[my_org] = 0  # fixed up below, candidate by candidate
+        denominator = topic_denominator(mentee)
+        total = self.topic_sums(mentee) * np.int32(2 * w.topics)
+        total += (facet_points[self.facets] + org_points[self.orgs]) * np.int32(denominator)
+        if my_org >= 0:
+            members = self.org_members[my_org]
+            unit = self._different_unit_halves(mentee, members)
+            total[members] += unit * np.int32(w.different_unit * denominator)
+            if rules.require_different_department and mentee.department is not None:
+                same = self.departments[members] == self._my_department(mentee)
+                total[members[same]] = EXCLUDED
+        for mentor_id in rules.blocked_mentors(mentee.id):
+            found = self.position.get(mentor_id)
+            if found is not None:
+                total[found] = EXCLUDED
+        me = self.position.get(mentee.id)
+        if me is not None:
+            total[me] = EXCLUDED
+        return total, 2 * denominator
 
     def scores(self, mentee: MenteeProfile) -> IntArray:
         """Every candidate's score (0..100), as `scoring.score_value` would give it."""
@@ -256,8 +320,9 @@ class CandidateIndex:
             mask[me] = False
         return mask
 
-    def _org_mask(self, mentee: MenteeProfile, rules: PairRules) -> BoolArray:
-        verdicts = np.array(
+    def _org_verdicts(self, mentee: MenteeProfile, rules: PairRules) -> BoolArray:
+        """Per org code: may this mentee be paired with a mentor of that org?"""
+        return np.array(
             [
                 org == mentee.org_id
                 or (mentee.open_to_other_orgs and rules.orgs_allow(mentee.org_id, org))
@@ -265,6 +330,9 @@ class CandidateIndex:
             ],
             dtype=np.bool_,
         )
+
+    def _org_mask(self, mentee: MenteeProfile, rules: PairRules) -> BoolArray:
+        verdicts = self._org_verdicts(mentee, rules)
         if verdicts.all():
             return np.ones(len(self), dtype=np.bool_)
         return verdicts[self.orgs]
@@ -295,18 +363,16 @@ def suggest(
     """The k best allowed candidates by (score desc, id asc), with explanations."""
     if k <= 0:
         return Suggestions((), None)
-    numerators, denominator = index.numerators(mentee)
-    allowed = index.allowed(mentee, rules)
-    floor = minimum_numerator(min_score, denominator)
-    numerators[~allowed] = floor - 1  # below the threshold: never returned
-    eligible_count = len(index)
-    if k < eligible_count:
-        kth = int(np.partition(numerators, eligible_count - k)[eligible_count - k])
-        kth_score = round_half_up(max(kth, floor), denominator)
-        # Everything that ties with the k-th score, so ids can break the tie exactly.
-        floor = max(floor, minimum_numerator(kth_score, denominator))
+    numerators, denominator = index.filtered_numerators(mentee, rules)
+    floor = max(minimum_numerator(min_score, denominator), 0)  # allowed candidates have X ≥ 0
+    count = len(index)
+    if k < count:
+        kth = int(np.partition(numerators, count - k)[count - k])
+        if kth >= floor:
+            # Everything that ties with the k-th score, so ids can break the tie exactly.
+            floor = minimum_numerator(round_half_up(kth, denominator), denominator)
     chosen = np.flatnonzero(numerators >= floor)
-    chosen_scores = (2 * numerators[chosen] + denominator) // (2 * denominator)
+    chosen_scores = (2 * numerators[chosen].astype(np.int64) + denominator) // (2 * denominator)
     order = np.lexsort((chosen, -chosen_scores))[:k]
     items = tuple(
         Suggestion(
@@ -316,7 +382,8 @@ def suggest(
     )
     shortfall = None
     if len(items) < k:
-        shortfall = _shortfall(index, mentee, rules, k, min_score, len(items), int(allowed.sum()))
+        allowed_count = int(np.count_nonzero(numerators >= 0))
+        shortfall = _shortfall(index, mentee, rules, k, min_score, len(items), allowed_count)
     return Suggestions(items, shortfall)
 
 
