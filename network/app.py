@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from network.cache import create_redis
 from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
+from network.federation.node_document import node_document
 from network.http.actor import provide_actor
 from network.http.dependencies import provide_db, provide_principal
 from network.http.health import live, ready
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await runtime.close()
 
     app = Litestar(
-        route_handlers=[live, ready, OrgsController],
+        route_handlers=[live, ready, node_document, OrgsController],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal),

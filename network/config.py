@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str = DEV_SECRET_KEY
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    node_name: str = "MentorNet node"
 
     @property
     def is_prod(self) -> bool:
@@ -128,6 +129,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append("MENTORNET_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
 
+    node_name = get("NODE_NAME") or defaults.node_name
+    if len(node_name) > 200:
+        problems.append("MENTORNET_NODE_NAME: at most 200 characters")
+
     if problems:
         raise SettingsError(problems)
 
@@ -139,4 +144,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         secret_key=secret_key or defaults.secret_key,
         max_body_bytes=max_body_bytes,
         log_level=log_level,
+        node_name=node_name,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from federation import node_keys as node_key_models
+from federation import peers as peer_models
 from orgs import members as member_models
 from orgs import models as org_models
 from orgs import roles as role_models
@@ -9,4 +11,11 @@ from orgs.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["member_models", "metadata", "org_models", "role_models"]
+__all__ = [
+    "member_models",
+    "metadata",
+    "node_key_models",
+    "org_models",
+    "peer_models",
+    "role_models",
+]

@@ -66,6 +66,7 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         uuid.UUID: Uuid(),
         dict[str, Any]: JSONType,
+        list[dict[str, Any]]: JSONType,
     }
 
 

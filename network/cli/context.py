@@ -13,6 +13,7 @@ from typing import NoReturn, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.errors import FederationError
 from network.config import Settings, SettingsError, load_settings
 from network.db import create_engine, create_sessionmaker
 from orgs.errors import DomainError
@@ -50,7 +51,7 @@ class CliContext:
 
         try:
             return asyncio.run(go())
-        except DomainError as exc:
+        except (DomainError, FederationError) as exc:
             fail(exc.detail)
 
 

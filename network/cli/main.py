@@ -7,6 +7,7 @@ import click
 from network.cli.context import CliContext
 from network.cli.db_commands import db
 from network.cli.demo_command import demo
+from network.cli.federation_commands import keys, peer
 from network.cli.org_commands import org
 from network.cli.serve_command import serve
 
@@ -26,6 +27,8 @@ cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(org)
+cli.add_command(keys)
+cli.add_command(peer)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
+from federation.errors import FederationError
 from network.http.request_context import request_id_of
 from network.logs import get_logger
 from orgs.errors import (
@@ -123,6 +124,10 @@ def _domain_status(exc: DomainError) -> int:
     return 400
 
 
+def handle_federation_error(_: Request[Any, Any, Any], exc: FederationError) -> Response[bytes]:
+    return problem_response(exc.status, exc.code, exc.title, exc.detail)
+
+
 def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
     return problem_response(_domain_status(exc), exc.code, exc.title, exc.detail, exc.errors)
 
@@ -207,6 +212,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
+    FederationError: handle_federation_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }

@@ -1,0 +1,111 @@
+"""Trusted peers: nodes whose keys an operator pinned, and their latest node document."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import BigInteger, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from federation import wire
+from federation.keys import PublicKey
+from federation.peering import PeerDocument, pin_new_peer, refresh_peer
+from federation.trust import PinnedKey, PinnedPeer, TrustStore, normalise_node_id
+from orgs.db import Base, utcnow
+from orgs.errors import AlreadyExists, NotFound
+
+
+class Peer(Base):
+    __tablename__ = "peers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    node_id: Mapped[str] = mapped_column(String(500), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Pinned keys as [{"kid", "public_key", "not_after"}], from the last verified document.
+    keys: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    document: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    document_iat: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def pinned(self) -> PinnedPeer:
+        return PinnedPeer(
+            self.node_id,
+            tuple(
+                PinnedKey(
+                    self.node_id, PublicKey.from_b64url(item["public_key"], item.get("not_after"))
+                )
+                for item in self.keys
+            ),
+            self.document_iat,
+        )
+
+    @property
+    def hosted_orgs(self) -> list[dict[str, str]]:
+        orgs: list[dict[str, str]] = self.document.get("orgs", [])
+        return orgs
+
+
+def _apply(row: Peer, accepted: PeerDocument) -> None:
+    row.name = accepted.document.name
+    row.keys = [
+        {"kid": k.kid, "public_key": k.key.to_b64url(), "not_after": k.key.not_after}
+        for k in accepted.peer.keys
+    ]
+    row.document = msgspec.to_builtins(accepted.document)
+    row.document_iat = accepted.document.iat
+    row.refreshed_at = utcnow()
+
+
+class PeerRegistry:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, node_id: str) -> Peer | None:
+        return (
+            await self.session.scalars(
+                select(Peer).where(Peer.node_id == normalise_node_id(node_id))
+            )
+        ).first()
+
+    async def get(self, node_id: str) -> Peer:
+        peer = await self.find(node_id)
+        if peer is None:
+            raise NotFound(f"No peer {node_id!r}.")
+        return peer
+
+    async def add(self, document_token: str, *, url: str, fingerprint: str, now: int) -> Peer:
+        """Pin a new peer from its signed node document and the operator's fingerprint."""
+        if await self.find(url) is not None:
+            raise AlreadyExists(f"{url} is already a peer; it refreshes itself.")
+        accepted = pin_new_peer(document_token, url=url, fingerprint=fingerprint, now=now)
+        if accepted.document.iss != accepted.peer.node_id:
+            raise NotFound("The document names another node than the URL asked.")
+        row = Peer(node_id=accepted.peer.node_id, document_iat=0)
+        _apply(row, accepted)
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def refresh(self, row: Peer, document_token: str, now: int) -> Peer:
+        """Follow a newer document signed by a key already pinned (e.g. a rotation)."""
+        _apply(row, refresh_peer(document_token, peer=row.pinned(), now=now))
+        return row
+
+    async def list(self) -> Sequence[Peer]:
+        return (await self.session.scalars(select(Peer).order_by(Peer.node_id))).all()
+
+    async def remove(self, node_id: str) -> None:
+        await self.session.delete(await self.get(node_id))
+
+    async def trust_store(self) -> TrustStore:
+        return TrustStore(row.pinned() for row in await self.list())
+
+
+def hosted_org(slug: str, name: str) -> wire.HostedOrg:
+    return wire.HostedOrg(slug=slug, display_name=name)

@@ -1,0 +1,166 @@
+"""``mentornet keys`` and ``mentornet peer``: this node's identity and the peers it trusts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.keys import kid_from_fingerprint
+from federation.peers import PeerRegistry
+from federation.trust import normalise_node_id
+from network.cli.context import CliContext, fail, pass_cli
+from network.federation.wiring import NODE_DOCUMENT_PATH, node_keys, now_s
+
+DAY = 86_400
+
+
+def _when(ts: int | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@click.group()
+def keys() -> None:
+    """This node's Ed25519 signing keys."""
+
+
+@keys.command("init")
+@pass_cli
+def keys_init(cli: CliContext) -> None:
+    """Create the node's first key (once)."""
+
+    async def work(session: AsyncSession) -> str:
+        ring = await node_keys(session, cli.settings).init(now_s())
+        return f"created key {ring.active.kid}  {ring.active.public.fingerprint}"
+
+    click.echo(cli.run(work))
+
+
+@keys.command("rotate")
+@click.option(
+    "--overlap-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 90),
+    help="How long the old key still verifies (longer than peers' refresh interval).",
+)
+@pass_cli
+def keys_rotate(cli: CliContext, overlap_days: int) -> None:
+    """Make a new active key; the old one stays valid for the overlap."""
+
+    async def work(session: AsyncSession) -> str:
+        ring = await node_keys(session, cli.settings).rotate(now_s(), overlap_days * DAY)
+        return f"new active key {ring.active.kid}  {ring.active.public.fingerprint}"
+
+    click.echo(cli.run(work))
+
+
+@keys.command("list")
+@pass_cli
+def keys_list(cli: CliContext) -> None:
+    """List the node's keys with fingerprints (give a fingerprint to peers' operators)."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        ring = await node_keys(session, cli.settings).ring()
+        now = now_s()
+        return [
+            f"{key.kid}  {key.public.fingerprint}  "
+            + ("active" if key is ring.active else f"valid until {_when(key.not_after)}")
+            for key in ring.valid_keys(now)
+        ]
+
+    for line in cli.run(work):
+        click.echo(line)
+
+
+@click.group()
+def peer() -> None:
+    """Other nodes this node trusts."""
+
+
+async def fetch_node_document(url: str, kid: str | None) -> str:
+    params = {"kid": kid} if kid else {}
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(normalise_node_id(url) + NODE_DOCUMENT_PATH, params=params)
+    except httpx.HTTPError as exc:
+        fail(f"cannot fetch {url}{NODE_DOCUMENT_PATH} ({type(exc).__name__}); is the URL right?")
+    if response.status_code != 200:
+        fail(f"{url}{NODE_DOCUMENT_PATH} answered {response.status_code}")
+    return response.text
+
+
+@peer.command("add")
+@click.argument("url")
+@click.option(
+    "--fingerprint",
+    required=True,
+    help="The peer's key fingerprint, SHA256:…, from its operator (`mentornet keys list`).",
+)
+@pass_cli
+def peer_add(cli: CliContext, url: str, fingerprint: str) -> None:
+    """Trust the node at URL, pinning its keys once its document verifies."""
+    try:
+        kid = kid_from_fingerprint(fingerprint)
+    except ValueError as exc:
+        fail(f"--fingerprint: {exc}")
+
+    async def work(session: AsyncSession) -> str:
+        token = await fetch_node_document(url, kid)
+        row = await PeerRegistry(session).add(token, url=url, fingerprint=fingerprint, now=now_s())
+        orgs = ", ".join(o["slug"] for o in row.hosted_orgs) or "none"
+        return f"added peer {row.node_id} ({row.name}); orgs: {orgs}; {len(row.keys)} key(s)"
+
+    click.echo(cli.run(work))
+
+
+@peer.command("list")
+@pass_cli
+def peer_list(cli: CliContext) -> None:
+    """List trusted peers."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        return [
+            f"{row.node_id}  {row.name}  orgs: "
+            + ", ".join(o["slug"] for o in row.hosted_orgs)
+            + f"  keys: {', '.join(k['kid'] for k in row.keys)}"
+            for row in await PeerRegistry(session).list()
+        ]
+
+    lines = cli.run(work)
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo("no peers yet (add one with `mentornet peer add URL --fingerprint …`)", err=True)
+
+
+@peer.command("refresh")
+@click.argument("url")
+@pass_cli
+def peer_refresh(cli: CliContext, url: str) -> None:
+    """Fetch a peer's newest document (signed by a key already pinned) and pin its keys."""
+
+    async def work(session: AsyncSession) -> str:
+        registry = PeerRegistry(session)
+        row = await registry.get(url)
+        # Ask for the document signed by a key we pin: during a rotation that is the old one.
+        pinned_kid = row.keys[0]["kid"] if row.keys else None
+        await registry.refresh(row, await fetch_node_document(url, pinned_kid), now_s())
+        return f"refreshed {row.node_id}: keys {', '.join(k['kid'] for k in row.keys)}"
+
+    click.echo(cli.run(work))
+
+
+@peer.command("remove")
+@click.argument("url")
+@pass_cli
+def peer_remove(cli: CliContext, url: str) -> None:
+    """Stop trusting a peer."""
+
+    async def work(session: AsyncSession) -> str:
+        await PeerRegistry(session).remove(url)
+        return f"removed {normalise_node_id(url)}"
+
+    click.echo(cli.run(work))
