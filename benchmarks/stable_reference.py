@@ -7,6 +7,7 @@ PyPI package, never ours. Usage: stable_reference.py PREFS.json PAIRS_OUT.json
 import json
 import resource
 import sys
+import threading
 import time
 
 from matching.games import HospitalResident  # the PyPI package, in its own venv
@@ -33,4 +34,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # The package deep-copies its linked player objects: give the recursion room to finish.
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(1 << 30)
+    worker = threading.Thread(target=main)
+    worker.start()
+    worker.join()

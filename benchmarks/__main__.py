@@ -1,0 +1,223 @@
+"""`python -m benchmarks [--quick] [--skip-slow-references] [--markdown FILE]`
+
+Every measurement runs in a fresh subprocess (peak memory is that process's ru_maxrss, which
+includes the instance itself). References run in the same session, so ratios compare like
+with like on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import venv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+REFERENCE_VENV = HERE / ".venv-ref"
+REFERENCE_PACKAGE = "matching==1.4.3"
+
+
+@dataclass
+class Table:
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        lines = [f"### {self.title}", "", "| " + " | ".join(self.header) + " |"]
+        lines.append("|" + "|".join("---" for _ in self.header) + "|")
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        return "\n".join(lines) + "\n"
+
+
+def measure(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one task in a fresh interpreter and return its JSON report."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worker", json.dumps(task)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{task} failed:\n{completed.stderr[-2000:]}")
+    report: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return report
+
+
+def reference_python() -> Path:
+    """The interpreter of benchmarks/.venv-ref, created on demand with the PyPI package."""
+    python = REFERENCE_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"creating {REFERENCE_VENV} with {REFERENCE_PACKAGE} …", flush=True)
+        venv.create(REFERENCE_VENV, with_pip=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", REFERENCE_PACKAGE], check=True
+        )
+    return python
+
+
+def fmt_seconds(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def fmt_mib(mib: float) -> str:
+    return f"{mib / 1024:.2f} GiB" if mib >= 1024 else f"{mib:.0f} MiB"
+
+
+def assignment_tables(sizes: list[tuple[int, int]], skip_slow: bool) -> list[Table]:
+    tables = []
+    for shape in ("uniform", "contended"):
+        for n, m in sizes:
+            big = n * m > 20_000_000
+            table = Table(
+                f"Assignment, {shape}, {n:,} mentees × {m:,} mentors (capacity 3, 30% forbidden)",
+                ("solver", "time", "peak memory", "matched", "total score", "exact?", "time vs ours"),
+            )
+            base = {"task": "assignment", "shape": shape, "n": n, "m": m}
+            ours = measure(base | {"solver": "optimal"})
+            print(f"  {shape} {n}x{m} ours: {fmt_seconds(ours['seconds'])}", flush=True)
+            best = (ours["matched"], ours["total"])
+            table.rows.append(
+                (
+                    f"ours, optimal (pruned + certificate; {ours['rounds']} solve(s), "
+                    f"{ours['arcs_used']:,} of {ours['arcs_total']:,} arcs)",
+                    fmt_seconds(ours["seconds"]),
+                    fmt_mib(ours["peak_mib"]),
+                    f"{ours['matched']:,}",
+                    f"{ours['total']:,}",
+                    "—",
+                    "1×",
+                )
+            )
+            solvers = [("stable", "ours, stable mode"), ("greedy", "greedy baseline")]
+            solvers += [("full_mcf", "OR-Tools min-cost flow, all arcs"), ("scipy", "scipy linear_sum_assignment, seats")]
+            for solver, label in solvers:
+                if big and skip_slow and solver in ("full_mcf", "scipy"):
+                    table.rows.append((label, "skipped (--skip-slow-references)", "", "", "", "", ""))
+                    continue
+                report = measure(base | {"solver": solver})
+                print(f"  {shape} {n}x{m} {solver}: {fmt_seconds(report['seconds'])}", flush=True)
+                exact = (report["matched"], report["total"]) == best
+                table.rows.append(
+                    (
+                        label,
+                        fmt_seconds(report["seconds"]),
+                        fmt_mib(report["peak_mib"]),
+                        f"{report['matched']:,}",
+                        f"{report['total']:,}",
+                        "yes" if exact else "no",
+                        f"{report['seconds'] / ours['seconds']:.1f}×",
+                    )
+                )
+            tables.append(table)
+    return tables
+
+
+def stable_table(sizes: list[tuple[int, int]]) -> Table:
+    table = Table(
+        "Stable mode vs the PyPI `matching` package (hospital/resident, resident-optimal)",
+        ("instance", "ours", "ours peak", "matching pkg", "pkg peak", "same pairs?", "ratio"),
+    )
+    python = reference_python()
+    for n, m in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            prefs, theirs_file, ours_file = (Path(tmp) / name for name in ("p.json", "t.json", "o.json"))
+            base = {"shape": "contended", "n": n, "m": m}
+            measure(base | {"task": "export_preferences", "path": str(prefs)})
+            ours = measure(base | {"task": "assignment", "solver": "stable", "pairs_file": str(ours_file)})
+            completed = subprocess.run(
+                [str(python), "-I", str(HERE / "stable_reference.py"), str(prefs), str(theirs_file)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=tempfile.gettempdir(),  # never let `import matching` find ours
+            )
+            theirs = json.loads(completed.stdout.strip().splitlines()[-1])
+            same = json.loads(ours_file.read_text()) == json.loads(theirs_file.read_text())
+        print(f"  stable {n}x{m}: ours {fmt_seconds(ours['seconds'])}, pkg {fmt_seconds(theirs['seconds'])}", flush=True)
+        table.rows.append(
+            (
+                f"contended {n:,} × {m:,}",
+                fmt_seconds(ours["seconds"]),
+                fmt_mib(ours["peak_mib"]),
+                fmt_seconds(theirs["seconds"]),
+                fmt_mib(theirs["peak_mib"]),
+                "yes" if same else "NO",
+                f"{theirs['seconds'] / ours['seconds']:.0f}×",
+            )
+        )
+    return table
+
+
+def ranking_table(card_counts: list[int]) -> Table:
+    table = Table(
+        "Top-10 suggestions with hard filters (org policy, partner lists, capacity, paused, "
+        "management chain, different department)",
+        ("cards", "index build", "per query (mean)", "p95", "peak", "plain loop per query", "same top-10?", "ratio"),
+    )
+    for cards in card_counts:
+        fast = measure({"task": "ranking", "cards": cards, "queries": 50, "compare": 2})
+        loop = measure({"task": "ranking_loop", "cards": cards, "queries": 2})
+        same = [[list(pair) for pair in top] for top in fast["tops"]] == loop["tops"]
+        print(f"  ranking {cards}: {fast['mean_ms']:.2f} ms vs loop {loop['mean_ms']:.0f} ms", flush=True)
+        table.rows.append(
+            (
+                f"{cards:,}",
+                fmt_seconds(fast["build_seconds"]),
+                f"{fast['mean_ms']:.2f} ms",
+                f"{fast['p95_ms']:.2f} ms",
+                fmt_mib(fast["peak_mib"]),
+                f"{loop['mean_ms']:.0f} ms",
+                "yes" if same else "NO",
+                f"{loop['mean_ms'] / fast['mean_ms']:.0f}×",
+            )
+        )
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in seconds")
+    parser.add_argument(
+        "--skip-slow-references",
+        action="store_true",
+        help="skip scipy and full min-cost flow at 20,000 × 8,000 and the `matching` package "
+        "at 5,000 × 2,000 (minutes and ~12 GB)",
+    )
+    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument(
+        "--only", choices=("assignment", "stable", "ranking"), action="append", help="run a part"
+    )
+    args = parser.parse_args()
+    parts = set(args.only or ("assignment", "stable", "ranking"))
+    sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
+    stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
+    if not (args.quick or args.skip_slow_references):
+        stable_sizes.append((5000, 2000))
+    cards = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
+
+    tables: list[Table] = []
+    if "assignment" in parts:
+        tables += assignment_tables(sizes, args.skip_slow_references)
+    if "stable" in parts:
+        tables.append(stable_table(stable_sizes))
+    if "ranking" in parts:
+        tables.append(ranking_table(cards))
+    cpu = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    text = f"Machine: {cpu}\n\n" + "\n".join(table.markdown() for table in tables)
+    print("\n" + text)
+    if args.markdown:
+        args.markdown.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
