@@ -80,7 +80,15 @@ def assignment_tables(sizes: list[tuple[int, int]], skip_slow: bool) -> list[Tab
             big = n * m > 20_000_000
             table = Table(
                 f"Assignment, {shape}, {n:,} mentees × {m:,} mentors (capacity 3, 30% forbidden)",
-                ("solver", "time", "peak memory", "matched", "total score", "exact?", "time vs ours"),
+                (
+                    "solver",
+                    "time",
+                    "peak memory",
+                    "matched",
+                    "total score",
+                    "exact?",
+                    "time vs ours",
+                ),
             )
             base = {"task": "assignment", "shape": shape, "n": n, "m": m}
             ours = measure(base | {"solver": "optimal"})
@@ -99,10 +107,15 @@ def assignment_tables(sizes: list[tuple[int, int]], skip_slow: bool) -> list[Tab
                 )
             )
             solvers = [("stable", "ours, stable mode"), ("greedy", "greedy baseline")]
-            solvers += [("full_mcf", "OR-Tools min-cost flow, all arcs"), ("scipy", "scipy linear_sum_assignment, seats")]
+            solvers += [
+                ("full_mcf", "OR-Tools min-cost flow, all arcs"),
+                ("scipy", "scipy linear_sum_assignment, seats"),
+            ]
             for solver, label in solvers:
                 if big and skip_slow and solver in ("full_mcf", "scipy"):
-                    table.rows.append((label, "skipped (--skip-slow-references)", "", "", "", "", ""))
+                    table.rows.append(
+                        (label, "skipped (--skip-slow-references)", "", "", "", "", "")
+                    )
                     continue
                 report = measure(base | {"solver": solver})
                 print(f"  {shape} {n}x{m} {solver}: {fmt_seconds(report['seconds'])}", flush=True)
@@ -130,12 +143,22 @@ def stable_table(sizes: list[tuple[int, int]]) -> Table:
     python = reference_python()
     for n, m in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            prefs, theirs_file, ours_file = (Path(tmp) / name for name in ("p.json", "t.json", "o.json"))
+            prefs, theirs_file, ours_file = (
+                Path(tmp) / name for name in ("p.json", "t.json", "o.json")
+            )
             base = {"shape": "contended", "n": n, "m": m}
             measure(base | {"task": "export_preferences", "path": str(prefs)})
-            ours = measure(base | {"task": "assignment", "solver": "stable", "pairs_file": str(ours_file)})
+            ours = measure(
+                base | {"task": "assignment", "solver": "stable", "pairs_file": str(ours_file)}
+            )
             completed = subprocess.run(
-                [str(python), "-I", str(HERE / "stable_reference.py"), str(prefs), str(theirs_file)],
+                [
+                    str(python),
+                    "-I",
+                    str(HERE / "stable_reference.py"),
+                    str(prefs),
+                    str(theirs_file),
+                ],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -143,7 +166,11 @@ def stable_table(sizes: list[tuple[int, int]]) -> Table:
             )
             theirs = json.loads(completed.stdout.strip().splitlines()[-1])
             same = json.loads(ours_file.read_text()) == json.loads(theirs_file.read_text())
-        print(f"  stable {n}x{m}: ours {fmt_seconds(ours['seconds'])}, pkg {fmt_seconds(theirs['seconds'])}", flush=True)
+        print(
+            f"  stable {n}x{m}: ours {fmt_seconds(ours['seconds'])}, "
+            f"pkg {fmt_seconds(theirs['seconds'])}",
+            flush=True,
+        )
         table.rows.append(
             (
                 f"contended {n:,} × {m:,}",
@@ -162,13 +189,25 @@ def ranking_table(card_counts: list[int]) -> Table:
     table = Table(
         "Top-10 suggestions with hard filters (org policy, partner lists, capacity, paused, "
         "management chain, different department)",
-        ("cards", "index build", "per query (mean)", "p95", "peak", "plain loop per query", "same top-10?", "ratio"),
+        (
+            "cards",
+            "index build",
+            "per query (mean)",
+            "p95",
+            "peak",
+            "plain loop per query",
+            "same top-10?",
+            "ratio",
+        ),
     )
     for cards in card_counts:
         fast = measure({"task": "ranking", "cards": cards, "queries": 50, "compare": 2})
         loop = measure({"task": "ranking_loop", "cards": cards, "queries": 2})
         same = [[list(pair) for pair in top] for top in fast["tops"]] == loop["tops"]
-        print(f"  ranking {cards}: {fast['mean_ms']:.2f} ms vs loop {loop['mean_ms']:.0f} ms", flush=True)
+        print(
+            f"  ranking {cards}: {fast['mean_ms']:.2f} ms vs loop {loop['mean_ms']:.0f} ms",
+            flush=True,
+        )
         table.rows.append(
             (
                 f"{cards:,}",
@@ -212,7 +251,10 @@ def main() -> None:
         tables.append(stable_table(stable_sizes))
     if "ranking" in parts:
         tables.append(ranking_table(cards))
-    cpu = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    cpu = (
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
     text = f"Machine: {cpu}\n\n" + "\n".join(table.markdown() for table in tables)
     print("\n" + text)
     if args.markdown:

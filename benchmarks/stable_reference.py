@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from matching.games import HospitalResident  # the PyPI package, in its own venv
+from matching.games import HospitalResident  # type: ignore[import-untyped]  # PyPI, own venv
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,9 @@ def export_preferences(task: dict[str, Any]) -> dict[str, Any]:
         mentor_prefs[f"r{j}"] = [f"e{i}" for i in order.tolist()]
     capacities = {f"r{j}": int(c) for j, c in enumerate(instances.capacities(m))}
     with open(task["path"], "w") as handle:
-        json.dump({"mentees": mentee_prefs, "mentors": mentor_prefs, "capacities": capacities}, handle)
+        json.dump(
+            {"mentees": mentee_prefs, "mentors": mentor_prefs, "capacities": capacities}, handle
+        )
     return {"seconds": 0.0}
 
 
@@ -88,7 +91,7 @@ def run_ranking(task: dict[str, Any]) -> dict[str, Any]:
         suggest(index, mentee, rules, 10)
     times, tops = [], []
     for mentee in queries[3:]:
-        seconds, result = timed(lambda mentee=mentee: suggest(index, mentee, rules, 10))
+        seconds, result = timed(partial(suggest, index, mentee, rules, 10))
         times.append(seconds)
         tops.append([(s.mentor_id, s.score.total) for s in result.items])
     per_query = np.array(times) * 1000
@@ -107,7 +110,7 @@ def run_ranking_loop(task: dict[str, Any]) -> dict[str, Any]:
     queries = ranking_cards.mentees(task["queries"] + 3)[3:]
     times, tops = [], []
     for mentee in queries:
-        seconds, top = timed(lambda mentee=mentee: suggest_scalar(cards, mentee, rules, 10))
+        seconds, top = timed(partial(suggest_scalar, cards, mentee, rules, 10))
         times.append(seconds)
         tops.append([list(pair) for pair in top])
     return {"mean_ms": float(np.mean(times) * 1000), "seconds": float(np.mean(times)), "tops": tops}

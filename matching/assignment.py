@@ -250,7 +250,7 @@ def _block(
     n, m = scores.shape
     block = scores if len(rows) == n else scores[rows]
     block = block if len(cols) == m else block[:, cols]
-    return np.asarray(block, dtype=np.int16) if block.dtype != np.int16 else block
+    return np.asarray(block, dtype=np.int16)  # no copy when it already is int16
 
 
 def _row_chunks(shape: tuple[int, int]) -> list[slice]:
@@ -424,7 +424,7 @@ def _violations(
     return np.concatenate(found_rows).astype(np.int64), np.concatenate(found_cols).astype(np.int64)
 
 
-# --- stable mode ------------------------------------------------------------------------------------
+# --- stable mode ---------------------------------------------------------------------------
 
 LOOKAHEAD = 16  # mentors a proposer inspects per round, skipping those who would refuse
 
@@ -520,8 +520,7 @@ def _accept_best(
     held_by[mentees[~kept]] = -1
     held_by[mentees[kept]] = mentors[kept]
     # a mentor that is now full refuses anyone below its worst kept mentee
-    counts = np.bincount(mentors[kept], minlength=len(seats))
     full_last = kept & (rank == seats[mentors] - 1)
     threshold[mentors[full_last]] = keys[full_last]
-    del counts
-    return mentees[~kept]
+    rejected: IntArray = mentees[~kept]
+    return rejected

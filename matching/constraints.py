@@ -36,8 +36,12 @@ SENTENCES: dict[ExclusionReason, str] = {
     ExclusionReason.MANAGEMENT_CHAIN: "one is in the other's management chain",
     ExclusionReason.NEVER_AGAIN: "this pair is marked never again",
     ExclusionReason.COORDINATOR_FORBIDDEN: "the coordinator has forbidden this pair",
-    ExclusionReason.NOT_OPEN_TO_OTHER_ORGS: "the mentee wants a mentor from their own organisation",
-    ExclusionReason.ORG_POLICY: "an organisation's policy does not allow this cross-organisation pair",
+    ExclusionReason.NOT_OPEN_TO_OTHER_ORGS: (
+        "the mentee wants a mentor from their own organisation"
+    ),
+    ExclusionReason.ORG_POLICY: (
+        "an organisation's policy does not allow this cross-organisation pair"
+    ),
     ExclusionReason.SAME_DEPARTMENT: "the scheme requires a mentor from a different department",
 }
 
@@ -59,6 +63,9 @@ class OrgPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return self.partner_orgs is None or other_org in self.partner_orgs
 
 
+CLOSED = OrgPolicy()  # no cross-organisation pairs
+
+
 @dataclass(frozen=True)
 class PairRules:
     """Everything besides the two profiles that decides whether a pair is allowed.
@@ -71,7 +78,7 @@ class PairRules:
     never_again: frozenset[Pair] = frozenset()
     coordinator_forbidden: frozenset[Pair] = frozenset()
     org_policies: dict[str, OrgPolicy] = field(default_factory=dict)
-    default_policy: OrgPolicy = OrgPolicy()
+    default_policy: OrgPolicy = CLOSED
     require_different_department: bool = False
 
     def policy_of(self, org_id: str) -> OrgPolicy:

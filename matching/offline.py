@@ -160,28 +160,29 @@ def _check(parsed: OfflineInput) -> None:
             raise InputError(f"mentors[{k}].meeting_modes", "list in_person and/or remote")
     if not 0 <= parsed.min_score <= 100:
         raise InputError("min_score", f"must be 0..100, got {parsed.min_score}")
-    lists: list[tuple[str, list[tuple[str, str]] | list[tuple[str, str, int]]]] = [
-        ("forbidden", parsed.forbidden),
-        ("pinned", parsed.pinned),
-    ]
+    for name, pairs in (("forbidden", parsed.forbidden), ("pinned", parsed.pinned)):
+        _check_ids(name, pairs, mentees, mentors)
     if parsed.scores is not None:
-        lists.append(("scores", parsed.scores))
-    for name, pairs in lists:
+        _check_ids("scores", [(a, b) for a, b, _ in parsed.scores], mentees, mentors)
         seen: dict[tuple[str, str], int] = {}
-        for k, pair in enumerate(pairs):
-            if pair[0] not in mentees:
-                raise InputError(f"{name}[{k}][0]", f"unknown mentee id {pair[0]!r}")
-            if pair[1] not in mentors:
-                raise InputError(f"{name}[{k}][1]", f"unknown mentor id {pair[1]!r}")
-            if name == "scores":
-                if (pair[0], pair[1]) in seen:
-                    raise InputError(
-                        f"scores[{k}]", f"duplicate pair (also scores[{seen[pair[0], pair[1]]}])"
-                    )
-                if not 0 <= pair[2] <= 100:  # type: ignore[misc]
-                    raise InputError(f"scores[{k}][2]", f"must be 0..100, got {pair[2]}")  # type: ignore[misc]
-            seen[(pair[0], pair[1])] = k
+        for k, (mentee_id, mentor_id, score) in enumerate(parsed.scores):
+            if (mentee_id, mentor_id) in seen:
+                also = seen[mentee_id, mentor_id]
+                raise InputError(f"scores[{k}]", f"duplicate pair (also scores[{also}])")
+            if not 0 <= score <= 100:
+                raise InputError(f"scores[{k}][2]", f"must be 0..100, got {score}")
+            seen[(mentee_id, mentor_id)] = k
     _check_pins(parsed, mentors)
+
+
+def _check_ids(
+    name: str, pairs: list[tuple[str, str]], mentees: dict[str, int], mentors: dict[str, int]
+) -> None:
+    for k, (mentee_id, mentor_id) in enumerate(pairs):
+        if mentee_id not in mentees:
+            raise InputError(f"{name}[{k}][0]", f"unknown mentee id {mentee_id!r}")
+        if mentor_id not in mentors:
+            raise InputError(f"{name}[{k}][1]", f"unknown mentor id {mentor_id!r}")
 
 
 def _check_pins(parsed: OfflineInput, mentors: dict[str, int]) -> None:

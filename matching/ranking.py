@@ -203,7 +203,10 @@ class CandidateIndex:
         low = int(bands.min()) if len(bands) else 0
         high = int(bands.max()) if len(bands) else 0
         seniority = np.array(
-            [w.seniority * seniority_halves(mentee, band, self.scheme) for band in range(low, high + 1)],
+            [
+                w.seniority * seniority_halves(mentee, band, self.scheme)
+                for band in range(low, high + 1)
+            ],
             dtype=np.int32,
         )
         points = seniority[bands - low]
@@ -243,7 +246,8 @@ class CandidateIndex:
             if bit is not None:
                 wanted[bit // 64] |= np.uint64(1 << (bit % 64))
         shared = (words & wanted).any(axis=1)
-        return shared.astype(np.int32) * FULL
+        halves: npt.NDArray[np.int32] = np.where(shared, FULL, 0).astype(np.int32)
+        return halves
 
     def _my_department(self, mentee: MenteeProfile) -> int:
         if mentee.department is None:
@@ -264,7 +268,9 @@ class CandidateIndex:
             np.int32
         )
 
-    def filtered_numerators(self, mentee: MenteeProfile, rules: PairRules) -> tuple[npt.NDArray[np.int32], int]:
+    def filtered_numerators(
+        self, mentee: MenteeProfile, rules: PairRules
+    ) -> tuple[npt.NDArray[np.int32], int]:
         """X as in `numerators`, but EXCLUDED (far below any threshold) where not allowed.
 
         The fast path of `suggest`: availability rides on the facet table and org policy on a

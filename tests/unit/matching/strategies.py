@@ -27,12 +27,11 @@ SECTORS = (None, "housing", "health")
 DEPARTMENTS = (None, "dept-1", "dept-2")
 MODES = (MeetingMode.IN_PERSON, MeetingMode.REMOTE)
 PEOPLE = [f"p{k:02d}" for k in range(12)]  # shared id pool: a person can be on both sides
+PERSON_IDS = st.sampled_from(PEOPLE)
 
 
 @st.composite
-def mentees(
-    draw: st.DrawFn, ids: st.SearchStrategy[str] = st.sampled_from(PEOPLE)
-) -> MenteeProfile:
+def mentees(draw: st.DrawFn, ids: st.SearchStrategy[str] = PERSON_IDS) -> MenteeProfile:
     wanted = draw(st.none() | st.tuples(st.integers(1, 5), st.integers(0, 3)))
     return MenteeProfile(
         id=draw(ids),
@@ -50,9 +49,7 @@ def mentees(
 
 
 @st.composite
-def mentors(
-    draw: st.DrawFn, ids: st.SearchStrategy[str] = st.sampled_from(PEOPLE)
-) -> MentorProfile:
+def mentors(draw: st.DrawFn, ids: st.SearchStrategy[str] = PERSON_IDS) -> MentorProfile:
     capacity = draw(st.integers(0, 3))
     return MentorProfile(
         id=draw(ids),

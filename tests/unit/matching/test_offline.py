@@ -43,7 +43,7 @@ def test_example_runs_and_explanations_sum_to_scores() -> None:
 def test_given_scores_give_the_exact_optimum(case: tuple[Any, Any, int]) -> None:
     scores, capacities, min_score = case
     n, m = scores.shape
-    data = {
+    data: dict[str, Any] = {
         "mentees": [{"id": f"e{i}"} for i in range(n)],
         "mentors": [{"id": f"r{j}", "capacity": int(capacities[j])} for j in range(m)],
         "scores": [

@@ -121,7 +121,7 @@ def test_weights_must_be_non_negative_and_add_up_to_100(weights: dict[str, int])
 
 
 def test_profiles_refuse_out_of_range_values() -> None:
-    with pytest.raises(InvalidProfileError, match="importance|topics"):
+    with pytest.raises(InvalidProfileError, match=r"topics\[confidence\]"):
         MenteeProfile("e", "org", {"confidence": 6})
     with pytest.raises(InvalidProfileError, match="capacity"):
         MentorProfile("r", "org", {}, seniority_band=1, capacity=-1)
