@@ -66,7 +66,7 @@ def live_node(settings: Settings, *args: str, log: Path | None = None) -> Iterat
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environ = settings_environ(settings)
-    environ.setdefault("MENTORNET_BASE_URL", url)
+    environ["MENTORNET_BASE_URL"] = url  # a node's id is where it listens
     output = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [str(MENTORNET), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
