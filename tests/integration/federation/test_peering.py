@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
+import pytest
 
 from federation.keys import kid_from_fingerprint
+from federation.errors import UnknownKey
+from federation.peering import pin_new_peer
 from federation.signing import open_signed
 from federation.trust import TrustStore
 from network.config import Settings
@@ -73,17 +78,22 @@ def test_the_node_document_is_signed_and_names_the_node(
     peer_cli: Cli, peer_settings: Settings
 ) -> None:
     peer_cli("keys", "init")
+    peer_cli("org", "create", "--slug", "nch", "--name", "Nottingham City Homes")
+    fingerprint = fingerprint_of(peer_cli)
     with live_node(peer_settings) as node:
         response = httpx.get(f"{node.url}/.well-known/mentornet-node", timeout=5)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/jose")
-    empty = TrustStore([])
-    try:
-        open_signed(response.text, empty, 0)
-    except Exception as exc:  # noqa: BLE001 - any refusal: nobody is pinned yet
-        assert "key" in str(exc).lower()
-    else:
-        raise AssertionError("a document must not verify without a pinned key")
+    with pytest.raises(UnknownKey):
+        open_signed(response.text, TrustStore([]), int(time.time()))
+    accepted = pin_new_peer(
+        response.text, url=node.url, fingerprint=fingerprint, now=int(time.time())
+    )
+    assert accepted.document.iss == node.url
+    assert [(o.slug, o.display_name) for o in accepted.document.orgs] == [
+        ("nch", "Nottingham City Homes")
+    ]
+    assert accepted.document.endpoints.inbox == node.url + "/federation/v1/inbox"
 
 
 def test_a_node_without_keys_answers_404_problem(peer_settings: Settings) -> None:
