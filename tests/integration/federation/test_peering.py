@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 
-from federation.keys import kid_from_fingerprint
 from federation.errors import UnknownKey
+from federation.keys import kid_from_fingerprint
 from federation.peering import pin_new_peer
 from federation.signing import open_signed
 from federation.trust import TrustStore
