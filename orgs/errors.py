@@ -57,3 +57,10 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Not allowed"
+
+
+class Unavailable(DomainError):
+    """Something the request needs (e.g. an org's identity provider) is down; try later."""
+
+    code = "unavailable"
+    title = "Service unavailable"

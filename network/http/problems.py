@@ -27,6 +27,7 @@ from orgs.errors import (
     InvalidInput,
     NotFound,
     Unauthenticated,
+    Unavailable,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -58,6 +59,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     IllegalTransition: 409,
     Unauthenticated: 401,
     Forbidden: 403,
+    Unavailable: 503,
 }
 
 HTTP_CODES: dict[int, tuple[str, str]] = {
