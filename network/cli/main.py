@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from network.cli.context import CliContext
+from network.cli.cohort_commands import cohort
 from network.cli.db_commands import db
 from network.cli.demo_command import demo
 from network.cli.federation_commands import keys, peer
@@ -28,6 +29,7 @@ cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(org)
 cli.add_command(keys)
+cli.add_command(cohort)
 cli.add_command(peer)
 
 
