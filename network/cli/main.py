@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from network.cli.context import CliContext
 from network.cli.cohort_commands import cohort
+from network.cli.context import CliContext
 from network.cli.db_commands import db
 from network.cli.demo_command import demo
 from network.cli.federation_commands import keys, peer

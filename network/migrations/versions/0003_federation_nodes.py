@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import orgs.db
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_federation_nodes"
 down_revision: str | None = "0002_members"
