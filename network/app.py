@@ -22,6 +22,7 @@ from network.http.dependencies import provide_db, provide_principal
 from network.http.health import live, ready
 from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
+from network.http.profiles_api import ProfilesController, list_topics
 from network.http.request_context import RequestContext
 from network.logs import configure_logging
 from network.runtime import Runtime
@@ -53,7 +54,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await runtime.close()
 
     app = Litestar(
-        route_handlers=[live, ready, node_document, OrgsController],
+        route_handlers=[
+            live,
+            ready,
+            node_document,
+            list_topics,
+            OrgsController,
+            ProfilesController,
+        ],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal),

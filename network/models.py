@@ -6,6 +6,7 @@ from federation import node_keys as node_key_models
 from federation import peers as peer_models
 from orgs import members as member_models
 from orgs import models as org_models
+from orgs import profiles as profile_models
 from orgs import roles as role_models
 from orgs.db import Base
 
@@ -17,5 +18,6 @@ __all__ = [
     "node_key_models",
     "org_models",
     "peer_models",
+    "profile_models",
     "role_models",
 ]

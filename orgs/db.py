@@ -67,6 +67,7 @@ class Base(DeclarativeBase):
         uuid.UUID: Uuid(),
         dict[str, Any]: JSONType,
         list[dict[str, Any]]: JSONType,
+        list[str]: JSONType,
     }
 
 

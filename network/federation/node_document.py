@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.params import FromQuery
 
 from network.federation.wiring import NODE_DOCUMENT_PATH, now_s, signed_node_document
 from network.http.dependencies import Db
@@ -21,7 +22,7 @@ JOSE = "application/jose"
     responses=documented_problems(404),
     security=[],
 )
-async def node_document(state: State, db: Db, kid: str | None = None) -> Response[str]:
+async def node_document(state: State, db: Db, kid: FromQuery[str | None] = None) -> Response[str]:
     """``?kid=`` asks for the document signed by that key while it is still valid, so a
     peer that pins only an old key can verify the document that announces the new one."""
     token = await signed_node_document(db, Runtime.of(state).settings, kid, now_s())

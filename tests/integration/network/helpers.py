@@ -8,6 +8,7 @@ from typing import Any
 from httpx import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.members import Member, MemberRepository
 from orgs.models import Org, TokenRole
 from orgs.registry import OrgRegistry
 from orgs.tokens import TokenService
@@ -42,3 +43,14 @@ def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]
     assert isinstance(body["detail"], str)
     assert response.headers["x-request-id"]
     return body
+
+
+async def member_of(
+    db: AsyncSession, org: OrgWithToken, employee_id: str, **fields: Any
+) -> dict[str, str]:
+    """A member of ``org`` and the headers to act as them through the org's token (dev only)."""
+    member = MemberRepository(db, org.org.id).add(
+        Member(employee_id=employee_id, given_name=employee_id.title(), **fields)
+    )
+    await db.commit()
+    return {**org.headers, "X-Acting-Member": str(member.id)}

@@ -1,0 +1,102 @@
+"""Members keep a mentee and a mentor profile; only they can read or change them."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.taxonomy import TOPICS
+from tests.integration.network.helpers import assert_problem, member_of, org_with_token
+
+MENTEE = "/api/v1/me/mentee-profile"
+MENTOR = "/api/v1/me/mentor-profile"
+
+
+async def test_the_taxonomy_is_public_and_versioned(client: AsyncTestClient[Litestar]) -> None:
+    body = (await client.get("/api/v1/topics")).json()
+    assert body["version"]
+    assert {t["id"] for t in body["topics"]} == set(TOPICS)
+
+
+async def test_a_member_saves_and_reads_their_mentee_profile(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    brent = await org_with_token(db, "brent")
+    amara = await member_of(db, brent, "b100")
+    assert_problem(await client.get(MENTEE, headers=amara), 404, "not-found")
+    saved = await client.put(
+        MENTEE,
+        json={
+            "topics": {"confidence": 5, "applying-promotion": 3},
+            "meeting_mode": "remote",
+            "wanted_bands": [5, 7],
+            "goals": "Apply for a team leader post this year",
+        },
+        headers=amara,
+    )
+    assert saved.status_code == 200, saved.text
+    read = (await client.get(MENTEE, headers=amara)).json()
+    assert read["topics"] == {"confidence": 5, "applying-promotion": 3}
+    assert read["wanted_bands"] == [5, 7]
+    assert read["goals"] == "Apply for a team leader post this year"
+
+
+async def test_bad_profiles_name_every_field_at_fault_and_save_nothing(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    brent = await org_with_token(db, "brent")
+    amara = await member_of(db, brent, "b100")
+    response = await client.put(
+        MENTEE, json={"topics": {"confidence": 9, "astrology": 2}}, headers=amara
+    )
+    body = assert_problem(response, 422, "invalid-input")
+    assert {e["field"] for e in body["errors"]} == {"topics.confidence", "topics.astrology"}
+    assert_problem(await client.get(MENTEE, headers=amara), 404, "not-found")
+    bands = await client.put(
+        MENTEE, json={"topics": {"confidence": 3}, "wanted_bands": [7, 2]}, headers=amara
+    )
+    assert assert_problem(bands, 422, "invalid-input")["errors"][0]["field"] == "wanted_bands"
+
+
+async def test_mentor_profile_checks_levels_capacity_and_modes(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    brent = await org_with_token(db, "brent")
+    kofi = await member_of(db, brent, "b200")
+    bad = await client.put(MENTOR, json={"topics": {"housing": 4}, "capacity": 11}, headers=kofi)
+    assert {e["field"] for e in assert_problem(bad, 422, "invalid-input")["errors"]} == {
+        "topics.housing"
+    }
+    modes = await client.put(
+        MENTOR, json={"topics": {"housing": 3}, "meeting_modes": ["telepathy"]}, headers=kofi
+    )
+    assert_problem(modes, 400, "validation-failed")
+    good = await client.put(
+        MENTOR,
+        json={"topics": {"housing": 3}, "capacity": 2, "open_to_other_orgs": True},
+        headers=kofi,
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["capacity"] == 2
+
+
+async def test_profiles_are_each_members_own(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    brent = await org_with_token(db, "brent")
+    harrow = await org_with_token(db, "harrow")
+    amara = await member_of(db, brent, "b100")
+    other_brent = await member_of(db, brent, "b101")
+    await client.put(MENTEE, json={"topics": {"confidence": 5}, "goals": "private"}, headers=amara)
+    assert_problem(await client.get(MENTEE, headers=other_brent), 404, "not-found")
+    # A Brent member id sent with Harrow's token is no member of Harrow.
+    crossed = {**harrow.headers, "X-Acting-Member": amara["X-Acting-Member"]}
+    assert_problem(await client.get(MENTEE, headers=crossed), 401, "unauthenticated")
+
+
+async def test_an_org_token_without_a_member_has_no_profile(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    brent = await org_with_token(db, "brent")
+    assert_problem(await client.get(MENTEE, headers=brent.headers), 403, "forbidden")
