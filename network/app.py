@@ -26,6 +26,7 @@ from network.http.profiles_api import ProfilesController, list_topics
 from network.http.request_context import RequestContext
 from network.logs import configure_logging
 from network.runtime import Runtime
+from network.sso.http import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
 
 VERSION = "0.1.0"
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             list_topics,
             OrgsController,
             ProfilesController,
+            *SSO_ROUTE_HANDLERS,
         ],
         dependencies={
             "db": Provide(provide_db),

@@ -1,8 +1,11 @@
 """Who is acting: an org, optionally a member of it, and the roles they hold.
 
 Two ways in, one result:
-- a browser session from the org's own SSO (added by the sign-in work), and
-- an org API token, optionally with ``X-Acting-Member: <member id>`` naming a member of the
+- a browser session from the org's own SSO (``network.sso``): the session's member, with
+  their stored roles plus the derived line-manager flag; unsafe methods need the session's
+  CSRF token (``network.sso.csrf``); and
+- an org API token (``Authorization: Bearer``, which wins over a cookie and needs no CSRF
+  token), optionally with ``X-Acting-Member: <member id>`` naming a member of the
   token's org. That header is for tests and the dev demo only: it is refused in prod, where
   members act only through their own sessions. Handlers depend on ``Actor`` alone, so the
   session path replaces the header without touching them.
@@ -19,7 +22,10 @@ from litestar.di import NamedDependency
 
 from network.http.dependencies import Db
 from network.runtime import Runtime
-from orgs.errors import Unauthenticated
+from network.sso.csrf import SAFE_METHODS, check_csrf
+from network.sso.flow import SsoRuntime
+from orgs.errors import NotFound, Unauthenticated
+from orgs.identity import is_line_manager
 from orgs.members import Member, MemberRepository, MemberStatus
 from orgs.roles import TOKEN_ROLES, Role, roles_of
 from orgs.tokens import TokenService
@@ -34,14 +40,54 @@ class Actor:
     member: Member | None  # None for a bare org token (an admin's script)
     roles: frozenset[Role]
     via: Literal["token", "session"]
+    line_manager: bool = False  # derived from HR data (someone reports to them), never stored
 
     def has(self, role: Role) -> bool:
         return role in self.roles
 
 
 async def provide_actor(request: Request[Any, Any, Any], db: Db) -> Actor:
+    actor = await _actor(request, db)
+    # Tenancy: an org-scoped route of another org is simply not there for this actor.
+    slug = request.path_params.get("slug")
+    if slug is not None and slug != actor.org_slug:
+        raise NotFound(f"No organisation {slug!r} on this node.")
+    return actor
+
+
+async def _session_actor(request: Request[Any, Any, Any], db: Db) -> Actor | None:
+    sso = SsoRuntime.of(request.app.state)
+    cookie = request.cookies.get(sso.cookies.session)
+    if cookie is None:
+        return None
+    session = await sso.sessions.load(cookie)
+    if session is None:
+        raise Unauthenticated("Your session has ended; please sign in again.")
+    record = session.record
+    member = await MemberRepository(db, record.org_id).find_one(
+        Member.id == record.member_id, Member.status == MemberStatus.ACTIVE
+    )
+    if member is None:
+        await sso.sessions.destroy(session.id)
+        raise Unauthenticated("Your session has ended; please sign in again.")
+    if request.method not in SAFE_METHODS:
+        await check_csrf(request, session)
+    return Actor(
+        record.org_id,
+        record.org_slug,
+        member,
+        await roles_of(db, member),
+        "session",
+        line_manager=await is_line_manager(db, member),
+    )
+
+
+async def _actor(request: Request[Any, Any, Any], db: Db) -> Actor:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        session_actor = await _session_actor(request, db)
+        if session_actor is not None:
+            return session_actor
         raise Unauthenticated("Sign in, or send an org API token as 'Authorization: Bearer …'.")
     principal = await TokenService(db).authenticate(token.strip())
     acting = request.headers.get(ACTING_MEMBER_HEADER)
@@ -60,7 +106,14 @@ async def provide_actor(request: Request[Any, Any, Any], db: Db) -> Actor:
     )
     if member is None:  # includes members of other orgs
         raise Unauthenticated(f"{ACTING_MEMBER_HEADER} names no active member of this org.")
-    return Actor(principal.org_id, principal.org_slug, member, await roles_of(db, member), "token")
+    return Actor(
+        principal.org_id,
+        principal.org_slug,
+        member,
+        await roles_of(db, member),
+        "token",
+        line_manager=await is_line_manager(db, member),
+    )
 
 
 #: Handler parameter type for the app-level ``actor`` dependency.

@@ -53,17 +53,17 @@ class RedisStore:
 
     async def get(self, key: str) -> bytes | None:
         try:
-            value: bytes | None = await self.redis.get(key)
+            value = await self.redis.get(key)
         except RedisError as exc:
             raise StoreDown("Sign-in is unavailable right now; please try again shortly.") from exc
-        return value
+        return value.encode() if isinstance(value, str) else value
 
     async def take(self, key: str) -> bytes | None:
         try:
-            value: bytes | None = await self.redis.getdel(key)
+            value = await self.redis.getdel(key)
         except RedisError as exc:
             raise StoreDown("Sign-in is unavailable right now; please try again shortly.") from exc
-        return value
+        return value.encode() if isinstance(value, str) else value
 
     async def delete(self, key: str) -> None:
         try:
