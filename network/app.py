@@ -18,12 +18,16 @@ from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
 from network.federation.node_document import node_document
 from network.http.actor import provide_actor
+from network.http.applications_api import ApplicationsController
 from network.http.dependencies import provide_db, provide_principal
 from network.http.health import live, ready
+from network.http.me_api import MeController
 from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
 from network.http.profiles_api import ProfilesController, list_topics
 from network.http.request_context import RequestContext
+from network.http.schemes_api import SchemesController
+from network.http.staff_api import StaffController
 from network.logs import configure_logging
 from network.runtime import Runtime
 from network.sso.http import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
@@ -62,6 +66,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             list_topics,
             OrgsController,
             ProfilesController,
+            StaffController,
+            SchemesController,
+            ApplicationsController,
+            MeController,
             *SSO_ROUTE_HANDLERS,
         ],
         dependencies={

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from federation import node_keys as node_key_models
 from federation import peers as peer_models
+from orgs import applications as application_models
+from orgs import audit as audit_models
 from orgs import members as member_models
 from orgs import models as org_models
 from orgs import profiles as profile_models
 from orgs import roles as role_models
+from orgs import rules_store as rules_models
+from orgs import schemes as scheme_models
+from orgs import special_category as special_category_models
 from orgs.db import Base
 
 metadata = Base.metadata
 
 __all__ = [
+    "application_models",
+    "audit_models",
     "member_models",
     "metadata",
     "node_key_models",
@@ -20,4 +27,7 @@ __all__ = [
     "peer_models",
     "profile_models",
     "role_models",
+    "rules_models",
+    "scheme_models",
+    "special_category_models",
 ]

@@ -1,0 +1,127 @@
+"""``/api/v1/orgs/{slug}/me``: the acting member's own record and special-category data.
+
+Special-category data is readable here by that member alone; no other route returns it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from litestar import Controller, delete, get, put
+from litestar.params import FromPath
+
+from network.http.actor import Actor_
+from network.http.dependencies import Db
+from network.http.org_scope import acting
+from network.http.problems import API_PROBLEMS
+from network.http.staff_api import StaffOut
+from orgs.chains import ManagementChains
+from orgs.errors import Forbidden, NotFound
+from orgs.members import Member
+from orgs.roles import Role
+from orgs.special_category import (
+    CONSENT_STATEMENT,
+    CONSENT_VERSION,
+    ConsentAction,
+    Ethnicity,
+    SpecialCategory,
+)
+
+Slug = FromPath[str]
+
+
+class MeOut(msgspec.Struct, frozen=True):
+    member: StaffOut
+    roles: list[Role]
+    line_manager: bool
+
+
+class DeclarationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    consent: bool
+    ethnicity: Ethnicity | None = None
+    disability: bool | None = None
+
+
+class ConsentOut(msgspec.Struct, frozen=True):
+    action: ConsentAction
+    statement_version: str
+    at: datetime
+
+
+class DeclarationOut(msgspec.Struct, frozen=True):
+    declared: bool
+    ethnicity: Ethnicity | None
+    disability: bool | None
+    declared_at: datetime | None
+    consent_statement: str
+    consent_version: str
+    consents: list[ConsentOut]
+
+
+def _member(slug: str, actor: Actor_) -> Member:
+    who = acting(slug, actor)
+    if who.member is None:
+        raise Forbidden("Only a member can do this for themselves (act as or sign in as one).")
+    return who.member
+
+
+class MeController(Controller):
+    path = "/api/v1/orgs/{slug:str}/me"
+    tags = ("me",)
+
+    @get("/", summary="My own record, roles and whether I manage anyone", responses=API_PROBLEMS)
+    async def me(self, slug: Slug, actor: Actor_, db: Db) -> MeOut:
+        member = _member(slug, actor)
+        manages = await ManagementChains(db, member.org_id).manages_anyone(member.id)
+        return MeOut(StaffOut.of(member), sorted(actor.roles), manages)
+
+    async def _out(self, db: Db, member: Member) -> DeclarationOut:
+        store = SpecialCategory(db, member.org_id)
+        own = await store.own(member)
+        consents = [
+            ConsentOut(c.action, c.statement_version, c.at)
+            for c in await store.consent_history(member)
+        ]
+        return DeclarationOut(
+            declared=own is not None,
+            ethnicity=own.ethnicity if own else None,
+            disability=own.disability if own else None,
+            declared_at=own.declared_at if own else None,
+            consent_statement=CONSENT_STATEMENT,
+            consent_version=CONSENT_VERSION,
+            consents=consents,
+        )
+
+    @get(
+        "/special-category",
+        summary="What I declared (ethnicity, disability): for my eyes only",
+        responses=API_PROBLEMS,
+    )
+    async def get_declaration(self, slug: Slug, actor: Actor_, db: Db) -> DeclarationOut:
+        return await self._out(db, _member(slug, actor))
+
+    @put(
+        "/special-category",
+        summary="Declare my ethnicity and/or disability, with explicit consent",
+        responses=API_PROBLEMS,
+    )
+    async def declare(
+        self, slug: Slug, data: DeclarationIn, actor: Actor_, db: Db
+    ) -> DeclarationOut:
+        member = _member(slug, actor)
+        await SpecialCategory(db, member.org_id).declare(
+            member, ethnicity=data.ethnicity, disability=data.disability, consent=data.consent
+        )
+        return await self._out(db, member)
+
+    @delete(
+        "/special-category",
+        summary="Withdraw consent: my declaration is deleted",
+        responses=API_PROBLEMS,
+        status_code=204,
+    )
+    async def withdraw(self, slug: Slug, actor: Actor_, db: Db) -> None:
+        member = _member(slug, actor)
+        if not await SpecialCategory(db, member.org_id).withdraw(member):
+            raise NotFound("You have not declared anything.")

@@ -1,0 +1,371 @@
+"""``/api/v1/orgs/{slug}/schemes``: schemes, their eligibility rules, training and places."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get, post, put
+from litestar.params import FromPath
+
+from network.http.actor import Actor_
+from network.http.applications_api import ApplicationOut, application_out
+from network.http.dependencies import Db
+from network.http.org_scope import STAFF, acting, require
+from network.http.problems import API_PROBLEMS
+from orgs.applications import ApplicationService
+from orgs.eligibility import Decision, SchemeRole
+from orgs.eligibility_checks import EligibilityChecks
+from orgs.errors import NotFound
+from orgs.members import MemberRepository
+from orgs.roles import Role
+from orgs.rules_store import EligibilityRules, RulesStore
+from orgs.schemes import (
+    Scheme,
+    SchemeForm,
+    SchemeKind,
+    SchemeService,
+    SchemeSpec,
+    SchemeTraining,
+    TrainingAttendance,
+)
+
+Slug = FromPath[str]
+SchemeId = FromPath[uuid.UUID]
+MANAGE = (Role.COORDINATOR, Role.ORG_ADMIN)
+
+
+class SchemeOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    slug: str
+    name: str
+    description: str
+    kind: SchemeKind
+    form: SchemeForm
+    applications_open_on: date | None
+    applications_close_on: date | None
+    starts_on: date | None
+    ends_on: date | None
+    max_months: int
+    mentor_places: int | None
+    mentee_places: int | None
+    group_size: int | None
+    time_release_hours: int
+    recommended_sessions: int
+
+    @classmethod
+    def of(cls, s: Scheme) -> SchemeOut:
+        return cls(
+            id=s.id,
+            slug=s.slug,
+            name=s.name,
+            description=s.description,
+            kind=s.kind,
+            form=s.form,
+            applications_open_on=s.applications_open_on,
+            applications_close_on=s.applications_close_on,
+            starts_on=s.starts_on,
+            ends_on=s.ends_on,
+            max_months=s.max_months,
+            mentor_places=s.mentor_places,
+            mentee_places=s.mentee_places,
+            group_size=s.group_size,
+            time_release_hours=s.time_release_hours,
+            recommended_sessions=s.recommended_sessions,
+        )
+
+
+class RulesIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    #: The rules document: ``{"mentee": [rule, …], "mentor": [rule, …]}`` (see the docs).
+    document: dict[str, Any]
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class RulesOut(msgspec.Struct, frozen=True):
+    scheme_id: uuid.UUID
+    version: int
+    document: dict[str, Any]
+    note: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: EligibilityRules) -> RulesOut:
+        return cls(r.scheme_id, r.version, r.document, r.note, r.created_by, r.created_at)
+
+
+class DecisionOut(msgspec.Struct, frozen=True):
+    scheme_id: uuid.UUID
+    member_id: uuid.UUID
+    role: SchemeRole
+    eligible: bool
+    reasons: list[str]
+
+    @classmethod
+    def of(cls, scheme: Scheme, member_id: uuid.UUID, role: SchemeRole, d: Decision) -> DecisionOut:
+        return cls(scheme.id, member_id, role, d.eligible, list(d.reasons))
+
+
+class RuleCount(msgspec.Struct, frozen=True):
+    rule: str
+    admits: int
+    excludes: int
+
+
+class PreviewOut(msgspec.Struct, frozen=True):
+    role: SchemeRole
+    version: int | None
+    staff: int
+    eligible: int
+    rules: list[RuleCount]
+
+
+class TrainingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    role: SchemeRole
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    training_key: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    held_on: date | None = None
+
+
+class TrainingOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    scheme_id: uuid.UUID
+    role: SchemeRole
+    title: str
+    training_key: str
+    held_on: date | None
+
+    @classmethod
+    def of(cls, t: SchemeTraining) -> TrainingOut:
+        return cls(t.id, t.scheme_id, t.role, t.title, t.training_key, t.held_on)
+
+
+class AttendanceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    attended: bool
+
+
+class AttendanceOut(msgspec.Struct, frozen=True):
+    training_id: uuid.UUID
+    member_id: uuid.UUID
+    attended: bool
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, a: TrainingAttendance) -> AttendanceOut:
+        return cls(a.training_id, a.member_id, a.attended, a.recorded_at)
+
+
+class ShortlistIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    role: SchemeRole
+    application_ids: list[uuid.UUID]
+
+
+class SchemesController(Controller):
+    path = "/api/v1/orgs/{slug:str}/schemes"
+    tags = ("schemes",)
+
+    @get("/", summary="The organisation's schemes", responses=API_PROBLEMS)
+    async def list_schemes(self, slug: Slug, actor: Actor_, db: Db) -> list[SchemeOut]:
+        who = acting(slug, actor)
+        return [SchemeOut.of(s) for s in await SchemeService(db, who.org_id).list()]
+
+    @post("/", summary="Create a scheme (open or cohort)", responses=API_PROBLEMS)
+    async def create_scheme(self, slug: Slug, data: SchemeSpec, actor: Actor_, db: Db) -> SchemeOut:
+        who = acting(slug, actor)
+        require(who, *MANAGE)
+        return SchemeOut.of(await SchemeService(db, who.org_id).create(data))
+
+    @get("/{scheme_id:uuid}", summary="One scheme", responses=API_PROBLEMS)
+    async def get_scheme(self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db) -> SchemeOut:
+        who = acting(slug, actor)
+        return SchemeOut.of(await SchemeService(db, who.org_id).get(scheme_id))
+
+    @get(
+        "/{scheme_id:uuid}/rules", summary="The eligibility rules in force", responses=API_PROBLEMS
+    )
+    async def get_rules(
+        self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db
+    ) -> RulesOut | None:
+        who = acting(slug, actor)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        current = await RulesStore(db, who.org_id).current(scheme)
+        return RulesOut.of(current) if current else None
+
+    @put(
+        "/{scheme_id:uuid}/rules",
+        summary="Set the eligibility rules (adds a version)",
+        responses=API_PROBLEMS,
+    )
+    async def put_rules(
+        self, slug: Slug, scheme_id: SchemeId, data: RulesIn, actor: Actor_, db: Db
+    ) -> RulesOut:
+        who = acting(slug, actor)
+        require(who, *MANAGE)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        row, _ = await RulesStore(db, who.org_id).set(scheme, data.document, who.who, data.note)
+        return RulesOut.of(row)
+
+    @get(
+        "/{scheme_id:uuid}/rules/versions",
+        summary="Every version of the rules: who changed what, when",
+        responses=API_PROBLEMS,
+    )
+    async def rule_versions(
+        self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db
+    ) -> list[RulesOut]:
+        who = acting(slug, actor)
+        require(who, *STAFF)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        return [RulesOut.of(r) for r in await RulesStore(db, who.org_id).versions(scheme)]
+
+    @get(
+        "/{scheme_id:uuid}/eligibility/preview",
+        summary="How many staff each rule admits and excludes",
+        responses=API_PROBLEMS,
+    )
+    async def preview(
+        self, slug: Slug, scheme_id: SchemeId, role: SchemeRole, actor: Actor_, db: Db
+    ) -> PreviewOut:
+        who = acting(slug, actor)
+        require(who, *STAFF)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        found = await EligibilityChecks(db, who.org_id).preview(scheme, role)
+        return PreviewOut(
+            role,
+            found.version,
+            found.staff,
+            found.eligible,
+            [RuleCount(r.rule, r.admits, r.excludes) for r in found.rules],
+        )
+
+    @get(
+        "/{scheme_id:uuid}/eligibility/check",
+        summary="One member's eligibility with reasons (staff roles: anyone; members: self)",
+        responses=API_PROBLEMS,
+    )
+    async def check(
+        self,
+        slug: Slug,
+        scheme_id: SchemeId,
+        role: SchemeRole,
+        actor: Actor_,
+        db: Db,
+        member_id: uuid.UUID | None = None,
+    ) -> DecisionOut:
+        who = acting(slug, actor)
+        target = member_id or (who.member.id if who.member else None)
+        if target is None:
+            raise NotFound("Name a member_id.")
+        mine = who.member is not None and who.member.id == target
+        if not mine and not who.has_any(*STAFF):
+            raise NotFound("No such member.")
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        member = await MemberRepository(db, who.org_id).get(target)
+        decision = await EligibilityChecks(db, who.org_id).check(scheme, member, role)
+        return DecisionOut.of(scheme, member.id, role, decision)
+
+    @get(
+        "/{scheme_id:uuid}/trainings", summary="Required training sessions", responses=API_PROBLEMS
+    )
+    async def list_trainings(
+        self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db
+    ) -> list[TrainingOut]:
+        who = acting(slug, actor)
+        service = SchemeService(db, who.org_id)
+        return [
+            TrainingOut.of(t) for t in await service.list_trainings(await service.get(scheme_id))
+        ]
+
+    @post("/{scheme_id:uuid}/trainings", summary="Add a training session", responses=API_PROBLEMS)
+    async def add_training(
+        self, slug: Slug, scheme_id: SchemeId, data: TrainingIn, actor: Actor_, db: Db
+    ) -> TrainingOut:
+        who = acting(slug, actor)
+        require(who, *MANAGE)
+        service = SchemeService(db, who.org_id)
+        training = await service.add_training(
+            await service.get(scheme_id), data.role, data.title, data.training_key, data.held_on
+        )
+        return TrainingOut.of(training)
+
+    @put(
+        "/{scheme_id:uuid}/trainings/{training_id:uuid}/attendance/{member_id:uuid}",
+        summary="Record whether a member attended a training session",
+        responses=API_PROBLEMS,
+    )
+    async def record_attendance(
+        self,
+        slug: Slug,
+        scheme_id: SchemeId,
+        training_id: FromPath[uuid.UUID],
+        member_id: FromPath[uuid.UUID],
+        data: AttendanceIn,
+        actor: Actor_,
+        db: Db,
+    ) -> AttendanceOut:
+        who = acting(slug, actor)
+        require(who, *MANAGE)
+        service = SchemeService(db, who.org_id)
+        training = await service.trainings.get(training_id)
+        if training.scheme_id != (await service.get(scheme_id)).id:
+            raise NotFound("No such training session.")
+        row = await service.record_attendance(training.id, member_id, data.attended, who.who)
+        return AttendanceOut.of(row)
+
+    @get(
+        "/{scheme_id:uuid}/trainings/{training_id:uuid}/attendance",
+        summary="Attendance of a training session",
+        responses=API_PROBLEMS,
+    )
+    async def attendance(
+        self,
+        slug: Slug,
+        scheme_id: SchemeId,
+        training_id: FromPath[uuid.UUID],
+        actor: Actor_,
+        db: Db,
+    ) -> list[AttendanceOut]:
+        who = acting(slug, actor)
+        require(who, *STAFF)
+        service = SchemeService(db, who.org_id)
+        training = await service.trainings.get(training_id)
+        if training.scheme_id != (await service.get(scheme_id)).id:
+            raise NotFound("No such training session.")
+        return [AttendanceOut.of(a) for a in await service.attendance_of(training.id)]
+
+    @get(
+        "/{scheme_id:uuid}/applications",
+        summary="Applications to a scheme (coordinators, admins, HR directors)",
+        responses=API_PROBLEMS,
+    )
+    async def applications(
+        self,
+        slug: Slug,
+        scheme_id: SchemeId,
+        actor: Actor_,
+        db: Db,
+        role: SchemeRole | None = None,
+    ) -> list[ApplicationOut]:
+        who = acting(slug, actor)
+        service = ApplicationService(db, who.org_id)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        return [
+            await application_out(service, a) for a in await service.for_scheme(who, scheme, role)
+        ]
+
+    @post(
+        "/{scheme_id:uuid}/shortlist",
+        summary="Offer a cohort's places; every other approved applicant joins the waiting list",
+        responses=API_PROBLEMS,
+        status_code=200,
+    )
+    async def shortlist(
+        self, slug: Slug, scheme_id: SchemeId, data: ShortlistIn, actor: Actor_, db: Db
+    ) -> list[ApplicationOut]:
+        who = acting(slug, actor)
+        service = ApplicationService(db, who.org_id)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        apps = await service.shortlist(who, scheme, data.role, data.application_ids)
+        return [await application_out(service, a) for a in apps]
