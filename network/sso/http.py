@@ -235,7 +235,7 @@ async def describe_member(db: Db, org_id: uuid.UUID, member_id: uuid.UUID) -> Me
     return MemberView(member.display_name, member.job_title, roles)
 
 
-class MeController(Controller):
+class WhoAmIController(Controller):
     path = "/api/v1/me"
     tags = ("sign-in",)
 
@@ -322,6 +322,6 @@ class SsoAdminController(Controller):
         return _out(request, slug, row)
 
 
-ROUTE_HANDLERS = [SignInController, MeController, SsoAdminController]
+ROUTE_HANDLERS = [SignInController, WhoAmIController, SsoAdminController]
 
 __all__ = ["ROUTE_HANDLERS", "SignInFailed"]

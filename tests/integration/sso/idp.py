@@ -24,6 +24,7 @@ import pytest
 
 IDP_DIR = Path(__file__).resolve().parents[2] / "idp"
 NODE_BASE = "http://127.0.0.1:8000"
+HTTPS_BASE = "https://127.0.0.1:8000"  # a node whose cookies must be __Host- and Secure
 CLIENT_SECRET = "s3cret-for-tests-only-0123456789"
 
 #: The people each test IdP knows (sub → claims), per org.
@@ -93,8 +94,10 @@ def org_config(slug: str) -> dict[str, Any]:
         "slug": slug,
         "client_id": f"mentornet-{slug}",
         "client_secret": CLIENT_SECRET,
-        "redirect_uris": [f"{NODE_BASE}/orgs/{slug}/callback"],
-        "post_logout_redirect_uris": [f"{NODE_BASE}/orgs/{slug}/signed-out"],
+        "redirect_uris": [f"{base}/orgs/{slug}/callback" for base in (NODE_BASE, HTTPS_BASE)],
+        "post_logout_redirect_uris": [
+            f"{base}/orgs/{slug}/signed-out" for base in (NODE_BASE, HTTPS_BASE)
+        ],
         "accounts": ACCOUNTS[slug],
     }
 
@@ -143,7 +146,7 @@ class _Forms(HTMLParser):
             self.forms[-1][1][values["name"]] = values.get("value", "")
 
 
-async def authorize_at_idp(authorization_url: str, account: str) -> str:
+async def authorize_at_idp(authorization_url: str, account: str, node: str = NODE_BASE) -> str:
     """Play the person at the IdP: sign in as ``account``, consent; return the callback URL."""
     async with httpx.AsyncClient(timeout=10) as browser:
         url = authorization_url
@@ -151,7 +154,7 @@ async def authorize_at_idp(authorization_url: str, account: str) -> str:
             response = await browser.get(url) if isinstance(url, str) else await url
             while response.is_redirect:
                 target = urljoin(str(response.url), response.headers["location"])
-                if target.startswith(NODE_BASE):
+                if target.startswith(node):
                     return target
                 response = await browser.get(target)
             parser = _Forms()
