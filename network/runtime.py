@@ -8,6 +8,7 @@ from litestar.datastructures import State
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from federation.replay import ReplayCache
 from network.config import Settings
 
 
@@ -17,6 +18,7 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis | None
+    replay: ReplayCache
 
     @staticmethod
     def of(state: State) -> Runtime:

@@ -34,6 +34,8 @@ def settings_environ(settings: Settings) -> dict[str, str]:
         MENTORNET_BASE_URL=settings.base_url,
         MENTORNET_SECRET_KEY=settings.secret_key,
         MENTORNET_LOG_LEVEL=settings.log_level,
+        MENTORNET_NODE_NAME=settings.node_name,
+        MENTORNET_OUTBOX_WORKER="on" if settings.outbox_worker else "off",
     )
     if settings.redis_url:
         environ["MENTORNET_REDIS_URL"] = settings.redis_url
@@ -61,9 +63,11 @@ def wait_until_live(url: str, process: subprocess.Popen[bytes], timeout_s: float
 
 
 @contextmanager
-def live_node(settings: Settings, *args: str, log: Path | None = None) -> Iterator[LiveNode]:
-    """Start ``mentornet serve`` with ``settings`` on a free port; stop it afterwards."""
-    port = free_port()
+def live_node(
+    settings: Settings, *args: str, log: Path | None = None, port: int | None = None
+) -> Iterator[LiveNode]:
+    """Start ``mentornet serve`` with ``settings`` on ``port`` (default: a free one)."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     environ = settings_environ(settings)
     environ["MENTORNET_BASE_URL"] = url  # a node's id is where it listens

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime
 
 import click
@@ -9,6 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.keys import kid_from_fingerprint
+from federation.outbox import Outbox, OutboxStatus
 from federation.peers import PeerRegistry
 from federation.trust import normalise_node_id
 from network.cli.context import CliContext, fail, pass_cli
@@ -162,5 +165,60 @@ def peer_remove(cli: CliContext, url: str) -> None:
     async def work(session: AsyncSession) -> str:
         await PeerRegistry(session).remove(url)
         return f"removed {normalise_node_id(url)}"
+
+    click.echo(cli.run(work))
+
+
+@click.group()
+def federation() -> None:
+    """Messages to and from peers."""
+
+
+@federation.command("outbox")
+@click.option("--dead", is_flag=True, help="Only dead letters (failed past the retry window).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_cli
+def outbox_list(cli: CliContext, dead: bool, as_json: bool) -> None:
+    """List outgoing messages with their delivery state."""
+
+    async def work(session: AsyncSession) -> list[dict[str, object]]:
+        rows = await Outbox(session).list(OutboxStatus.DEAD if dead else None)
+        return [
+            {
+                "id": str(row.id),
+                "peer": row.peer,
+                "type": row.message_type,
+                "status": row.status.value,
+                "attempts": row.attempts,
+                "next_attempt_at": row.next_attempt_at.isoformat(),
+                "last_error": row.last_error,
+            }
+            for row in rows
+        ]
+
+    rows = cli.run(work)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']}  {row['status']:<9} {row['type']:<18} {row['peer']}  "
+            f"attempts {row['attempts']}  {row['last_error']}"
+        )
+
+
+@federation.command("replay")
+@click.argument("message_id")
+@pass_cli
+def outbox_replay(cli: CliContext, message_id: str) -> None:
+    """Give a dead letter a new retry window (it keeps its id: still delivered once)."""
+    try:
+        parsed = uuid.UUID(message_id)
+    except ValueError:
+        fail(f"{message_id!r} is not a message id (see `mentornet federation outbox --dead`)")
+
+    async def work(session: AsyncSession) -> str:
+        row = await Outbox(session).replay(parsed, datetime.now(UTC))
+        return f"replaying {row.id} to {row.peer}"
 
     click.echo(cli.run(work))

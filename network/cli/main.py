@@ -10,7 +10,7 @@ from network.cli.context import CliContext
 from network.cli.db_commands import db
 from network.cli.demo_command import demo
 from network.cli.eligibility_commands import eligibility
-from network.cli.federation_commands import keys, peer
+from network.cli.federation_commands import federation, keys, peer
 from network.cli.org_commands import org
 from network.cli.scheme_commands import scheme
 from network.cli.serve_command import serve
@@ -42,6 +42,7 @@ cli.add_command(application)
 cli.add_command(keys)
 cli.add_command(cohort)
 cli.add_command(peer)
+cli.add_command(federation)
 
 
 def main() -> None:
