@@ -209,25 +209,22 @@ def _parse_row(number: int, values: dict[str, str], result: _Parse) -> StaffRow 
     return StaffRow(attributes=attributes, **fields)
 
 
-def _check_references(rows: Sequence[StaffRow], result: _Parse) -> None:
-    by_id: dict[str, StaffRow] = {}
-    for row in rows:
-        first = by_id.get(row.employee_id)
-        if first is not None:
+def _check_references(
+    rows: Sequence[StaffRow],
+    seen: Mapping[str, int],
+    managers: Sequence[tuple[int, str]],
+    result: _Parse,
+) -> None:
+    """Duplicates and unknown managers over every row (even bad ones); cycles over good ones."""
+    for number, manager in managers:
+        if manager not in seen:
             result.error(
-                row.row,
-                "employee_id",
-                f"duplicate employee_id {row.employee_id!r} (first on row {first.row})",
+                number, "manager_employee_id", f"unknown manager {manager!r} (not in the file)"
             )
-        else:
-            by_id[row.employee_id] = row
-    for row in rows:
-        manager = row.manager_employee_id
-        if manager is not None and manager not in by_id:
-            result.error(
-                row.row, "manager_employee_id", f"unknown manager {manager!r} (not in the file)"
-            )
+    by_id = {r.employee_id: r for r in rows if seen.get(r.employee_id) == r.row}
     for cycle in find_cycles({r.employee_id: r.manager_employee_id for r in by_id.values()}):
+        if not all(e in by_id for e in cycle):
+            continue
         first_row = min(by_id[e].row for e in cycle)
         names = " → ".join(_who(by_id[e]) for e in [*cycle, cycle[0]])
         result.error(first_row, "manager_employee_id", f"management cycle: {names}")
@@ -275,6 +272,8 @@ def parse_staff_csv(
         return [], result.errors
     positions = _header_map(headers, columns or {}, result)
     number = 0
+    seen: dict[str, int] = {}
+    managers: list[tuple[int, str]] = []
     try:
         for values in reader:
             if not any(v.strip() for v in values):
@@ -284,13 +283,25 @@ def parse_staff_csv(
                 result.error(number, "", f"{len(values)} values for {len(headers)} columns")
                 continue
             named = {positions[i]: v for i, v in enumerate(values) if i in positions}
+            employee_id = named.get("employee_id", "").strip()
+            manager = named.get("manager_employee_id", "").strip()
+            if employee_id in seen:
+                result.error(
+                    number,
+                    "employee_id",
+                    f"duplicate employee_id {employee_id!r} (first on row {seen[employee_id]})",
+                )
+            elif employee_id:
+                seen[employee_id] = number
+            if manager:
+                managers.append((number, manager))
             row = _parse_row(number, named, result)
             if row is not None:
                 result.rows.append(row)
     except csv.Error as exc:
         result.error(number + 1, "", f"not valid CSV ({exc})")
-    if not result.errors:
-        _check_references(result.rows, result)
+    if not any(e.row == 0 for e in result.errors):
+        _check_references(result.rows, seen, managers, result)
     result.errors.sort(key=lambda e: (e.row, e.column))
     return (result.rows if not result.errors else []), result.errors
 

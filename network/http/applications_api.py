@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -108,7 +108,9 @@ class ApplicationsController(Controller):
     tags = ("applications",)
 
     @post("/", summary="Apply to a scheme as mentor or mentee", responses=API_PROBLEMS)
-    async def apply(self, slug: Slug, data: ApplicationIn, actor: Actor_, db: Db) -> ApplicationOut:
+    async def apply(
+        self, slug: Slug, data: JSONBody[ApplicationIn], actor: Actor_, db: Db
+    ) -> ApplicationOut:
         who = acting(slug, actor)
         service = ApplicationService(db, who.org_id)
         return await application_out(service, await service.apply(who, data))
@@ -144,7 +146,12 @@ class ApplicationsController(Controller):
         status_code=200,
     )
     async def decide(
-        self, slug: Slug, application_id: AppId, data: ManagerDecision, actor: Actor_, db: Db
+        self,
+        slug: Slug,
+        application_id: AppId,
+        data: JSONBody[ManagerDecision],
+        actor: Actor_,
+        db: Db,
     ) -> ApplicationOut:
         who = acting(slug, actor)
         service = ApplicationService(db, who.org_id)
@@ -157,7 +164,7 @@ class ApplicationsController(Controller):
         status_code=200,
     )
     async def request_exception(
-        self, slug: Slug, application_id: AppId, data: ReasonIn, actor: Actor_, db: Db
+        self, slug: Slug, application_id: AppId, data: JSONBody[ReasonIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
         who = acting(slug, actor)
         service = ApplicationService(db, who.org_id)
@@ -171,7 +178,12 @@ class ApplicationsController(Controller):
         status_code=200,
     )
     async def decide_exception(
-        self, slug: Slug, application_id: AppId, data: ExceptionDecision, actor: Actor_, db: Db
+        self,
+        slug: Slug,
+        application_id: AppId,
+        data: JSONBody[ExceptionDecision],
+        actor: Actor_,
+        db: Db,
     ) -> ApplicationOut:
         who = acting(slug, actor)
         service = ApplicationService(db, who.org_id)
@@ -185,7 +197,7 @@ class ApplicationsController(Controller):
         status_code=200,
     )
     async def withdraw(
-        self, slug: Slug, application_id: AppId, data: ReasonIn, actor: Actor_, db: Db
+        self, slug: Slug, application_id: AppId, data: JSONBody[ReasonIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
         who = acting(slug, actor)
         service = ApplicationService(db, who.org_id)

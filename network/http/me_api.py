@@ -9,7 +9,7 @@ from datetime import datetime
 
 import msgspec
 from litestar import Controller, delete, get, put
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -107,7 +107,7 @@ class MeController(Controller):
         responses=API_PROBLEMS,
     )
     async def declare(
-        self, slug: Slug, data: DeclarationIn, actor: Actor_, db: Db
+        self, slug: Slug, data: JSONBody[DeclarationIn], actor: Actor_, db: Db
     ) -> DeclarationOut:
         member = _member(slug, actor)
         await SpecialCategory(db, member.org_id).declare(

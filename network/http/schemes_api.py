@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from network.http.actor import Actor_
 from network.http.applications_api import ApplicationOut, application_out
@@ -172,7 +172,9 @@ class SchemesController(Controller):
         return [SchemeOut.of(s) for s in await SchemeService(db, who.org_id).list()]
 
     @post("/", summary="Create a scheme (open or cohort)", responses=API_PROBLEMS)
-    async def create_scheme(self, slug: Slug, data: SchemeSpec, actor: Actor_, db: Db) -> SchemeOut:
+    async def create_scheme(
+        self, slug: Slug, data: JSONBody[SchemeSpec], actor: Actor_, db: Db
+    ) -> SchemeOut:
         who = acting(slug, actor)
         require(who, *MANAGE)
         return SchemeOut.of(await SchemeService(db, who.org_id).create(data))
@@ -199,7 +201,7 @@ class SchemesController(Controller):
         responses=API_PROBLEMS,
     )
     async def put_rules(
-        self, slug: Slug, scheme_id: SchemeId, data: RulesIn, actor: Actor_, db: Db
+        self, slug: Slug, scheme_id: SchemeId, data: JSONBody[RulesIn], actor: Actor_, db: Db
     ) -> RulesOut:
         who = acting(slug, actor)
         require(who, *MANAGE)
@@ -226,7 +228,7 @@ class SchemesController(Controller):
         responses=API_PROBLEMS,
     )
     async def preview(
-        self, slug: Slug, scheme_id: SchemeId, role: SchemeRole, actor: Actor_, db: Db
+        self, slug: Slug, scheme_id: SchemeId, role: FromQuery[SchemeRole], actor: Actor_, db: Db
     ) -> PreviewOut:
         who = acting(slug, actor)
         require(who, *STAFF)
@@ -249,10 +251,10 @@ class SchemesController(Controller):
         self,
         slug: Slug,
         scheme_id: SchemeId,
-        role: SchemeRole,
+        role: FromQuery[SchemeRole],
         actor: Actor_,
         db: Db,
-        member_id: uuid.UUID | None = None,
+        member_id: FromQuery[uuid.UUID | None] = None,
     ) -> DecisionOut:
         who = acting(slug, actor)
         target = member_id or (who.member.id if who.member else None)
@@ -280,7 +282,7 @@ class SchemesController(Controller):
 
     @post("/{scheme_id:uuid}/trainings", summary="Add a training session", responses=API_PROBLEMS)
     async def add_training(
-        self, slug: Slug, scheme_id: SchemeId, data: TrainingIn, actor: Actor_, db: Db
+        self, slug: Slug, scheme_id: SchemeId, data: JSONBody[TrainingIn], actor: Actor_, db: Db
     ) -> TrainingOut:
         who = acting(slug, actor)
         require(who, *MANAGE)
@@ -301,7 +303,7 @@ class SchemesController(Controller):
         scheme_id: SchemeId,
         training_id: FromPath[uuid.UUID],
         member_id: FromPath[uuid.UUID],
-        data: AttendanceIn,
+        data: JSONBody[AttendanceIn],
         actor: Actor_,
         db: Db,
     ) -> AttendanceOut:
@@ -346,7 +348,7 @@ class SchemesController(Controller):
         scheme_id: SchemeId,
         actor: Actor_,
         db: Db,
-        role: SchemeRole | None = None,
+        role: FromQuery[SchemeRole | None] = None,
     ) -> list[ApplicationOut]:
         who = acting(slug, actor)
         service = ApplicationService(db, who.org_id)
@@ -362,7 +364,7 @@ class SchemesController(Controller):
         status_code=200,
     )
     async def shortlist(
-        self, slug: Slug, scheme_id: SchemeId, data: ShortlistIn, actor: Actor_, db: Db
+        self, slug: Slug, scheme_id: SchemeId, data: JSONBody[ShortlistIn], actor: Actor_, db: Db
     ) -> list[ApplicationOut]:
         who = acting(slug, actor)
         service = ApplicationService(db, who.org_id)

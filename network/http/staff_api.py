@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post, put
-from litestar.params import Body, FromPath, Parameter
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -86,6 +88,18 @@ class RoleOut(msgspec.Struct, frozen=True):
     granted_at: datetime
 
 
+@dataclass
+class CsvUpload(Operation):
+    """Documents the raw ``text/csv`` body of the staff import."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            content={"text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))},
+            description="The HR export, first line the headers",
+            required=True,
+        )
+
+
 class StaffController(Controller):
     path = "/api/v1/orgs/{slug:str}"
     tags = ("staff",)
@@ -100,20 +114,21 @@ class StaffController(Controller):
         ),
         responses=API_PROBLEMS,
         status_code=200,
+        operation_class=CsvUpload,
     )
     async def import_staff(
         self,
         slug: Slug,
         actor: Actor_,
         db: Db,
-        data: Annotated[bytes, Body(media_type="text/csv")],
-        dry_run: Annotated[bool, Parameter(query="dry_run")] = False,
+        body: RawBody,
+        dry_run: FromQuery[bool] = False,
     ) -> ImportReport:
         who = acting(slug, actor)
         require(who, Role.ORG_ADMIN)
         settings = await read_settings(db, who.org_id)
         return await StaffImporter(db, who.org_id).run(
-            data, settings.staff_columns, dry_run=dry_run
+            body, settings.staff_columns, dry_run=dry_run
         )
 
     @get("/staff", summary="Staff of the organisation (HR data only)", responses=API_PROBLEMS)
@@ -122,9 +137,9 @@ class StaffController(Controller):
         slug: Slug,
         actor: Actor_,
         db: Db,
-        include_leavers: bool = False,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        include_leavers: FromQuery[bool] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[StaffOut]:
         who = acting(slug, actor)
         require(who, *STAFF)
@@ -171,7 +186,7 @@ class StaffController(Controller):
         responses=API_PROBLEMS,
     )
     async def put_settings(
-        self, slug: Slug, data: OrgSettings, actor: Actor_, db: Db
+        self, slug: Slug, data: JSONBody[OrgSettings], actor: Actor_, db: Db
     ) -> OrgSettings:
         who = acting(slug, actor)
         require(who, Role.ORG_ADMIN)
@@ -187,7 +202,9 @@ class StaffController(Controller):
         ]
 
     @post("/roles", summary="Grant an org role to a member", responses=API_PROBLEMS)
-    async def grant_role(self, slug: Slug, data: RoleIn, actor: Actor_, db: Db) -> RoleOut:
+    async def grant_role(
+        self, slug: Slug, data: JSONBody[RoleIn], actor: Actor_, db: Db
+    ) -> RoleOut:
         who = acting(slug, actor)
         require(who, Role.ORG_ADMIN)
         grants = RoleGrants(db, who.org_id)

@@ -3,16 +3,19 @@ members acting with roles, and schemes with seed rules."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.config import Settings
+from network.db import create_engine, create_sessionmaker
 from orgs.acting import Acting
 from orgs.audit import Who
 from orgs.members import Member, MemberRepository
@@ -25,6 +28,7 @@ from orgs.rules_store import RulesStore
 from orgs.schemes import Scheme, SchemeService, SchemeSpec
 from orgs.staff_import import StaffImporter
 
+T = TypeVar("T")
 DEMO_RULES = Path(__file__).parents[3] / "network" / "demo_rules"
 COLUMNS = [
     "employee_id",
@@ -162,3 +166,17 @@ async def team(db: AsyncSession, slug: str = "brent") -> tuple[Org, dict[str, Me
     await grant(db, people["ADMIN"], Role.ORG_ADMIN)
     await db.flush()
     return org, people
+
+
+def in_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """For synchronous (CLI) tests: run ``work`` in its own session and commit."""
+
+    async def go() -> T:
+        engine = create_engine(settings)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
