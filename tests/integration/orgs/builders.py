@@ -180,3 +180,33 @@ def in_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+@dataclass
+class ApiOrg:
+    """An org with its team imported, roles granted, an admin token and a Brent-rules scheme."""
+
+    org: Org
+    people: dict[str, Member]
+    token: str
+    scheme_id: str
+
+    def as_(self, key: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if key is not None:
+            headers["X-Acting-Member"] = str(self.people[key].id)
+        return headers
+
+    def id(self, key: str) -> str:
+        return str(self.people[key].id)
+
+
+async def api_org(db: AsyncSession, slug: str = "brent", **scheme: Any) -> ApiOrg:
+    from orgs.models import TokenRole
+    from orgs.tokens import TokenService
+
+    org, people = await team(db, slug)
+    created = await scheme_with_rules(db, org, scheme.pop("rules", "brent"), **scheme)
+    token, _ = await TokenService(db).create(org, TokenRole.ADMIN, "test")
+    await db.commit()
+    return ApiOrg(org, people, token, str(created.id))
