@@ -24,6 +24,7 @@ from network.http.problems import API_PROBLEMS, handle_domain_error
 from network.logs import get_logger
 from network.sso import flow
 from network.sso.csrf import check_csrf
+from network.sso.dev_idp import DevIdpController
 from network.sso.errors import SignInFailed
 from network.sso.flow import SsoRuntime
 from network.sso.sessions import ABSOLUTE_TIMEOUT_S, CSRF_FIELD, LOGIN_TIMEOUT_S
@@ -322,6 +323,6 @@ class SsoAdminController(Controller):
         return _out(request, slug, row)
 
 
-ROUTE_HANDLERS = [SignInController, WhoAmIController, SsoAdminController]
+ROUTE_HANDLERS = [SignInController, WhoAmIController, SsoAdminController, DevIdpController]
 
 __all__ = ["ROUTE_HANDLERS", "SignInFailed"]
