@@ -13,6 +13,7 @@ from orgs import roles as role_models
 from orgs import rules_store as rules_models
 from orgs import schemes as scheme_models
 from orgs import special_category as special_category_models
+from orgs import sso_config as sso_models
 from orgs.db import Base
 
 metadata = Base.metadata
@@ -30,4 +31,5 @@ __all__ = [
     "rules_models",
     "scheme_models",
     "special_category_models",
+    "sso_models",
 ]
