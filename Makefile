@@ -38,7 +38,12 @@ contracts: $(VENV)/.dev-installed
 migrations: $(VENV)/.dev-installed
 	$(BIN)/python -m tests.check_migrations
 
-pytest: $(VENV)/.dev-installed
+# The certified oidc-provider (npm) that the sign-in tests run as each org's IdP.
+tests/idp/node_modules/.package-lock.json: tests/idp/package.json tests/idp/package-lock.json
+	npm ci --prefix tests/idp --no-audit --no-fund
+	touch $@
+
+pytest: $(VENV)/.dev-installed tests/idp/node_modules/.package-lock.json
 	$(BIN)/pytest
 
 test: lint typecheck contracts migrations pytest
@@ -47,4 +52,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts tests/idp/node_modules
