@@ -205,8 +205,8 @@ class ApplicationService:
         self, acting: Acting, data: ApplicationIn, now: datetime | None = None
     ) -> Application:
         now = now or utcnow()
-        member = self._member_of(acting)
         scheme = await SchemeService(self.session, self.org_id).get(data.scheme_id)
+        member = self._member_of(acting)
         if not scheme.open_on(now.date()):
             raise IllegalTransition(f"Applications to {scheme.name} are not open.")
         taken = await self.applications.find_one(
@@ -350,8 +350,8 @@ class ApplicationService:
         self, acting: Acting, app_id: uuid.UUID, decision: ManagerDecision
     ) -> Application:
         """The line manager's (or, after escalation, their manager's) decision."""
-        me = self._member_of(acting)
         app = await self.applications.get(app_id)
+        me = self._member_of(acting)
         if app.member_id == me.id:
             raise Forbidden("You cannot decide your own application.")
         approver_is_hr = app.approver_id is None and acting.has(Role.HR_DIRECTOR)

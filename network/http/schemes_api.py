@@ -204,8 +204,8 @@ class SchemesController(Controller):
         self, slug: Slug, scheme_id: SchemeId, data: JSONBody[RulesIn], actor: Actor_, db: Db
     ) -> RulesOut:
         who = acting(slug, actor)
-        require(who, *MANAGE)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        require(who, *MANAGE)
         row, _ = await RulesStore(db, who.org_id).set(scheme, data.document, who.who, data.note)
         return RulesOut.of(row)
 
@@ -218,8 +218,8 @@ class SchemesController(Controller):
         self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db
     ) -> list[RulesOut]:
         who = acting(slug, actor)
-        require(who, *STAFF)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        require(who, *STAFF)
         return [RulesOut.of(r) for r in await RulesStore(db, who.org_id).versions(scheme)]
 
     @get(
@@ -231,8 +231,8 @@ class SchemesController(Controller):
         self, slug: Slug, scheme_id: SchemeId, role: FromQuery[SchemeRole], actor: Actor_, db: Db
     ) -> PreviewOut:
         who = acting(slug, actor)
-        require(who, *STAFF)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        require(who, *STAFF)
         found = await EligibilityChecks(db, who.org_id).preview(scheme, role)
         return PreviewOut(
             role,
@@ -260,10 +260,10 @@ class SchemesController(Controller):
         target = member_id or (who.member.id if who.member else None)
         if target is None:
             raise NotFound("Name a member_id.")
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
         mine = who.member is not None and who.member.id == target
         if not mine and not who.has_any(*STAFF):
             raise NotFound("No such member.")
-        scheme = await SchemeService(db, who.org_id).get(scheme_id)
         member = await MemberRepository(db, who.org_id).get(target)
         decision = await EligibilityChecks(db, who.org_id).check(scheme, member, role)
         return DecisionOut.of(scheme, member.id, role, decision)
@@ -285,10 +285,11 @@ class SchemesController(Controller):
         self, slug: Slug, scheme_id: SchemeId, data: JSONBody[TrainingIn], actor: Actor_, db: Db
     ) -> TrainingOut:
         who = acting(slug, actor)
-        require(who, *MANAGE)
         service = SchemeService(db, who.org_id)
+        scheme = await service.get(scheme_id)
+        require(who, *MANAGE)
         training = await service.add_training(
-            await service.get(scheme_id), data.role, data.title, data.training_key, data.held_on
+            scheme, data.role, data.title, data.training_key, data.held_on
         )
         return TrainingOut.of(training)
 
@@ -308,11 +309,12 @@ class SchemesController(Controller):
         db: Db,
     ) -> AttendanceOut:
         who = acting(slug, actor)
-        require(who, *MANAGE)
         service = SchemeService(db, who.org_id)
         training = await service.trainings.get(training_id)
         if training.scheme_id != (await service.get(scheme_id)).id:
             raise NotFound("No such training session.")
+        await MemberRepository(db, who.org_id).get(member_id)
+        require(who, *MANAGE)
         row = await service.record_attendance(training.id, member_id, data.attended, who.who)
         return AttendanceOut.of(row)
 
@@ -330,11 +332,11 @@ class SchemesController(Controller):
         db: Db,
     ) -> list[AttendanceOut]:
         who = acting(slug, actor)
-        require(who, *STAFF)
         service = SchemeService(db, who.org_id)
         training = await service.trainings.get(training_id)
         if training.scheme_id != (await service.get(scheme_id)).id:
             raise NotFound("No such training session.")
+        require(who, *STAFF)
         return [AttendanceOut.of(a) for a in await service.attendance_of(training.id)]
 
     @get(

@@ -168,9 +168,9 @@ class StaffController(Controller):
         self, slug: Slug, member_id: FromPath[uuid.UUID], actor: Actor_, db: Db
     ) -> ChainOut:
         who = acting(slug, actor)
-        require(who, *STAFF)
         chains = ManagementChains(db, who.org_id)
         member = await chains.get(member_id)
+        require(who, *STAFF)
         found = await chains.chain(member.id)
         return ChainOut(member.id, sorted(found.above), sorted(found.below))
 
@@ -206,10 +206,10 @@ class StaffController(Controller):
         self, slug: Slug, data: JSONBody[RoleIn], actor: Actor_, db: Db
     ) -> RoleOut:
         who = acting(slug, actor)
-        require(who, Role.ORG_ADMIN)
         grants = RoleGrants(db, who.org_id)
-        row = await grants.grant(data.member_id, data.role, who.who)
         member = await grants.members.get(data.member_id)
+        require(who, Role.ORG_ADMIN)
+        row = await grants.grant(member.id, data.role, who.who)
         return RoleOut(member.id, member.employee_id, member.display_name, row.role, row.granted_at)
 
     @delete(
@@ -227,6 +227,8 @@ class StaffController(Controller):
         db: Db,
     ) -> None:
         who = acting(slug, actor)
+        grants = RoleGrants(db, who.org_id)
+        await grants.members.get(member_id)
         require(who, Role.ORG_ADMIN)
-        if not await RoleGrants(db, who.org_id).revoke(member_id, role, who.who):
+        if not await grants.revoke(member_id, role, who.who):
             raise NotFound("That member does not hold that role.")

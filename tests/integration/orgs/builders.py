@@ -201,11 +201,11 @@ class ApiOrg:
         return str(self.people[key].id)
 
 
-async def api_org(db: AsyncSession, slug: str = "brent", **scheme: Any) -> ApiOrg:
+async def api_org(db: AsyncSession, org_slug: str = "brent", **scheme: Any) -> ApiOrg:
     from orgs.models import TokenRole
     from orgs.tokens import TokenService
 
-    org, people = await team(db, slug)
+    org, people = await team(db, org_slug)
     created = await scheme_with_rules(db, org, scheme.pop("rules", "brent"), **scheme)
     token, _ = await TokenService(db).create(org, TokenRole.ADMIN, "test")
     await db.commit()
