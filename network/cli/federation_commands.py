@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -13,9 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.keys import kid_from_fingerprint
 from federation.outbox import Outbox, OutboxStatus
 from federation.peers import PeerRegistry
+from federation.remote_cards import RemoteCards
 from federation.trust import normalise_node_id
+from network.app import build_runtime
 from network.cli.context import CliContext, fail, pass_cli
+from network.federation.feed_pull import PullReport, pull_all, pull_feed
 from network.federation.wiring import NODE_DOCUMENT_PATH, node_keys, now_s
+from orgs.errors import DomainError
 
 DAY = 86_400
 
@@ -222,3 +227,50 @@ def outbox_replay(cli: CliContext, message_id: str) -> None:
         return f"replaying {row.id} to {row.peer}"
 
     click.echo(cli.run(work))
+
+
+@federation.command("pull")
+@click.argument("url", required=False)
+@pass_cli
+def feed_pull(cli: CliContext, url: str | None) -> None:
+    """Pull the card feed of one peer (or every peer) now."""
+    settings = cli.settings
+
+    async def go() -> list[PullReport]:
+        runtime = build_runtime(settings)
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                if url is None:
+                    return await pull_all(runtime, client)
+                return [await pull_feed(runtime, normalise_node_id(url), client)]
+        finally:
+            await runtime.close()
+
+    try:
+        reports = asyncio.run(go())
+    except DomainError as exc:
+        fail(exc.detail)
+    for report in reports:
+        outcome = f"refused: {report.error}" if report.error else "ok"
+        click.echo(
+            f"{report.peer}: {report.pages} page(s), {report.cards} card(s), "
+            f"{report.tombstones} tombstone(s) — {outcome}"
+        )
+    if any(report.error for report in reports):
+        raise SystemExit(1)
+
+
+@federation.command("cards")
+@pass_cli
+def cards_list(cli: CliContext) -> None:
+    """How many live cards this node holds from each peer."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        live = await RemoteCards(session).live(datetime.now(UTC))
+        counts: dict[str, int] = {}
+        for row in live:
+            counts[row.peer] = counts.get(row.peer, 0) + 1
+        return [f"{peer}  {count} card(s)" for peer, count in sorted(counts.items())]
+
+    for line in cli.run(work) or ["no live cards from any peer"]:
+        click.echo(line)

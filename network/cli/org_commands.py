@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 import click
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.card_facts import check_card_facts
 from network.cli.context import CliContext, pass_cli
 from network.cli.sso_commands import sso
 from orgs.models import TokenRole
 from orgs.registry import OrgRegistry
+from orgs.sharing import SharingPolicy, read_policy, set_policy
 from orgs.tokens import TokenService, parse_role, parse_token_id
 
 
@@ -114,5 +117,67 @@ def revoke_token(cli: CliContext, slug: str, token_id: str) -> None:
         found = await OrgRegistry(session).get(slug)
         record = await TokenService(session).revoke(found, parse_token_id(token_id))
         return f"revoked {record.id}"
+
+    click.echo(cli.run(work))
+
+
+@org.group()
+def sharing() -> None:
+    """Cross-organisation pairing and card publishing (both orgs must consent)."""
+
+
+@sharing.command("show")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@pass_cli
+def sharing_show(cli: CliContext, slug: str) -> None:
+    """Print the organisation's sharing policy as JSON."""
+
+    async def work(session: AsyncSession) -> dict[str, object]:
+        found = await OrgRegistry(session).get(slug)
+        return msgspec.to_builtins(await read_policy(session, found.id))  # type: ignore[no-any-return]
+
+    click.echo(json.dumps(cli.run(work), indent=2))
+
+
+@sharing.command("set")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@click.option("--cross-org/--no-cross-org", default=False, help="Allow pairs across orgs.")
+@click.option(
+    "--partner",
+    "partners",
+    multiple=True,
+    help="An org its members may pair with: 'slug' here, 'slug@https://node' elsewhere. "
+    "Repeat for several; give none to allow any org that consents too.",
+)
+@click.option("--publish-cards/--no-publish-cards", default=False, help="Publish to peers.")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(2, 100))
+@click.option("--sector", default="", help="Sector id for cards, e.g. local-government.")
+@click.option("--region", default="", help="Region id for cards, e.g. london.")
+@pass_cli
+def sharing_set(
+    cli: CliContext,
+    slug: str,
+    cross_org: bool,
+    partners: tuple[str, ...],
+    publish_cards: bool,
+    k: int,
+    sector: str,
+    region: str,
+) -> None:
+    """Replace the organisation's sharing policy."""
+    policy = SharingPolicy(
+        cross_org=cross_org,
+        partners=list(partners) or None,
+        publish_cards=publish_cards,
+        k=k,
+        sector=sector,
+        region=region,
+    )
+
+    async def work(session: AsyncSession) -> str:
+        found = await OrgRegistry(session).get(slug)
+        check_card_facts(policy)
+        await set_policy(session, found.id, policy)
+        return f"sharing policy of {slug} updated"
 
     click.echo(cli.run(work))

@@ -37,6 +37,7 @@ class Node:
 
     async def pin(self, other: Node) -> None:
         """Trust ``other`` as the operator would, with its fingerprint."""
+        await self.ring()  # a node that peers has keys of its own
         token = await other.document()
         fingerprint = (await other.ring()).active.public.fingerprint
         async with self.runtime.sessionmaker() as session, session.begin():

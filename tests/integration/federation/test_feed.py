@@ -1,0 +1,301 @@
+"""The card feed between real nodes: only for pinned peers, anonymised, incremental, and a
+consumer that never trades its last valid feed for an invalid page."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import msgspec
+import pytest
+
+from federation import wire
+from federation.encoding import b64url_decode
+from federation.keys import KeyRing, generate_key
+from federation.peering import build_node_document, sign_node_document
+from federation.peers import PeerRegistry
+from federation.remote_cards import RemoteCards
+from federation.signing import new_jti, sign
+from network.config import Settings
+from network.federation.feed_pull import pull_feed
+from orgs.members import Member, MemberRepository
+from orgs.profiles import ProfileService
+from orgs.registry import OrgRegistry
+from orgs.sharing import SharingPolicy, set_policy
+from tests.integration.federation.delivery_helpers import Node, node
+from tests.live import free_port, live_node
+
+NAMES = [f"Person{i}" for i in range(8)]
+
+
+@pytest.fixture
+async def ours(settings: Settings) -> AsyncIterator[Node]:
+    here = node(settings, "http://127.0.0.1:8000")
+    yield here
+    await here.runtime.close()
+
+
+@pytest.fixture
+def peer_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+async def theirs(peer_settings: Settings, peer_port: int) -> AsyncIterator[Node]:
+    there = node(peer_settings, f"http://127.0.0.1:{peer_port}")
+    yield there
+    await there.runtime.close()
+
+
+async def publish_mentors(there: Node, bands: list[int]) -> list[Member]:
+    """An org on ``there`` publishing cards of opted-in mentors with these seniority bands."""
+    async with there.runtime.sessionmaker() as session, session.begin():
+        org = await OrgRegistry(session).create("nch", "Nottingham City Homes")
+        await set_policy(
+            session,
+            org.id,
+            SharingPolicy(
+                cross_org=True, publish_cards=True, k=5, sector="housing", region="east-midlands"
+            ),
+        )
+        members = []
+        for index, band in enumerate(bands):
+            member = MemberRepository(session, org.id).add(
+                Member(
+                    employee_id=f"n{index}",
+                    given_name=NAMES[index],
+                    family_name="Smith",
+                    email=f"{NAMES[index].lower()}@nch.example",
+                )
+            )
+            await session.flush()
+            await ProfileService(session, member).save_mentor(
+                topics={"housing": 3, "leadership-management": 2},
+                seniority_band=band,
+                open_to_other_orgs=True,
+                pen_picture=f"{NAMES[index]} has run housing services for years",
+                languages=["en", "English"],
+            )
+            members.append(member)
+    return members
+
+
+async def consumer_org(here: Node) -> None:
+    async with here.runtime.sessionmaker() as session, session.begin():
+        await OrgRegistry(session).create("brent", "London Borough of Brent")
+
+
+async def live_cards(here: Node, when: datetime | None = None) -> list[wire.Card]:
+    async with here.runtime.sessionmaker() as session:
+        rows = await RemoteCards(session).live(when or datetime.now(UTC))
+        return [row.as_card() for row in rows]
+
+
+async def test_a_pinned_peer_gets_anonymised_cards_and_a_lone_rare_mentor_stays_hidden(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await consumer_org(ours)
+    await publish_mentors(theirs, [5, 5, 5, 5, 5, 9])
+    await theirs.pin(ours)
+    await ours.pin(theirs)
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            report = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+    assert report.error is None
+    cards = await live_cards(ours)
+    assert len(cards) == 5  # the band-9 mentor has no group of 5 at any level: withheld
+    combos: dict[tuple[str, int, int, str, str], int] = {}
+    for card in cards:
+        key = (card.org, card.band.low, card.band.high, card.region, card.sector)
+        combos[key] = combos.get(key, 0) + 1
+    assert all(count >= 5 for count in combos.values())
+    assert all(card.band.high < 9 for card in cards)
+    serialised = json.dumps([msgspec.to_builtins(card) for card in cards])
+    for name in NAMES:
+        assert name not in serialised
+    assert "@nch.example" not in serialised
+    assert "housing services" not in serialised
+    assert all(card.languages == ("en",) for card in cards)  # free text dropped, tag kept
+
+
+async def test_pausing_a_mentor_reaches_the_consumer_as_a_tombstone(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await consumer_org(ours)
+    mentors = await publish_mentors(theirs, [4, 4, 4, 4, 4, 4])
+    await theirs.pin(ours)
+    await ours.pin(theirs)
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            await pull_feed(ours.runtime, theirs.settings.base_url, client)
+            assert len(await live_cards(ours)) == 6
+            async with theirs.runtime.sessionmaker() as session, session.begin():
+                member = await session.get(Member, mentors[0].id)
+                assert member is not None
+                profile = await ProfileService(session, member).mentor()
+                assert profile is not None
+                profile.paused_until = datetime.now(UTC).date() + timedelta(days=30)
+            second = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+    assert (second.cards, second.tombstones) == (0, 1)
+    assert len(await live_cards(ours)) == 5
+
+
+async def test_the_feed_refuses_anyone_but_a_pinned_peer(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await publish_mentors(theirs, [5, 5, 5, 5, 5])
+    await ours.pin(theirs)  # but they do not pin us
+    url = f"{theirs.settings.base_url}/federation/v1/cards"
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            anonymous = await client.get(url)
+            report = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    assert report.error is not None
+    assert "401" in report.error
+    assert await live_cards(ours) == []
+
+
+class FakeProducer:
+    """A peer under the test's control, over real HTTP, that can sign bad pages."""
+
+    def __init__(self, consumer: str) -> None:
+        self.consumer = consumer
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ring = KeyRing(active=generate_key(int(time.time())))
+        self.stranger = generate_key(int(time.time()))
+        self.mode = "valid"
+        self.cards: tuple[wire.Card, ...] = ()
+
+    def document(self) -> str:
+        now = int(time.time())
+        document = build_node_document(
+            ring=self.ring,
+            node_id=self.url,
+            name="Fake",
+            orgs=[wire.HostedOrg(slug="fake", display_name="Fake")],
+            endpoints=wire.Endpoints(
+                inbox=f"{self.url}/federation/v1/inbox", cards=f"{self.url}/federation/v1/cards"
+            ),
+            now=now,
+        )
+        return sign_node_document(document, self.ring.active)
+
+    def page(self, request_jti: str) -> str:
+        now = int(time.time())
+        iat, exp, aud = now, now + 3600, self.consumer
+        key = self.ring.active
+        if self.mode == "expired":
+            iat, exp = now - 7200, now - 3600
+        if self.mode == "wrong-audience":
+            aud = "http://127.0.0.1:9"
+        if self.mode == "unknown-key":
+            key = self.stranger
+        token = sign(
+            wire.FeedPage(
+                iss=self.url,
+                aud=aud,
+                iat=iat,
+                exp=exp,
+                jti=new_jti(),
+                request_jti=request_jti,
+                cards=self.cards,
+                tombstones=(),
+                cursor="1",
+                reset=True,
+            ),
+            key,
+        )
+        if self.mode == "bad-signature":
+            head, body, signature = token.split(".")
+            token = f"{head}.{body}.{signature[::-1]}"
+        return token
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        producer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                authorization = self.headers.get("Authorization", "")
+                payload = json.loads(b64url_decode(authorization.split(" ")[1].split(".")[1]))
+                body = producer.page(payload["jti"]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/jose")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def card(handle: str) -> wire.Card:
+    return wire.Card(
+        handle=handle,
+        org="fake",
+        topics=(wire.TopicOffer(topic="housing", level=2),),
+        band=wire.BandRange(low=4, high=6),
+        region="england",
+        sector="housing",
+        meeting_modes=("remote",),
+        free_slots="1",
+    )
+
+
+@pytest.mark.parametrize("mode", ["bad-signature", "expired", "wrong-audience", "unknown-key"])
+async def test_an_invalid_page_never_replaces_the_last_valid_feed(ours: Node, mode: str) -> None:
+    producer = FakeProducer(ours.settings.base_url)
+    producer.cards = (card("A" * 43), card("B" * 43))
+    async with ours.runtime.sessionmaker() as session, session.begin():
+        await PeerRegistry(session).add(
+            producer.document(),
+            url=producer.url,
+            fingerprint=producer.ring.active.public.fingerprint,
+            now=int(time.time()),
+        )
+    await ours.ring()
+    with producer.serving():
+        async with httpx.AsyncClient(timeout=10) as client:
+            first = await pull_feed(ours.runtime, producer.url, client)
+            assert first.error is None, first.error
+            producer.mode = mode
+            producer.cards = ()  # a valid reset page would now empty the feed
+            refused = await pull_feed(ours.runtime, producer.url, client)
+    assert refused.error is not None
+    assert len(await live_cards(ours)) == 2
+
+
+async def test_cards_expire_with_their_page(ours: Node) -> None:
+    producer = FakeProducer(ours.settings.base_url)
+    producer.cards = (card("C" * 43),)
+    async with ours.runtime.sessionmaker() as session, session.begin():
+        await PeerRegistry(session).add(
+            producer.document(),
+            url=producer.url,
+            fingerprint=producer.ring.active.public.fingerprint,
+            now=int(time.time()),
+        )
+    await ours.ring()
+    with producer.serving():
+        async with httpx.AsyncClient(timeout=10) as client:
+            await pull_feed(ours.runtime, producer.url, client)
+    assert len(await live_cards(ours)) == 1
+    assert await live_cards(ours, datetime.now(UTC) + timedelta(hours=2)) == []
