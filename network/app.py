@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +18,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from network.cache import create_redis
 from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
+from network.federation.delivery import delivery_loop
+from network.federation.feed_endpoint import cards
+from network.federation.inbox_endpoint import inbox
 from network.federation.node_document import node_document
+from network.federation.replay_store import MemoryReplayCache, RedisReplayCache
 from network.http.actor import provide_actor
 from network.http.applications_api import ApplicationsController
 from network.http.dependencies import provide_db, provide_principal
@@ -27,6 +33,7 @@ from network.http.problems import EXCEPTION_HANDLERS
 from network.http.profiles_api import ProfilesController, list_topics
 from network.http.request_context import RequestContext
 from network.http.schemes_api import SchemesController
+from network.http.sharing_api import SharingController
 from network.http.staff_api import StaffController
 from network.logs import configure_logging
 from network.runtime import Runtime
@@ -37,11 +44,13 @@ VERSION = "0.1.0"
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings)
+    redis = create_redis(settings)
     return Runtime(
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
-        redis=create_redis(settings),
+        redis=redis,
+        replay=RedisReplayCache(redis) if redis is not None else MemoryReplayCache(),
     )
 
 
@@ -53,9 +62,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        worker = asyncio.create_task(delivery_loop(runtime)) if settings.outbox_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
             await runtime.close()
 
     app = Litestar(
@@ -63,9 +77,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live,
             ready,
             node_document,
+            inbox,
+            cards,
             list_topics,
             OrgsController,
             ProfilesController,
+            SharingController,
             StaffController,
             SchemesController,
             ApplicationsController,

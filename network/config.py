@@ -30,6 +30,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
     node_name: str = "MentorNet node"
+    #: Deliver the federation outbox from a background task in each app worker.
+    outbox_worker: bool = True
 
     @property
     def is_prod(self) -> bool:
@@ -133,6 +135,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if len(node_name) > 200:
         problems.append("MENTORNET_NODE_NAME: at most 200 characters")
 
+    outbox_worker = (get("OUTBOX_WORKER") or "on").lower()
+    if outbox_worker not in ("on", "off"):
+        problems.append("MENTORNET_OUTBOX_WORKER: must be 'on' or 'off'")
+
     if problems:
         raise SettingsError(problems)
 
@@ -145,4 +151,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         max_body_bytes=max_body_bytes,
         log_level=log_level,
         node_name=node_name,
+        outbox_worker=outbox_worker == "on",
     )

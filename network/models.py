@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from federation import feed as feed_models
+from federation import inbox as inbox_models
 from federation import node_keys as node_key_models
+from federation import outbox as outbox_models
 from federation import peers as peer_models
+from federation import remote_cards as remote_card_models
 from orgs import applications as application_models
 from orgs import audit as audit_models
 from orgs import members as member_models
@@ -21,12 +25,16 @@ metadata = Base.metadata
 __all__ = [
     "application_models",
     "audit_models",
+    "feed_models",
+    "inbox_models",
     "member_models",
     "metadata",
     "node_key_models",
     "org_models",
+    "outbox_models",
     "peer_models",
     "profile_models",
+    "remote_card_models",
     "role_models",
     "rules_models",
     "scheme_models",
