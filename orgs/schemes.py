@@ -155,7 +155,7 @@ def check_spec(spec: SchemeSpec) -> None:
     errors: list[FieldError] = []
     if not SCHEME_SLUG.fullmatch(spec.slug) or "--" in spec.slug:
         errors.append(FieldError("slug", "lower-case letters, digits and hyphens"))
-    if spec.form is SchemeForm.COHORT:
+    if spec.form == SchemeForm.COHORT:
         for name in (
             "applications_open_on",
             "applications_close_on",

@@ -111,7 +111,7 @@ async def test_another_orgs_slug_is_404_for_every_org_route(
             if method not in ("get", "post", "put", "delete", "patch"):
                 continue
             concrete = path.format(**values) + ("?role=mentee" if "/eligibility/" in path else "")
-            body = next(
+            body: Any = next(
                 (
                     b
                     for (m, p), b in bodies.items()
