@@ -445,7 +445,9 @@ def _stable(
     scores16 = np.asarray(scores, dtype=np.int16)
     acceptable = (scores16 >= floor) & (seats[None, :] > 0) & free_mentees[:, None]
     masked = np.where(acceptable, scores16, np.int16(-1))
-    preference = np.argsort(-masked, axis=1, kind="stable").astype(np.int32)
+    preference = np.empty((n, m), dtype=np.int32)
+    for chunk in _row_chunks((n, m)):  # argsort's int64 output only a block at a time
+        preference[chunk] = np.argsort(-masked[chunk], axis=1, kind="stable")
     list_length = acceptable.sum(axis=1)
     # mentor j ranks mentee i by key = score·n + (n - 1 - i): higher is better, never tied
     threshold = np.full(m, -1, dtype=np.int64)
