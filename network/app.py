@@ -28,6 +28,12 @@ from network.http.applications_api import ApplicationsController
 from network.http.dependencies import provide_db, provide_principal
 from network.http.health import live, ready
 from network.http.me_api import MeController
+from network.http.mentoring_admin_api import CoordinationController
+from network.http.mentoring_api import (
+    MyMentoringController,
+    RelationshipsController,
+    RequestsController,
+)
 from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
 from network.http.profiles_api import ProfilesController, list_topics
@@ -35,6 +41,7 @@ from network.http.request_context import RequestContext
 from network.http.schemes_api import SchemesController
 from network.http.sharing_api import SharingController
 from network.http.staff_api import StaffController
+from network.jobs import jobs_loop
 from network.logs import configure_logging
 from network.runtime import Runtime
 from network.sso.http import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
@@ -63,13 +70,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         worker = asyncio.create_task(delivery_loop(runtime)) if settings.outbox_worker else None
+        jobs = (
+            asyncio.create_task(jobs_loop(runtime.sessionmaker, settings))
+            if settings.jobs_worker
+            else None
+        )
         try:
             yield
         finally:
-            if worker is not None:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+            for task in (worker, jobs):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await runtime.close()
 
     app = Litestar(
@@ -87,6 +100,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SchemesController,
             ApplicationsController,
             MeController,
+            RequestsController,
+            RelationshipsController,
+            MyMentoringController,
+            CoordinationController,
             *SSO_ROUTE_HANDLERS,
         ],
         dependencies={

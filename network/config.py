@@ -32,6 +32,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     node_name: str = "MentorNet node"
     #: Deliver the federation outbox from a background task in each app worker.
     outbox_worker: bool = True
+    #: Where notification emails go: ``smtp://[user:password@]host:port[?from=addr]``
+    #: (``smtps://`` for implicit TLS, ``?starttls=1`` to upgrade). None: emails wait unsent.
+    smtp_url: str | None = None
+    #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
+    jobs_worker: bool = True
 
     @property
     def is_prod(self) -> bool:
@@ -139,6 +144,16 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if outbox_worker not in ("on", "off"):
         problems.append("MENTORNET_OUTBOX_WORKER: must be 'on' or 'off'")
 
+    smtp_url = get("SMTP_URL")
+    if smtp_url is not None:
+        parts = urlsplit(smtp_url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            problems.append("MENTORNET_SMTP_URL: must be an smtp:// or smtps:// URL with a host")
+
+    jobs_worker = (get("JOBS_WORKER") or "on").lower()
+    if jobs_worker not in ("on", "off"):
+        problems.append("MENTORNET_JOBS_WORKER: must be 'on' or 'off'")
+
     if problems:
         raise SettingsError(problems)
 
@@ -152,4 +167,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         log_level=log_level,
         node_name=node_name,
         outbox_worker=outbox_worker == "on",
+        smtp_url=smtp_url,
+        jobs_worker=jobs_worker == "on",
     )

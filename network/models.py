@@ -13,6 +13,7 @@ from orgs import audit as audit_models
 from orgs import members as member_models
 from orgs import models as org_models
 from orgs import profiles as profile_models
+from orgs import records_export as relationship_models  # imports every mentoring table
 from orgs import roles as role_models
 from orgs import rules_store as rules_models
 from orgs import schemes as scheme_models
@@ -34,6 +35,7 @@ __all__ = [
     "outbox_models",
     "peer_models",
     "profile_models",
+    "relationship_models",
     "remote_card_models",
     "role_models",
     "rules_models",

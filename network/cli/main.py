@@ -11,6 +11,7 @@ from network.cli.db_commands import db
 from network.cli.demo_command import demo
 from network.cli.eligibility_commands import eligibility
 from network.cli.federation_commands import federation, keys, peer
+from network.cli.mentoring_commands import jobs, mentoring
 from network.cli.org_commands import org
 from network.cli.scheme_commands import scheme
 from network.cli.serve_command import serve
@@ -43,6 +44,8 @@ cli.add_command(keys)
 cli.add_command(cohort)
 cli.add_command(peer)
 cli.add_command(federation)
+cli.add_command(jobs)
+cli.add_command(mentoring)
 
 
 def main() -> None:

@@ -1,0 +1,73 @@
+"""The mentoring jobs of a node: one pass (``run_once``) for the CLI and tests, and the
+background loop each app worker may run. Every pass is given ``now``; the jobs commit in one
+transaction and the emails are sent in another, so a slow mail server never holds up state
+changes, and a failed send is retried by a later pass."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from federation.relationship_outbox import outbox_sink
+from network.config import Settings
+from network.logs import get_logger
+from network.mail import SmtpMailer, default_sender
+from orgs.mentoring_jobs import JobReport, run_due_jobs
+from orgs.notifications import Mailer, SendReport, send_due_emails
+
+log = get_logger("mentornet.jobs")
+
+
+@dataclass(frozen=True)
+class PassReport:
+    jobs: JobReport
+    emails: SendReport | None  # None: no SMTP configured, emails wait
+
+
+def mailer_of(settings: Settings) -> Mailer | None:
+    if settings.smtp_url is None:
+        return None
+    return SmtpMailer.from_url(
+        settings.smtp_url, default_sender(settings.node_name, settings.base_url)
+    )
+
+
+async def run_jobs(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> JobReport:
+    async with sessionmaker() as session, session.begin():
+        return await run_due_jobs(session, now, outbox_sink(session))
+
+
+async def send_emails(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, mailer: Mailer
+) -> SendReport:
+    async with sessionmaker() as session, session.begin():
+        return await send_due_emails(session, now, mailer)
+
+
+async def run_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    now: datetime,
+    mailer: Mailer | None = None,
+) -> PassReport:
+    jobs = await run_jobs(sessionmaker, now)
+    mailer = mailer or mailer_of(settings)
+    emails = await send_emails(sessionmaker, now, mailer) if mailer is not None else None
+    return PassReport(jobs, emails)
+
+
+async def jobs_loop(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, interval_s: float = 60.0
+) -> None:
+    """A pass every ``interval_s`` (the first after one interval) until cancelled."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            report = await run_once(sessionmaker, settings, datetime.now(UTC))
+            if report.emails is not None and report.emails.errors:
+                log.warning("email_send_failed", failed=report.emails.failed)
+        except Exception as exc:
+            log.error("jobs_pass_failed", error_type=type(exc).__name__, exc_info=exc)
