@@ -63,9 +63,8 @@ class Relationship(OrgOwned, Base):
     scheme_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("schemes.id", ondelete="SET NULL"), default=None
     )
-    request_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("mentoring_requests.id", ondelete="SET NULL", use_alter=True), default=None
-    )
+    #: The accepted request (``orgs.requests``); no foreign key, the two refer to each other.
+    request_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     mentee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None
     )
