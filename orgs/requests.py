@@ -273,12 +273,10 @@ class RequestService:
             profile = await MentorProfiles(self.session, self.org_id).find_one(
                 MentorProfileRow.member_id == target.member_id
             )
-            if mentor is None or profile is None:
-                errors.append(FieldError(field, "no mentor of your organisation by that id"))
-            elif mentor.id == mentee.id:
-                errors.append(FieldError(field, "you cannot mentor yourself"))
-            elif mentor.id in chain.related:
+            if mentor is not None and mentor.id in chain.related:
                 errors.append(FieldError(field, "is in your management chain"))
+            elif mentor is None or profile is None or mentor.id == mentee.id:
+                errors.append(FieldError(field, "no mentor of your organisation by that id"))
             elif mentor.id in never:
                 errors.append(FieldError(field, "is a pair that must not be matched again"))
             elif profile.paused_on(now.date()) or await free_capacity(self.session, profile) < 1:
