@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.demo_staff import seed_demo_staff
+from orgs.db import utcnow
 from orgs.registry import OrgRegistry
 
 
@@ -30,4 +32,5 @@ async def seed_demo(session: AsyncSession) -> list[str]:
         if await registry.find(demo.slug) is None:
             await registry.create(demo.slug, demo.name)
             created.append(demo.slug)
+    await seed_demo_staff(session, utcnow().date())
     return created

@@ -3,6 +3,7 @@ eligibility engine; no response ever carries another member's special-category d
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -71,6 +72,13 @@ async def test_the_member_reads_and_withdraws_their_own_declaration(
     assert (await client.get(check, headers=o.as_("MENTEE"))).json()["eligible"] is False
 
 
+class Ids(dict[str, str]):
+    """Path parameters: the ids made here; any other route's id gets a fresh one."""
+
+    def __missing__(self, key: str) -> str:
+        return str(uuid.uuid4())
+
+
 def get_paths(app: Litestar) -> list[str]:
     schema = app.openapi_schema.to_schema()
     return [
@@ -111,7 +119,7 @@ async def test_no_response_ever_carries_another_members_special_category_data(
     query = f"?role=mentee&member_id={o.id('MENTEE')}"
     seen: dict[str, Any] = {}
     for path in get_paths(app):
-        url = path.format(**ids) + (query if "eligibility" in path else "")
+        url = path.format_map(Ids(ids)) + (query if "eligibility" in path else "")
         for viewer in ("MGR", "COORD", "HRD", "ADMIN", "PEER", "DIR", None):
             response = await client.get(url, headers=o.as_(viewer))
             seen[f"{viewer} {url}"] = response.status_code
