@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from orgs.audit import Who
 from orgs.db import Base, OrgOwned, enum_column, utcnow
-from orgs.errors import IllegalTransition, InvalidInput
+from orgs.errors import IllegalTransition, InvalidInput, NotFound
 from orgs.members import Member
 from orgs.notifications import NotificationKind, notify
 from orgs.relationship_states import RelationshipEvent, RelationshipState
@@ -165,7 +165,9 @@ async def agreement_for(
     session: AsyncSession, member: Member, relationship_id: uuid.UUID
 ) -> tuple[Agreement, Relationship, Party]:
     rel, party = await for_party(session, member, relationship_id)
-    agreement = await Agreements(session, rel.org_id).get(rel.id)
+    agreement = await Agreements(session, rel.org_id).find_one(Agreement.relationship_id == rel.id)
+    if agreement is None:
+        raise NotFound("No such agreement.")
     return agreement, rel, party
 
 

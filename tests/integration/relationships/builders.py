@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgs.applications import Application, AppState
 from orgs.eligibility import SchemeRole
 from orgs.members import Member, MemberRepository
-from orgs.mentoring_settings import MentoringSettings, save_mentoring_settings
 from orgs.mentoring_jobs import JobReport, run_due_jobs
+from orgs.mentoring_settings import MentoringSettings, save_mentoring_settings
 from orgs.profiles import MentorProfileRow, MentorProfiles
 from orgs.remote_events import CollectingSink
 from orgs.roles import MemberRole, Role

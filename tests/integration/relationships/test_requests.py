@@ -138,7 +138,7 @@ async def test_expiry_by_the_job_cascades_to_the_next_mentor(
     client: Client, db: AsyncSession
 ) -> None:
     w = await world(db)
-    first, second = await send(client, w, "mentor1", "mentor2")
+    _first, _second = await send(client, w, "mentor1", "mentor2")
     now = utcnow()
     report, _ = await jobs(db, now + timedelta(days=9, hours=23))
     assert report.expired_requests == 0

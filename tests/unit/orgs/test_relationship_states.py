@@ -170,7 +170,9 @@ def test_groups_under_five_are_suppressed_entirely() -> None:
     assert useful.distribution == {"1": 1, "2": 1, "3": 1, "4": 1, "5": 1}
     assert again.yes == 3
     assert comments.answered == 5
-    assert comments.mean is None and comments.yes is None and comments.distribution is None
+    assert comments.mean is None
+    assert comments.yes is None
+    assert comments.distribution is None
 
 
 def test_answers_are_checked_against_the_questions() -> None:
