@@ -1,0 +1,122 @@
+"""Finding, linking and provisioning the member behind verified claims (orgs.identity)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgs.identity import IdentityClaims, IdentityService, SignInRefused, is_line_manager
+from orgs.members import Member, MemberRepository, MemberStatus
+from orgs.models import Org
+from orgs.registry import OrgRegistry
+from orgs.roles import MemberRole, Role, RoleSource, roles_of
+from orgs.sso_config import LinkingPolicy
+
+ISSUER = "https://login.brent.example"
+GROUPS = {"admins": (Role.ORG_ADMIN,), "coords": (Role.COORDINATOR,)}
+
+
+@pytest.fixture
+async def org(db: AsyncSession) -> Org:
+    return await OrgRegistry(db).create("brent", "Brent")
+
+
+def claims(sub: str = "s-1", **values: object) -> IdentityClaims:
+    return IdentityClaims(issuer=ISSUER, subject=sub, **values)  # type: ignore[arg-type]
+
+
+async def test_sso_roles_are_replaced_at_each_sign_in_and_manual_ones_kept(
+    db: AsyncSession, org: Org
+) -> None:
+    service = IdentityService(db, org.id)
+    member = await service.sign_in(
+        claims(groups=("admins", "coords")), LinkingPolicy.EMPLOYEE_ID, GROUPS
+    )
+    db.add(
+        MemberRole(
+            org_id=org.id, member_id=member.id, role=Role.HR_DIRECTOR, source=RoleSource.MANUAL
+        )
+    )
+    await db.flush()
+    again = await service.sign_in(claims(groups=("coords",)), LinkingPolicy.EMPLOYEE_ID, GROUPS)
+    assert again.id == member.id
+    assert await roles_of(db, member) == {Role.COORDINATOR, Role.HR_DIRECTOR}
+    await service.sign_in(claims(groups=()), LinkingPolicy.EMPLOYEE_ID, GROUPS)
+    assert await roles_of(db, member) == {Role.HR_DIRECTOR}
+
+
+async def test_a_leaver_is_refused(db: AsyncSession, org: Org) -> None:
+    MemberRepository(db, org.id).add(
+        Member(employee_id="E1", status=MemberStatus.LEFT, idp_issuer=ISSUER, idp_subject="s-1")
+    )
+    await db.flush()
+    with pytest.raises(SignInRefused, match="no longer active"):
+        await IdentityService(db, org.id).sign_in(claims(), LinkingPolicy.EMPLOYEE_ID, {})
+
+
+async def test_an_hr_record_bound_to_another_subject_is_not_taken_over(
+    db: AsyncSession, org: Org
+) -> None:
+    MemberRepository(db, org.id).add(Member(employee_id="E1", idp_issuer=ISSUER, idp_subject="s-1"))
+    await db.flush()
+    with pytest.raises(SignInRefused, match="already linked"):
+        await IdentityService(db, org.id).sign_in(
+            claims("s-2", employee_id="E1"), LinkingPolicy.EMPLOYEE_ID, {}
+        )
+
+
+async def test_email_links_only_when_verified_and_the_org_chose_it(
+    db: AsyncSession, org: Org
+) -> None:
+    hr = MemberRepository(db, org.id).add(Member(employee_id=None, email="Ada@Brent.example"))
+    await db.flush()
+    service = IdentityService(db, org.id)
+    unverified = await service.sign_in(
+        claims("s-1", email="ada@brent.example", email_verified=False),
+        LinkingPolicy.EMPLOYEE_ID_OR_VERIFIED_EMAIL,
+        {},
+    )
+    assert unverified.id != hr.id  # provisioned anew, not linked
+    policy_off = await service.sign_in(
+        claims("s-2", email="ada@brent.example", email_verified=True), LinkingPolicy.EMPLOYEE_ID, {}
+    )
+    assert policy_off.id != hr.id
+    linked = await service.sign_in(
+        claims("s-3", email="ada@brent.example", email_verified=True),
+        LinkingPolicy.EMPLOYEE_ID_OR_VERIFIED_EMAIL,
+        {},
+    )
+    assert linked.id == hr.id
+
+
+async def test_ambiguous_email_is_refused(db: AsyncSession, org: Org) -> None:
+    repo = MemberRepository(db, org.id)
+    repo.add(Member(email="dup@brent.example"))
+    repo.add(Member(email="dup@brent.example"))
+    await db.flush()
+    with pytest.raises(SignInRefused, match="More than one"):
+        await IdentityService(db, org.id).sign_in(
+            claims(email="dup@brent.example", email_verified=True),
+            LinkingPolicy.EMPLOYEE_ID_OR_VERIFIED_EMAIL,
+            {},
+        )
+
+
+async def test_claims_refresh_attributes_and_the_manager_link(db: AsyncSession, org: Org) -> None:
+    repo = MemberRepository(db, org.id)
+    boss = repo.add(Member(employee_id="B1", given_name="Bo"))
+    await db.flush()
+    service = IdentityService(db, org.id)
+    member = await service.sign_in(
+        claims(employee_id="E9", department="Housing", manager_employee_id="B1"),
+        LinkingPolicy.EMPLOYEE_ID,
+        {},
+    )
+    assert (member.department, member.manager_id) == ("Housing", boss.id)
+    assert await is_line_manager(db, boss)
+    assert not await is_line_manager(db, member)
+    await service.sign_in(claims(job_title="Officer"), LinkingPolicy.EMPLOYEE_ID, {})
+    assert member.department == "Housing"  # not sent this time: kept
+    assert member.job_title == "Officer"
+    assert (await db.scalars(select(Member).where(Member.org_id == org.id))).all().__len__() == 2
