@@ -1,0 +1,176 @@
+"""Notification emails through a real SMTP server (aiosmtpd on a loopback port): sent by the
+job, never in the request; plain text and HTML; daily digests; retried after the server was
+down."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from network.config import Settings
+from network.db import create_sessionmaker
+from network.jobs import run_once, send_emails
+from network.mail import SmtpMailer
+from orgs.db import utcnow
+from orgs.notifications import EmailStatus, OutgoingEmail
+from tests.integration.relationships.builders import Client, ok, send, world
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Smtp:
+    def __init__(self) -> None:
+        self.sink = Sink()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def mailer(self) -> SmtpMailer:
+        return SmtpMailer.from_url(f"smtp://127.0.0.1:{self.port}", "MentorNet <no-reply@test>")
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.sink.messages if m["To"] == address]
+
+
+@pytest.fixture
+def smtp() -> Iterator[Smtp]:
+    server = Smtp()
+    server.start()
+    yield server
+    server.stop()
+
+
+def parts(message: Message) -> dict[str, str]:
+    out = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            out[part.get_content_type()] = payload.decode()
+    return out
+
+
+async def test_emails_are_sent_by_the_job_in_plain_text_and_html(
+    client: Client, db: AsyncSession, engine: AsyncEngine, settings: Settings, smtp: Smtp
+) -> None:
+    w = await world(db)
+    [req] = await send(client, w, "mentor1")
+    assert smtp.sink.messages == []  # nothing is sent inside the request
+    report = await run_once(create_sessionmaker(engine), settings, utcnow(), mailer=smtp.mailer)
+    assert report.emails is not None
+    assert report.emails.sent == 1
+    [received] = smtp.to("mentor1@brent.example")
+    assert received["Subject"] == "You have a new mentoring request"
+    assert received["From"] == "MentorNet <no-reply@test>"
+    body = parts(received)
+    assert "accept or decline" in body["text/plain"]
+    assert body["text/html"].startswith("<!doctype html>")
+    assert "accept or decline" in body["text/html"]
+    await ok(
+        await client.post(f"/api/v1/requests/{req['id']}/accept", headers=w.as_("mentor1")), 201
+    )
+    await send_emails(create_sessionmaker(engine), utcnow(), smtp.mailer)
+    assert [m["Subject"] for m in smtp.to("mentee@brent.example")] == [
+        "Your mentoring request was accepted"
+    ]
+
+
+async def test_daily_digest_collects_a_days_notifications_into_one_email(
+    client: Client, db: AsyncSession, engine: AsyncEngine, settings: Settings, smtp: Smtp
+) -> None:
+    w = await world(db)
+    await ok(
+        await client.put(
+            "/api/v1/me/notification-preference",
+            json={"delivery": "daily_digest"},
+            headers=w.as_("mentee"),
+        )
+    )
+    first, second, _ = await send(client, w, "mentor1", "mentor2", "mentor3")
+    for req, mentor in ((first, "mentor1"), (second, "mentor2")):
+        await ok(
+            await client.post(
+                f"/api/v1/requests/{req['id']}/decline", json={}, headers=w.as_(mentor)
+            ),
+            201,
+        )
+    inbox = await ok(await client.get("/api/v1/me/notifications", headers=w.as_("mentee")))
+    assert len(inbox) == 2  # in the app at once
+    sessions = create_sessionmaker(engine)
+    now = utcnow()
+    await run_once(sessions, settings, now, mailer=smtp.mailer)
+    [digest] = smtp.to("mentee@brent.example")
+    assert "daily digest (2 updates)" in digest["Subject"]
+    assert parts(digest)["text/plain"].count("A mentor could not take your request") == 2
+    assert "<ul>" in parts(digest)["text/html"]
+    # More news within the day waits for the next digest.
+    [third] = [
+        r
+        for r in await ok(await client.get("/api/v1/me/requests", headers=w.as_("mentee")))
+        if r["state"] == "open"
+    ]
+    await ok(
+        await client.post(
+            f"/api/v1/requests/{third['id']}/decline", json={}, headers=w.as_("mentor3")
+        ),
+        201,
+    )
+    await run_once(sessions, settings, now + timedelta(hours=2), mailer=smtp.mailer)
+    assert len(smtp.to("mentee@brent.example")) == 1
+    await run_once(sessions, settings, now + timedelta(hours=24, minutes=5), mailer=smtp.mailer)
+    assert len(smtp.to("mentee@brent.example")) == 2
+
+
+async def test_a_send_that_failed_is_retried_after_the_server_is_back(
+    client: Client, db: AsyncSession, engine: AsyncEngine, smtp: Smtp
+) -> None:
+    w = await world(db)
+    await send(client, w, "mentor1")
+    smtp.stop()
+    sessions = create_sessionmaker(engine)
+    now = utcnow()
+    report = await send_emails(sessions, now, smtp.mailer)
+    assert (report.sent, report.failed) == (0, 1)
+    assert "ConnectionRefusedError" in report.errors[0]
+    row = (await db.scalars(select(OutgoingEmail))).one()
+    assert (row.status, row.attempts) == (EmailStatus.PENDING, 1)
+    smtp.start()
+    assert (
+        await send_emails(sessions, now + timedelta(seconds=10), smtp.mailer)
+    ).sent == 0  # backing off
+    assert (await send_emails(sessions, now + timedelta(minutes=2), smtp.mailer)).sent == 1
+    assert len(smtp.to("mentor1@brent.example")) == 1
+    assert (
+        await send_emails(sessions, now + timedelta(minutes=5), smtp.mailer)
+    ).sent == 0  # once only
