@@ -20,6 +20,8 @@ import msgspec
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.applications import OPEN, Application, ApplicationRepository
+from orgs.audit import AuditLog, Who
 from orgs.db import utcnow
 from orgs.errors import FieldError, InvalidInput
 from orgs.members import Member, MemberRepository, MemberStatus
@@ -426,8 +428,27 @@ class StaffImporter:
         for member in leavers:
             member.status = MemberStatus.LEFT
             member.left_at = now
+        await self._flag_open_applications([m.id for m in leavers])
         await self.session.flush()
         return report
+
+    async def _flag_open_applications(self, leaver_ids: Sequence[uuid.UUID]) -> None:
+        """Leavers' open applications stay as they are, flagged in their audit trail."""
+        if not leaver_ids:
+            return
+        audit = AuditLog(self.session, self.staff.org_id)
+        for app in await ApplicationRepository(self.session, self.staff.org_id).list(
+            Application.member_id.in_(leaver_ids), Application.state.in_(OPEN)
+        ):
+            audit.record(
+                "application",
+                app.id,
+                "applicant left",
+                Who.system("staff import"),
+                from_state=app.state.value,
+                to_state=app.state.value,
+                reason="the applicant is no longer in the HR export",
+            )
 
     @staticmethod
     def _new_member(

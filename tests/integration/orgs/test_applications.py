@@ -22,8 +22,17 @@ from orgs.applications import (
 from orgs.eligibility import SchemeRole
 from orgs.errors import NotFound
 from orgs.org_settings import OrgSettings, update_settings
+from orgs.staff_import import StaffImporter
 from tests.integration.network.helpers import assert_problem
-from tests.integration.orgs.builders import ApiOrg, act, api_org, scheme_with_rules, team
+from tests.integration.orgs.builders import (
+    TEAM,
+    ApiOrg,
+    act,
+    api_org,
+    csv_of,
+    scheme_with_rules,
+    team,
+)
 
 Client = AsyncTestClient[Litestar]
 BASE = "/api/v1/orgs/brent/applications"
@@ -289,3 +298,20 @@ async def test_the_reminder_period_is_an_org_setting(db: AsyncSession) -> None:
     )
     assert await remind_overdue(db, monday + timedelta(days=2)) == []
     assert len(await remind_overdue(db, monday + timedelta(days=3))) == 1
+
+
+async def test_a_leavers_open_application_is_flagged_not_deleted(db: AsyncSession) -> None:
+    org, p = await team(db)
+    scheme = await scheme_with_rules(db, org, "brent")
+    service = ApplicationService(db, org.id)
+    app = await service.apply(
+        await act(db, p["MENTEE"]),
+        ApplicationIn(scheme_id=scheme.id, role=SchemeRole.MENTEE, hoped_gains="Grow"),
+    )
+    report = await StaffImporter(db, org.id).run(
+        csv_of(person.row() for person in TEAM if person.employee_id != "MENTEE")
+    )
+    assert report.left == 1
+    trail = await service.audit.trail(app.id)
+    assert [(e.action, e.actor_label) for e in trail][-1] == ("applicant left", "staff import")
+    assert (await service.applications.get(app.id)).state is AppState.AWAITING_LINE_MANAGER
