@@ -135,7 +135,26 @@ def assignment_tables(sizes: list[tuple[int, int]], skip_slow: bool) -> list[Tab
     return tables
 
 
-def stable_table(sizes: list[tuple[int, int]]) -> Table:
+def run_package_reference(
+    python: Path, prefs: Path, pairs_out: Path, timeout: float
+) -> dict[str, Any] | None:
+    """The PyPI package on one instance; None when it runs past `timeout` seconds."""
+    try:
+        completed = subprocess.run(
+            [str(python), "-I", str(HERE / "stable_reference.py"), str(prefs), str(pairs_out)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tempfile.gettempdir(),  # never let `import matching` find ours
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    report: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return report
+
+
+def stable_table(sizes: list[tuple[int, int]], timeout: float) -> Table:
     table = Table(
         "Stable mode vs the PyPI `matching` package (hospital/resident, resident-optimal)",
         ("instance", "ours", "ours peak", "matching pkg", "pkg peak", "same pairs?", "ratio"),
@@ -151,21 +170,24 @@ def stable_table(sizes: list[tuple[int, int]]) -> Table:
             ours = measure(
                 base | {"task": "assignment", "solver": "stable", "pairs_file": str(ours_file)}
             )
-            completed = subprocess.run(
-                [
-                    str(python),
-                    "-I",
-                    str(HERE / "stable_reference.py"),
-                    str(prefs),
-                    str(theirs_file),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=tempfile.gettempdir(),  # never let `import matching` find ours
+            theirs = run_package_reference(python, prefs, theirs_file, timeout)
+            same = theirs is not None and json.loads(ours_file.read_text()) == json.loads(
+                theirs_file.read_text()
             )
-            theirs = json.loads(completed.stdout.strip().splitlines()[-1])
-            same = json.loads(ours_file.read_text()) == json.loads(theirs_file.read_text())
+        if theirs is None:
+            print(f"  stable {n}x{m}: package stopped after {timeout:.0f} s", flush=True)
+            table.rows.append(
+                (
+                    f"contended {n:,} × {m:,}",
+                    fmt_seconds(ours["seconds"]),
+                    fmt_mib(ours["peak_mib"]),
+                    f"> {fmt_seconds(timeout)} (stopped)",
+                    "",
+                    "—",
+                    f"> {timeout / ours['seconds']:.0f}×",
+                )
+            )
+            continue
         print(
             f"  stable {n}x{m}: ours {fmt_seconds(ours['seconds'])}, "
             f"pkg {fmt_seconds(theirs['seconds'])}",
@@ -232,7 +254,15 @@ def main() -> None:
         help="skip scipy and full min-cost flow at 20,000 × 8,000 and the `matching` package "
         "at 5,000 × 2,000 (minutes and ~12 GB)",
     )
-    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument(
+        "--markdown", type=Path, help="also write the tables to this file (after each table)"
+    )
+    parser.add_argument(
+        "--package-timeout",
+        type=float,
+        default=900.0,
+        help="stop the PyPI `matching` reference after this many seconds (default 900)",
+    )
     parser.add_argument(
         "--only", choices=("assignment", "stable", "ranking"), action="append", help="run a part"
     )
@@ -244,21 +274,27 @@ def main() -> None:
         stable_sizes.append((5000, 2000))
     cards = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
 
-    tables: list[Table] = []
-    if "assignment" in parts:
-        tables += assignment_tables(sizes, args.skip_slow_references)
-    if "stable" in parts:
-        tables.append(stable_table(stable_sizes))
-    if "ranking" in parts:
-        tables.append(ranking_table(cards))
     cpu = (
         f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}"
     )
-    text = f"Machine: {cpu}\n\n" + "\n".join(table.markdown() for table in tables)
-    print("\n" + text)
-    if args.markdown:
-        args.markdown.write_text(text)
+    tables: list[Table] = []
+
+    def report(new: list[Table]) -> None:
+        """Print each table when it is done, and keep the file current: long runs may stop."""
+        tables.extend(new)
+        for table in new:
+            print("\n" + table.markdown(), flush=True)
+        if args.markdown:
+            text = f"Machine: {cpu}\n\n" + "\n".join(table.markdown() for table in tables)
+            args.markdown.write_text(text)
+
+    if "assignment" in parts:
+        report(assignment_tables(sizes, args.skip_slow_references))
+    if "stable" in parts:
+        report([stable_table(stable_sizes, args.package_timeout)])
+    if "ranking" in parts:
+        report([ranking_table(cards)])
 
 
 if __name__ == "__main__":
