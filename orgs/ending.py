@@ -155,9 +155,9 @@ async def apply_remote_end(
 ) -> Relationship:
     """``relationship.end`` from the other node. Idempotent."""
     rel: Relationship | None = await session.scalar(
-        select(Relationship).where(
-            Relationship.remote_peer == peer, Relationship.remote_ref == remote_ref
-        )
+        select(Relationship)
+        .where(Relationship.remote_peer == peer, Relationship.remote_ref == remote_ref)
+        .execution_options(populate_existing=True)
     )
     if rel is None:
         raise NotFound("No such relationship.")

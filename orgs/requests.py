@@ -595,9 +595,9 @@ async def locate_remote(
     """The node-level lookup of a request by (peer, shared request id); the only query here
     that is not scoped to one org, because a peer's message names no org of ours."""
     row: MentoringRequest | None = await session.scalar(
-        select(MentoringRequest).where(
-            MentoringRequest.remote_peer == peer, MentoringRequest.remote_ref == remote_ref
-        )
+        select(MentoringRequest)
+        .where(MentoringRequest.remote_peer == peer, MentoringRequest.remote_ref == remote_ref)
+        .execution_options(populate_existing=True)
     )
     return row
 

@@ -90,7 +90,7 @@ async def world(
     for i in range(1, mentors + 1):
         mentor = await add_member(db, w, f"mentor{i}")
         MentorProfiles(db, org.org.id).add(
-            MentorProfileRow(member_id=mentor.id, topics={"leadership": 2}, capacity=1)
+            MentorProfileRow(member_id=mentor.id, topics={"leadership-management": 2}, capacity=1)
         )
     coordinator = await add_member(db, w, "coordinator")
     db.add(MemberRole(org_id=org.org.id, member_id=coordinator.id, role=Role.COORDINATOR))
