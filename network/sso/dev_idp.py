@@ -208,7 +208,7 @@ class DevIdpController(Controller):
         person = _person(slug, code.sub)
         now = int(sso.clock())
         claims = {
-            **person.claims(slug),
+            **person.claims(),
             "iss": issuer_of(sso.settings, slug),
             "aud": client_id_of(slug),
             "iat": now,
@@ -248,7 +248,7 @@ class DevIdpController(Controller):
         )
         if sub is None:
             raise Unauthenticated("invalid_token")
-        return _person(slug, sub.decode()).claims(slug)
+        return _person(slug, sub.decode()).claims()
 
     @get("/end_session")
     async def end_session(

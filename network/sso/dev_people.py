@@ -1,15 +1,20 @@
 """The people of each demo org's development IdP: one of each kind, to sign in as.
 
-Their employee ids are the keys that link a sign-in to the HR-imported demo staff (if the demo
-seeds them); without HR records they are provisioned at first sign-in. Roles come from the
-``groups`` claim through each demo org's group → role mapping (see ``DEV_GROUP_ROLES``); being
-a line manager is derived from the mentee's ``manager_employee_id``.
+They are the demo staff that ``network.demo_staff`` imports as HR data (same employee ids,
+names, emails, managers), so a first sign-in links to the HR record rather than provisioning
+a new member. Roles come from the ``groups`` claim through each demo org's group → role
+mapping (``DEV_GROUP_ROLES``; the demo also grants them by hand); line manager is derived.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
+from functools import cache
 
+from network.demo_staff import demo_staff_orgs, staff_csv
+from orgs.db import utcnow
 from orgs.roles import Role
 
 DEV_GROUP_ROLES: dict[str, tuple[Role, ...]] = {
@@ -18,26 +23,34 @@ DEV_GROUP_ROLES: dict[str, tuple[Role, ...]] = {
     "hr-directors": (Role.HR_DIRECTOR,),
 }
 
+#: demo_role of the HR data → (what the sign-in page calls them, their IdP groups).
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "mentee": ("mentee", ("staff",)),
+    "mentor": ("mentor", ("staff",)),
+    "line_manager": ("line manager", ("staff",)),
+    "coordinator": ("coordinator", ("staff", "mentoring-coordinators")),
+    "admin": ("admin", ("staff", "mentornet-admins")),
+    "hr_director": ("HR director", ("staff", "hr-directors")),
+}
+
 
 @dataclass(frozen=True)
 class DevPerson:
     sub: str
-    kind: str  # what the demo shows them as
+    kind: str
     given_name: str
     family_name: str
+    email: str
     employee_id: str
     department: str
     job_title: str
-    manager_employee_id: str | None = None
-    groups: tuple[str, ...] = ("staff",)
+    manager_employee_id: str | None
+    groups: tuple[str, ...]
 
-    def email(self, slug: str) -> str:
-        return f"{self.given_name}.{self.family_name}@{slug}.example".lower()
-
-    def claims(self, slug: str) -> dict[str, object]:
+    def claims(self) -> dict[str, object]:
         claims: dict[str, object] = {
             "sub": self.sub,
-            "email": self.email(slug),
+            "email": self.email,
             "email_verified": True,
             "name": f"{self.given_name} {self.family_name}",
             "given_name": self.given_name,
@@ -52,62 +65,26 @@ class DevPerson:
         return claims
 
 
-_NAMES = {
-    "brent": (
-        ("Amara", "Okafor"),
-        ("Daniel", "Whitfield"),
-        ("Priya", "Shah"),
-        ("Samuel", "Mensah"),
-        ("Grace", "Lindqvist"),
-        ("Helen", "Achebe"),
-    ),
-    "harrow": (
-        ("Tom", "Fletcher"),
-        ("Nadia", "Rahman"),
-        ("Ian", "MacLeod"),
-        ("Chloe", "Baptiste"),
-        ("Omar", "Haddad"),
-        ("Ruth", "Kowalski"),
-    ),
-    "nch": (
-        ("Jordan", "Price"),
-        ("Aisha", "Begum"),
-        ("Kevin", "Doyle"),
-        ("Lucy", "Marsh"),
-        ("Marcus", "Reid"),
-        ("Fiona", "Grant"),
-    ),
-}
-
-
+@cache
 def dev_people(slug: str) -> tuple[DevPerson, ...]:
-    """The six demo people of ``slug`` (any slug gets a set; employee ids are slug-prefixed)."""
-    names = _NAMES.get(slug, _NAMES["brent"])
-    prefix = slug.upper()[:6]
-
-    def eid(n: int) -> str:
-        return f"{prefix}-90{n}"
-
-    rows = (
-        ("mentee", "Housing", "Housing Officer", eid(3), ("staff",)),
-        ("mentor", "Regeneration", "Senior Project Manager", None, ("staff",)),
-        ("line manager", "Housing", "Housing Team Leader", None, ("staff",)),
-        ("coordinator", "Organisational Development", "OD Adviser", None,
-         ("staff", "mentoring-coordinators")),
-        ("admin", "HR Systems", "HR Systems Lead", None, ("staff", "mentornet-admins")),
-        ("HR director", "Human Resources", "Director of HR", None, ("staff", "hr-directors")),
-    )  # fmt: skip
+    """The six demo people of ``slug`` (none for an org that is not a demo org)."""
+    demo = next((d for d in demo_staff_orgs(utcnow().date()) if d.slug == slug), None)
+    if demo is None:
+        return ()
+    rows = {row["demo_role"]: row for row in csv.DictReader(io.StringIO(staff_csv(demo)))}
     return tuple(
         DevPerson(
-            sub=f"{slug}-{kind.replace(' ', '-').lower()}",
+            sub=f"{slug}-{key.replace('_', '-')}",
             kind=kind,
-            given_name=names[i][0],
-            family_name=names[i][1],
-            employee_id=eid(i + 1),
-            department=department,
-            job_title=job_title,
-            manager_employee_id=manager,
+            given_name=rows[key]["given_name"],
+            family_name=rows[key]["family_name"],
+            email=rows[key]["email"],
+            employee_id=rows[key]["employee_id"],
+            department=rows[key]["department"],
+            job_title=rows[key]["job_title"],
+            manager_employee_id=rows[key]["manager_employee_id"] or None,
             groups=groups,
         )
-        for i, (kind, department, job_title, manager, groups) in enumerate(rows)
+        for key, (kind, groups) in KINDS.items()
+        if key in rows
     )
