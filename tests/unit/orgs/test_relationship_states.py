@@ -73,9 +73,9 @@ def test_every_relationship_transition(state: RelationshipState, event: Relation
 
 
 def test_an_ended_relationship_and_a_final_request_allow_nothing() -> None:
-    for event in REV:
+    for rel_event in REV:
         with pytest.raises(IllegalTransition):
-            next_relationship_state(RS.ENDED, event)
+            next_relationship_state(RS.ENDED, rel_event)
     for state in (RQ.ACCEPTED, RQ.DECLINED, RQ.EXPIRED, RQ.WITHDRAWN, RQ.SUPERSEDED):
         for event in RE:
             with pytest.raises(IllegalTransition):
