@@ -98,6 +98,18 @@ class StaffImportFailed(InvalidInput):
         )
 
 
+#: Words that mark a column as special-category data (UK GDPR art. 9): never imported from HR;
+#: members declare ethnicity and disability themselves, with consent.
+SPECIAL_CATEGORY_WORDS = (
+    "ethnic", "race", "racial", "disab", "religio", "belief", "sexual", "sexuality", "health",
+    "medical", "genetic", "biometric", "union",
+)  # fmt: skip
+
+
+def is_special_category(key: str) -> bool:
+    return any(word.startswith(SPECIAL_CATEGORY_WORDS) for word in key.split("_"))
+
+
 def attribute_key(header: str) -> str:
     """How an extra column is named for rules: lower case, words joined by underscores."""
     return re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")
@@ -153,6 +165,14 @@ def _header_map(
         else:
             key = attribute_key(header)
             if not key:
+                continue
+            if is_special_category(key):
+                result.error(
+                    0,
+                    header,
+                    "special-category data is not imported from HR exports (members declare "
+                    "it themselves, with consent): remove this column",
+                )
                 continue
             name = f"attr:{key}"
         if name in seen:

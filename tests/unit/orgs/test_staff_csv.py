@@ -124,3 +124,31 @@ def test_find_cycles_reports_each_cycle_once_from_its_smallest_id() -> None:
     assert find_cycles({"a": "b", "b": "a", "c": "a", "d": None}) == [["a", "b"]]
     assert find_cycles({"a": None, "b": "a"}) == []
     assert find_cycles({"z": "y", "y": "x", "x": "z"}) == [["x", "z", "y"]]
+
+
+def test_special_category_columns_are_refused_not_imported() -> None:
+    text = export(
+        ["E1", "a@x.gov.uk", "", "", "", "", "", "Black British", "yes", "Team A"],
+        header=[*HEADER, "Ethnic Origin", "Disabled?", "Union Rep Team"],
+    )
+    errors = errors_of(text)
+    assert [(row, column) for row, column, _ in errors] == [
+        (0, "Disabled?"),
+        (0, "Ethnic Origin"),
+        (0, "Union Rep Team"),
+    ]
+    assert "members declare it themselves" in errors[0][2]
+
+
+def test_only_whole_words_mark_a_column_as_special_category() -> None:
+    kept = export(
+        ["E1", "a@x.gov.uk", "", "", "", "", "", "x", "y"],
+        header=[*HEADER, "Trace Code", "Embrace Champion"],
+    )
+    rows, errors = parse_staff_csv(kept)
+    assert errors == []
+    assert rows[0].attributes == {"trace_code": "x", "embrace_champion": "y"}
+    # Conservative on purpose: a word starting with a marker ("Healthy") is refused too.
+    refused = export(["E1", "a@x.gov.uk", "", "", "", "", "", "y"],
+                     header=[*HEADER, "Healthy Walks Champion"])  # fmt: skip
+    assert [column for _, column, _ in errors_of(refused)] == ["Healthy Walks Champion"]
