@@ -99,7 +99,7 @@ async def offers_for(
             .where(Member.org_id == org.id, Member.status == MemberStatus.ACTIVE)
             .add_columns(Member.id)
         )
-        for profile, member_id in rows.tuples():
+        for profile, member_id in rows:
             free = 0 if profile.paused_on(today) else profile.capacity - taken.get(member_id, 0)
             modes = frozenset(
                 m for m in profile.meeting_modes if m in (MeetingMode.IN_PERSON, MeetingMode.REMOTE)

@@ -41,6 +41,7 @@ from network.http.request_context import RequestContext
 from network.http.schemes_api import SchemesController
 from network.http.sharing_api import SharingController
 from network.http.staff_api import StaffController
+from network.http.suggestions_api import suggestions
 from network.jobs import jobs_loop
 from network.logs import configure_logging
 from network.runtime import Runtime
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             inbox,
             cards,
             list_topics,
+            suggestions,
             OrgsController,
             ProfilesController,
             SharingController,
