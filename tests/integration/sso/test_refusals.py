@@ -119,6 +119,7 @@ async def test_a_state_from_another_browser_session_is_refused(
     browser: Browser, sso_orgs: SsoOrgs, db: AsyncSession
 ) -> None:
     victim_callback = await authorize_at_idp(await start_login(browser, "brent"), "alice")
+    victim_cookie = browser.cookies["mentornet_login"]
     browser.cookies.clear()  # from here on, another browser...
     await start_login(browser, "brent")  # ...with a sign-in (and login cookie) of its own
     response = await deliver(browser, victim_callback)
@@ -126,6 +127,9 @@ async def test_a_state_from_another_browser_session_is_refused(
     browser.cookies.clear()  # and a browser with no login cookie at all
     assert_refused(await deliver(browser, victim_callback), 401, "did not start this sign-in")
     await assert_nothing_left(db)
+    # The attempts did not burn the victim's sign-in: in the victim's browser it still works.
+    browser.cookies.set("mentornet_login", victim_cookie)
+    assert_signed_in(await deliver(browser, victim_callback), "brent")
 
 
 async def test_an_idp_error_answer_is_shown_and_nothing_happens(

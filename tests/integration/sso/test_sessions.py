@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.sso.flow import SsoRuntime
 from network.sso.sessions import ABSOLUTE_TIMEOUT_S, IDLE_TIMEOUT_S
 from orgs.models import TokenRole
 from tests.integration.network.helpers import assert_problem, org_with_token
@@ -56,6 +59,24 @@ async def test_sign_out_ends_the_session_and_signs_out_at_the_idp(
     assert session_keys() == []
     assert (await browser.get("/api/v1/me")).status_code == 401
     assert "You have signed out" in (await browser.get("/orgs/brent/signed-out")).text
+
+
+async def test_sign_out_works_when_the_idp_is_down(
+    app: Litestar, browser: Browser, sso_orgs: SsoOrgs
+) -> None:
+    assert_signed_in(await sign_in(browser, "brent", "alice"), "brent")
+    csrf = (await browser.get("/api/v1/me")).json()["csrf_token"]
+    sso = SsoRuntime.of(app.state)
+    sso.idp.forget(sso_orgs.brent.id)  # nothing cached: sign-out must ask the IdP
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    sso.idp.transport = httpx.MockTransport(refuse)
+    response = await browser.post("/orgs/brent/logout", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/orgs/brent/signed-out"
+    assert session_keys() == []
 
 
 async def test_sign_out_without_the_csrf_token_is_refused(
