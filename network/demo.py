@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.demo_mentoring import seed_demo_mentoring
 from network.demo_staff import seed_demo_staff
 from orgs.db import utcnow
 from orgs.registry import OrgRegistry
@@ -33,4 +34,5 @@ async def seed_demo(session: AsyncSession) -> list[str]:
             await registry.create(demo.slug, demo.name)
             created.append(demo.slug)
     await seed_demo_staff(session, utcnow().date())
+    await seed_demo_mentoring(session, [demo.slug for demo in DEMO_ORGS])
     return created
