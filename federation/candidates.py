@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.peers import PeerRegistry
 from federation.remote_cards import RemoteCards, to_candidate
+from federation.trust import normalise_node_id
 from matching.constraints import OrgPolicy, PairRules
 from matching.model import MenteeProfile, MentorProfile
+from orgs.errors import FieldError, InvalidInput
 from orgs.sharing import SharingPolicy, org_ref
 
 
@@ -69,3 +72,31 @@ def with_remote_orgs(rules: PairRules, mentee: MenteeProfile, pool: RemotePool) 
     for org in remote:
         policies[org] = OrgPolicy(cross_org_allowed=True, partner_orgs=frozenset({mentee.org_id}))
     return dataclasses.replace(rules, org_policies=policies)
+
+
+async def check_remote_targets(
+    session: AsyncSession,
+    mentee_org_slug: str,
+    policy: SharingPolicy,
+    targets: Sequence[tuple[str, str]],
+    now: datetime,
+) -> None:
+    """Before a request leaves: each (peer, handle) is a live card of an org the mentee's org
+    allows. The mentor's node checks its own side again on receipt."""
+    errors = []
+    for index, (peer, handle) in enumerate(targets):
+        card = await RemoteCards(session).find(normalise_node_id(peer), handle, now)
+        if card is None:
+            errors.append(FieldError(f"mentors[{index}].remote", "no such card (or it expired)"))
+        elif not policy.allows(org_ref(card.org, card.peer)):
+            errors.append(
+                FieldError(
+                    f"mentors[{index}].remote",
+                    f"{mentee_org_slug} does not allow pairs with that organisation",
+                )
+            )
+    if errors:
+        raise InvalidInput(
+            "Some mentors cannot be asked: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            tuple(errors),
+        )

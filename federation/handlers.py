@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import wire
+from federation import request_handlers, wire
 from federation.inbox import Handler
 from federation.remote_cards import RemoteCards
 
@@ -17,4 +17,11 @@ async def revoke_cards(session: AsyncSession, message: wire.CardRevoke) -> None:
 #: message type -> handler; a type without a handler is stored (and so acknowledged) only.
 HANDLERS: dict[str, Handler] = {
     "card.revoke": revoke_cards,
+    "request.create": request_handlers.receive_request,
+    "request.accept": request_handlers.accepted,
+    "request.introduce": request_handlers.introduced,
+    "request.decline": request_handlers.declined,
+    "request.withdraw": request_handlers.withdrawn,
+    "relationship.end": request_handlers.ended,
+    "member.erase": request_handlers.erased,
 }

@@ -51,7 +51,7 @@ class LocalPool:
     blocked: str | None = None  # why this member gets no suggestions at all
 
 
-async def _approved(
+async def approved_members(
     session: AsyncSession, org_id: uuid.UUID, role: SchemeRole, scheme_id: uuid.UUID | None
 ) -> set[uuid.UUID]:
     query = select(Application.member_id).where(
@@ -104,7 +104,7 @@ async def local_pool(
     )
     if row is None:
         return LocalPool(None, kind, blocked="Fill in your mentee profile first.")
-    if mentee.id not in await _approved(session, org.id, SchemeRole.MENTEE, scheme_id):
+    if mentee.id not in await approved_members(session, org.id, SchemeRole.MENTEE, scheme_id):
         return LocalPool(
             to_mentee(row, mentee, None),
             kind,
@@ -115,7 +115,7 @@ async def local_pool(
     found = await _mentors_of(
         session,
         org,
-        await _approved(session, org.id, SchemeRole.MENTOR, scheme_id),
+        await approved_members(session, org.id, SchemeRole.MENTOR, scheme_id),
         cross_org_only=False,
         today=today,
     )
@@ -126,7 +126,7 @@ async def local_pool(
             if not both_consent(policy, org.slug, policy_of(other), other.slug):
                 continue
             partners.add(str(other.id))
-            approved = await _approved(session, other.id, SchemeRole.MENTOR, None)
+            approved = await approved_members(session, other.id, SchemeRole.MENTOR, None)
             found += await _mentors_of(session, other, approved, cross_org_only=True, today=today)
     names = {str(o.id): o.name for o in await session.scalars(select(Org))}
     views = {

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from msgspec.structs import replace
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from network import migrate
@@ -94,3 +95,27 @@ class Cli:
 @pytest.fixture
 def mentornet(settings: Settings) -> Cli:
     return Cli(settings)
+
+
+# --- a second node's database, for tests where two real nodes talk over HTTP ---
+
+
+@pytest.fixture(scope="session")
+def peer_database_url(database_url: str) -> str:
+    url = services.worker_database_url(os.environ.get("PYTEST_XDIST_WORKER", "main") + "_peer")
+    services.recreate_database(url)
+    migrate.upgrade(Settings(database_url=url))
+    return url
+
+
+@pytest.fixture
+def peer_settings(settings: Settings, peer_database_url: str) -> Iterator[Settings]:
+    yield replace(
+        settings, database_url=peer_database_url, secret_key="peer-" + settings.secret_key
+    )
+    services.truncate(peer_database_url, TABLES)
+
+
+@pytest.fixture
+def peer_cli(peer_settings: Settings) -> Cli:
+    return Cli(peer_settings)

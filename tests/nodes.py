@@ -1,4 +1,4 @@
-"""Two nodes for delivery tests: ours (in-process, explicit clock) and a live peer."""
+"""Nodes for tests that cross real HTTP: one driven in-process (explicit clock), peers live."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from litestar import Controller, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
+from federation.candidates import check_remote_targets
 from federation.relationship_outbox import outbox_sink
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -45,6 +46,7 @@ from orgs.notifications import PreferenceIn, inbox, mark_read, set_preference
 from orgs.records_export import member_record, record_csv
 from orgs.relationships import Relationship, for_party, relationships_of
 from orgs.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
+from orgs.sharing import read_policy
 
 Id = FromPath[uuid.UUID]
 
@@ -91,6 +93,11 @@ class RequestsController(Controller):
     )
     async def send(self, actor: Actor_, db: Db, data: JSONBody[RequestsIn]) -> list[RequestOut]:
         me = member_of(actor)
+        remote = [(m.remote.peer, m.remote.handle) for m in data.mentors if m.remote]
+        if remote:
+            await check_remote_targets(
+                db, actor.org_slug, await read_policy(db, me.org_id), remote, utcnow()
+            )
         rows = await RequestService(db, me.org_id, outbox_sink(db)).send(me, data, utcnow())
         return await _requests_out(db, me, rows)
 

@@ -18,8 +18,8 @@ from federation.signing import new_jti, sign
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from tests.conftest import Cli
-from tests.integration.federation.delivery_helpers import Node, handle, node
 from tests.live import free_port, live_node
+from tests.nodes import Node, handle, node
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from orgs.members import Member, MemberRepository
 from orgs.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from orgs.sharing import SharingPolicy, set_policy
-from tests.integration.federation.delivery_helpers import Node, node
 from tests.live import free_port, live_node
+from tests.nodes import Node, node
 
 NAMES = [f"Person{i}" for i in range(8)]
 
