@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import BigInteger, String, select
+from sqlalchemy import BigInteger, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from federation import wire
 from federation.keys import PublicKey
 from federation.peering import PeerDocument, pin_new_peer, refresh_peer
+from federation.remote_cards import FeedState, RemoteCard
 from federation.trust import PinnedKey, PinnedPeer, TrustStore, normalise_node_id
 from orgs.db import Base, utcnow
 from orgs.errors import AlreadyExists, NotFound
@@ -86,6 +87,7 @@ class PeerRegistry:
         accepted = pin_new_peer(document_token, url=url, fingerprint=fingerprint, now=now)
         if accepted.document.iss != accepted.peer.node_id:
             raise NotFound("The document names another node than the URL asked.")
+        await self._refuse_shared_keys(accepted, accepted.peer.node_id)
         row = Peer(node_id=accepted.peer.node_id, document_iat=0)
         _apply(row, accepted)
         self.session.add(row)
@@ -94,14 +96,39 @@ class PeerRegistry:
 
     async def refresh(self, row: Peer, document_token: str, now: int) -> Peer:
         """Follow a newer document signed by a key already pinned (e.g. a rotation)."""
-        _apply(row, refresh_peer(document_token, peer=row.pinned(), now=now))
+        accepted = refresh_peer(document_token, peer=row.pinned(), now=now)
+        await self._refuse_shared_keys(accepted, row.node_id)
+        _apply(row, accepted)
         return row
+
+    async def sharing_keys(self, kids: set[str], other_than: str) -> list[Peer]:
+        """Peers other than ``other_than`` that pin any of ``kids``."""
+        return [
+            row
+            for row in await self.list()
+            if row.node_id != other_than and kids & {k["kid"] for k in row.keys}
+        ]
+
+    async def _refuse_shared_keys(self, accepted: PeerDocument, node_id: str) -> None:
+        # One key, two peers: a node that moved URL, or one impersonating another. Either way
+        # we could not tell who signed a message, so the operator must remove one first.
+        kids = {key.kid for key in accepted.peer.keys}
+        clash = await self.sharing_keys(kids, other_than=node_id)
+        if clash:
+            raise AlreadyExists(
+                f"Its keys are already pinned for {clash[0].node_id}; if that node moved, "
+                f"remove it first (`mentornet peer remove {clash[0].node_id}`)."
+            )
 
     async def list(self) -> Sequence[Peer]:
         return (await self.session.scalars(select(Peer).order_by(Peer.node_id))).all()
 
     async def remove(self, node_id: str) -> None:
-        await self.session.delete(await self.get(node_id))
+        """Stop trusting a peer, and forget the cards and feed position we had from it."""
+        row = await self.get(node_id)
+        await self.session.execute(delete(RemoteCard).where(RemoteCard.peer == row.node_id))
+        await self.session.execute(delete(FeedState).where(FeedState.peer == row.node_id))
+        await self.session.delete(row)
 
     async def trust_store(self) -> TrustStore:
         return TrustStore(row.pinned() for row in await self.list())

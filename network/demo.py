@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.demo_federation import seed_demo_federation
 from network.demo_mentoring import seed_demo_mentoring
 from network.demo_staff import seed_demo_staff
 from orgs.db import utcnow
@@ -25,14 +27,17 @@ DEMO_ORGS = (
 )
 
 
-async def seed_demo(session: AsyncSession) -> list[str]:
-    """Create whatever demo data is missing; running it twice changes nothing."""
+async def seed_demo(session: AsyncSession, slugs: Sequence[str] | None = None) -> list[str]:
+    """Create whatever demo data is missing for the orgs ``slugs`` (default: all demo orgs);
+    running it twice changes nothing."""
     registry = OrgRegistry(session)
+    chosen = [d for d in DEMO_ORGS if slugs is None or d.slug in slugs]
     created = []
-    for demo in DEMO_ORGS:
+    for demo in chosen:
         if await registry.find(demo.slug) is None:
             await registry.create(demo.slug, demo.name)
             created.append(demo.slug)
     await seed_demo_staff(session, utcnow().date())
-    await seed_demo_mentoring(session, [demo.slug for demo in DEMO_ORGS])
+    await seed_demo_mentoring(session, [demo.slug for demo in chosen])
+    await seed_demo_federation(session, [demo.slug for demo in chosen])
     return created

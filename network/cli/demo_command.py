@@ -1,65 +1,113 @@
-"""``mentornet demo``: a working node with demo data and no external services."""
+"""``mentornet demo``: two peered nodes with demo data and no external services."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
+import httpx
 
-from network import migrate
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.serve_command import serve
-from network.demo import DEMO_ORGS, seed_demo
-from network.sso.dev_idp import configure_dev_sso
+from network.config import Settings
+from network.demo import DEMO_ORGS
+from network.demo_nodes import DemoNode, demo_nodes, migrate_nodes, prepare_nodes
 from network.sso.dev_people import dev_people
+from orgs.errors import DomainError
 
 #: Where the demo keeps its dev IdP client secrets (the database holds only file: references).
 DEV_IDP_SECRETS = Path("var") / "dev-idp"
 
 
+def node_environ(settings: Settings) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORNET_")}
+    environ.update(
+        MENTORNET_ENV="dev",
+        MENTORNET_DATABASE_URL=settings.database_url,
+        MENTORNET_BASE_URL=settings.base_url,
+        MENTORNET_NODE_NAME=settings.node_name,
+        MENTORNET_SECRET_KEY=settings.secret_key,
+    )
+    if settings.redis_url:
+        environ["MENTORNET_REDIS_URL"] = settings.redis_url
+    return environ
+
+
+def start_node_b(node: DemoNode) -> subprocess.Popen[bytes]:
+    port = node.url.rsplit(":", 1)[1]
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(Path(sys.executable).parent / "mentornet"), "serve", "--port", port],
+        env=node_environ(node.settings),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            fail(f"node B ({node.url}) did not start (exit {process.returncode})")
+        try:
+            if httpx.get(f"{node.url}/health/live", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)  # waiting for a process to listen
+    process.terminate()
+    fail(f"node B ({node.url}) did not start within a minute")
+
+
+def banner(nodes: tuple[DemoNode, DemoNode]) -> str:
+    lines = [""]
+    for node in nodes:
+        lines.append(f"{node.name}: {node.url}   (API reference: {node.url}/schema)")
+        for slug in node.orgs:
+            org = next(o for o in DEMO_ORGS if o.slug == slug)
+            people = ", ".join(p.kind for p in dev_people(slug))
+            lines.append(f"  {org.name}: sign in at {node.url}/orgs/{slug}/login  ({people})")
+    lines += [
+        "",
+        "Try: sign in to Brent as the mentee, open your suggestions, and ask a Nottingham City",
+        "Homes mentor (node B); then sign in to NCH as that mentor and accept.",
+        "Press Ctrl+C to stop both nodes.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 @click.command()
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65534),
+    help="Node A's port; node B listens on the next one.",
+)
+@click.option("--no-serve", is_flag=True, help="Prepare both databases and peering, then exit.")
 @click.pass_context
 @pass_cli
 def demo(cli: CliContext, ctx: click.Context, port: int, no_serve: bool) -> None:
-    """Migrate the demo database, load demo organisations, and serve on 127.0.0.1."""
+    """Two peered demo nodes: A (Brent, Harrow) on --port, B (Nottingham City Homes) on the
+    next port, each with staff, schemes, mentors and dev sign-in."""
     if cli.settings.is_prod:
         fail("the demo loads sample data; it refuses to run with MENTORNET_ENV=prod", 2)
-    migrate.upgrade(cli.settings)
-
-    secrets_dir = DEV_IDP_SECRETS.resolve()
-
-    async def work(session: AsyncSession) -> list[str]:
-        created = await seed_demo(session)
-        await configure_dev_sso(session, cli.settings, secrets_dir)  # sign-in via the dev IdPs
-        return created
-
-    created = cli.run(work)
-    click.echo(f"demo data ready ({len(created)} organisations added)")
+    try:
+        nodes = demo_nodes(cli.settings, port)
+        migrate_nodes(nodes)
+        created = asyncio.run(prepare_nodes(nodes, DEV_IDP_SECRETS.resolve()))
+    except DomainError as exc:
+        fail(exc.detail)
+    click.echo(f"demo data ready ({len(created)} organisations added); nodes peered")
     if no_serve:
         return
-    base = f"http://127.0.0.1:{port}"
-    if cli.settings.base_url != base:
-        click.echo(f"note: sign-in needs MENTORNET_BASE_URL={base} for this port", err=True)
-    click.echo(
-        "\n".join(
-            [
-                "",
-                f"MentorNet demo node: {base}",
-                f"  health:        {base}/health/ready",
-                f"  API reference: {base}/schema",
-                "  organisations: " + ", ".join(f"{o.slug} ({o.name})" for o in DEMO_ORGS),
-                *(
-                    f"  sign in ({o.slug}): {base}/orgs/{o.slug}/login  — as "
-                    + ", ".join(p.kind for p in dev_people(o.slug))
-                    for o in DEMO_ORGS
-                ),
-                "  an API token:  .venv/bin/mentornet org token create --org brent",
-                "Press Ctrl+C to stop.",
-                "",
-            ]
-        )
-    )
-    ctx.invoke(serve, host="127.0.0.1", port=port, workers=1)
+    node_a, node_b = nodes
+    process = start_node_b(node_b)
+    try:
+        click.echo(banner(nodes))
+        # Granian builds node A's app in its worker from the environment: set it for A.
+        os.environ.update(node_environ(node_a.settings))
+        ctx.invoke(serve, host="127.0.0.1", port=port, workers=1)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

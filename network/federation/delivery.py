@@ -18,6 +18,7 @@ import msgspec
 from federation.outbox import Outbox, build_attempt
 from federation.peers import PeerRegistry
 from federation.signing import sign
+from network.federation.feed_pull import pull_all
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
 from network.runtime import Runtime
@@ -82,12 +83,20 @@ async def _post(client: httpx.AsyncClient, url: str, token: str) -> str | None:
     return f"HTTP {response.status_code} {_problem_type(response)}".strip()
 
 
-async def delivery_loop(runtime: Runtime, interval_s: float = 2.0) -> None:
-    """Deliver what is due every ``interval_s`` until cancelled; never dies of one failure."""
+async def delivery_loop(
+    runtime: Runtime, interval_s: float = 2.0, feed_interval_s: float = 300.0
+) -> None:
+    """Until cancelled: deliver what is due every ``interval_s`` and pull every peer's card
+    feed every ``feed_interval_s`` (the first pull straight away). One failure never stops it."""
+    loop = asyncio.get_running_loop()
+    last_pull: float | None = None
     async with httpx.AsyncClient(timeout=10) as client:
         while True:
             try:
                 await deliver_due(runtime, datetime.now(UTC), client)
+                if last_pull is None or loop.time() - last_pull >= feed_interval_s:
+                    last_pull = loop.time()
+                    await pull_all(runtime, client)
             except Exception as exc:
-                log.error("delivery_pass_failed", error_type=type(exc).__name__, exc_info=exc)
+                log.error("federation_pass_failed", error_type=type(exc).__name__, exc_info=exc)
             await asyncio.sleep(interval_s)

@@ -1,7 +1,8 @@
-"""The zero-setup demo path: SQLite, no Redis, demo data, a real server answering ready."""
+"""The zero-setup demo path: SQLite, no Redis, two peered nodes, a real server answering."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -11,10 +12,16 @@ from network.cli.context import CliContext
 from network.cli.main import cli
 from network.config import Settings
 from network.demo import DEMO_ORGS
+from network.demo_nodes import demo_nodes
 from tests.live import live_node
 
 
-def test_demo_prepares_sqlite_and_a_real_server_answers_ready(tmp_path: Path) -> None:
+def rows(database_url: str, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database_url.split(":///", 1)[1]) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_demo_prepares_two_peered_nodes_and_a_real_server_answers_ready(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'var' / 'demo.db'}")
     runner = CliRunner()
     first = runner.invoke(cli, ["demo", "--no-serve"], obj=CliContext(preset=settings))
@@ -23,10 +30,18 @@ def test_demo_prepares_sqlite_and_a_real_server_answers_ready(tmp_path: Path) ->
     again = runner.invoke(cli, ["demo", "--no-serve"], obj=CliContext(preset=settings))
     assert "0 organisations added" in again.stdout
 
-    listed = runner.invoke(cli, ["org", "list", "--json"], obj=CliContext(preset=settings))
-    assert {o.slug for o in DEMO_ORGS} <= set(listed.stdout.split('"'))
+    node_a, node_b = demo_nodes(settings, 8000)
+    assert rows(node_a.settings.database_url, "SELECT slug FROM orgs ORDER BY slug") == [
+        ("brent",),
+        ("harrow",),
+    ]
+    assert rows(node_b.settings.database_url, "SELECT slug FROM orgs") == [("nch",)]
+    assert rows(node_a.settings.database_url, "SELECT node_id FROM peers") == [(node_b.url,)]
+    assert rows(node_b.settings.database_url, "SELECT node_id FROM peers") == [(node_a.url,)]
+    mentors = rows(node_b.settings.database_url, "SELECT count(*) FROM mentor_profiles")
+    assert mentors[0][0] >= 5  # enough for NCH's cards to pass k-anonymity (k = 5)
 
-    with live_node(settings) as node:
+    with live_node(node_a.settings) as node:
         ready = httpx.get(f"{node.url}/health/ready", timeout=5)
     assert ready.status_code == 200
     assert ready.json()["redis"] == "not configured"
