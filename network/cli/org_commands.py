@@ -9,8 +9,12 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.card_facts import check_card_facts
-from network.cli.context import CliContext, pass_cli
+from federation.erasure import propagate_erasure
+from network.cli.context import CliContext, fail, pass_cli
 from network.cli.sso_commands import sso
+from orgs.erasure import erase_member
+from orgs.errors import NotFound
+from orgs.members import Member, MemberRepository
 from orgs.models import TokenRole
 from orgs.registry import OrgRegistry
 from orgs.sharing import SharingPolicy, read_policy, set_policy
@@ -179,5 +183,30 @@ def sharing_set(
         check_card_facts(policy)
         await set_policy(session, found.id, policy)
         return f"sharing policy of {slug} updated"
+
+    click.echo(cli.run(work))
+
+
+@org.command("erase-member")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@click.option("--employee", "employee_id", required=True, help="The member's employee id.")
+@click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
+@pass_cli
+def erase_member_command(cli: CliContext, slug: str, employee_id: str, yes: bool) -> None:
+    """Erase a member here and tell every peer that received data about them."""
+    if not yes:
+        fail("erasure cannot be undone: run again with --yes to confirm")
+
+    async def work(session: AsyncSession) -> str:
+        found = await OrgRegistry(session).get(slug)
+        member = await MemberRepository(session, found.id).find_one(
+            Member.employee_id == employee_id
+        )
+        if member is None:
+            raise NotFound(f"No member with employee id {employee_id!r} in {slug!r}.")
+        peers = await propagate_erasure(session, member.id)
+        await erase_member(session, found.id, member.id)
+        told = ", ".join(f"{peer} ({count} ids)" for peer, count in peers.items()) or "no peer"
+        return f"erased member {member.id}; told {told}"
 
     click.echo(cli.run(work))

@@ -12,11 +12,14 @@ import httpx
 import pytest
 from msgspec.structs import replace
 
+from federation.erasure import propagate_erasure
+from federation.remote_cards import RemoteCards
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
 from orgs.applications import Application, ApplicationRepository, AppState
 from orgs.eligibility import SchemeRole
+from orgs.erasure import erase_member
 from orgs.members import Member, MemberRepository
 from orgs.models import TokenRole
 from orgs.profiles import ProfileService
@@ -195,6 +198,18 @@ async def test_request_accept_and_introduction_across_two_nodes(
             mentor_side = await client.get(
                 f"{b_url}/api/v1/relationships/", headers=as_member(nch_token, asked)
             )
+            # The mentee is erased on their node: the mentor's node forgets the introduction.
+            async with node_a.runtime.sessionmaker() as session, session.begin():
+                told = await propagate_erasure(session, mentee.id)
+                await erase_member(session, brent_id, mentee.id)
+            assert told == {b_url: 1}  # the one request both nodes know
+            assert await deliver(node_a, client) == 1  # member.erase
+            after = await client.get(
+                f"{b_url}/api/v1/relationships/", headers=as_member(nch_token, asked)
+            )
+    (forgotten,) = after.json()
+    assert "Amara" not in str(forgotten)
+    assert mentee.email not in str(forgotten)
     (ours,) = mentee_side.json()
     (theirs,) = mentor_side.json()
     assert ours["counterpart"] == f"{asked.given_name} Shah"
@@ -229,3 +244,45 @@ async def test_a_request_for_a_card_we_do_not_hold_is_refused_before_it_leaves(
         )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "mentors[0].remote"
+
+
+async def test_erasure_reaches_every_peer_that_holds_data_about_the_person(
+    node_a: Node, node_b: Node, ports: tuple[int, int]
+) -> None:
+    await setup_org(node_a, "brent", "London Borough of Brent", SharingPolicy(cross_org=True))
+    nch_id, nch_scheme, _ = await setup_org(
+        node_b,
+        "nch",
+        "Nottingham City Homes",
+        SharingPolicy(
+            cross_org=True, publish_cards=True, k=5, sector="housing", region="east-midlands"
+        ),
+    )
+    mentors = [
+        await approved_person(
+            node_b, nch_id, nch_scheme, f"n{i}", (f"Mentor{i}", "Shah"), mentor={"housing": 3}
+        )
+        for i in range(6)
+    ]
+    await node_a.pin(node_b)
+    await node_b.pin(node_a)
+    with (
+        live_node(node_a.settings, port=ports[0]),
+        live_node(node_b.settings, port=ports[1]),
+    ):
+        async with httpx.AsyncClient(timeout=15) as client:
+            assert (await pull_feed(node_a.runtime, node_b.settings.base_url, client)).cards == 6
+            async with node_b.runtime.sessionmaker() as session, session.begin():
+                told = await propagate_erasure(session, mentors[0].id)
+                await erase_member(session, nch_id, mentors[0].id)
+            assert told == {node_a.settings.base_url: 1}  # the one handle A was given
+            assert await deliver(node_b, client) == 1  # member.erase
+            async with node_a.runtime.sessionmaker() as session:
+                assert len(await RemoteCards(session).live(datetime.now(UTC))) == 5
+            again = await pull_feed(node_a.runtime, node_b.settings.base_url, client)
+            assert (again.cards, again.tombstones) == (0, 1)
+    async with node_b.runtime.sessionmaker() as session:
+        erased = await session.get(Member, mentors[0].id)
+        assert erased is not None
+        assert (erased.given_name, erased.email, erased.employee_id) == ("", "", None)
+        assert await ProfileService(session, erased).mentor() is None
