@@ -25,6 +25,7 @@ from network.federation.node_document import node_document
 from network.federation.replay_store import MemoryReplayCache, RedisReplayCache
 from network.http.actor import provide_actor
 from network.http.applications_api import ApplicationsController
+from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
 from network.http.health import live, ready
 from network.http.me_api import MeController
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RelationshipsController,
             MyMentoringController,
             CoordinationController,
+            CohortRunsController,
             *SSO_ROUTE_HANDLERS,
         ],
         dependencies={

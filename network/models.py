@@ -10,6 +10,7 @@ from federation import peers as peer_models
 from federation import remote_cards as remote_card_models
 from orgs import applications as application_models
 from orgs import audit as audit_models
+from orgs import cohort_runs as cohort_run_models
 from orgs import members as member_models
 from orgs import models as org_models
 from orgs import profiles as profile_models
@@ -26,6 +27,7 @@ metadata = Base.metadata
 __all__ = [
     "application_models",
     "audit_models",
+    "cohort_run_models",
     "feed_models",
     "inbox_models",
     "member_models",

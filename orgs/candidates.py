@@ -8,13 +8,14 @@ capacity, and the pairs the engine must never make (management chain, never agai
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.constraints import OrgPolicy, PairRules
+from matching.constraints import OrgPolicy, Pair, PairRules
 from matching.model import MenteeProfile, MentorProfile, SchemeKind
 from orgs.applications import Application, AppState
 from orgs.chains import ManagementChains
@@ -62,7 +63,7 @@ async def approved_members(
     return set(await session.scalars(query))
 
 
-async def _mentors_of(
+async def local_mentors(
     session: AsyncSession,
     org: Org,
     approved: set[uuid.UUID],
@@ -82,6 +83,8 @@ async def _mentors_of(
     )
     if cross_org_only:
         query = query.where(MentorProfileRow.open_to_other_orgs.is_(True))
+    """The mentors of ``org`` among ``approved``, active, with a mentor profile; each with
+    their free capacity (capacity less live relationships) and paused flag as of ``today``."""
     found = []
     for row, member in await session.execute(query):
         free = row.capacity - await active_count(session, org.id, member.id)
@@ -112,7 +115,7 @@ async def local_pool(
         )
     profile = to_mentee(row, mentee, None)
     policy = policy_of(org)
-    found = await _mentors_of(
+    found = await local_mentors(
         session,
         org,
         await approved_members(session, org.id, SchemeRole.MENTOR, scheme_id),
@@ -127,7 +130,7 @@ async def local_pool(
                 continue
             partners.add(str(other.id))
             approved = await approved_members(session, other.id, SchemeRole.MENTOR, None)
-            found += await _mentors_of(session, other, approved, cross_org_only=True, today=today)
+            found += await local_mentors(session, other, approved, cross_org_only=True, today=today)
     names = {str(o.id): o.name for o in await session.scalars(select(Org))}
     views = {
         m.id: MentorView(
@@ -148,16 +151,35 @@ async def local_pool(
     )
 
 
+async def chain_pairs(
+    session: AsyncSession, org_id: uuid.UUID, mentee_ids: Iterable[uuid.UUID]
+) -> frozenset[Pair]:
+    """(mentee, other) for everyone above or below each mentee: both directions of the
+    management chain, as the engine's ``PairRules.management_chain`` wants them."""
+    chains = ManagementChains(session, org_id)
+    pairs: set[Pair] = set()
+    for mentee_id in mentee_ids:
+        chain = await chains.chain(mentee_id)
+        pairs.update((str(mentee_id), str(other)) for other in chain.related)
+    return frozenset(pairs)
+
+
+async def never_again_of(
+    session: AsyncSession, org_id: uuid.UUID, mentee_ids: Iterable[uuid.UUID]
+) -> frozenset[Pair]:
+    """The local never-again pairs of these mentees, as engine pairs."""
+    wanted = set(mentee_ids)
+    never = await never_again_pairs(session, org_id)
+    return frozenset((str(a), str(b)) for a, b in never if a in wanted)
+
+
 async def pair_rules(session: AsyncSession, mentee: Member, partners: set[str]) -> PairRules:
-    chain = await ManagementChains(session, mentee.org_id).chain(mentee.id)
-    me = str(mentee.id)
     org = str(mentee.org_id)
     policies = {org: OrgPolicy(cross_org_allowed=bool(partners), partner_orgs=frozenset(partners))}
     for partner in partners:  # consent was settled above, on both sides
         policies[partner] = OrgPolicy(cross_org_allowed=True, partner_orgs=frozenset({org}))
-    never = await never_again_pairs(session, mentee.org_id)
     return PairRules(
-        management_chain=frozenset((me, str(other)) for other in chain.related),
-        never_again=frozenset((str(a), str(b)) for a, b in never if a == mentee.id),
+        management_chain=await chain_pairs(session, mentee.org_id, [mentee.id]),
+        never_again=await never_again_of(session, mentee.org_id, [mentee.id]),
         org_policies=policies,
     )

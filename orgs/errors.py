@@ -64,3 +64,11 @@ class Unavailable(DomainError):
 
     code = "unavailable"
     title = "Service unavailable"
+
+
+class ConstraintViolation(InvalidInput):
+    """A coordinator's pin or move that breaks a hard matching constraint or a capacity;
+    the message and the field name the pair."""
+
+    code = "constraint-violation"
+    title = "Breaks a matching constraint"

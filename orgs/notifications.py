@@ -55,6 +55,7 @@ class NotificationKind(StrEnum):
     REQUEST_EXPIRED = "request_expired"
     REQUEST_WITHDRAWN = "request_withdrawn"
     BACK_TO_MATCHING = "back_to_matching"
+    MATCH_PROPOSED = "match_proposed"  # a coordinator proposed a mentor (a cohort run)
     AGREEMENT = "agreement"
     MEETING_SCHEDULED = "meeting_scheduled"
     MEETING_REMINDER = "meeting_reminder"

@@ -179,7 +179,11 @@ class RequestService:
 
     # --- sending --------------------------------------------------------------------------
 
-    async def send(self, mentee: Member, data: RequestsIn, now: datetime) -> list[MentoringRequest]:
+    async def send(
+        self, mentee: Member, data: RequestsIn, now: datetime, *, on_behalf_by: Who | None = None
+    ) -> list[MentoringRequest]:
+        """The mentee's ranked requests; ``on_behalf_by`` is the coordinator who opened them
+        for the mentee (a published cohort run), recorded in the audit trail."""
         settings = await mentoring_settings(self.session, self.org_id)
         if len(data.mentors) > settings.max_ranked_requests:
             raise InvalidInput.on(
@@ -235,7 +239,7 @@ class RequestService:
                     )
                 )
             )
-        who = Who(mentee.id, f"member {mentee.id}")
+        who = on_behalf_by or Who(mentee.id, f"member {mentee.id}")
         for row in rows:
             self.audit.record("request", row.id, "create", who, to_state="queued", at=now)
         first = rows if settings.request_mode is RequestMode.PARALLEL else rows[:1]
