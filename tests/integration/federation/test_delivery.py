@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from federation import wire
@@ -18,27 +16,8 @@ from federation.signing import new_jti, sign
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from tests.conftest import Cli
-from tests.live import free_port, live_node
-from tests.nodes import Node, handle, node
-
-
-@pytest.fixture
-async def ours(settings: Settings) -> AsyncIterator[Node]:
-    here = node(settings, "http://127.0.0.1:8000")
-    yield here
-    await here.runtime.close()
-
-
-@pytest.fixture
-def peer_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-async def theirs(peer_settings: Settings, peer_port: int) -> AsyncIterator[Node]:
-    there = node(peer_settings, f"http://127.0.0.1:{peer_port}")
-    yield there
-    await there.runtime.close()
+from tests.live import live_node
+from tests.nodes import Node, handle
 
 
 async def enqueue(here: Node, peer: Node, count: int) -> list[str]:

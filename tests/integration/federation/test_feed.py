@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,35 +22,15 @@ from federation.peering import build_node_document, sign_node_document
 from federation.peers import PeerRegistry
 from federation.remote_cards import RemoteCards
 from federation.signing import new_jti, sign
-from network.config import Settings
 from network.federation.feed_pull import pull_feed
 from orgs.members import Member, MemberRepository
 from orgs.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from orgs.sharing import SharingPolicy, set_policy
 from tests.live import free_port, live_node
-from tests.nodes import Node, node
+from tests.nodes import Node
 
 NAMES = [f"Person{i}" for i in range(8)]
-
-
-@pytest.fixture
-async def ours(settings: Settings) -> AsyncIterator[Node]:
-    here = node(settings, "http://127.0.0.1:8000")
-    yield here
-    await here.runtime.close()
-
-
-@pytest.fixture
-def peer_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-async def theirs(peer_settings: Settings, peer_port: int) -> AsyncIterator[Node]:
-    there = node(peer_settings, f"http://127.0.0.1:{peer_port}")
-    yield there
-    await there.runtime.close()
 
 
 async def publish_mentors(there: Node, bands: list[int]) -> list[Member]:
