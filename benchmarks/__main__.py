@@ -264,10 +264,13 @@ def main() -> None:
         help="stop the PyPI `matching` reference after this many seconds (default 900)",
     )
     parser.add_argument(
-        "--only", choices=("assignment", "stable", "ranking"), action="append", help="run a part"
+        "--only",
+        choices=("assignment", "stable", "ranking", "import"),
+        action="append",
+        help="run a part",
     )
     args = parser.parse_args()
-    parts = set(args.only or ("assignment", "stable", "ranking"))
+    parts = set(args.only or ("assignment", "stable", "ranking", "import"))
     sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
     stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
     if not (args.quick or args.skip_slow_references):
@@ -295,6 +298,12 @@ def main() -> None:
         report([stable_table(stable_sizes, args.package_timeout)])
     if "ranking" in parts:
         report([ranking_table(cards)])
+    if "import" in parts:
+        # Staff import needs PostgreSQL (MENTORNET_TEST_DATABASE_URL); it prints its own figures.
+        rows = "1000" if args.quick else "10000"
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_import", "--rows", rows], cwd=REPO, check=True
+        )
 
 
 if __name__ == "__main__":
