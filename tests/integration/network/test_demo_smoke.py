@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import httpx
 from click.testing import CliRunner
@@ -16,7 +17,7 @@ from network.demo_nodes import demo_nodes
 from tests.live import live_node
 
 
-def rows(database_url: str, sql: str) -> list[tuple[object, ...]]:
+def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(database_url.split(":///", 1)[1]) as connection:
         return connection.execute(sql).fetchall()
 
