@@ -1,14 +1,24 @@
-"""``mentornet cohort``: matching runs a coordinator can do offline, from a spreadsheet export."""
+"""``mentornet cohort``: offline what-if matching from a spreadsheet export, and stored cohort
+runs of a scheme (run, publish)."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import click
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.assignment import Mode
 from matching.errors import MatchingError
 from matching.offline import run_offline
-from network.cli.context import fail
+from network.cli.context import CliContext, fail, pass_cli
+from network.cli.staff_commands import org_id_of
+from orgs.acting import Acting
+from orgs.cohort_runs import CohortRunOut, CohortRunService, RunIn
+from orgs.remote_events import discard
+from orgs.schemes import SchemeService
 
 
 @click.group()
@@ -46,3 +56,79 @@ def match(input_path: Path, output_path: Path, mode: str | None) -> None:
         fail(f"{input_path}: {exc}")
     output_path.write_bytes(result + b"\n")
     click.echo(f"wrote {output_path}")
+
+
+def _print_run(view: CohortRunOut) -> None:
+    click.echo(
+        f"cohort run {view.id} ({view.state.value}, {view.mode.value}, min score "
+        f"{view.min_score}): {view.matched} matched, total score {view.total_score}, "
+        f"{len(view.waiting)} waiting; {view.mentors} mentors, {view.seats} seats"
+    )
+    for p in view.pairs:
+        flag = " (pinned)" if p.pinned else " (moved)" if p.moved else ""
+        click.echo(f"  {p.mentee_name} → {p.mentor_name}: {p.score}{flag}")
+    for w in view.waiting:
+        click.echo(f"  waiting: {w.mentee_name}: {w.reason}")
+    for s in view.skipped:
+        click.echo(f"  left out: {s.mentee_name}: {s.reason}")
+
+
+@cohort.command("run")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@click.option("--scheme", "scheme_slug", required=True, help="The scheme's slug.")
+@click.option(
+    "--mode",
+    type=click.Choice(["optimal", "stable"]),
+    default="optimal",
+    show_default=True,
+    help="optimal: most mentees matched, then highest total score. stable: no blocking pair.",
+)
+@click.option(
+    "--min-score",
+    type=click.IntRange(0, 100),
+    default=0,
+    show_default=True,
+    help="Pairs scoring below this are never made.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON (the API's shape).")
+@pass_cli
+def run_command(
+    cli: CliContext, slug: str, scheme_slug: str, mode: str, min_score: int, as_json: bool
+) -> None:
+    """Run cohort matching for a scheme's cleared applicants; stored as a draft to adjust
+    (through the API) and publish."""
+
+    async def work(session: AsyncSession) -> CohortRunOut:
+        org_id = await org_id_of(session, slug)
+        scheme = await SchemeService(session, org_id).by_slug(scheme_slug)
+        service = CohortRunService(session, org_id)
+        found = await service.run(
+            Acting.operator(org_id), scheme.id, RunIn(mode=Mode(mode), min_score=min_score)
+        )
+        return await service.view(found)
+
+    view = cli.run(work)
+    if as_json:
+        click.echo(msgspec.json.format(msgspec.json.encode(view)).decode())
+    else:
+        _print_run(view)
+
+
+@cohort.command("publish")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@click.argument("run_id", type=click.UUID)
+@pass_cli
+def publish_command(cli: CliContext, slug: str, run_id: uuid.UUID) -> None:
+    """Publish a draft run: each pair becomes a request from the mentee to the mentor."""
+
+    async def work(session: AsyncSession) -> CohortRunOut:
+        org_id = await org_id_of(session, slug)
+        service = CohortRunService(session, org_id)
+        return await service.view(await service.publish(Acting.operator(org_id), run_id, discard))
+
+    view = cli.run(work)
+    sent = [p for p in view.proposals if p.request_id]
+    click.echo(f"published cohort run {view.id}: {len(sent)} of {len(view.proposals)} proposed")
+    for p in view.proposals:
+        if p.request_id is None:
+            click.echo(f"  not proposed: {p.mentee_name} → {p.mentor_name}: {p.problem}")
