@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test lint typecheck contracts migrations pytest bench clean
+.PHONY: run test lint typecheck contracts migrations pytest bench clean assets browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,7 +43,20 @@ tests/idp/node_modules/.package-lock.json: tests/idp/package.json tests/idp/pack
 	npm ci --prefix tests/idp --no-audit --no-fund
 	touch $@
 
-pytest: $(VENV)/.dev-installed tests/idp/node_modules/.package-lock.json
+# The web pages' stylesheet: GOV.UK Frontend (pinned in web/package.json) compiled with our own
+# font stack; the result is committed, so `make run` needs only Python.
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: web/node_modules/.package-lock.json
+	npm run --prefix web --silent build
+
+# The browser tests drive Debian's Chromium (Playwright's own download does not work here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+pytest: $(VENV)/.dev-installed tests/idp/node_modules/.package-lock.json web/node_modules/.package-lock.json browser
 	$(BIN)/pytest
 
 test: lint typecheck contracts migrations pytest
@@ -52,4 +65,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts tests/idp/node_modules
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts tests/idp/node_modules web/node_modules

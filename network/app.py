@@ -47,6 +47,8 @@ from network.jobs import jobs_loop
 from network.logs import configure_logging
 from network.runtime import Runtime
 from network.sso.http import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
+from network.web.errors import with_pages
+from network.web.routes import template_config, web_routes
 
 VERSION = "0.1.0"
 
@@ -109,13 +111,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CoordinationController,
             CohortRunsController,
             *SSO_ROUTE_HANDLERS,
+            *web_routes(),
         ],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal),
             "actor": Provide(provide_actor),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=with_pages(EXCEPTION_HANDLERS),
+        template_config=template_config(),
         state=State({"runtime": runtime}),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,

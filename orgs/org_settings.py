@@ -4,6 +4,8 @@
   headers differ from the default ones.
 - ``grade_order``: the org's grades from lowest to highest, for "grade at least / at most".
 - ``approval_reminder_working_days``: line-manager decisions overdue after this many working days.
+- ``brand_colour``: the colour of the org's web pages (header), ``#rrggbb``; a neutral blue by
+  default.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from orgs.errors import InvalidInput, NotFound
 from orgs.models import Org
 
 DEFAULT_REMINDER_WORKING_DAYS = 10
+DEFAULT_BRAND_COLOUR = "#1d70b8"
 
 #: The columns of an HR export we understand; any other column is kept as an attribute.
 STAFF_FIELDS = (
@@ -44,6 +47,7 @@ class OrgSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     approval_reminder_working_days: Annotated[int, msgspec.Meta(ge=1, le=60)] = (
         DEFAULT_REMINDER_WORKING_DAYS
     )
+    brand_colour: Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")] = DEFAULT_BRAND_COLOUR
 
 
 def check_settings(settings: OrgSettings) -> OrgSettings:

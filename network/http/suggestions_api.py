@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.candidates import remote_pool, with_remote_orgs
 from matching.ranking import CandidateIndex, suggest
@@ -18,6 +19,7 @@ from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
 from orgs.candidates import local_pool
+from orgs.members import Member
 
 
 class CandidateOut(msgspec.Struct, frozen=True):
@@ -62,8 +64,13 @@ async def suggestions(
     limit: FromQuery[Limit] = 10,
     scheme: FromQuery[str | None] = None,
 ) -> SuggestionsOut:
-    member = member_of(actor)
-    now = datetime.now(UTC)
+    return await build_suggestions(db, member_of(actor), scheme, limit, datetime.now(UTC))
+
+
+async def build_suggestions(
+    db: AsyncSession, member: Member, scheme: str | None, limit: int, now: datetime
+) -> SuggestionsOut:
+    """Local mentors and remote cards ranked together; the API and the web pages both call this."""
     pool = await local_pool(db, member, scheme, now.date())
     if pool.mentee is None or pool.blocked is not None:
         return SuggestionsOut([], pool.blocked)

@@ -155,7 +155,7 @@ async def start(
         nonce=secrets.token_urlsafe(32),
         code_verifier=secrets.token_urlsafe(64),
         redirect_uri=redirect_uri(sso.settings, org.slug),
-        next_path=safe_next(next_path, f"/orgs/{org.slug}/account"),
+        next_path=safe_next(next_path, f"/orgs/{org.slug}/"),
         created_at=sso.clock(),
     )
     await sso.store.put(

@@ -57,7 +57,7 @@ async def sign_in(
 
 def assert_signed_in(response: httpx.Response, slug: str) -> None:
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == f"/orgs/{slug}/account"
+    assert response.headers["location"] == f"/orgs/{slug}/"
 
 
 def assert_refused(response: httpx.Response, status: int, *phrases: str) -> None:

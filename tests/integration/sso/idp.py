@@ -103,14 +103,17 @@ def org_config(slug: str) -> dict[str, Any]:
 
 
 @contextmanager
-def running_idp(tmp: Path) -> Iterator[IdpServer]:
+def running_idp(tmp: Path, orgs: list[dict[str, Any]] | None = None) -> Iterator[IdpServer]:
+    """The IdP with one issuer per org: by default this suite's (``org_config``); the browser
+    tests pass their own orgs (their nodes listen on other ports)."""
     node = shutil.which("node")
     if node is None or not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         pytest.fail(
             "the test IdP needs Node.js and `npm ci --prefix tests/idp` (make test does this)"
         )
     config = tmp / "idp-config.json"
-    config.write_text(json.dumps({"orgs": [org_config(slug) for slug in ACCOUNTS]}))
+    orgs = orgs if orgs is not None else [org_config(slug) for slug in ACCOUNTS]
+    config.write_text(json.dumps({"orgs": orgs}))
     log = (tmp / "idp.log").open("wb")
     process = subprocess.Popen(
         [node, str(IDP_DIR / "server.mjs"), str(config)],

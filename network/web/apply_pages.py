@@ -1,0 +1,222 @@
+"""Applying to a scheme: the eligibility decision and its reasons come first, then the form;
+and the line manager's approvals, with the applicant's case."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from network.http.applications_api import application_out
+from network.http.dependencies import Db
+from network.http.org_scope import acting
+from network.web.pages import (
+    Errors,
+    Viewer_,
+    decode,
+    domain_errors,
+    one,
+    read_form,
+    render,
+    see_other,
+    values_of,
+)
+from orgs.applications import ApplicationIn, ApplicationService, ManagerDecision
+from orgs.eligibility import SchemeRole
+from orgs.eligibility_checks import EligibilityChecks
+from orgs.errors import DomainError, NotFound
+from orgs.members import Member, MemberRepository
+from orgs.schemes import SchemeService
+
+Slug = FromPath[str]
+Id = FromPath[uuid.UUID]
+
+LABELS = {
+    "career_to_date": "Your career to date",
+    "hoped_gains": "What you hope to gain",
+    "offer": "What you offer as a mentor",
+    "reason": "Reason",
+}
+
+
+def _role(text: str | None) -> SchemeRole:
+    try:
+        return SchemeRole(text or "mentee")
+    except ValueError:
+        raise NotFound("No such role: choose mentee or mentor.") from None
+
+
+class ApplyPages(Controller):
+    path = "/orgs/{slug:str}"
+    include_in_schema = False
+
+    @get("/apply", name="web:apply")
+    async def schemes(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        schemes = await SchemeService(db, viewer.member.org_id).list()
+        return render(
+            "apply_list.html", viewer, nav="apply", title="Apply to a scheme", schemes=schemes
+        )
+
+    async def _form(
+        self,
+        viewer: Viewer_,
+        db: Db,
+        scheme_id: uuid.UUID,
+        role: SchemeRole,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
+        scheme = await SchemeService(db, viewer.member.org_id).get(scheme_id)
+        decision = await EligibilityChecks(db, viewer.member.org_id).check(
+            scheme, viewer.member, role
+        )
+        return render(
+            "apply_form.html",
+            viewer,
+            nav="apply",
+            title=f"Apply to {scheme.name} as a {role.value}",
+            scheme=scheme,
+            role=role.value,
+            decision=decision,
+            errors=errors or Errors(),
+            values=values or {},
+            status=400 if errors else 200,
+        )
+
+    @get("/apply/{scheme_id:uuid}", name="web:apply-form")
+    async def form(
+        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        return await self._form(viewer, db, scheme_id, _role(request.query_params.get("role")))
+
+    @post("/apply/{scheme_id:uuid}", name="web:apply-submit")
+    async def submit(
+        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        form = await read_form(request)
+        role = _role(one(form, "role"))
+        errors = Errors()
+        data = decode(
+            ApplicationIn,
+            {
+                "scheme_id": str(scheme_id),
+                "role": role.value,
+                "career_to_date": one(form, "career_to_date"),
+                "hoped_gains": one(form, "hoped_gains"),
+                "offer": one(form, "offer"),
+            },
+            errors,
+            LABELS,
+        )
+        if data is not None:
+            service = ApplicationService(db, viewer.member.org_id)
+            try:
+                async with db.begin_nested():  # a refusal undoes only this attempt
+                    await service.apply(acting(slug, viewer.actor), data)
+            except DomainError as exc:
+                domain_errors(exc, errors, LABELS)
+            else:
+                return see_other(f"{viewer.base}/?applied={role.value}")
+        return await self._form(viewer, db, scheme_id, role, errors, values_of(form))
+
+    # --- the line manager --------------------------------------------------------------------
+
+    @get("/approvals", name="web:approvals")
+    async def approvals(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        service = ApplicationService(db, viewer.member.org_id)
+        waiting = [
+            await application_out(service, a)
+            for a in await service.to_decide(acting(slug, viewer.actor))
+        ]
+        people = await _people(db, viewer.member, [a.member_id for a in waiting])
+        schemes = {s.id: s for s in await SchemeService(db, viewer.member.org_id).list()}
+        return render(
+            "approvals.html",
+            viewer,
+            nav="approvals",
+            title="Approvals waiting for you",
+            waiting=waiting,
+            people=people,
+            schemes=schemes,
+        )
+
+    async def _decision_page(
+        self,
+        viewer: Viewer_,
+        db: Db,
+        application_id: uuid.UUID,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
+        service = ApplicationService(db, viewer.member.org_id)
+        who = acting(viewer.slug, viewer.actor)
+        app = await application_out(service, await service.get(who, application_id))
+        applicant = (await _people(db, viewer.member, [app.member_id]))[app.member_id]
+        scheme = await SchemeService(db, viewer.member.org_id).get(app.scheme_id)
+        return render(
+            "approval.html",
+            viewer,
+            nav="approvals",
+            title=f"{applicant.display_name}'s application",
+            app=app,
+            applicant=applicant,
+            scheme=scheme,
+            errors=errors or Errors(),
+            values=values or {},
+            status=400 if errors else 200,
+        )
+
+    @get("/approvals/{application_id:uuid}", name="web:approval")
+    async def approval(
+        self, slug: Slug, application_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        return await self._decision_page(viewer, db, application_id)
+
+    @post("/approvals/{application_id:uuid}", name="web:approval-decide")
+    async def decide(
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        application_id: Id,
+        viewer: Viewer_,
+        db: Db,
+    ) -> Response[Any]:
+        form = await read_form(request)
+        errors = Errors()
+        choice = one(form, "decision")
+        if choice not in ("approve", "decline"):
+            errors.add("decision", "Choose whether to approve or decline")
+        elif choice == "decline" and not one(form, "reason"):
+            errors.add("reason", "Enter the reason you are declining")
+        data = None
+        if not errors:
+            data = decode(
+                ManagerDecision,
+                {
+                    "approve": choice == "approve",
+                    "reason": one(form, "reason"),
+                    "service_delivery_considered": one(form, "service_delivery_considered")
+                    == "yes",
+                },
+                errors,
+                LABELS,
+            )
+        if data is not None:
+            service = ApplicationService(db, viewer.member.org_id)
+            try:
+                async with db.begin_nested():
+                    await service.decide(acting(slug, viewer.actor), application_id, data)
+            except DomainError as exc:
+                domain_errors(exc, errors, ("reason", "service_delivery_considered"))
+            else:
+                return see_other(f"{viewer.base}/approvals")
+        return await self._decision_page(viewer, db, application_id, errors, values_of(form))
+
+
+async def _people(db: Db, viewer: Member, ids: list[uuid.UUID]) -> dict[uuid.UUID, Member]:
+    if not ids:
+        return {}
+    rows = await MemberRepository(db, viewer.org_id).list(Member.id.in_(set(ids)))
+    return {m.id: m for m in rows}

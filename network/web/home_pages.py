@@ -1,0 +1,98 @@
+"""The node's home page (its organisations), each org's theme, and a member's home."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from federation.relationship_outbox import outbox_sink
+from network.http.applications_api import application_out
+from network.http.dependencies import Db
+from network.http.mentoring_api import _relationship_out, _requests_out
+from network.http.mentoring_out import NotificationOut
+from network.http.org_scope import acting
+from network.web.pages import Viewer_, render, see_other, theme_of, with_headers
+from orgs.applications import ApplicationService
+from orgs.db import utcnow
+from orgs.notifications import inbox, mark_read
+from orgs.registry import OrgRegistry
+from orgs.relationships import relationships_of
+from orgs.requests import RequestService
+from orgs.schemes import SchemeService
+
+Slug = FromPath[str]
+
+
+@get("/", include_in_schema=False, name="web:node-home")
+async def node_home(db: Db) -> Response[Any]:
+    orgs = sorted(await OrgRegistry(db).list(), key=lambda o: o.name)
+    return render("node_home.html", None, title="Mentoring across organisations", orgs=orgs)
+
+
+def _text_colour(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (WCAG relative luminance)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#0b0c0c" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+@get("/orgs/{slug:str}/theme.css", include_in_schema=False, name="web:theme")
+async def theme_css(slug: Slug, db: Db) -> Response[str]:
+    theme = theme_of(await OrgRegistry(db).get(slug))
+    body = f":root{{--mn-brand:{theme.colour};--mn-brand-text:{_text_colour(theme.colour)};}}\n"
+    response = Response(body, media_type="text/css; charset=utf-8")
+    with_headers(response)
+    response.headers["Cache-Control"] = "max-age=300"
+    return response
+
+
+class HomePages(Controller):
+    path = "/orgs/{slug:str}"
+    include_in_schema = False
+
+    @get("/", name="web:home")
+    async def home(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        member = viewer.member
+        who = acting(slug, viewer.actor)
+        applications = ApplicationService(db, member.org_id)
+        apps = [await application_out(applications, a) for a in await applications.mine(who)]
+        schemes = {s.id: s for s in await SchemeService(db, member.org_id).list()}
+        requests = await _requests_out(
+            db, member, await RequestService(db, member.org_id, outbox_sink(db)).mine(member)
+        )
+        relationships = [
+            await _relationship_out(db, member, r) for r in await relationships_of(db, member)
+        ]
+        unread = len(await inbox(db, member, unread_only=True))
+        return render(
+            "home.html",
+            viewer,
+            nav="home",
+            title="Your mentoring",
+            applications=apps,
+            schemes=schemes,
+            requests=requests,
+            relationships=relationships,
+            unread=unread,
+            line_manager=viewer.actor.line_manager,
+        )
+
+    @get("/notifications", name="web:notifications")
+    async def notifications(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        notes = [NotificationOut.of(n) for n in await inbox(db, viewer.member)]
+        return render(
+            "notifications.html", viewer, nav="notifications", title="Notifications", notes=notes
+        )
+
+    @post("/notifications/{notification_id:uuid}/read", name="web:notification-read")
+    async def read(
+        self, slug: Slug, notification_id: FromPath[uuid.UUID], viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        await mark_read(db, viewer.member, notification_id, utcnow())
+        return see_other(f"{viewer.base}/notifications")

@@ -1,0 +1,235 @@
+"""Suggestions with their scores and "why this match", sending ranked requests, and the
+requests page (sent and received: accept, decline with a reason, withdraw)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from federation.candidates import check_remote_targets
+from federation.relationship_outbox import outbox_sink
+from network.http.dependencies import Db
+from network.http.mentoring_api import _requests_out
+from network.http.org_scope import acting
+from network.http.suggestions_api import build_suggestions
+from network.web.pages import (
+    Errors,
+    Viewer_,
+    decode,
+    domain_errors,
+    one,
+    read_form,
+    render,
+    see_other,
+    values_of,
+)
+from orgs.applications import ApplicationService, AppState
+from orgs.db import utcnow
+from orgs.eligibility import SchemeRole
+from orgs.errors import DomainError
+from orgs.requests import DECLINE_CODES, DeclineIn, RequestService, RequestsIn
+from orgs.schemes import Scheme, SchemeService
+from orgs.sharing import read_policy
+
+Slug = FromPath[str]
+Id = FromPath[uuid.UUID]
+
+DECLINE_LABELS = {
+    "no-capacity": "I have no capacity at the moment",
+    "not-a-fit": "I am not the right mentor for this",
+    "org-rules": "My organisation's rules do not allow it",
+    "unavailable": "I am unavailable",
+}
+SUGGESTIONS = 10
+
+
+async def _mentee_schemes(viewer: Viewer_, db: Db) -> list[Scheme]:
+    """The schemes where the viewer is an approved mentee."""
+    service = ApplicationService(db, viewer.member.org_id)
+    ids = {
+        a.scheme_id
+        for a in await service.mine(acting(viewer.slug, viewer.actor))
+        if a.role is SchemeRole.MENTEE
+        and a.state in (AppState.APPROVED, AppState.EXCEPTION_GRANTED)
+    }
+    return [s for s in await SchemeService(db, viewer.member.org_id).list() if s.id in ids]
+
+
+def _target(candidate_id: str) -> dict[str, Any]:
+    """A suggestion's id as a ranked mentor: a member id, or ``handle@peer`` for a card."""
+    if "@" in candidate_id:
+        handle, peer = candidate_id.split("@", 1)
+        return {"remote": {"peer": peer, "handle": handle}}
+    return {"member_id": candidate_id}
+
+
+class MatchPages(Controller):
+    path = "/orgs/{slug:str}"
+    include_in_schema = False
+
+    async def _suggestions_page(
+        self,
+        request: Request[Any, Any, Any],
+        viewer: Viewer_,
+        db: Db,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
+        schemes = await _mentee_schemes(viewer, db)
+        wanted = (values or {}).get("scheme") or request.query_params.get("scheme")
+        scheme = next((s for s in schemes if s.slug == wanted), schemes[0] if schemes else None)
+        found = await build_suggestions(
+            db, viewer.member, scheme.slug if scheme else None, SUGGESTIONS, utcnow()
+        )
+        return render(
+            "suggestions.html",
+            viewer,
+            nav="suggestions",
+            title="Find a mentor",
+            schemes=schemes,
+            scheme=scheme,
+            suggestions=found,
+            errors=errors or Errors(),
+            values=values or {},
+            status=400 if errors else 200,
+        )
+
+    @get("/suggestions", name="web:suggestions")
+    async def suggestions(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        return await self._suggestions_page(request, viewer, db)
+
+    @post("/requests", name="web:requests-send")
+    async def send(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        form = await read_form(request)
+        errors = Errors()
+        chosen = form.get("mentor", [])
+        schemes = {s.slug: s for s in await _mentee_schemes(viewer, db)}
+        scheme = schemes.get(one(form, "scheme"))
+        if not chosen:
+            errors.add("mentor", "Choose at least one mentor to ask")
+        if scheme is None:
+            errors.add("scheme", "Choose the scheme you are asking in")
+        data = None
+        if not errors and scheme is not None:
+            data = decode(
+                RequestsIn,
+                {
+                    "scheme_id": str(scheme.id),
+                    "mentors": [_target(c) for c in chosen],
+                    "message": one(form, "message"),
+                },
+                errors,
+                {"mentors": "Mentors", "message": "Message"},
+            )
+        if data is not None:
+            me = viewer.member
+            try:
+                async with db.begin_nested():
+                    remote = [(m.remote.peer, m.remote.handle) for m in data.mentors if m.remote]
+                    if remote:
+                        await check_remote_targets(
+                            db, viewer.slug, await read_policy(db, me.org_id), remote, utcnow()
+                        )
+                    await RequestService(db, me.org_id, outbox_sink(db)).send(me, data, utcnow())
+            except DomainError as exc:
+                domain_errors(exc, errors, ("mentor", "message"))
+            else:
+                return see_other(f"{viewer.base}/requests")
+        return await self._suggestions_page(request, viewer, db, errors, values_of(form))
+
+    @get("/requests", name="web:requests")
+    async def requests(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        me = viewer.member
+        rows = await _requests_out(
+            db, me, await RequestService(db, me.org_id, outbox_sink(db)).mine(me)
+        )
+        return render(
+            "requests.html",
+            viewer,
+            nav="requests",
+            title="Requests",
+            sent=[r for r in rows if r.my_role == "mentee"],
+            received=[r for r in rows if r.my_role == "mentor"],
+            decline_labels=DECLINE_LABELS,
+        )
+
+    @post("/requests/{request_id:uuid}/accept", name="web:request-accept")
+    async def accept(self, slug: Slug, request_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+        me = viewer.member
+        rel = await RequestService(db, me.org_id, outbox_sink(db)).accept(me, request_id, utcnow())
+        return see_other(f"{viewer.base}/relationships/{rel.id}")
+
+    @post("/requests/{request_id:uuid}/withdraw", name="web:request-withdraw")
+    async def withdraw(self, slug: Slug, request_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+        me = viewer.member
+        await RequestService(db, me.org_id, outbox_sink(db)).withdraw(me, request_id, utcnow())
+        return see_other(f"{viewer.base}/requests")
+
+    async def _decline_page(
+        self,
+        viewer: Viewer_,
+        db: Db,
+        request_id: uuid.UUID,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
+        me = viewer.member
+        req = await RequestService(db, me.org_id, outbox_sink(db)).visible(me, request_id)
+        (out,) = await _requests_out(db, me, [req])
+        return render(
+            "decline.html",
+            viewer,
+            nav="requests",
+            title="Decline this request",
+            req=out,
+            codes=[(c, DECLINE_LABELS.get(c, c), "") for c in DECLINE_CODES],
+            errors=errors or Errors(),
+            values=values or {"code": "not-a-fit"},
+            status=400 if errors else 200,
+        )
+
+    @get("/requests/{request_id:uuid}/decline", name="web:request-decline-form")
+    async def decline_form(
+        self, slug: Slug, request_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        return await self._decline_page(viewer, db, request_id)
+
+    @post("/requests/{request_id:uuid}/decline", name="web:request-decline")
+    async def decline(
+        self, request: Request[Any, Any, Any], slug: Slug, request_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        form = await read_form(request)
+        errors = Errors()
+        if one(form, "code") not in DECLINE_CODES:
+            errors.add("code", "Choose why you are declining")
+        data = None
+        if not errors:
+            data = decode(
+                DeclineIn,
+                {
+                    "code": one(form, "code"),
+                    "reason": one(form, "reason"),
+                    "private": one(form, "private") == "yes",
+                },
+                errors,
+                {"reason": "Reason"},
+            )
+        if data is not None:
+            me = viewer.member
+            try:
+                async with db.begin_nested():
+                    await RequestService(db, me.org_id, outbox_sink(db)).decline(
+                        me, request_id, data, utcnow()
+                    )
+            except DomainError as exc:
+                domain_errors(exc, errors, ("code", "reason"))
+            else:
+                return see_other(f"{viewer.base}/requests")
+        return await self._decline_page(viewer, db, request_id, errors, values_of(form))

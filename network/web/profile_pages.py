@@ -1,0 +1,263 @@
+"""A member's mentee profile (topics with importance on the MyMentor 1–5 scale) and mentor
+profile (topics with level, capacity, pause, modes, pen picture, other organisations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from matching.taxonomy import TOPICS, TopicKind
+from network.http.dependencies import Db
+from network.http.profiles_api import (
+    MenteeProfileIn,
+    MenteeProfileOut,
+    MentorProfileIn,
+    MentorProfileOut,
+)
+from network.web.pages import (
+    Errors,
+    Form,
+    Viewer_,
+    decode,
+    domain_errors,
+    one,
+    read_form,
+    render,
+    see_other,
+    values_of,
+)
+from orgs.errors import DomainError
+from orgs.profiles import ProfileService
+
+Slug = FromPath[str]
+
+#: The MyMentor rating scale: how important a topic is to the mentee.
+IMPORTANCE = (
+    ("0", "Not wanted", ""),
+    ("1", "1 – a little", ""),
+    ("2", "2", ""),
+    ("3", "3 – quite important", ""),
+    ("4", "4", ""),
+    ("5", "5 – essential", ""),
+)
+LEVELS = (
+    ("0", "Not offered", ""),
+    ("1", "1 – some experience", ""),
+    ("2", "2 – good experience", ""),
+    ("3", "3 – expert", ""),
+)
+MENTEE_LABELS = {
+    "topics": "Topics",
+    "meeting_mode": "How you would like to meet",
+    "region": "Region",
+    "goals": "Your goals",
+    "career_to_date": "Your career to date",
+}
+MENTOR_LABELS = {
+    "topics": "Topics",
+    "capacity": "How many mentees at once",
+    "paused_until": "Paused until",
+    "meeting_modes": "How you can meet",
+    "region": "Region",
+    "sector": "Sector",
+    "seniority_band": "Seniority band",
+    "pen_picture": "Pen picture",
+}
+
+
+def topic_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        (title, [(t.id, t.label) for t in TOPICS.values() if t.kind is kind])
+        for title, kind in (("Skills", TopicKind.SKILL), ("Fields of work", TopicKind.FIELD))
+    ]
+
+
+def _topics(form: Form, errors: Errors, top: int) -> dict[str, int]:
+    chosen: dict[str, int] = {}
+    for topic in TOPICS:
+        text = one(form, f"topic-{topic}", "0")
+        if not text.isdigit() or not 0 <= int(text) <= top:
+            errors.add(f"topic-{topic}", f"{TOPICS[topic].label}: choose 0 to {top}")
+        elif int(text):
+            chosen[topic] = int(text)
+    if not chosen and not errors:
+        errors.add("topics", "Choose at least one topic")
+    return chosen
+
+
+def _topic_values(topics: dict[str, int]) -> dict[str, str]:
+    return {f"topic-{k}": str(v) for k, v in topics.items()}
+
+
+class ProfilePages(Controller):
+    path = "/orgs/{slug:str}/profile"
+    include_in_schema = False
+
+    @get("/", name="web:profiles")
+    async def overview(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        service = ProfileService(db, viewer.member)
+        mentee, mentor = await service.mentee(), await service.mentor()
+        return render(
+            "profiles.html",
+            viewer,
+            nav="profile",
+            title="Your profiles",
+            mentee=MenteeProfileOut.of(mentee) if mentee else None,
+            mentor=MentorProfileOut.of(mentor) if mentor else None,
+            topic_labels={t.id: t.label for t in TOPICS.values()},
+        )
+
+    # --- mentee -----------------------------------------------------------------------------
+
+    def _mentee_page(
+        self, viewer: Viewer_, values: dict[str, Any], errors: Errors | None = None
+    ) -> Response[Any]:
+        return render(
+            "mentee_profile.html",
+            viewer,
+            nav="profile",
+            title="Your mentee profile",
+            groups=topic_groups(),
+            importance=IMPORTANCE,
+            values=values,
+            errors=errors or Errors(),
+            status=400 if errors else 200,
+        )
+
+    @get("/mentee", name="web:mentee-profile")
+    async def mentee(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        row = await ProfileService(db, viewer.member).mentee()
+        values: dict[str, Any] = {"meeting_mode": "either", "open_to_other_orgs": "yes"}
+        if row is not None:
+            out = MenteeProfileOut.of(row)
+            values = {
+                **_topic_values(out.topics),
+                "meeting_mode": out.meeting_mode.value,
+                "region": out.region,
+                "open_to_other_orgs": "yes" if out.open_to_other_orgs else "no",
+                "goals": out.goals,
+                "career_to_date": out.career_to_date,
+            }
+        return self._mentee_page(viewer, values)
+
+    @post("/mentee", name="web:mentee-profile-save")
+    async def save_mentee(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        form = await read_form(request)
+        errors = Errors()
+        topics = _topics(form, errors, 5)
+        data = None
+        if not errors:
+            data = decode(
+                MenteeProfileIn,
+                {
+                    "topics": topics,
+                    "meeting_mode": one(form, "meeting_mode", "either"),
+                    "region": one(form, "region"),
+                    "open_to_other_orgs": one(form, "open_to_other_orgs", "yes") == "yes",
+                    "goals": one(form, "goals"),
+                    "career_to_date": one(form, "career_to_date"),
+                },
+                errors,
+                MENTEE_LABELS,
+            )
+        if data is not None:
+            try:
+                async with db.begin_nested():
+                    fields = msgspec.structs.asdict(data)
+                    low, high = fields.pop("wanted_bands") or (None, None)
+                    await ProfileService(db, viewer.member).save_mentee(
+                        **fields, wanted_band_low=low, wanted_band_high=high
+                    )
+            except DomainError as exc:
+                domain_errors(exc, errors, MENTEE_LABELS)
+            else:
+                return see_other(f"{viewer.base}/profile")
+        return self._mentee_page(viewer, values_of(form), errors)
+
+    # --- mentor -----------------------------------------------------------------------------
+
+    def _mentor_page(
+        self, viewer: Viewer_, values: dict[str, Any], errors: Errors | None = None
+    ) -> Response[Any]:
+        return render(
+            "mentor_profile.html",
+            viewer,
+            nav="profile",
+            title="Your mentor profile",
+            groups=topic_groups(),
+            levels=LEVELS,
+            values=values,
+            errors=errors or Errors(),
+            status=400 if errors else 200,
+        )
+
+    @get("/mentor", name="web:mentor-profile")
+    async def mentor(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        row = await ProfileService(db, viewer.member).mentor()
+        values: dict[str, Any] = {
+            "capacity": "1",
+            "meeting_modes": ["in_person", "remote"],
+            "seniority_band": "5",
+            "open_to_other_orgs": "no",
+        }
+        if row is not None:
+            out = MentorProfileOut.of(row)
+            values = {
+                **_topic_values(out.topics),
+                "capacity": str(out.capacity),
+                "paused_until": out.paused_until.isoformat() if out.paused_until else "",
+                "meeting_modes": list(out.meeting_modes),
+                "region": out.region,
+                "sector": out.sector,
+                "seniority_band": str(out.seniority_band),
+                "open_to_other_orgs": "yes" if out.open_to_other_orgs else "no",
+                "pen_picture": out.pen_picture,
+            }
+        return self._mentor_page(viewer, values)
+
+    @post("/mentor", name="web:mentor-profile-save")
+    async def save_mentor(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        form = await read_form(request)
+        errors = Errors()
+        topics = _topics(form, errors, 3)
+        if not form.get("meeting_modes"):
+            errors.add("meeting_modes", "Choose at least one way you can meet")
+        for name in ("capacity", "seniority_band"):
+            if not one(form, name).isdigit():
+                errors.add(name, f"{MENTOR_LABELS[name]}: enter a whole number")
+        data = None
+        if not errors:
+            data = decode(
+                MentorProfileIn,
+                {
+                    "topics": topics,
+                    "capacity": int(one(form, "capacity")),
+                    "paused_until": one(form, "paused_until") or None,
+                    "meeting_modes": form.get("meeting_modes", []),
+                    "region": one(form, "region"),
+                    "sector": one(form, "sector"),
+                    "seniority_band": int(one(form, "seniority_band")),
+                    "open_to_other_orgs": one(form, "open_to_other_orgs") == "yes",
+                    "pen_picture": one(form, "pen_picture"),
+                },
+                errors,
+                MENTOR_LABELS,
+            )
+        if data is not None:
+            try:
+                async with db.begin_nested():
+                    await ProfileService(db, viewer.member).save_mentor(
+                        **msgspec.structs.asdict(data)
+                    )
+            except DomainError as exc:
+                domain_errors(exc, errors, MENTOR_LABELS)
+            else:
+                return see_other(f"{viewer.base}/profile")
+        return self._mentor_page(viewer, values_of(form), errors)

@@ -1,0 +1,42 @@
+"""Everything the app factory needs from the web pages."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from network.web.apply_pages import ApplyPages
+from network.web.home_pages import HomePages, node_home, theme_css
+from network.web.match_pages import MatchPages
+from network.web.pages import provide_viewer
+from network.web.profile_pages import ProfilePages
+from network.web.relationship_pages import RelationshipPages
+from network.web.security import security_headers
+from network.web.templating import static_router, template_config
+
+PAGES: list[ControllerRouterHandler] = [
+    HomePages,
+    ApplyPages,
+    ProfilePages,
+    MatchPages,
+    RelationshipPages,
+]
+
+
+def web_routes() -> list[ControllerRouterHandler]:
+    return [
+        node_home,
+        theme_css,
+        Router(
+            path="/",
+            route_handlers=PAGES,
+            dependencies={"viewer": Provide(provide_viewer)},
+            after_request=security_headers,
+            include_in_schema=False,
+        ),
+        static_router(),
+    ]
+
+
+__all__ = ["template_config", "web_routes"]

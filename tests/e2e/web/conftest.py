@@ -1,0 +1,328 @@
+"""Two live nodes, the certified oidc-provider as each org's identity provider, and Debian's
+Chromium driven by Playwright (async). axe-core (npm, pinned in web/package.json) is injected
+into every page the tests visit; it never ships to users.
+
+- Node A (``settings``, the test database) hosts Brent; node B (``peer_settings``, the peer
+  database) hosts Nottingham City Homes. Both are ``mentornet serve`` processes.
+- Sign-in is real: the browser goes to the org's ``/login``, the IdP's own login and consent
+  pages, and back to the callback (``tests/idp``, the same provider as tests/integration/sso).
+- Federation messages are delivered by the test (``deliver_due``), not by a background loop,
+  so every step is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from network.config import Settings
+from network.federation.delivery import deliver_due
+from network.federation.feed_pull import pull_feed
+from orgs.applications import Application, ApplicationRepository, AppState
+from orgs.eligibility import SchemeRole
+from orgs.members import Member, MemberRepository
+from orgs.profiles import ProfileService
+from orgs.registry import OrgRegistry
+from orgs.schemes import SchemeService, SchemeSpec
+from orgs.sharing import SharingPolicy, set_policy
+from orgs.sso_config import SsoConfigService, SsoSettings
+from tests.integration.sso.idp import CLIENT_SECRET, IdpServer, running_idp
+from tests.live import free_port, live_node
+from tests.nodes import Node, node
+
+ROOT = Path(__file__).resolve().parents[3]
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+MENTEE = {"sub": "rosa", "given_name": "Rosa", "family_name": "Doyle", "employee_id": "B0008"}
+#: NCH mentors: k = 5 cards are published only when five mentors share a coarse profile. The
+#: first is the best match for the mentee (expert in housing and leadership).
+MENTORS: list[dict[str, Any]] = [
+    {
+        "sub": f"mentor{i}",
+        "given_name": given,
+        "family_name": "Shah",
+        "employee_id": f"N00{i}",
+        "topics": {"housing": 3, "leadership-management": 3} if i == 0 else {"finance": 2},
+    }
+    for i, given in enumerate(("Priya", "Dev", "Anil", "Kiran", "Sita"))
+]
+
+
+def account(person: dict[str, Any], domain: str) -> dict[str, Any]:
+    return {
+        "email": f"{person['given_name'].lower()}.{person['family_name'].lower()}@{domain}",
+        "email_verified": True,
+        "given_name": person["given_name"],
+        "family_name": person["family_name"],
+        "employee_id": person["employee_id"],
+        "groups": ["staff"],
+    }
+
+
+@pytest.fixture(scope="session")
+def web_ports() -> tuple[int, int]:
+    return free_port(), free_port()
+
+
+@pytest.fixture(scope="session")
+def web_idp(
+    tmp_path_factory: pytest.TempPathFactory, web_ports: tuple[int, int]
+) -> Iterator[IdpServer]:
+    """brent's and nch's IdPs, with redirect URIs at the two nodes' ports."""
+    a, b = (f"http://127.0.0.1:{p}" for p in web_ports)
+    orgs = [
+        {
+            "slug": slug,
+            "client_id": f"mentornet-{slug}",
+            "client_secret": CLIENT_SECRET,
+            "redirect_uris": [f"{base}/orgs/{slug}/callback"],
+            "post_logout_redirect_uris": [f"{base}/orgs/{slug}/signed-out"],
+            "accounts": accounts,
+        }
+        for slug, base, accounts in (
+            ("brent", a, {MENTEE["sub"]: account(MENTEE, "brent.example")}),
+            ("nch", b, {m["sub"]: account(m, "nch.example") for m in MENTORS}),
+        )
+    ]
+    with running_idp(tmp_path_factory.mktemp("web-idp"), orgs) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def secret_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("web-secret") / "client-secret"
+    path.write_text(CLIENT_SECRET + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> Path:
+    if not AXE.is_file():
+        pytest.fail("axe-core is missing: run `npm ci --prefix web` (make test does this)")
+    return AXE
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail("Chromium is missing: `apt-get install chromium` (make test does this)")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@dataclass
+class Federation:
+    """Node A (Brent) and node B (NCH), live, peered, with the feed pulled."""
+
+    a: Node
+    b: Node
+    a_url: str
+    b_url: str
+    scheme_a: uuid.UUID
+    mentors: dict[str, uuid.UUID] = field(default_factory=dict)  # IdP sub → member id on B
+
+    async def deliver(self, where: Node) -> int:
+        async with httpx.AsyncClient(timeout=15) as client:
+            report = await deliver_due(where.runtime, datetime.now(UTC), client)
+        assert report.failed == 0, report.errors
+        return report.delivered
+
+
+async def _org(
+    where: Node, slug: str, name: str, policy: SharingPolicy, issuer: str, secret: Path
+) -> tuple[uuid.UUID, uuid.UUID]:
+    async with where.runtime.sessionmaker() as session, session.begin():
+        org = await OrgRegistry(session).create(slug, name)
+        await set_policy(session, org.id, policy)
+        scheme = await SchemeService(session, org.id).create(
+            SchemeSpec(slug="mentoring", name=f"{name} Mentoring")
+        )
+        await SsoConfigService(session, org.id).set(
+            SsoSettings(
+                issuer=issuer,
+                client_id=f"mentornet-{slug}",
+                client_secret_ref=f"file:{secret}",
+                scopes=("openid", "email", "profile", "mentornet"),
+            ),
+            allow_http_loopback=True,
+        )
+        return org.id, scheme.id
+
+
+async def _person(
+    where: Node,
+    org_id: uuid.UUID,
+    scheme_id: uuid.UUID,
+    person: dict[str, Any],
+    role: SchemeRole,
+    domain: str,
+) -> uuid.UUID:
+    """An HR record (the sign-in links to it by employee id) with an approved application."""
+    async with where.runtime.sessionmaker() as session, session.begin():
+        member = MemberRepository(session, org_id).add(
+            Member(
+                employee_id=person["employee_id"],
+                given_name=person["given_name"],
+                family_name=person["family_name"],
+                email=account(person, domain)["email"],
+                job_title="Housing Officer" if role is SchemeRole.MENTEE else "Housing lead",
+            )
+        )
+        await session.flush()
+        if role is SchemeRole.MENTOR:
+            await ProfileService(session, member).save_mentor(
+                topics=person["topics"],
+                open_to_other_orgs=True,
+                seniority_band=6,
+                pen_picture="Twenty years in social housing.",
+            )
+        ApplicationRepository(session, org_id).add(
+            Application(
+                scheme_id=scheme_id,
+                member_id=member.id,
+                role=role,
+                state=AppState.APPROVED,
+                eligible=True,
+                eligibility_reasons=[],
+            )
+        )
+        return member.id
+
+
+@pytest.fixture
+async def federation(
+    settings: Settings,
+    peer_settings: Settings,
+    web_ports: tuple[int, int],
+    web_idp: IdpServer,
+    secret_file: Path,
+    tmp_path: Path,
+) -> AsyncIterator[Federation]:
+    a = node(settings, f"http://127.0.0.1:{web_ports[0]}")
+    b = node(peer_settings, f"http://127.0.0.1:{web_ports[1]}")
+    brent, scheme_a = await _org(
+        a,
+        "brent",
+        "London Borough of Brent",
+        SharingPolicy(cross_org=True),
+        web_idp.issuers["brent"],
+        secret_file,
+    )
+    nch, scheme_b = await _org(
+        b,
+        "nch",
+        "Nottingham City Homes",
+        SharingPolicy(
+            cross_org=True, publish_cards=True, k=5, sector="housing", region="east-midlands"
+        ),
+        web_idp.issuers["nch"],
+        secret_file,
+    )
+    await _person(a, brent, scheme_a, MENTEE, SchemeRole.MENTEE, "brent.example")
+    mentors = {
+        m["sub"]: await _person(b, nch, scheme_b, m, SchemeRole.MENTOR, "nch.example")
+        for m in MENTORS
+    }
+    await a.pin(b)
+    await b.pin(a)
+    with (
+        live_node(a.settings, port=web_ports[0], log=tmp_path / "node-a.log"),
+        live_node(b.settings, port=web_ports[1], log=tmp_path / "node-b.log"),
+    ):
+        async with httpx.AsyncClient(timeout=15) as client:
+            pulled = await pull_feed(a.runtime, b.settings.base_url, client)
+        assert (pulled.error, pulled.cards) == (None, 5)
+        yield Federation(a, b, a.settings.base_url, b.settings.base_url, scheme_a, mentors)
+    await a.runtime.close()
+    await b.runtime.close()
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+
+@dataclass
+class Visitor:
+    """One person's browser (own cookies), checking each page it lands on."""
+
+    page: Page
+    name: str
+    axe: Path | None
+    shots: list[str] = field(default_factory=list)
+
+    async def check(self, label: str) -> None:
+        """Our page: no axe violations, a screenshot under test-artifacts/web/."""
+        assert self.page.url.startswith("http://127.0.0.1"), self.page.url
+        if self.axe is not None:
+            await self.page.add_script_tag(path=str(self.axe))
+            result = await self.page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+            )
+            violations = [
+                (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+                for v in result["violations"]
+            ]
+            assert violations == [], f"{label} ({self.page.url}): {json.dumps(violations)}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = f"{len(self.shots) + 1:02d}-{self.name}-{label}.png"
+        await self.page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        self.shots.append(shot)
+
+    async def sign_in_at_idp(self, login: str) -> None:
+        """The IdP's own pages (not ours: not checked): log in, then consent."""
+        page = self.page
+        await page.locator("input[name=login]").fill(login)
+        await page.locator("input[name=password]").fill("any")
+        await page.locator("button[type=submit]").click()
+        await page.wait_for_load_state()
+        if "/interaction/" in page.url:  # the consent prompt
+            await page.locator("button[type=submit]").click()
+        await page.wait_for_url("http://127.0.0.1:*/orgs/*/")
+
+
+@pytest.fixture
+async def contexts(browser: Browser) -> AsyncIterator[list[BrowserContext]]:
+    made: list[BrowserContext] = []
+    yield made
+    for context in made:
+        await context.close()
+
+
+async def visitor(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    name: str,
+    axe: Path | None,
+) -> Visitor:
+    """axe is injected as a script tag, which our CSP (rightly) refuses: a checking browser
+    bypasses the CSP; the keyboard test runs with it enforced."""
+    context = await browser.new_context(
+        bypass_csp=axe is not None, viewport={"width": 1024, "height": 800}
+    )
+    context.set_default_timeout(15_000)
+    contexts.append(context)
+    return Visitor(await context.new_page(), name, axe)

@@ -1,0 +1,127 @@
+"""Issue 9, "done when": a new user opens the node's home page, signs in as a Brent mentee,
+finds and requests a Nottingham City Homes mentor on the other node, that mentor signs in on
+node B and accepts, and both record a first meeting — all through pages, with axe on each."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.web.conftest import MENTORS, Federation, visitor
+
+
+async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_meeting(
+    federation: Federation, browser: Browser, contexts: list[BrowserContext], axe_source: Path
+) -> None:
+    fed = federation
+    mentee = await visitor(browser, contexts, "mentee", axe_source)
+    page = mentee.page
+
+    # The node's home page lists its organisations; Brent's link starts the real sign-in.
+    await page.goto(fed.a_url + "/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Mentoring across organisations"
+    )
+    await mentee.check("node-home")
+    await page.get_by_role("link", name="London Borough of Brent").click()
+    await mentee.sign_in_at_idp("rosa")
+    assert page.url == f"{fed.a_url}/orgs/brent/"
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Your mentoring")
+    await expect(page.locator(".mn-header__name")).to_contain_text("London Borough of Brent")
+    await mentee.check("home")
+
+    # Where she stands: an approved application, no profile yet.
+    await expect(page.get_by_text("Approved")).to_be_visible()
+    await nav(page, "Profiles")
+    await mentee.check("profiles")
+    await page.get_by_role("link", name="Create your mentee profile").click()
+    await mentee.check("mentee-profile")
+    housing = page.get_by_role("group", name="Housing", exact=True)
+    await housing.get_by_label("5 – essential").check()
+    leadership = page.get_by_role("group", name="Leadership and management")
+    await leadership.get_by_label("4").check()
+    await page.get_by_role("button", name="Save your mentee profile").click()
+    await expect(page.get_by_text("Housing: importance 5 of 5")).to_be_visible()
+
+    # Suggestions: the NCH mentor is first, by organisation and node only, with the reasons.
+    await nav(page, "Find a mentor")
+    await mentee.check("suggestions")
+    first = page.locator(".govuk-checkboxes__item").first
+    await expect(first).to_contain_text("A mentor at Nottingham City Homes")
+    for person in MENTORS:
+        await expect(page.locator("main")).not_to_contain_text(person["given_name"])
+    score = int(await first.locator(".mn-score").inner_text())
+    assert 50 < score <= 100
+    await first.get_by_text("Why this match").click()
+    await expect(first.locator(".govuk-details__text li").first).to_be_visible()
+    await mentee.check("suggestions-why")
+    await first.get_by_role("checkbox").check()
+    await page.get_by_label("A message for the mentor").fill("I would like to lead a housing team.")
+    await page.get_by_role("button", name="Send request").click()
+    assert page.url == f"{fed.a_url}/orgs/brent/requests"
+    sent = page.get_by_role("table", name="Requests you sent")
+    await expect(sent).to_contain_text("Open")
+    await mentee.check("requests-sent")
+    assert await fed.deliver(fed.a) == 1  # request.create reaches node B
+
+    # The best-matching NCH mentor signs in on node B and accepts.
+    mentor = await visitor(browser, contexts, "mentor", axe_source)
+    mpage = mentor.page
+    await mpage.goto(fed.b_url + "/")
+    await mentor.check("node-b-home")
+    await mpage.get_by_role("link", name="Nottingham City Homes").click()
+    await mentor.sign_in_at_idp(MENTORS[0]["sub"])
+    await mentor.check("home")
+    await nav(mpage, "Requests")
+    received = mpage.get_by_role("table", name="Requests to you, as a mentor")
+    await expect(received).to_contain_text("a member of brent")  # no name before accepting
+    await expect(received).not_to_contain_text("Rosa")
+    await mentor.check("requests-received")
+    await received.get_by_role("button", name="Accept").click()
+    await expect(mpage).to_have_url(re.compile(rf"{fed.b_url}/orgs/nch/relationships/[0-9a-f-]+"))
+    await mentor.check("relationship")
+    assert await fed.deliver(fed.b) == 1  # request.accept, with the introduction
+    assert await fed.deliver(fed.a) == 1  # request.introduce, the mentee's half
+
+    # The mentor records the first meeting (yesterday, an hour) on node B.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    await record_first_meeting(mpage, yesterday)
+    await expect(mpage.get_by_role("table", name="Meetings")).to_contain_text("Held")
+    await expect(mpage.get_by_text("1.0 of")).to_be_visible()
+    await mentor.check("relationship-meeting")
+
+    # The mentee now sees her mentor's name, and records the meeting on her side.
+    await nav(page, "Home")
+    await expect(page.get_by_role("link", name=f"{MENTORS[0]['given_name']} Shah")).to_be_visible()
+    await mentee.check("home-with-mentor")
+    await page.get_by_role("link", name=f"{MENTORS[0]['given_name']} Shah").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Mentoring with {MENTORS[0]['given_name']} Shah"
+    )
+    await mentee.check("relationship")
+    await record_first_meeting(page, yesterday)
+    await expect(page.get_by_role("table", name="Meetings")).to_contain_text("Held")
+    await mentee.check("relationship-meeting")
+    await nav(page, "Notifications")
+    await mentee.check("notifications")
+
+
+async def nav(page: Page, name: str) -> None:
+    await (
+        page.get_by_role("navigation", name="Your mentoring")
+        .get_by_role("link", name=name, exact=True)
+        .click()
+    )
+
+
+async def record_first_meeting(page: Page, day: str) -> None:
+    form = page.locator("form", has=page.get_by_role("button", name="Add meeting"))
+    await form.get_by_label("Yes, record it as held").check()
+    await form.get_by_label("Date").fill(day)
+    await form.get_by_label("Start time (UTC)").fill("10:00")
+    await form.get_by_label("How long, in minutes").fill("60")
+    await form.get_by_label("Online").check()
+    await form.get_by_role("button", name="Add meeting").click()
