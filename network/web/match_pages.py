@@ -109,7 +109,8 @@ class MatchPages(Controller):
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()
-        chosen = form.get("mentor", [])
+        only = one(form, "only")  # "Ask only this mentor" on one suggestion
+        chosen = [only] if only else form.get("mentor", [])
         schemes = {s.slug: s for s in await _mentee_schemes(viewer, db)}
         scheme = schemes.get(one(form, "scheme"))
         if not chosen:
