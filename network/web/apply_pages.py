@@ -188,8 +188,6 @@ class ApplyPages(Controller):
         choice = one(form, "decision")
         if choice not in ("approve", "decline"):
             errors.add("decision", "Choose whether to approve or decline")
-        elif choice == "decline" and not one(form, "reason"):
-            errors.add("reason", "Enter the reason you are declining")
         data = None
         if not errors:
             data = decode(

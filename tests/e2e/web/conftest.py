@@ -57,6 +57,24 @@ CHROMIUM_ARGS = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 MENTEE = {"sub": "rosa", "given_name": "Rosa", "family_name": "Doyle", "employee_id": "B0008"}
+#: Brent people for the journeys on one node: a line manager, an applicant reporting to them,
+#: and two local mentors.
+MANAGER = {"sub": "lena", "given_name": "Lena", "family_name": "Okoro", "employee_id": "B0007"}
+APPLICANT = {"sub": "amir", "given_name": "Amir", "family_name": "Haddad", "employee_id": "B0009"}
+LOCAL_MENTORS: list[dict[str, Any]] = [
+    {
+        "sub": sub,
+        "given_name": given,
+        "family_name": "Zielinski",
+        "employee_id": employee_id,
+        "topics": {"housing": 3, "leadership-management": level},
+    }
+    for sub, given, employee_id, level in (
+        ("maya", "Maya", "B0003", 3),
+        ("umar", "Umar", "B0004", 2),
+    )
+]
+BRENT_PEOPLE = [MENTEE, MANAGER, APPLICANT, *LOCAL_MENTORS]
 #: NCH mentors: k = 5 cards are published only when five mentors share a coarse profile. The
 #: first is the best match for the mentee (expert in housing and leadership).
 MENTORS: list[dict[str, Any]] = [
@@ -103,7 +121,7 @@ def web_idp(
             "accounts": accounts,
         }
         for slug, base, accounts in (
-            ("brent", a, {MENTEE["sub"]: account(MENTEE, "brent.example")}),
+            ("brent", a, {p["sub"]: account(p, "brent.example") for p in BRENT_PEOPLE}),
             ("nch", b, {m["sub"]: account(m, "nch.example") for m in MENTORS}),
         )
     ]
@@ -179,10 +197,12 @@ async def _person(
     org_id: uuid.UUID,
     scheme_id: uuid.UUID,
     person: dict[str, Any],
-    role: SchemeRole,
+    role: SchemeRole | None,
     domain: str,
+    manager: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """An HR record (the sign-in links to it by employee id) with an approved application."""
+    """An HR record (the sign-in links to it by employee id), with an approved application
+    in ``role`` (none if ``role`` is None)."""
     async with where.runtime.sessionmaker() as session, session.begin():
         member = MemberRepository(session, org_id).add(
             Member(
@@ -190,10 +210,13 @@ async def _person(
                 given_name=person["given_name"],
                 family_name=person["family_name"],
                 email=account(person, domain)["email"],
-                job_title="Housing Officer" if role is SchemeRole.MENTEE else "Housing lead",
+                job_title="Housing lead" if role is SchemeRole.MENTOR else "Housing Officer",
+                manager_id=manager,
             )
         )
         await session.flush()
+        if role is None:
+            return member.id
         if role is SchemeRole.MENTOR:
             await ProfileService(session, member).save_mentor(
                 topics=person["topics"],
@@ -260,6 +283,55 @@ async def federation(
         yield Federation(a, b, a.settings.base_url, b.settings.base_url, scheme_a, mentors)
     await a.runtime.close()
     await b.runtime.close()
+
+
+@dataclass
+class Brent:
+    """Node A alone, live, hosting Brent with a line manager, an applicant, a mentee and two
+    local mentors."""
+
+    node: Node
+    url: str
+    people: dict[str, uuid.UUID]  # IdP sub → member id
+
+
+@pytest.fixture
+async def brent_only(
+    settings: Settings,
+    web_ports: tuple[int, int],
+    web_idp: IdpServer,
+    secret_file: Path,
+    tmp_path: Path,
+) -> AsyncIterator[Brent]:
+    a = node(settings, f"http://127.0.0.1:{web_ports[0]}")
+    org, scheme = await _org(
+        a,
+        "brent",
+        "London Borough of Brent",
+        SharingPolicy(),
+        web_idp.issuers["brent"],
+        secret_file,
+    )
+    people = {MANAGER["sub"]: await _person(a, org, scheme, MANAGER, None, "brent.example")}
+    manager = people[MANAGER["sub"]]
+    people[APPLICANT["sub"]] = await _person(
+        a, org, scheme, APPLICANT, None, "brent.example", manager
+    )
+    people[MENTEE["sub"]] = await _person(
+        a, org, scheme, MENTEE, SchemeRole.MENTEE, "brent.example", manager
+    )
+    for mentor in LOCAL_MENTORS:
+        people[mentor["sub"]] = await _person(
+            a, org, scheme, mentor, SchemeRole.MENTOR, "brent.example"
+        )
+    async with a.runtime.sessionmaker() as session, session.begin():
+        rosa = await MemberRepository(session, org).get(people[MENTEE["sub"]])
+        await ProfileService(session, rosa).save_mentee(
+            topics={"housing": 5, "leadership-management": 4}, open_to_other_orgs=False
+        )
+    with live_node(a.settings, port=web_ports[0], log=tmp_path / "node-a.log"):
+        yield Brent(a, a.settings.base_url, people)
+    await a.runtime.close()
 
 
 # --- the browser -------------------------------------------------------------------------------
