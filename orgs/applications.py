@@ -36,6 +36,7 @@ from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import AlreadyExists, Forbidden, IllegalTransition, InvalidInput, NotFound
 from orgs.members import Member, MemberRepository, MemberStatus
 from orgs.models import Org
+from orgs.notifications import NotificationKind, notify
 from orgs.org_settings import settings_of
 from orgs.repository import OrgRepository
 from orgs.roles import Role
@@ -261,6 +262,18 @@ class ApplicationService:
                 f"awaiting {manager.display_name}" if manager else "no line manager: HR director",
                 now,
             )
+            if manager is not None:
+                await notify(
+                    self.session,
+                    self.org_id,
+                    manager.id,
+                    NotificationKind.APPROVAL_NEEDED,
+                    "A mentoring application needs your decision",
+                    f"{member.display_name} has applied to {scheme.name} as a "
+                    f"{data.role.value}. Please approve or decline it.",
+                    now=now,
+                    link=f"/applications/{app.id}",
+                )
         await self.session.flush()
         return app
 
@@ -381,6 +394,18 @@ class ApplicationService:
             self._move(app, AppState.DECLINED, acting.who, reason)
         app.decision_reason = reason
         app.service_delivery_considered = decision.service_delivery_considered
+        outcome = "approved" if decision.approve else "declined"
+        await notify(
+            self.session,
+            self.org_id,
+            app.member_id,
+            NotificationKind.APPROVAL_DECIDED,
+            f"Your mentoring application was {outcome}",
+            f"Your line manager {outcome} your application."
+            + (f"\n\nTheir reason: {reason}" if reason else "")
+            + ("" if decision.approve else "\n\nYou may ask the HR director for an exception."),
+            link=f"/applications/{app.id}",
+        )
         await self.session.flush()
         return app
 
@@ -524,6 +549,16 @@ async def remind_overdue(session: AsyncSession, now: datetime) -> list[Nudge]:
                         at=now,
                     )
                     nudges.append(Nudge(org.id, app.id, "reminded", app.approver_id))
+                    await notify(
+                        session,
+                        org.id,
+                        app.approver_id,
+                        NotificationKind.APPROVAL_NEEDED,
+                        "Reminder: a mentoring application is waiting for you",
+                        f"An application has waited {days} working days for your decision.",
+                        now=now,
+                        link=f"/applications/{app.id}",
+                    )
                 continue
             if working_days_between(app.reminded_at, now) < days:
                 continue
@@ -545,5 +580,16 @@ async def remind_overdue(session: AsyncSession, now: datetime) -> list[Nudge]:
                 at=now,
             )
             nudges.append(Nudge(org.id, app.id, "escalated", above.id))
+            await notify(
+                session,
+                org.id,
+                above.id,
+                NotificationKind.APPROVAL_NEEDED,
+                "A mentoring application was passed to you",
+                f"The applicant's line manager has not decided within {2 * days} working days, "
+                "so the decision is now yours.",
+                now=now,
+                link=f"/applications/{app.id}",
+            )
     await session.flush()
     return nudges

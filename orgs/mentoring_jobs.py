@@ -1,6 +1,6 @@
 """The mentoring jobs, one pass over every org of the node at the given ``now``: request
-expiry (with cascading), meeting reminders, nudges, midpoint evaluations, end reminders,
-automatic closure and daily digests. Sending emails is separate
+approval reminders and escalation, expiry (with cascading), meeting reminders, nudges, midpoint
+evaluations, end reminders, automatic closure and daily digests. Sending emails is separate
 (:func:`orgs.notifications.send_due_emails`), because it needs the node's mailer."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.applications import remind_overdue
 from orgs.ending import (
     auto_close_due,
     nudge_quiet,
@@ -35,6 +36,7 @@ class JobReport:
     end_reminders: int
     auto_closed: int
     digests: int
+    approval_nudges: int = 0
 
 
 async def remind_meetings(session: AsyncSession, now: datetime) -> int:
@@ -69,6 +71,7 @@ async def remind_meetings(session: AsyncSession, now: datetime) -> int:
 
 
 async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink) -> JobReport:
+    approval_nudges = len(await remind_overdue(session, now))
     expired = await expire_due_requests(session, now, remote)
     reminders = await remind_meetings(session, now)
     nudges = await nudge_quiet(session, now)
@@ -76,4 +79,6 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
     end_reminders = await remind_end_approaching(session, now)
     closed = await auto_close_due(session, now, remote)
     digests = await queue_digests(session, now)
-    return JobReport(expired, reminders, nudges, midpoint, end_reminders, closed, digests)
+    return JobReport(
+        expired, reminders, nudges, midpoint, end_reminders, closed, digests, approval_nudges
+    )

@@ -21,6 +21,7 @@ from orgs.applications import (
 )
 from orgs.eligibility import SchemeRole
 from orgs.errors import NotFound
+from orgs.notifications import NotificationKind, inbox
 from orgs.org_settings import OrgSettings, update_settings
 from orgs.staff_import import StaffImporter
 from tests.integration.network.helpers import assert_problem
@@ -315,3 +316,28 @@ async def test_a_leavers_open_application_is_flagged_not_deleted(db: AsyncSessio
     trail = await service.audit.trail(app.id)
     assert [(e.action, e.actor_label) for e in trail][-1] == ("applicant left", "staff import")
     assert (await service.applications.get(app.id)).state is AppState.AWAITING_LINE_MANAGER
+
+
+async def test_approvers_and_applicants_are_notified_at_each_step(db: AsyncSession) -> None:
+    org, p = await team(db)
+    scheme = await scheme_with_rules(db, org, "brent")
+    service = ApplicationService(db, org.id)
+    monday = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    app = await service.apply(
+        await act(db, p["MENTEE"]),
+        ApplicationIn(scheme_id=scheme.id, role=SchemeRole.MENTEE, hoped_gains="Grow"),
+        now=monday,
+    )
+
+    async def kinds(who: str) -> list[NotificationKind]:
+        return [n.kind for n in await inbox(db, p[who])]
+
+    assert await kinds("MGR") == [NotificationKind.APPROVAL_NEEDED]
+    await remind_overdue(db, monday + timedelta(days=14))
+    assert await kinds("MGR") == [NotificationKind.APPROVAL_NEEDED] * 2
+    await remind_overdue(db, monday + timedelta(days=28))
+    assert await kinds("DIR") == [NotificationKind.APPROVAL_NEEDED]  # escalated to them
+    await service.decide(await act(db, p["DIR"]), app.id, ManagerDecision(approve=True))
+    mentee = await inbox(db, p["MENTEE"])
+    assert [n.kind for n in mentee] == [NotificationKind.APPROVAL_DECIDED]
+    assert "approved" in mentee[0].subject
