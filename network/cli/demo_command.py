@@ -11,17 +11,21 @@ from pathlib import Path
 
 import click
 import httpx
+from msgspec.structs import replace
 
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.serve_command import serve
 from network.config import Settings
 from network.demo import DEMO_ORGS
+from network.demo_mail import start_sink
 from network.demo_nodes import DemoNode, demo_nodes, migrate_nodes, prepare_nodes
 from network.sso.dev_people import dev_people
 from orgs.errors import DomainError
 
 #: Where the demo keeps its dev IdP client secrets (the database holds only file: references).
 DEV_IDP_SECRETS = Path("var") / "dev-idp"
+#: Where the demo's SMTP sink keeps the emails the nodes send.
+DEMO_MAIL = Path("var") / "demo-mail"
 
 
 def node_environ(settings: Settings) -> dict[str, str]:
@@ -35,6 +39,8 @@ def node_environ(settings: Settings) -> dict[str, str]:
     )
     if settings.redis_url:
         environ["MENTORNET_REDIS_URL"] = settings.redis_url
+    if settings.smtp_url:
+        environ["MENTORNET_SMTP_URL"] = settings.smtp_url
     return environ
 
 
@@ -67,6 +73,9 @@ def banner(nodes: tuple[DemoNode, DemoNode]) -> str:
             people = ", ".join(p.kind for p in dev_people(slug))
             lines.append(f"  {org.name}: sign in at {node.url}/orgs/{slug}/login  ({people})")
     lines += [
+        "",
+        f"Emails from both nodes arrive at the demo's SMTP sink and are kept in {DEMO_MAIL}/",
+        "(sent by the jobs loop, within a minute).",
         "",
         "Try: sign in to Brent as the mentee, open your suggestions, and ask a Nottingham City",
         "Homes mentor (node B); then sign in to NCH as that mentor and accept.",
@@ -101,7 +110,13 @@ def demo(cli: CliContext, ctx: click.Context, port: int, no_serve: bool) -> None
     click.echo(f"demo data ready ({len(created)} organisations added); nodes peered")
     if no_serve:
         return
-    node_a, node_b = nodes
+    smtp_port = port + 25
+    sink = start_sink(DEMO_MAIL.resolve(), smtp_port)
+    node_a, node_b = (
+        DemoNode(n.name, n.orgs, replace(n.settings, smtp_url=f"smtp://127.0.0.1:{smtp_port}"))
+        for n in nodes
+    )
+    nodes = (node_a, node_b)
     process = start_node_b(node_b)
     try:
         click.echo(banner(nodes))
@@ -111,3 +126,4 @@ def demo(cli: CliContext, ctx: click.Context, port: int, no_serve: bool) -> None
     finally:
         process.terminate()
         process.wait(timeout=15)
+        sink.stop()

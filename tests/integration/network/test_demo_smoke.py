@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import smtplib
 import sqlite3
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ from network.cli.context import CliContext
 from network.cli.main import cli
 from network.config import Settings
 from network.demo import DEMO_ORGS
+from network.demo_mail import start_sink
 from network.demo_nodes import demo_nodes
-from tests.live import live_node
+from tests.live import free_port, live_node
 
 
 def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
@@ -56,3 +59,20 @@ def test_demo_refuses_prod(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", "--no-serve"], obj=CliContext(preset=settings))
     assert result.exit_code == 2
     assert "refuses" in result.stderr
+
+
+def test_the_demo_smtp_sink_keeps_each_email_as_a_file(tmp_path: Path) -> None:
+    port = free_port()
+    sink = start_sink(tmp_path / "mail", port)
+    try:
+        message = EmailMessage()
+        message["From"], message["To"] = "node@mentornet.example", "tara@brent.example"
+        message["Subject"] = "A mentoring application needs your decision"
+        message.set_content("Please decide.")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.send_message(message)
+    finally:
+        sink.stop()
+    (saved,) = (tmp_path / "mail").iterdir()
+    assert saved.suffix == ".eml"
+    assert b"Subject: A mentoring application needs your decision" in saved.read_bytes()
