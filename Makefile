@@ -1,4 +1,4 @@
-# MentorNet: `make run` starts a demo node; `make test` runs every check CI runs.
+# MentorNet: `make run` starts two peered demo nodes; `make test` runs every check CI runs.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
