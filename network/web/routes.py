@@ -7,6 +7,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from network.web.apply_pages import ApplyPages
+from network.web.coordinator_pages import CoordinatorPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
 from network.web.pages import provide_viewer
@@ -21,6 +22,7 @@ PAGES: list[ControllerRouterHandler] = [
     ProfilePages,
     MatchPages,
     RelationshipPages,
+    CoordinatorPages,
 ]
 
 

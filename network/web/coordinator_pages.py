@@ -1,0 +1,371 @@
+"""A coordinator's pages: schemes and cohorts, a scheme's applicants and shortlist, cohort
+matching runs (pairs with "why this match", the waiting list, moves, publishing), relationship
+health and evaluation results, with charts. Coordinators and org admins only; another org's
+schemes and runs are 404 (the services look them up within the viewer's org)."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from collections import Counter
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from matching.taxonomy import is_known, label_of
+from network.http.applications_api import ApplicationOut, application_out
+from network.http.dependencies import Db
+from network.http.org_scope import acting
+from network.web import charts
+from network.web.pages import (
+    Errors,
+    Viewer,
+    Viewer_,
+    decode,
+    domain_errors,
+    one,
+    read_form,
+    render,
+    see_other,
+    uuid_or_none,
+    values_of,
+)
+from orgs import evaluations
+from orgs.acting import Acting
+from orgs.applications import ACCEPTED, ApplicationService, Placement
+from orgs.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
+from orgs.db import utcnow
+from orgs.eligibility import SchemeRole
+from orgs.errors import DomainError, Forbidden
+from orgs.meetings import MeetingState, meetings_of
+from orgs.members import Member, MemberRepository
+from orgs.oversight import health_list
+from orgs.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
+from orgs.relationship_states import EndKind, RelationshipState
+from orgs.relationships import LIVE, Relationship, Relationships
+from orgs.remote_events import discard
+from orgs.schemes import Scheme, SchemeForm, SchemeService
+
+Slug = FromPath[str]
+Id = FromPath[uuid.UUID]
+
+COMPLETED = (EndKind.COMPLETED, EndKind.AUTO_CLOSED)
+RUN_LABELS = {"mode": "Matching mode", "min_score": "Minimum score"}
+WAITING_LIST = "waiting"
+
+
+def coordinator(viewer: Viewer) -> Acting:
+    """The viewer as a coordinator or org admin; anyone else is refused (the 403 page)."""
+    who = acting(viewer.slug, viewer.actor)
+    if not who.has_any(*MANAGE):
+        raise Forbidden("Only a scheme coordinator or an org admin can see this page.")
+    return who
+
+
+async def _names(db: Db, org_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    members = await MemberRepository(db, org_id).list(Member.id.in_(ids))
+    return {m.id: m.display_name for m in members}
+
+
+async def _applicants(db: Db, who: Acting, scheme: Scheme) -> list[ApplicationOut]:
+    service = ApplicationService(db, who.org_id)
+    return [await application_out(service, a) for a in await service.for_scheme(who, scheme)]
+
+
+def funnel_counts(apps: list[ApplicationOut], rels: list[Relationship]) -> list[int]:
+    """Mentees: applied → eligible → approved → matched → active → completed."""
+    mentees = [a for a in apps if a.role is SchemeRole.MENTEE]
+    return [
+        len(mentees),
+        sum(1 for a in mentees if a.eligible),
+        sum(1 for a in mentees if a.state in ACCEPTED),
+        len(rels),
+        sum(1 for r in rels if r.state in LIVE),
+        sum(1 for r in rels if r.state is RelationshipState.ENDED and r.end_kind in COMPLETED),
+    ]
+
+
+async def supply_and_demand(
+    db: Db, org_id: uuid.UUID, apps: list[ApplicationOut]
+) -> list[tuple[str, int, int]]:
+    """Per topic: cleared mentors offering it, cleared mentees wanting it (most wanted first)."""
+    cleared = [a for a in apps if a.state in ACCEPTED]
+    mentor_ids = [a.member_id for a in cleared if a.role is SchemeRole.MENTOR]
+    mentee_ids = [a.member_id for a in cleared if a.role is SchemeRole.MENTEE]
+    offers: Counter[str] = Counter()
+    wants: Counter[str] = Counter()
+    if mentor_ids:
+        for row in await MentorProfiles(db, org_id).list(
+            MentorProfileRow.member_id.in_(mentor_ids)
+        ):
+            offers.update(row.topics)
+    if mentee_ids:
+        for m in await MenteeProfiles(db, org_id).list(MenteeProfileRow.member_id.in_(mentee_ids)):
+            wants.update(m.topics)
+    topics = sorted(set(offers) | set(wants), key=lambda t: (-wants[t], -offers[t], t))
+    return [(label_of(t) if is_known(t) else t, offers[t], wants[t]) for t in topics]
+
+
+class CoordinatorPages(Controller):
+    path = "/orgs/{slug:str}/coordinate"
+    include_in_schema = False
+
+    @get("/", name="web:coordinate")
+    async def schemes(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        who = coordinator(viewer)
+        schemes = await SchemeService(db, who.org_id).list()
+        runs = CohortRunService(db, who.org_id)
+        rows = [(s, len(await runs.for_scheme(s.id))) for s in schemes]
+        return render(
+            "coordinator/schemes.html",
+            viewer,
+            nav="coordinate",
+            title="Schemes and cohorts",
+            rows=rows,
+        )
+
+    async def _scheme_page(
+        self,
+        viewer: Viewer,
+        db: Db,
+        scheme_id: uuid.UUID,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
+        who = coordinator(viewer)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        apps = await _applicants(db, who, scheme)
+        names = await _names(db, who.org_id, {a.member_id for a in apps})
+        rels = list(await Relationships(db, who.org_id).list(Relationship.scheme_id == scheme.id))
+        runs = await CohortRunService(db, who.org_id).for_scheme(scheme.id)
+        counts = funnel_counts(apps, rels)
+        topics = await supply_and_demand(db, who.org_id, apps)
+        return render(
+            "coordinator/scheme.html",
+            viewer,
+            nav="coordinate",
+            title=scheme.name,
+            scheme=scheme,
+            cohort=scheme.form is SchemeForm.COHORT,
+            apps=apps,
+            names=names,
+            cleared_mentees=[
+                a for a in apps if a.role is SchemeRole.MENTEE and a.state in ACCEPTED
+            ],
+            offered=Placement.OFFERED,
+            runs=runs,
+            funnel=charts.pipeline_funnel("funnel", counts),
+            funnel_rows=[
+                (step, charts.table_text(n))
+                for step, n in zip(charts.FUNNEL_STEPS, counts, strict=True)
+            ],
+            topics_chart=charts.supply_and_demand("topics", topics) if topics else None,
+            topics=[(t, charts.table_text(o), charts.table_text(w)) for t, o, w in topics],
+            errors=errors or Errors(),
+            values=values or {"mode": "optimal", "min_score": "0"},
+            status=400 if errors else 200,
+        )
+
+    @get("/schemes/{scheme_id:uuid}", name="web:coordinate-scheme")
+    async def scheme(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+        return await self._scheme_page(viewer, db, scheme_id)
+
+    @post("/schemes/{scheme_id:uuid}/shortlist", name="web:coordinate-shortlist")
+    async def shortlist(
+        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = coordinator(viewer)
+        form = await read_form(request)
+        errors = Errors()
+        chosen = [uuid_or_none(v) for v in form.get("application_ids", [])]
+        ids = [c for c in chosen if c is not None]
+        service = ApplicationService(db, who.org_id)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        try:
+            async with db.begin_nested():
+                await service.shortlist(who, scheme, SchemeRole.MENTEE, ids)
+        except DomainError as exc:
+            domain_errors(exc, errors, ("application_ids",))
+            return await self._scheme_page(viewer, db, scheme_id, errors, values_of(form))
+        return see_other(f"{viewer.base}/coordinate/schemes/{scheme_id}?shortlisted=1")
+
+    @post("/schemes/{scheme_id:uuid}/runs", name="web:coordinate-run")
+    async def run(
+        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = coordinator(viewer)
+        form = await read_form(request)
+        errors = Errors()
+        mode = one(form, "mode")
+        if mode not in ("optimal", "stable"):
+            errors.add("mode", "Choose optimal or stable matching")
+        data = None
+        if not errors:
+            data = decode(
+                RunIn,
+                {"mode": mode, "min_score": one(form, "min_score", "0") or "0"},
+                errors,
+                RUN_LABELS,
+            )
+            if data is None and errors.fields.get("min_score", "").endswith("`"):
+                errors.fields["min_score"] = "Minimum score: enter a whole number from 0 to 100"
+        if data is not None:
+            service = CohortRunService(db, who.org_id)
+            try:
+                async with db.begin_nested():
+                    run = await service.run(who, scheme_id, data)
+            except DomainError as exc:
+                domain_errors(exc, errors, RUN_LABELS)
+            else:
+                return see_other(f"{viewer.base}/coordinate/runs/{run.id}")
+        return await self._scheme_page(viewer, db, scheme_id, errors, values_of(form))
+
+    # --- a run --------------------------------------------------------------------------------
+
+    async def _run_page(
+        self,
+        viewer: Viewer,
+        db: Db,
+        run_id: uuid.UUID,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
+        who = coordinator(viewer)
+        service = CohortRunService(db, who.org_id)
+        run: CohortRunOut = await service.view(await service.get(run_id))
+        scheme = await SchemeService(db, who.org_id).get(run.scheme_id)
+        mentors = await _mentors(db, who, scheme)
+        return render(
+            "coordinator/run.html",
+            viewer,
+            nav="coordinate",
+            title=f"Matching run for {scheme.name}",
+            scheme=scheme,
+            run=run,
+            draft=run.state.value == "draft",
+            mentees=[(p.mentee, p.mentee_name) for p in run.pairs]
+            + [(w.mentee, w.mentee_name) for w in run.waiting],
+            mentors=mentors,
+            waiting_list=WAITING_LIST,
+            errors=errors or Errors(),
+            values=values or {},
+            status=400 if errors else 200,
+        )
+
+    @get("/runs/{run_id:uuid}", name="web:coordinate-run-view")
+    async def run_view(self, slug: Slug, run_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+        return await self._run_page(viewer, db, run_id)
+
+    @post("/runs/{run_id:uuid}/moves", name="web:coordinate-move")
+    async def move(
+        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = coordinator(viewer)
+        form = await read_form(request)
+        errors = Errors()
+        mentee = uuid_or_none(one(form, "mentee"))
+        target = one(form, "mentor")
+        mentor = None if target == WAITING_LIST else uuid_or_none(target)
+        if mentee is None:
+            errors.add("mentee", "Choose the mentee to move")
+        if target != WAITING_LIST and mentor is None:
+            errors.add("mentor", "Choose a mentor or the waiting list")
+        if mentee is not None and not errors:
+            service = CohortRunService(db, who.org_id)
+            try:
+                async with db.begin_nested():
+                    await service.move(who, run_id, MovesIn(moves=[MoveIn(mentee, mentor)]))
+            except DomainError as exc:
+                domain_errors(exc, errors, ())
+            else:
+                return see_other(f"{viewer.base}/coordinate/runs/{run_id}?moved=1")
+        return await self._run_page(viewer, db, run_id, errors, values_of(form))
+
+    @post("/runs/{run_id:uuid}/publish", name="web:coordinate-publish")
+    async def publish(
+        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = coordinator(viewer)
+        errors = Errors()
+        service = CohortRunService(db, who.org_id)
+        try:
+            async with db.begin_nested():
+                # Cohort pairs are both members of this org: nothing goes to another node.
+                await service.publish(who, run_id, discard)
+        except DomainError as exc:
+            domain_errors(exc, errors, ())
+            return await self._run_page(viewer, db, run_id, errors)
+        return see_other(f"{viewer.base}/coordinate/runs/{run_id}?published=1")
+
+    # --- oversight ----------------------------------------------------------------------------
+
+    @get("/schemes/{scheme_id:uuid}/health", name="web:coordinate-health")
+    async def health(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+        who = coordinator(viewer)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        rows = await health_list(db, who.org_id, utcnow(), scheme_id=scheme.id)
+        rels = list(await Relationships(db, who.org_id).list(Relationship.scheme_id == scheme.id))
+        months: Counter[str] = Counter()
+        for rel in rels:
+            for m in await meetings_of(db, rel):
+                if m.state is MeetingState.HELD:
+                    months[m.starts_at.strftime("%Y-%m")] += 1
+        per_month = [(f"{_month(k)}", months[k]) for k in sorted(months)]
+        cross = sum(1 for r in rows if r.cross_org)
+        used = round(sum(r.hours_used for r in rows), 2)
+        budget = round(sum(r.hours_budget for r in rows), 2)
+        return render(
+            "coordinator/health.html",
+            viewer,
+            nav="coordinate",
+            title=f"Relationship health: {scheme.name}",
+            scheme=scheme,
+            rows=rows,
+            share=charts.cross_org_share("share", len(rows) - cross, cross),
+            share_rows=[
+                ("Within our organisation", charts.table_text(len(rows) - cross)),
+                ("With other organisations", charts.table_text(cross)),
+            ],
+            activity=charts.meeting_activity("activity", per_month) if per_month else None,
+            activity_rows=[(m, charts.table_text(n)) for m, n in per_month],
+            release=charts.time_release("release", used, budget),
+            used=used,
+            budget=budget,
+        )
+
+    @get("/schemes/{scheme_id:uuid}/results", name="web:coordinate-results")
+    async def results(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+        who = coordinator(viewer)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        found = await evaluations.scheme_results(db, who.org_id, scheme.id)
+        outcomes = await evaluations.outcome_counts(db, who.org_id, scheme.id)
+        counts = [(kind.replace("_", " ").capitalize(), n) for kind, n in outcomes.items()]
+        return render(
+            "coordinator/results.html",
+            viewer,
+            nav="coordinate",
+            title=f"Evaluation results: {scheme.name}",
+            scheme=scheme,
+            results=found,
+            outcomes=charts.evaluation_outcomes("outcomes", counts),
+            outcome_rows=[(k, charts.table_text(n)) for k, n in counts],
+            suppressed=charts.SUPPRESSED,
+        )
+
+
+def _month(key: str) -> str:
+    year, month = key.split("-")
+    return f"{calendar.month_name[int(month)]} {year}"
+
+
+async def _mentors(db: Db, who: Acting, scheme: Scheme) -> list[tuple[uuid.UUID, str]]:
+    """The scheme's cleared mentors, to move a mentee to."""
+    service = ApplicationService(db, who.org_id)
+    apps = [
+        a for a in await service.for_scheme(who, scheme, SchemeRole.MENTOR) if a.state in ACCEPTED
+    ]
+    names = await _names(db, who.org_id, {a.member_id for a in apps})
+    return sorted(((a.member_id, names.get(a.member_id, "")) for a in apps), key=lambda m: m[1])
