@@ -11,9 +11,11 @@ from litestar.params import FromPath
 
 from network.http.applications_api import application_out
 from network.http.dependencies import Db
+from network.http.mentoring_out import ShadowingOut
 from network.http.org_scope import acting
 from network.web.pages import (
     Errors,
+    Viewer,
     Viewer_,
     decode,
     domain_errors,
@@ -23,7 +25,9 @@ from network.web.pages import (
     see_other,
     values_of,
 )
+from orgs import shadowing
 from orgs.applications import ApplicationIn, ApplicationService, ManagerDecision
+from orgs.db import utcnow
 from orgs.eligibility import SchemeRole
 from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import DomainError, NotFound
@@ -124,7 +128,17 @@ class ApplyPages(Controller):
     # --- the line manager --------------------------------------------------------------------
 
     @get("/approvals", name="web:approvals")
-    async def approvals(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def approvals_page(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        return await self.approvals(slug, viewer, db)
+
+    async def approvals(
+        self,
+        slug: str,
+        viewer: Viewer,
+        db: Db,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
         service = ApplicationService(db, viewer.member.org_id)
         waiting = [
             await application_out(service, a)
@@ -132,6 +146,9 @@ class ApplyPages(Controller):
         ]
         people = await _people(db, viewer.member, [a.member_id for a in waiting])
         schemes = {s.id: s for s in await SchemeService(db, viewer.member.org_id).list()}
+        placements = [
+            ShadowingOut.of(s) for s in await shadowing.awaiting_manager(db, viewer.member)
+        ]
         return render(
             "approvals.html",
             viewer,
@@ -140,6 +157,42 @@ class ApplyPages(Controller):
             waiting=waiting,
             people=people,
             schemes=schemes,
+            placements=placements,
+            errors=errors or Errors(),
+            values=values or {},
+            status=400 if errors else 200,
+        )
+
+    @post("/approvals/shadowing/{shadowing_id:uuid}", name="web:shadowing-decide")
+    async def decide_shadowing(
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        shadowing_id: Id,
+        viewer: Viewer_,
+        db: Db,
+    ) -> Response[Any]:
+        form = await read_form(request)
+        errors = Errors()
+        choice = one(form, "decision")
+        field = f"shadowing-{shadowing_id}"
+        if choice not in ("agree", "decline"):
+            errors.add(field, "Choose whether to agree to the shadowing or decline it")
+        else:
+            data = shadowing.ShadowingDecisionIn(
+                agree=choice == "agree",
+                reason=one(form, "reason"),
+                service_delivery_considered=one(form, "service_delivery_considered") == "yes",
+            )
+            try:
+                async with db.begin_nested():
+                    await shadowing.decide(db, viewer.member, shadowing_id, data, utcnow())
+            except DomainError as exc:
+                errors.add(field, exc.errors[0].message.capitalize() if exc.errors else exc.detail)
+            else:
+                return see_other(f"{viewer.base}/approvals")
+        return await self.approvals(
+            slug, viewer, db, errors, {**values_of(form), "for": str(shadowing_id)}
         )
 
     async def _decision_page(

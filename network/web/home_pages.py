@@ -81,6 +81,7 @@ class HomePages(Controller):
             relationships=relationships,
             unread=unread,
             line_manager=viewer.actor.line_manager,
+            applied=request.query_params.get("applied") in ("mentee", "mentor"),
         )
 
     @get("/notifications", name="web:notifications")

@@ -6,6 +6,7 @@ from litestar import Router
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from network.web.admin_pages import AdminPages
 from network.web.apply_pages import ApplyPages
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.home_pages import HomePages, node_home, theme_css
@@ -23,6 +24,7 @@ PAGES: list[ControllerRouterHandler] = [
     MatchPages,
     RelationshipPages,
     CoordinatorPages,
+    AdminPages,
 ]
 
 

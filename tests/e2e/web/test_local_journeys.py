@@ -70,7 +70,9 @@ async def test_apply_seeing_eligibility_first_and_the_line_manager_decides(
     await page.get_by_label("What you hope to gain from mentoring").fill("To lead a team.")
     await page.get_by_role("button", name="Apply").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Your mentoring")
+    await expect(page.get_by_role("alert")).to_contain_text("Your application has been sent")
     await expect(page.get_by_text("Awaiting line manager")).to_be_visible()
+    await amir.check("home-applied")
 
     lena = await signed_in(browser, contexts, axe_source, brent_only, MANAGER)
     lpage = lena.page
@@ -177,5 +179,27 @@ async def test_ranked_requests_a_private_decline_the_agreement_and_the_learning_
     await upage.reload()
     await expect(upage.locator("main")).to_contain_text("Shadowed a tenancy panel")
     await umar.check("relationship-shared-log")
+    # Shadowing needs the mentee's line manager's agreement.
+    await page.locator("summary", has_text="Propose shadowing").click()
+    await page.get_by_label("Who will be shadowed").fill("Umar at the tenancy panel")
+    await page.get_by_label("Date", exact=True).last.fill("2030-01-15")
+    await page.get_by_role("button", name="Propose shadowing").click()
+    await expect(page.locator("#shadowing ~ p").first).to_contain_text("Proposed")
+    lena = await signed_in(browser, contexts, axe_source, brent_only, MANAGER)
+    await nav(lena.page, "Approvals")
+    shadow = lena.page.locator("form", has_text="Shadowing Umar at the tenancy panel")
+    await shadow.get_by_label("Agree").check()
+    await shadow.get_by_role("button", name="Send decision").click()  # service delivery?
+    await expect(lena.page.locator(".govuk-error-summary")).to_contain_text("service delivery")
+    await lena.check("shadowing-error")
+    shadow = lena.page.locator("form", has_text="Shadowing Umar at the tenancy panel")
+    await expect(shadow.get_by_label("Agree")).to_be_checked()
+    await shadow.get_by_label("I have considered the effect on service delivery").check()
+    await shadow.get_by_role("button", name="Send decision").click()
+    await expect(lena.page.get_by_text("No shadowing is waiting")).to_be_visible()
+    await page.reload()
+    await expect(page.locator("#shadowing ~ p").first).to_contain_text("Agreed")
+
     await nav(page, "Notifications")
+    await expect(page.locator("main")).to_contain_text("Shadowing agreed")
     await rosa.check("notifications")

@@ -1,0 +1,328 @@
+"""An org admin's pages: eligibility rules (YAML, previewed without saving, saved as a new
+version), staff import (CSV upload, dry run, the error report by row and column), single
+sign-on settings (the secret's reference, never a secret) and the partner-organisation
+sharing policy. Org admins only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+import yaml
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+
+from federation.card_facts import check_card_facts
+from network.http.dependencies import Db
+from network.http.org_scope import acting
+from network.sso.flow import SsoRuntime
+from network.web.pages import (
+    Errors,
+    Form,
+    Viewer,
+    Viewer_,
+    decode,
+    domain_errors,
+    one,
+    read_form,
+    render,
+    see_other,
+    values_of,
+)
+from orgs.acting import Acting
+from orgs.eligibility import SchemeRole
+from orgs.eligibility_checks import EligibilityChecks, Preview
+from orgs.errors import DomainError, Forbidden
+from orgs.org_settings import read_settings
+from orgs.roles import Role
+from orgs.rules_store import RulesStore
+from orgs.schemes import SchemeService
+from orgs.sharing import SharingPolicy, read_policy, set_policy
+from orgs.sso_config import SsoConfigService, SsoSettings
+from orgs.staff_import import ImportReport, StaffImporter, StaffImportFailed
+
+Slug = FromPath[str]
+Id = FromPath[uuid.UUID]
+MAX_CSV = 5 * 1024 * 1024
+
+
+def admin(viewer: Viewer) -> Acting:
+    who = acting(viewer.slug, viewer.actor)
+    if not who.has_any(Role.ORG_ADMIN):
+        raise Forbidden("Only an org admin can see this page.")
+    return who
+
+
+class _Rollback(Exception):
+    """Leaves a savepoint without keeping what was written in it (a preview)."""
+
+
+class AdminPages(Controller):
+    path = "/orgs/{slug:str}/admin"
+    include_in_schema = False
+
+    @get("/", name="web:admin")
+    async def index(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        who = admin(viewer)
+        schemes = await SchemeService(db, who.org_id).list()
+        return render("admin/index.html", viewer, nav="admin", title="Administer", schemes=schemes)
+
+    # --- eligibility rules --------------------------------------------------------------------
+
+    async def _rules_page(
+        self,
+        viewer: Viewer,
+        db: Db,
+        scheme_id: uuid.UUID,
+        *,
+        document: str | None = None,
+        preview: list[tuple[str, Preview]] | None = None,
+        previewing: bool = False,
+        errors: Errors | None = None,
+    ) -> Response[Any]:
+        who = admin(viewer)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        store = RulesStore(db, who.org_id)
+        current = await store.current(scheme)
+        if document is None:
+            document = yaml.safe_dump(current.document, sort_keys=False) if current else ""
+        if preview is None:
+            checks = EligibilityChecks(db, who.org_id)
+            preview = [(r.value, await checks.preview(scheme, r)) for r in SchemeRole]
+        return render(
+            "admin/rules.html",
+            viewer,
+            nav="admin",
+            title=f"Eligibility rules: {scheme.name}",
+            scheme=scheme,
+            current=current,
+            versions=await store.versions(scheme),
+            document=document,
+            preview=preview,
+            previewing=previewing,
+            errors=errors or Errors(),
+            status=400 if errors else 200,
+        )
+
+    @get("/schemes/{scheme_id:uuid}/rules", name="web:admin-rules")
+    async def rules(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+        return await self._rules_page(viewer, db, scheme_id)
+
+    @post("/schemes/{scheme_id:uuid}/rules", name="web:admin-rules-save")
+    async def save_rules(
+        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = admin(viewer)
+        form = await read_form(request)
+        text = one(form, "document")
+        errors = Errors()
+        try:
+            document = yaml.safe_load(text) if text else None
+        except yaml.YAMLError as exc:
+            errors.add("document", f"The rules are not valid YAML: {exc}".splitlines()[0])
+            return await self._rules_page(viewer, db, scheme_id, document=text, errors=errors)
+        scheme = await SchemeService(db, who.org_id).get(scheme_id)
+        store = RulesStore(db, who.org_id)
+        previewing = one(form, "action") == "preview"
+        preview: list[tuple[str, Preview]] = []
+        try:
+            async with db.begin_nested():
+                await store.set(scheme, document, who.who, one(form, "note"))
+                if previewing:  # the counts under these rules, then undo the version
+                    checks = EligibilityChecks(db, who.org_id)
+                    preview = [(r.value, await checks.preview(scheme, r)) for r in SchemeRole]
+                    raise _Rollback
+        except _Rollback:
+            return await self._rules_page(
+                viewer, db, scheme_id, document=text, preview=preview, previewing=True
+            )
+        except DomainError as exc:
+            domain_errors(exc, errors, ())
+            if errors.summary:
+                errors.add("document", errors.summary)
+                errors.summary = ""
+            return await self._rules_page(viewer, db, scheme_id, document=text, errors=errors)
+        return see_other(f"{viewer.base}/admin/schemes/{scheme_id}/rules?saved=1")
+
+    # --- staff import -------------------------------------------------------------------------
+
+    @get("/staff-import", name="web:admin-staff")
+    async def staff_form(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        admin(viewer)
+        return render(
+            "admin/staff_import.html",
+            viewer,
+            nav="admin",
+            title="Import staff",
+            report=None,
+            values={"dry_run": "yes"},
+        )
+
+    @post("/staff-import", name="web:admin-staff-import")
+    async def staff_import(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = admin(viewer)
+        data = await request.form()
+        upload = data.get("file")
+        dry_run = data.get("dry_run") == "yes"
+        errors = Errors()
+        report: ImportReport | None = None
+        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        if not content:
+            errors.add("file", "Choose a CSV file of your staff")
+        elif len(content) > MAX_CSV:
+            errors.add("file", "The file must be smaller than 5 MB")
+        else:
+            columns = (await read_settings(db, who.org_id)).staff_columns
+            try:
+                async with db.begin_nested():
+                    report = await StaffImporter(db, who.org_id).run(
+                        content, columns, dry_run=dry_run
+                    )
+            except StaffImportFailed as exc:
+                report = exc.report
+                errors.summary = exc.detail
+            except DomainError as exc:
+                domain_errors(exc, errors, ())
+        return render(
+            "admin/staff_import.html",
+            viewer,
+            nav="admin",
+            title="Import staff",
+            report=report,
+            errors=errors,
+            values={"dry_run": "yes" if dry_run else ""},
+            status=400 if errors else 200,
+        )
+
+    # --- single sign-on -----------------------------------------------------------------------
+
+    async def _sso_page(
+        self,
+        viewer: Viewer,
+        db: Db,
+        errors: Errors | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response[Any]:
+        who = admin(viewer)
+        config = await SsoConfigService(db, who.org_id).find()
+        if values is None and config is not None:
+            values = {
+                "issuer": config.issuer,
+                "client_id": config.client_id,
+                "client_secret_ref": config.client_secret_ref,
+                "scopes": config.scopes,
+            }
+        return render(
+            "admin/sso.html",
+            viewer,
+            nav="admin",
+            title="Single sign-on",
+            config=config,
+            errors=errors or Errors(),
+            values=values or {},
+            status=400 if errors else 200,
+        )
+
+    @get("/sso", name="web:admin-sso")
+    async def sso(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        return await self._sso_page(viewer, db)
+
+    @post("/sso", name="web:admin-sso-save")
+    async def save_sso(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = admin(viewer)
+        form = await read_form(request)
+        errors = Errors()
+        service = SsoConfigService(db, who.org_id)
+        config = await service.find()
+        base = msgspec.to_builtins(config.to_settings()) if config else {}
+        fields = {
+            "issuer": one(form, "issuer"),
+            "client_id": one(form, "client_id"),
+            "client_secret_ref": one(form, "client_secret_ref"),
+            "scopes": one(form, "scopes").split(),
+        }
+        data = decode(SsoSettings, {**base, **fields}, errors)
+        if data is not None:
+            sso = SsoRuntime.of(request.app.state)
+            try:
+                async with db.begin_nested():
+                    await service.set(data, allow_http_loopback=not sso.settings.is_prod)
+            except DomainError as exc:
+                domain_errors(exc, errors, fields)
+            else:
+                sso.idp.forget(who.org_id)
+                return see_other(f"{viewer.base}/admin/sso?saved=1")
+        return await self._sso_page(viewer, db, errors, values_of(form))
+
+    # --- partner organisations ----------------------------------------------------------------
+
+    async def _sharing_page(
+        self, viewer: Viewer, db: Db, errors: Errors | None = None, form: Form | None = None
+    ) -> Response[Any]:
+        who = admin(viewer)
+        policy = await read_policy(db, who.org_id)
+        if form is None:
+            values: dict[str, Any] = {
+                "cross_org": "yes" if policy.cross_org else "",
+                "partners": "\n".join(policy.partners or []),
+                "publish_cards": "yes" if policy.publish_cards else "",
+                "k": str(policy.k),
+                "sector": policy.sector,
+                "region": policy.region,
+            }
+        else:
+            values = values_of(form)
+        return render(
+            "admin/sharing.html",
+            viewer,
+            nav="admin",
+            title="Partner organisations",
+            policy=policy,
+            errors=errors or Errors(),
+            values=values,
+            status=400 if errors else 200,
+        )
+
+    @get("/sharing", name="web:admin-sharing")
+    async def sharing(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+        return await self._sharing_page(viewer, db)
+
+    @post("/sharing", name="web:admin-sharing-save")
+    async def save_sharing(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+    ) -> Response[Any]:
+        who = admin(viewer)
+        form = await read_form(request)
+        errors = Errors()
+        partners = [p.strip() for p in one(form, "partners").splitlines() if p.strip()]
+        data = decode(
+            SharingPolicy,
+            {
+                "cross_org": one(form, "cross_org") == "yes",
+                "partners": partners or None,
+                "publish_cards": one(form, "publish_cards") == "yes",
+                "k": one(form, "k") or "5",
+                "sector": one(form, "sector"),
+                "region": one(form, "region"),
+            },
+            errors,
+            {"k": "Smallest group (k)"},
+        )
+        if data is not None:
+            try:
+                async with db.begin_nested():
+                    check_card_facts(data)
+                    await set_policy(db, who.org_id, data)
+            except DomainError as exc:
+                domain_errors(
+                    exc, errors, ("cross_org", "partners", "publish_cards", "k", "sector", "region")
+                )
+            else:
+                return see_other(f"{viewer.base}/admin/sharing?saved=1")
+        return await self._sharing_page(viewer, db, errors, form)
