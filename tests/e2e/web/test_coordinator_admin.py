@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import Browser, BrowserContext, expect
+from playwright.async_api import Browser, BrowserContext, FilePayload, expect
 
 from orgs.members import Member
 from orgs.roles import MemberRole, Role, RoleSource
@@ -129,7 +129,7 @@ async def test_org_admin_previews_rules_and_sees_the_import_error_report(
     await page.get_by_role("link", name="Import staff").click()
     await amir.check("import")
     await page.get_by_label("Staff export (CSV)").set_input_files(
-        files=[{"name": "staff.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
+        files=FilePayload(name="staff.csv", mimeType="text/csv", buffer=CSV.encode())
     )
     await page.get_by_role("button", name="Import").click()
     report = page.locator("#error-report")
