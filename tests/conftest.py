@@ -44,6 +44,9 @@ def settings(database_url: str) -> Settings:
         base_url="http://127.0.0.1:8000",
         secret_key=TEST_SECRET,
         log_level="WARNING",
+        # Tests drive deliveries and jobs themselves, with explicit clocks.
+        outbox_worker=False,
+        jobs_worker=False,
     )
 
 

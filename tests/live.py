@@ -36,6 +36,7 @@ def settings_environ(settings: Settings) -> dict[str, str]:
         MENTORNET_LOG_LEVEL=settings.log_level,
         MENTORNET_NODE_NAME=settings.node_name,
         MENTORNET_OUTBOX_WORKER="on" if settings.outbox_worker else "off",
+        MENTORNET_JOBS_WORKER="on" if settings.jobs_worker else "off",
     )
     if settings.redis_url:
         environ["MENTORNET_REDIS_URL"] = settings.redis_url

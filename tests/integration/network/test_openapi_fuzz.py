@@ -36,7 +36,7 @@ def test_schemathesis_finds_no_server_error(
                 "--checks",
                 "not_a_server_error,status_code_conformance,content_type_conformance",
                 "--max-examples",
-                "25",
+                "12",
                 "--seed",
                 "20261123",
                 "--header",
