@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.org_scope import acting
+from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.applications import (
     Application,
@@ -26,7 +27,6 @@ from orgs.applications import (
 from orgs.audit import AuditEntry
 from orgs.eligibility import SchemeRole
 
-Slug = FromPath[str]
 AppId = FromPath[uuid.UUID]
 
 

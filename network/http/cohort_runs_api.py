@@ -4,21 +4,17 @@ only; another org's runs and schemes are 404."""
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.org_scope import acting, require
+from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
 from orgs.acting import Acting
 from orgs.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MovesIn, RunIn
 from orgs.remote_events import discard
-
-Slug = FromPath[str]
-Id = FromPath[uuid.UUID]
 
 
 def _coordinator(slug: str, actor: Actor_) -> Acting:

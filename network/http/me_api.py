@@ -9,11 +9,12 @@ from datetime import datetime
 
 import msgspec
 from litestar import Controller, delete, get, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.org_scope import acting
+from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from network.http.staff_api import StaffOut
 from orgs.chains import ManagementChains
@@ -27,8 +28,6 @@ from orgs.special_category import (
     Ethnicity,
     SpecialCategory,
 )
-
-Slug = FromPath[str]
 
 
 class MeOut(msgspec.Struct, frozen=True):

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -23,6 +23,7 @@ from network.http.mentoring_out import (
     ResultsOut,
 )
 from network.http.org_scope import acting, require
+from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
 from orgs import agreements, concerns, evaluations
 from orgs.acting import Acting
@@ -35,8 +36,6 @@ from orgs.relationships import Relationships
 from orgs.roles import Role
 from orgs.schemes import SchemeRepository
 
-Slug = FromPath[str]
-Id = FromPath[uuid.UUID]
 COORDINATORS = (Role.COORDINATOR, Role.ORG_ADMIN)
 HR = (Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR)
 

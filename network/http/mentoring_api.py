@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 
 from litestar import Controller, Response, get, patch, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from federation.candidates import check_remote_targets
 from federation.relationship_outbox import outbox_sink
@@ -36,6 +36,7 @@ from network.http.mentoring_out import (
     relationship_out,
     request_out,
 )
+from network.http.path_params import Id
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
 from orgs import agreements, concerns, evaluations, learning_log, meetings, objectives, shadowing
@@ -47,8 +48,6 @@ from orgs.records_export import member_record, record_csv
 from orgs.relationships import Relationship, for_party, relationships_of
 from orgs.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
 from orgs.sharing import read_policy
-
-Id = FromPath[uuid.UUID]
 
 
 async def _names(db: Db, member: Member, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:

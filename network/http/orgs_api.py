@@ -12,13 +12,12 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.http.dependencies import Db, Principal_
+from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
 from orgs.models import Org, OrgApiToken, TokenRole
 from orgs.registry import OrgRegistry
 from orgs.tokens import Principal, TokenService
-
-Slug = FromPath[str]
 
 
 class OrgOut(msgspec.Struct, frozen=True):

@@ -14,6 +14,7 @@ from network.http.actor import Actor_
 from network.http.applications_api import ApplicationOut, application_out
 from network.http.dependencies import Db
 from network.http.org_scope import STAFF, acting, require
+from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.applications import ApplicationService
 from orgs.eligibility import Decision, SchemeRole
@@ -32,7 +33,6 @@ from orgs.schemes import (
     TrainingAttendance,
 )
 
-Slug = FromPath[str]
 SchemeId = FromPath[uuid.UUID]
 MANAGE = (Role.COORDINATOR, Role.ORG_ADMIN)
 

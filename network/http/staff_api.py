@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.org_scope import STAFF, acting, require
+from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.chains import ManagementChains
 from orgs.errors import NotFound
@@ -23,8 +24,6 @@ from orgs.org_settings import OrgSettings, read_settings, update_settings
 from orgs.role_grants import RoleGrants
 from orgs.roles import Role
 from orgs.staff_import import ImportReport, StaffImporter
-
-Slug = FromPath[str]
 
 
 class StaffOut(msgspec.Struct, frozen=True):

@@ -26,12 +26,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jwt
 from joserfc.jwk import OKPKey
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
 from network.http.dependencies import Db
+from network.http.path_params import Slug
 from network.sso.dev_people import DEV_GROUP_ROLES, DevPerson, dev_people
 from network.sso.flow import SsoRuntime, post_logout_uri, redirect_uri
 from network.sso.store import key_for
@@ -39,7 +39,6 @@ from orgs.errors import InvalidInput, NotFound, Unauthenticated
 from orgs.registry import OrgRegistry
 from orgs.sso_config import LinkingPolicy, SsoConfigService, SsoSettings
 
-Slug = FromPath[str]
 CODE_TTL_S = 120
 TOKEN_TTL_S = 300
 

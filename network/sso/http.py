@@ -15,11 +15,12 @@ from typing import Any
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post, put
 from litestar.datastructures import Cookie
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.response import Redirect
 
 from network.http.actor import Actor, Actor_
 from network.http.dependencies import Db
+from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS, handle_domain_error
 from network.logs import get_logger
 from network.sso import flow
@@ -35,7 +36,6 @@ from orgs.roles import Role, roles_of
 from orgs.sso_config import OrgSsoConfig, SsoConfigService, SsoSettings
 
 log = get_logger("mentornet.sso")
-Slug = FromPath[str]
 LINE_MANAGER = "line_manager"
 
 

@@ -12,11 +12,11 @@ import msgspec
 import yaml
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
 
 from federation.card_facts import check_card_facts
 from network.http.dependencies import Db
 from network.http.org_scope import acting
+from network.http.path_params import Id, Slug
 from network.sso.flow import SsoRuntime
 from network.web.pages import (
     Errors,
@@ -43,8 +43,6 @@ from orgs.sharing import SharingPolicy, read_policy, set_policy
 from orgs.sso_config import SsoConfigService, SsoSettings
 from orgs.staff_import import ImportReport, StaffImporter, StaffImportFailed
 
-Slug = FromPath[str]
-Id = FromPath[uuid.UUID]
 MAX_CSV = 5 * 1024 * 1024
 
 

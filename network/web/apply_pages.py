@@ -7,12 +7,12 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 
 from network.http.applications_api import application_out
 from network.http.dependencies import Db
 from network.http.mentoring_out import ShadowingOut
 from network.http.org_scope import acting
+from network.http.path_params import Id, Slug
 from network.web.pages import (
     Errors,
     Viewer,
@@ -33,9 +33,6 @@ from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import DomainError, NotFound
 from orgs.members import Member, MemberRepository
 from orgs.schemes import SchemeService
-
-Slug = FromPath[str]
-Id = FromPath[uuid.UUID]
 
 LABELS = {
     "career_to_date": "Your career to date",

@@ -11,12 +11,12 @@ from collections import Counter
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 
 from matching.taxonomy import is_known, label_of
 from network.http.applications_api import ApplicationOut, application_out
 from network.http.dependencies import Db
 from network.http.org_scope import acting
+from network.http.path_params import Id, Slug
 from network.web import charts
 from network.web.pages import (
     Errors,
@@ -46,9 +46,6 @@ from orgs.relationship_states import EndKind, RelationshipState
 from orgs.relationships import LIVE, Relationship, Relationships
 from orgs.remote_events import discard
 from orgs.schemes import Scheme, SchemeForm, SchemeService
-
-Slug = FromPath[str]
-Id = FromPath[uuid.UUID]
 
 COMPLETED = (EndKind.COMPLETED, EndKind.AUTO_CLOSED)
 RUN_LABELS = {"mode": "Matching mode", "min_score": "Minimum score"}

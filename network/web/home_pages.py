@@ -14,6 +14,7 @@ from network.http.dependencies import Db
 from network.http.mentoring_api import _relationship_out, _requests_out
 from network.http.mentoring_out import NotificationOut
 from network.http.org_scope import acting
+from network.http.path_params import Slug
 from network.web.pages import Viewer_, render, see_other, theme_of, with_headers
 from orgs.applications import ApplicationService
 from orgs.db import utcnow
@@ -22,8 +23,6 @@ from orgs.registry import OrgRegistry
 from orgs.relationships import relationships_of
 from orgs.requests import RequestService
 from orgs.schemes import SchemeService
-
-Slug = FromPath[str]
 
 
 @get("/", include_in_schema=False, name="web:node-home")

@@ -7,13 +7,13 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 
 from federation.candidates import check_remote_targets
 from federation.relationship_outbox import outbox_sink
 from network.http.dependencies import Db
 from network.http.mentoring_api import _requests_out
 from network.http.org_scope import acting
+from network.http.path_params import Id, Slug
 from network.http.suggestions_api import build_suggestions
 from network.web.pages import (
     Errors,
@@ -33,9 +33,6 @@ from orgs.errors import DomainError
 from orgs.requests import DECLINE_CODES, DeclineIn, RequestService, RequestsIn
 from orgs.schemes import Scheme, SchemeService
 from orgs.sharing import read_policy
-
-Slug = FromPath[str]
-Id = FromPath[uuid.UUID]
 
 DECLINE_LABELS = {
     "no-capacity": "I have no capacity at the moment",

@@ -7,10 +7,10 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 
 from matching.taxonomy import TOPICS, TopicKind
 from network.http.dependencies import Db
+from network.http.path_params import Slug
 from network.http.profiles_api import (
     MenteeProfileIn,
     MenteeProfileOut,
@@ -31,8 +31,6 @@ from network.web.pages import (
 )
 from orgs.errors import DomainError
 from orgs.profiles import ProfileService
-
-Slug = FromPath[str]
 
 #: The MyMentor rating scale: how important a topic is to the mentee.
 IMPORTANCE = (

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 
 from federation.relationship_outbox import outbox_sink
 from network.http.dependencies import Db
@@ -22,6 +21,7 @@ from network.http.mentoring_out import (
     ShadowingOut,
     evaluation_out,
 )
+from network.http.path_params import Id, Slug
 from network.web.pages import (
     Errors,
     Form,
@@ -39,9 +39,6 @@ from orgs.db import utcnow
 from orgs.ending import EndIn, end_relationship
 from orgs.errors import DomainError
 from orgs.relationships import for_party
-
-Slug = FromPath[str]
-Id = FromPath[uuid.UUID]
 
 #: Which form of the page an error belongs to, and the fields it shows.
 SECTIONS = {
