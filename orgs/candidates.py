@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.constraints import OrgPolicy, Pair, PairRules
+from matching.constraints import Pair, PairRules
 from matching.model import MenteeProfile, MentorProfile, SchemeKind
 from orgs.applications import Application, AppState
 from orgs.chains import ManagementChains
@@ -25,20 +25,19 @@ from orgs.models import Org
 from orgs.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, to_mentee, to_mentor
 from orgs.relationships import active_count, never_again_pairs
 from orgs.schemes import Scheme, SchemeService
-from orgs.sharing import SharingPolicy, both_consent, policy_of
+from orgs.sharing import SharingPolicy, policy_of
 
 APPROVED = (AppState.APPROVED, AppState.EXCEPTION_GRANTED)
 
 
 @dataclass(frozen=True)
 class MentorView:
-    """What a mentee may see of a local candidate before any request: a name only within
-    their own organisation; across organisations, the organisation's name alone."""
+    """What a mentee sees of a mentor of their own organisation before any request (a mentor
+    elsewhere is a card: organisation and node only, see ``federation.candidates``)."""
 
     org_name: str
-    same_org: bool
-    name: str | None
-    job_title: str | None
+    name: str
+    job_title: str
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,10 @@ async def local_mentors(
     org: Org,
     approved: set[uuid.UUID],
     *,
-    cross_org_only: bool,
     today: date,
 ) -> list[tuple[MentorProfile, Member]]:
+    """The mentors of ``org`` among ``approved``, active, with a mentor profile; each with
+    their free capacity (capacity less live relationships) and paused flag as of ``today``."""
     query = (
         select(MentorProfileRow, Member)
         .join(Member, Member.id == MentorProfileRow.member_id)
@@ -81,10 +81,6 @@ async def local_mentors(
             Member.id.in_(approved),
         )
     )
-    if cross_org_only:
-        query = query.where(MentorProfileRow.open_to_other_orgs.is_(True))
-    """The mentors of ``org`` among ``approved``, active, with a mentor profile; each with
-    their free capacity (capacity less live relationships) and paused flag as of ``today``."""
     found = []
     for row, member in await session.execute(query):
         free = row.capacity - await active_count(session, org.id, member.id)
@@ -119,26 +115,13 @@ async def local_pool(
         session,
         org,
         await approved_members(session, org.id, SchemeRole.MENTOR, scheme_id),
-        cross_org_only=False,
         today=today,
     )
-    partners: set[str] = set()
-    if row.open_to_other_orgs:
-        others = await session.scalars(select(Org).where(Org.id != org.id).order_by(Org.slug))
-        for other in others:
-            if not both_consent(policy, org.slug, policy_of(other), other.slug):
-                continue
-            partners.add(str(other.id))
-            approved = await approved_members(session, other.id, SchemeRole.MENTOR, None)
-            found += await local_mentors(session, other, approved, cross_org_only=True, today=today)
-    names = {str(o.id): o.name for o in await session.scalars(select(Org))}
+    # Other organisations are reached through federation (their cards), even when they are
+    # hosted on this node: requests, relationships and notifications are org-scoped rows, so a
+    # pair across two orgs of one node needs the same two-sided protocol as across nodes.
     views = {
-        m.id: MentorView(
-            org_name=names[m.org_id],
-            same_org=member.org_id == org.id,
-            name=member.display_name if member.org_id == org.id else None,
-            job_title=member.job_title if member.org_id == org.id else None,
-        )
+        m.id: MentorView(org_name=org.name, name=member.display_name, job_title=member.job_title)
         for m, member in found
     }
     return LocalPool(
@@ -146,7 +129,7 @@ async def local_pool(
         scheme_kind=kind,
         mentors=tuple(m for m, _ in found),
         views=views,
-        rules=await pair_rules(session, mentee, partners),
+        rules=await pair_rules(session, mentee),
         policy=policy,
     )
 
@@ -173,13 +156,10 @@ async def never_again_of(
     return frozenset((str(a), str(b)) for a, b in never if a in wanted)
 
 
-async def pair_rules(session: AsyncSession, mentee: Member, partners: set[str]) -> PairRules:
-    org = str(mentee.org_id)
-    policies = {org: OrgPolicy(cross_org_allowed=bool(partners), partner_orgs=frozenset(partners))}
-    for partner in partners:  # consent was settled above, on both sides
-        policies[partner] = OrgPolicy(cross_org_allowed=True, partner_orgs=frozenset({org}))
+async def pair_rules(session: AsyncSession, mentee: Member) -> PairRules:
+    """The pairs the engine must never make for this mentee. Org policies start closed; the
+    federation side opens them to the remote orgs whose cards both sides allow."""
     return PairRules(
         management_chain=await chain_pairs(session, mentee.org_id, [mentee.id]),
         never_again=await never_again_of(session, mentee.org_id, [mentee.id]),
-        org_policies=policies,
     )

@@ -524,9 +524,7 @@ class CohortRunService:
         mentees = [to_mentee(profile_of[i], m, None) for i, m in members.items() if i in profile_of]
         without = [str(i) for i in members if i not in profile_of]
         approved = {uuid.UUID(i) for i in await self._approved(scheme.id, SchemeRole.MENTOR)}
-        found = await local_mentors(
-            self.session, org, approved, cross_org_only=False, today=now.date()
-        )
+        found = await local_mentors(self.session, org, approved, today=now.date())
         mentors = sorted(
             (MentorInput(p, p.seats) for p, _ in found if p.seats > 0),
             key=lambda m: m.profile.id,

@@ -82,8 +82,3 @@ async def set_policy(session: AsyncSession, org_id: uuid.UUID, policy: SharingPo
         raise NotFound("No such organisation.")
     org.settings = {**(org.settings or {}), SETTINGS_KEY: msgspec.to_builtins(policy)}
     await session.flush()
-
-
-def both_consent(a: SharingPolicy, a_ref: str, b: SharingPolicy, b_ref: str) -> bool:
-    """A pair across two orgs is allowed only if each org's policy allows the other."""
-    return a.allows(b_ref) and b.allows(a_ref)

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+import msgspec
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation import wire
+from federation.peers import Peer, PeerRegistry
+from federation.remote_cards import RemoteCard
 from orgs.applications import Application, ApplicationRepository, AppState
 from orgs.eligibility import SchemeRole
 from orgs.members import Member, MemberRepository
@@ -134,26 +139,71 @@ async def test_unapproved_mentors_are_left_out_and_an_unapproved_mentee_is_told_
     assert "approved application" in body["shortfall"]
 
 
-async def test_across_organisations_only_when_both_consent_and_without_names(
+PEER = "http://127.0.0.1:9001"
+
+
+async def remote_card(db: AsyncSession, handle: str, org_slug: str = "nch") -> None:
+    """A card as if pulled from a peer's verified feed, and that peer."""
+    if await PeerRegistry(db).find(PEER) is None:
+        db.add(
+            Peer(
+                node_id=PEER,
+                name="MentorNet East Midlands",
+                keys=[],
+                document={"orgs": [{"slug": "nch", "display_name": "Nottingham City Homes"}]},
+                document_iat=0,
+            )
+        )
+    card = wire.Card(
+        handle=handle,
+        org=org_slug,
+        topics=(wire.TopicOffer(topic="leadership-management", level=3),),
+        band=wire.BandRange(low=4, high=6),
+        region="east-midlands",
+        sector="housing",
+        meeting_modes=("remote",),
+        free_slots="1",
+    )
+    db.add(
+        RemoteCard(
+            peer=PEER,
+            handle=handle,
+            org=org_slug,
+            card=msgspec.to_builtins(card),
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    await db.commit()
+
+
+async def test_other_organisations_only_when_our_org_allows_theirs_and_without_names(
     client: AsyncTestClient[Litestar], db: AsyncSession
 ) -> None:
     brent = await org(db, "brent", cross_org=True)
     harrow = await org(db, "harrow", cross_org=True)
-    closed = await org(db, "closed", cross_org=False)
     mentee = await person(db, brent, "m1", mentee_topics={"leadership-management": 4})
-    at_harrow = await person(db, harrow, "h1", mentor_topics={"leadership-management": 3})
-    await person(db, closed, "c1", mentor_topics={"leadership-management": 3})
-    await person(
-        db, harrow, "h2", mentor_topics={"leadership-management": 3}, open_to_other_orgs=False
-    )
+    # A consenting org on this node is reached through federation, not suggested directly.
+    await person(db, harrow, "h1", mentor_topics={"leadership-management": 3})
+    await remote_card(db, "N" * 43)
     items = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
-    assert [i["candidate"]["id"] for i in items] == [str(at_harrow.id)]
-    assert items[0]["candidate"]["organisation"] == "Harrow"
+    assert [i["candidate"]["id"] for i in items] == [f"{'N' * 43}@{PEER}"]
+    assert items[0]["candidate"]["kind"] == "remote"
+    assert items[0]["candidate"]["organisation"] == "Nottingham City Homes"
+    assert items[0]["candidate"]["node"] == "MentorNet East Midlands"
     assert items[0]["candidate"]["name"] is None
-    # Harrow withdraws its consent: the pair is gone, whatever Brent says.
-    await set_policy(db, harrow.id, SharingPolicy(cross_org=False))
+
+    # Brent lists its partners, and NCH is not one of them: the card is not suggested.
+    await set_policy(db, brent.id, SharingPolicy(cross_org=True, partners=["harrow"]))
     await db.commit()
     assert (await client.get(URL, headers=acting(brent, mentee))).json()["items"] == []
+    await set_policy(db, brent.id, SharingPolicy(cross_org=True, partners=[f"nch@{PEER}"]))
+    await db.commit()
+    assert len((await client.get(URL, headers=acting(brent, mentee))).json()["items"]) == 1
+    # A mentee who wants a mentor from their own organisation sees no card.
+    closed = await person(
+        db, brent, "m2", mentee_topics={"leadership-management": 4}, open_to_other_orgs=False
+    )
+    assert (await client.get(URL, headers=acting(brent, closed))).json()["items"] == []
 
 
 async def test_limit_and_deterministic_ties(
