@@ -24,6 +24,7 @@ from network.logs import get_logger
 from network.runtime import Runtime
 
 JOSE = "application/jose"
+RETRY_PULL_S = 30.0
 log = get_logger("mentornet.federation.delivery")
 
 
@@ -87,16 +88,21 @@ async def delivery_loop(
     runtime: Runtime, interval_s: float = 2.0, feed_interval_s: float = 300.0
 ) -> None:
     """Until cancelled: deliver what is due every ``interval_s`` and pull every peer's card
-    feed every ``feed_interval_s`` (the first pull straight away). One failure never stops it."""
+    feed every ``feed_interval_s`` (the first pull straight away; after a failed pull, again in
+    30 s). One failure never stops it."""
     loop = asyncio.get_running_loop()
-    last_pull: float | None = None
+    next_pull = loop.time()
     async with httpx.AsyncClient(timeout=10) as client:
         while True:
             try:
                 await deliver_due(runtime, datetime.now(UTC), client)
-                if last_pull is None or loop.time() - last_pull >= feed_interval_s:
-                    last_pull = loop.time()
-                    await pull_all(runtime, client)
+                if loop.time() >= next_pull:
+                    reports = await pull_all(runtime, client)
+                    # A peer that did not answer is asked again soon, not in five minutes.
+                    failed = any(report.error for report in reports)
+                    wait = min(RETRY_PULL_S, feed_interval_s) if failed else feed_interval_s
+                    next_pull = loop.time() + wait
             except Exception as exc:
                 log.error("federation_pass_failed", error_type=type(exc).__name__, exc_info=exc)
+                next_pull = max(next_pull, loop.time() + RETRY_PULL_S)
             await asyncio.sleep(interval_s)
