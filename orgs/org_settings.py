@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.taxonomy import is_known
 from orgs.errors import InvalidInput, NotFound
 from orgs.models import Org
 
@@ -48,9 +49,19 @@ class OrgSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
         DEFAULT_REMINDER_WORKING_DAYS
     )
     brand_colour: Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")] = DEFAULT_BRAND_COLOUR
+    #: The org's own topic labels, each mapped to a shared taxonomy id (e.g. "Tenancy
+    #: management" → "housing"); members may rate topics by these labels.
+    topic_labels: dict[Annotated[str, msgspec.Meta(min_length=1, max_length=100)], str] = (
+        msgspec.field(default_factory=dict)
+    )
 
 
 def check_settings(settings: OrgSettings) -> OrgSettings:
+    for label, topic_id in settings.topic_labels.items():
+        if not is_known(topic_id):
+            raise InvalidInput.on(
+                f"topic_labels.{label}", f"{topic_id!r} is not a topic of the shared taxonomy"
+            )
     for field in settings.staff_columns:
         if field not in STAFF_FIELDS:
             raise InvalidInput.on(

@@ -7,6 +7,7 @@ reach the matching engine, and they carry ids and coarse facts only.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -14,11 +15,14 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from matching.errors import UnknownTopicError
 from matching.model import MeetingMode, MenteeProfile, MentorProfile
-from matching.taxonomy import TAXONOMY_VERSION, is_known
+from matching.taxonomy import TAXONOMY_VERSION, is_known, resolve_local_labels
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import FieldError, InvalidInput
 from orgs.members import Member
+from orgs.models import Org
+from orgs.org_settings import settings_of
 from orgs.repository import OrgRepository
 
 MAX_TOPICS = 15
@@ -106,6 +110,19 @@ def check_band_range(low: int | None, high: int | None) -> None:
         raise InvalidInput.on("wanted_bands", f"a range within {BANDS[0]}–{BANDS[1]}, low first")
 
 
+def apply_local_labels(labels: Mapping[str, str], topics: dict[str, int]) -> dict[str, int]:
+    """Topics named by the org's own labels become taxonomy ids (the higher value wins when
+    two land on one id); anything else is left for ``check_topics`` to report."""
+    resolved: dict[str, int] = {}
+    for key, value in topics.items():
+        try:
+            (topic_id,) = resolve_local_labels(labels, {key: value})
+        except UnknownTopicError:
+            topic_id = key
+        resolved[topic_id] = max(value, resolved.get(topic_id, value))
+    return resolved
+
+
 class ProfileService:
     def __init__(self, session: AsyncSession, member: Member) -> None:
         self.session = session
@@ -119,7 +136,12 @@ class ProfileService:
     async def mentor(self) -> MentorProfileRow | None:
         return await self.mentors.find_one(MentorProfileRow.member_id == self.member.id)
 
+    async def _labels(self) -> Mapping[str, str]:
+        org = await self.session.get(Org, self.member.org_id)
+        return settings_of(org).topic_labels if org is not None else {}
+
     async def save_mentee(self, **values: Any) -> MenteeProfileRow:
+        values["topics"] = apply_local_labels(await self._labels(), values["topics"])
         check_topics(values["topics"], 1, 5, "importance")
         check_band_range(values.get("wanted_band_low"), values.get("wanted_band_high"))
         row = await self.mentee() or self.mentees.add(MenteeProfileRow(member_id=self.member.id))
@@ -130,6 +152,7 @@ class ProfileService:
         return row
 
     async def save_mentor(self, **values: Any) -> MentorProfileRow:
+        values["topics"] = apply_local_labels(await self._labels(), values["topics"])
         check_topics(values["topics"], 1, 3, "level")
         if not 0 <= values.get("capacity", 1) <= 10:
             raise InvalidInput.on("capacity", "must be 0–10 mentees at once")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.taxonomy import TOPICS
+from orgs.errors import InvalidInput
+from orgs.org_settings import OrgSettings, update_settings
 from tests.integration.network.helpers import assert_problem, member_of, org_with_token
 
 MENTEE = "/api/v1/me/mentee-profile"
@@ -100,3 +103,32 @@ async def test_an_org_token_without_a_member_has_no_profile(
 ) -> None:
     brent = await org_with_token(db, "brent")
     assert_problem(await client.get(MENTEE, headers=brent.headers), 403, "forbidden")
+
+
+async def test_members_may_rate_topics_by_their_orgs_own_labels(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    brent = await org_with_token(db, "brent")
+    await update_settings(
+        db,
+        brent.org.id,
+        OrgSettings(topic_labels={"Tenancy management": "housing", "Resilience": "confidence"}),
+    )
+    await db.commit()
+    amara = await member_of(db, brent, "b100")
+    saved = await client.put(
+        MENTEE,
+        json={"topics": {"tenancy  MANAGEMENT": 4, "Resilience": 2, "confidence": 5}},
+        headers=amara,
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["topics"] == {"housing": 4, "confidence": 5}
+    unknown = await client.put(MENTEE, json={"topics": {"Gardening": 3}}, headers=amara)
+    assert assert_problem(unknown, 422, "invalid-input")["errors"][0]["field"] == "topics.Gardening"
+
+
+async def test_an_org_label_must_name_a_taxonomy_topic(db: AsyncSession) -> None:
+    brent = await org_with_token(db, "brent")
+    with pytest.raises(InvalidInput) as refused:
+        await update_settings(db, brent.org.id, OrgSettings(topic_labels={"Gardening": "garden"}))
+    assert refused.value.errors[0].field == "topic_labels.Gardening"
