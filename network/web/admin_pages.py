@@ -100,8 +100,7 @@ class AdminPages(Controller):
             document=document,
             preview=preview,
             previewing=previewing,
-            errors=errors or Errors(),
-            status=400 if errors else 200,
+            errors=errors,
         )
 
     @get("/schemes/{scheme_id:uuid}/rules", name="web:admin-rules")
@@ -193,7 +192,6 @@ class AdminPages(Controller):
             report=report,
             errors=errors,
             values={"dry_run": "yes" if dry_run else ""},
-            status=400 if errors else 200,
         )
 
     # --- single sign-on -----------------------------------------------------------------------
@@ -220,9 +218,8 @@ class AdminPages(Controller):
             nav="admin",
             title="Single sign-on",
             config=config,
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {},
-            status=400 if errors else 200,
         )
 
     @get("/sso", name="web:admin-sso")
@@ -282,9 +279,8 @@ class AdminPages(Controller):
             nav="admin",
             title="Partner organisations",
             policy=policy,
-            errors=errors or Errors(),
+            errors=errors,
             values=values,
-            status=400 if errors else 200,
         )
 
     @get("/sharing", name="web:admin-sharing")

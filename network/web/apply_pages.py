@@ -81,9 +81,8 @@ class ApplyPages(Controller):
             scheme=scheme,
             role=role.value,
             decision=decision,
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {},
-            status=400 if errors else 200,
         )
 
     @get("/apply/{scheme_id:uuid}", name="web:apply-form")
@@ -155,9 +154,8 @@ class ApplyPages(Controller):
             people=people,
             schemes=schemes,
             placements=placements,
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {},
-            status=400 if errors else 200,
         )
 
     @post("/approvals/shadowing/{shadowing_id:uuid}", name="web:shadowing-decide")
@@ -213,9 +211,8 @@ class ApplyPages(Controller):
             app=app,
             applicant=applicant,
             scheme=scheme,
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {},
-            status=400 if errors else 200,
         )
 
     @get("/approvals/{application_id:uuid}", name="web:approval")

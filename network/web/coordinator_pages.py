@@ -161,9 +161,8 @@ class CoordinatorPages(Controller):
             ],
             topics_chart=charts.supply_and_demand("topics", topics) if topics else None,
             topics=[(t, charts.table_text(o), charts.table_text(w)) for t, o, w in topics],
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {"mode": "optimal", "min_score": "0"},
-            status=400 if errors else 200,
         )
 
     @get("/schemes/{scheme_id:uuid}", name="web:coordinate-scheme")
@@ -247,9 +246,8 @@ class CoordinatorPages(Controller):
             + [(w.mentee, w.mentee_name) for w in run.waiting],
             mentors=mentors,
             waiting_list=WAITING_LIST,
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {},
-            status=400 if errors else 200,
         )
 
     @get("/runs/{run_id:uuid}", name="web:coordinate-run-view")

@@ -89,9 +89,8 @@ class MatchPages(Controller):
             schemes=schemes,
             scheme=scheme,
             suggestions=found,
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {},
-            status=400 if errors else 200,
         )
 
     @get("/suggestions", name="web:suggestions")
@@ -188,9 +187,8 @@ class MatchPages(Controller):
             title="Decline this request",
             req=out,
             codes=[(c, DECLINE_LABELS.get(c, c), "") for c in DECLINE_CODES],
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {"code": "not-a-fit"},
-            status=400 if errors else 200,
         )
 
     @get("/requests/{request_id:uuid}/decline", name="web:request-decline-form")

@@ -109,21 +109,24 @@ def render(
     viewer: Viewer | None,
     *,
     theme: Theme | None = None,
-    status: int = 200,
+    status: int | None = None,
     nav: str = "",
+    errors: Errors | None = None,
     **context: Any,
 ) -> Template:
-    """A page of ``name``, for ``viewer`` (or a visitor, with the org ``theme`` if any)."""
+    """A page of ``name``, for ``viewer`` (or a visitor, with the org ``theme`` if any).
+    A form shown again with ``errors`` answers 400 unless ``status`` says otherwise."""
+    errors = errors or Errors()
     response = Template(
         template_name=name,
-        status_code=status,
+        status_code=status if status is not None else (400 if errors else 200),
         context={
             "viewer": viewer,
             "theme": viewer.theme if viewer else theme,
             "csrf": viewer.csrf if viewer else "",
             "base": viewer.base if viewer else "",
             "nav": nav,
-            "errors": context.pop("errors", Errors()),
+            "errors": errors,
             "values": context.pop("values", {}),
             **context,
         },

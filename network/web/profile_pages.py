@@ -121,8 +121,7 @@ class ProfilePages(Controller):
             groups=topic_groups(),
             importance=IMPORTANCE,
             values=values,
-            errors=errors or Errors(),
-            status=400 if errors else 200,
+            errors=errors,
         )
 
     @get("/mentee", name="web:mentee-profile")
@@ -190,8 +189,7 @@ class ProfilePages(Controller):
             groups=topic_groups(),
             levels=LEVELS,
             values=values,
-            errors=errors or Errors(),
-            status=400 if errors else 200,
+            errors=errors,
         )
 
     @get("/mentor", name="web:mentor-profile")

@@ -112,9 +112,8 @@ class RelationshipPages(Controller):
             evaluations=evaluations_due,
             section=section,
             today=utcnow().date().isoformat(),
-            errors=errors or Errors(),
+            errors=errors,
             values=values or {},
-            status=400 if errors else 200,
         )
 
     @get("/", name="web:relationship")
