@@ -170,3 +170,24 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         smtp_url=smtp_url,
         jobs_worker=jobs_worker == "on",
     )
+
+
+def to_environ(settings: Settings) -> dict[str, str]:
+    """The ``MENTORNET_*`` variables that :func:`load_settings` reads back as ``settings``:
+    how one process hands its settings to a node it starts (the demo's, the tests')."""
+    environ = {
+        "MENTORNET_ENV": settings.env,
+        "MENTORNET_DATABASE_URL": settings.database_url,
+        "MENTORNET_BASE_URL": settings.base_url,
+        "MENTORNET_SECRET_KEY": settings.secret_key,
+        "MENTORNET_MAX_BODY_BYTES": str(settings.max_body_bytes),
+        "MENTORNET_LOG_LEVEL": settings.log_level,
+        "MENTORNET_NODE_NAME": settings.node_name,
+        "MENTORNET_OUTBOX_WORKER": "on" if settings.outbox_worker else "off",
+        "MENTORNET_JOBS_WORKER": "on" if settings.jobs_worker else "off",
+    }
+    if settings.redis_url:
+        environ["MENTORNET_REDIS_URL"] = settings.redis_url
+    if settings.smtp_url:
+        environ["MENTORNET_SMTP_URL"] = settings.smtp_url
+    return environ

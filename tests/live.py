@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from network.config import Settings
+from network.config import Settings, to_environ
 
 MENTORNET = Path(sys.executable).parent / "mentornet"
 
@@ -27,20 +27,8 @@ def free_port() -> int:
 
 
 def settings_environ(settings: Settings) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORNET_")}
-    environ.update(
-        MENTORNET_ENV=settings.env,
-        MENTORNET_DATABASE_URL=settings.database_url,
-        MENTORNET_BASE_URL=settings.base_url,
-        MENTORNET_SECRET_KEY=settings.secret_key,
-        MENTORNET_LOG_LEVEL=settings.log_level,
-        MENTORNET_NODE_NAME=settings.node_name,
-        MENTORNET_OUTBOX_WORKER="on" if settings.outbox_worker else "off",
-        MENTORNET_JOBS_WORKER="on" if settings.jobs_worker else "off",
-    )
-    if settings.redis_url:
-        environ["MENTORNET_REDIS_URL"] = settings.redis_url
-    return environ
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("MENTORNET_")}
+    return {**inherited, **to_environ(settings)}
 
 
 @dataclass

@@ -15,7 +15,7 @@ from msgspec.structs import replace
 
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.serve_command import serve
-from network.config import Settings
+from network.config import Settings, to_environ
 from network.demo import DEMO_ORGS
 from network.demo_mail import start_sink
 from network.demo_nodes import DemoNode, demo_nodes, migrate_nodes, prepare_nodes
@@ -29,19 +29,8 @@ DEMO_MAIL = Path("var") / "demo-mail"
 
 
 def node_environ(settings: Settings) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORNET_")}
-    environ.update(
-        MENTORNET_ENV="dev",
-        MENTORNET_DATABASE_URL=settings.database_url,
-        MENTORNET_BASE_URL=settings.base_url,
-        MENTORNET_NODE_NAME=settings.node_name,
-        MENTORNET_SECRET_KEY=settings.secret_key,
-    )
-    if settings.redis_url:
-        environ["MENTORNET_REDIS_URL"] = settings.redis_url
-    if settings.smtp_url:
-        environ["MENTORNET_SMTP_URL"] = settings.smtp_url
-    return environ
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("MENTORNET_")}
+    return {**inherited, **to_environ(settings)}
 
 
 def start_node_b(node: DemoNode) -> subprocess.Popen[bytes]:

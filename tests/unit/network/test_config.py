@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from network.config import DEV_SECRET_KEY, SettingsError, load_settings
+from network.config import DEV_SECRET_KEY, Settings, SettingsError, load_settings, to_environ
 
 STRONG = "s" * 40
 
@@ -84,3 +84,20 @@ def test_unknown_environment_and_bad_numbers_are_named() -> None:
     names = [p.split(":")[0] for p in problems]
     assert "MENTORNET_ENV" in names
     assert "MENTORNET_MAX_BODY_BYTES" in names
+
+
+def test_settings_survive_the_trip_through_the_environment() -> None:
+    settings = Settings(
+        env="prod",
+        database_url="postgresql+asyncpg://u@db:5432/mentornet",
+        redis_url="redis://r:6379/0",
+        base_url="https://node.example",
+        secret_key=STRONG,
+        max_body_bytes=4096,
+        log_level="WARNING",
+        node_name="MentorNet East Midlands",
+        outbox_worker=False,
+        smtp_url="smtp://127.0.0.1:1025",
+        jobs_worker=False,
+    )
+    assert load_settings(to_environ(settings)) == settings
