@@ -18,6 +18,9 @@ DATABASE_URL = normalise_database_url(
     )
 )
 REDIS_URL = os.environ.get("MENTORNET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Lets two checkouts run their suites at once on one server: each sets its own namespace
+# (and its own MENTORNET_TEST_REDIS_URL database) so their databases never collide.
+NAMESPACE = os.environ.get("MENTORNET_TEST_NAMESPACE", "")
 
 START_POSTGRES = (
     "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
@@ -34,9 +37,10 @@ def _asyncpg_dsn(url: str) -> str:
 
 
 def worker_database_url(worker: str) -> str:
-    """A database of its own for each pytest-xdist worker (or 'main')."""
+    """A database of its own for each pytest-xdist worker (or 'main') and namespace."""
     base = make_url(DATABASE_URL)
-    return base.set(database=f"mentornet_test_{worker}").render_as_string(hide_password=False)
+    name = f"mentornet_test_{NAMESPACE}{worker}"
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 async def _recreate_database(name: str) -> None:
