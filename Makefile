@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test lint typecheck contracts migrations pytest bench clean assets browser
+.PHONY: run test lint typecheck contracts migrations pytest bench clean assets browser manifests
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -35,6 +35,18 @@ typecheck: $(VENV)/.dev-installed
 contracts: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
+# The Kubernetes manifests: valid against the Kubernetes schemas and clean under checkov (an IaC
+# scanner). Both run from an environment of their own so their pins never bend the app's.
+IAC := .venv-iac
+$(IAC)/.installed: requirements/iac.lock
+	$(PYTHON) -m venv $(IAC)
+	$(IAC)/bin/python -m pip --quiet --disable-pip-version-check install -r requirements/iac.lock
+	touch $@
+
+manifests: $(IAC)/.installed
+	$(IAC)/bin/kubernetes-validate --strict --quiet deploy/k8s/*.yaml
+	$(IAC)/bin/checkov --directory deploy/k8s --framework kubernetes --compact --quiet --skip-download
+
 migrations: $(VENV)/.dev-installed
 	$(BIN)/python -m tests.check_migrations
 
@@ -59,10 +71,10 @@ browser:
 pytest: $(VENV)/.dev-installed tests/idp/node_modules/.package-lock.json web/node_modules/.package-lock.json browser
 	$(BIN)/pytest
 
-test: lint typecheck contracts migrations pytest
+test: lint typecheck contracts migrations manifests pytest
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts tests/idp/node_modules web/node_modules
+	rm -rf $(VENV) $(IAC) var .mypy_cache .ruff_cache .pytest_cache test-artifacts tests/idp/node_modules web/node_modules

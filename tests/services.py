@@ -36,6 +36,11 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def libpq_url(url: str) -> str:
+    """``url`` as PostgreSQL's own tools (pg_dump, pg_restore, psql) spell it."""
+    return _asyncpg_dsn(url)
+
+
 def worker_database_url(worker: str) -> str:
     """A database of its own for each pytest-xdist worker (or 'main') and namespace."""
     base = make_url(DATABASE_URL)
@@ -50,6 +55,20 @@ async def _recreate_database(name: str) -> None:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
+
+
+async def _drop_database(name: str) -> None:
+    admin = await asyncpg.connect(_asyncpg_dsn(DATABASE_URL), timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def drop_database(url: str) -> None:
+    name = make_url(url).database
+    assert name is not None
+    asyncio.run(_drop_database(name))
 
 
 def recreate_database(url: str) -> None:
