@@ -3,8 +3,9 @@
 Checked in this order, each refusal with its own message:
 algorithm on the allow-list (no ``none``, no HMAC) → key from the org's JWKS only (one refetch
 on an unknown ``kid``) → signature → ``iss`` exactly the issuer this sign-in started with →
-``aud`` contains our client id (and, with several audiences or an ``azp``, ``azp`` is our
-client id) → ``exp`` in the future → ``iat`` not in the future → ``nonce`` equals ours → ``sub``.
+``aud`` contains our client id and no other (we trust no other audience, §3.1.3.7 item 3)
+→ ``azp``, if present, is our client id → ``exp`` in the future → ``iat`` and ``nbf`` (if
+present) not in the future, with the same leeway → ``nonce`` equals ours → ``sub``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ async def verify_id_token(
     audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
     if client_id not in audiences:
         raise _refuse("the ID token is meant for another application")
+    if any(audience != client_id for audience in audiences):
+        raise _refuse("the ID token is also meant for an application we do not trust")
     azp = claims.get("azp")
     if (len(audiences) > 1 or azp is not None) and azp != client_id:
         raise _refuse("the ID token was issued to another application (azp)")
@@ -81,6 +84,11 @@ async def verify_id_token(
         raise _refuse("the ID token is dated in the future")
     if iat < now - MAX_AGE_S - LEEWAY_S:
         raise _refuse("the ID token is too old")
+    nbf = claims.get("nbf")
+    if nbf is not None and (not isinstance(nbf, int | float) or isinstance(nbf, bool)):
+        raise _refuse("the ID token's not-before time is malformed")
+    if nbf is not None and nbf > now + LEEWAY_S:
+        raise _refuse("the ID token is not valid yet (nbf)")
     token_nonce = claims.get("nonce")
     if not isinstance(token_nonce, str) or not hmac.compare_digest(
         token_nonce.encode(), nonce.encode()

@@ -7,7 +7,9 @@ is therefore a clear page, never a 500.
 
 Discovery is validated (its ``issuer`` must equal the configured issuer exactly) and cached
 per org for an hour. JWKS is cached per org in this process; a token signed with a ``kid`` we
-do not know triggers one refetch, at most once a minute per org.
+do not know triggers a refetch: the first one after the initial download at once (a key
+rotated just after a cold start must not lock the org out), later ones at most once a minute
+per org.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class _KeysEntry:
     keys: KeySet
     kids: frozenset[str | None]
     fetched_at: float
+    refetched: bool = False  # an unknown kid has already made us download this set again
 
 
 @dataclass
@@ -177,7 +180,9 @@ class IdpClient:
         self._discovery[(org_id, issuer)] = (doc, self.clock())
         return doc
 
-    async def _load_keys(self, org_id: uuid.UUID, issuer: str, jwks_uri: str) -> _KeysEntry:
+    async def _load_keys(
+        self, org_id: uuid.UUID, issuer: str, jwks_uri: str, *, refetch: bool = False
+    ) -> _KeysEntry:
         _, body = await self._fetch(issuer, "GET", jwks_uri)
         raw_keys = body.get("keys")
         if not isinstance(raw_keys, list):
@@ -195,7 +200,11 @@ class IdpClient:
         except (JoseError, ValueError, TypeError) as exc:
             raise unavailable(issuer, "published keys that cannot be read") from exc
         entry = _KeysEntry(
-            jwks_uri, keys, frozenset(key.kid for key in keys.keys), fetched_at=self.clock()
+            jwks_uri,
+            keys,
+            frozenset(key.kid for key in keys.keys),
+            fetched_at=self.clock(),
+            refetched=refetch,
         )
         self._keys[org_id] = entry
         return entry
@@ -203,13 +212,17 @@ class IdpClient:
     async def keys_for(
         self, org_id: uuid.UUID, issuer: str, jwks_uri: str, kid: str | None
     ) -> KeySet:
-        """The org's keys, refetched once (≤ 1/min) if ``kid`` is not among them."""
+        """The org's keys, refetched if ``kid`` is not among them.
+
+        The first refetch after the initial download is free; after that, at most one a
+        minute, so unknown kids cannot make us hammer the IdP.
+        """
         entry = self._keys.get(org_id)
         if entry is None or entry.jwks_uri != jwks_uri:
             entry = await self._load_keys(org_id, issuer, jwks_uri)
         if kid is not None and kid not in entry.kids:
-            if self.clock() - entry.fetched_at >= JWKS_MIN_REFETCH_S:
-                entry = await self._load_keys(org_id, issuer, jwks_uri)
+            if not entry.refetched or self.clock() - entry.fetched_at >= JWKS_MIN_REFETCH_S:
+                entry = await self._load_keys(org_id, issuer, jwks_uri, refetch=True)
             if kid not in entry.kids:
                 raise SignInFailed(
                     "The sign-in was signed with a key your organisation's sign-in service "

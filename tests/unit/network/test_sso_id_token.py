@@ -90,8 +90,10 @@ async def test_a_signature_by_another_key_with_a_known_kid_is_refused() -> None:
         ({"iss": "https://evil.example"}, "another issuer"),
         ({"iss": ISSUER + "/"}, "another issuer"),  # exact match only
         ({"aud": "someone-else"}, "another application"),
-        ({"aud": [CLIENT, "other"]}, "azp"),  # several audiences need azp = us
-        ({"aud": [CLIENT, "other"], "azp": "other"}, "azp"),
+        # OIDC Core 3.1.3.7 (3): we trust no audience but ourselves, whatever azp says.
+        ({"aud": [CLIENT, "other"]}, "do not trust"),
+        ({"aud": [CLIENT, "other"], "azp": "other"}, "do not trust"),
+        ({"aud": [CLIENT, "other"], "azp": CLIENT}, "do not trust"),
         ({"azp": "other"}, "azp"),
         ({"exp": int(NOW) - 61}, "expired"),
         ({"exp": None}, "no expiry"),
@@ -114,7 +116,7 @@ async def test_each_claim_check_refuses(changes: dict[str, Any], reason: str) ->
 async def test_small_clock_skew_is_tolerated_and_azp_equal_to_us_is_fine() -> None:
     token = jwt.encode(
         {"alg": "RS256", "kid": "rsa-1"},
-        claims(iat=int(NOW) + 30, aud=[CLIENT, "other"], azp=CLIENT),
+        claims(iat=int(NOW) + 30, aud=[CLIENT], azp=CLIENT),
         RSA,
         algorithms=["RS256"],
     )
