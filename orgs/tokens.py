@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,10 @@ from orgs.models import Org, OrgApiToken, TokenRole
 from orgs.repository import OrgRepository
 
 TOKEN_PREFIX = "mnt_"  # noqa: S105 - a prefix, not a secret
+
+#: Token use is recorded at most this often: an UPDATE per read would serialise every request
+#: of one token on that token's row lock.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
@@ -83,7 +88,9 @@ class TokenService:
         if row is None or row[0].revoked_at is not None:
             raise Unauthenticated("The bearer token is not valid.")
         record, slug = row
-        record.last_used_at = utcnow()
+        now = utcnow()
+        if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
+            record.last_used_at = now
         return Principal(org_id=record.org_id, org_slug=slug, role=record.role, token_id=record.id)
 
 
