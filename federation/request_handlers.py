@@ -86,6 +86,7 @@ async def receive_request(session: AsyncSession, message: wire.RequestCreate) ->
         },
         answer_by=datetime.fromtimestamp(message.answer_by, UTC),
         now=utcnow(),
+        message=message.ask.words if message.ask else "",
     )
 
 

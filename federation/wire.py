@@ -190,6 +190,13 @@ class Introduction(WireStruct, frozen=True, kw_only=True):
     pen_picture: PenPicture | None = None
 
 
+class MenteeWords(WireStruct, frozen=True, kw_only=True):
+    """The mentee's own message to the mentor they chose: free text, so like ``Introduction``
+    it is a reviewed exception, carried only by ``request.create`` to that mentor's node."""
+
+    words: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
 class RequestCreate(InboxMessage, tag="request.create", frozen=True, kw_only=True):
     """A mentee (known only by org and band until acceptance) asks for the mentor behind
     ``card``. The mentee's node has checked eligibility and line-manager approval."""
@@ -202,6 +209,8 @@ class RequestCreate(InboxMessage, tag="request.create", frozen=True, kw_only=Tru
     meeting_modes: Annotated[tuple[MeetingMode, ...], Meta(min_length=1, max_length=2)]
     languages: Few[LanguageTag] = ()
     answer_by: Timestamp
+    #: What the mentee wrote to this mentor (absent when they wrote nothing).
+    ask: MenteeWords | None = None
 
 
 class RequestAccept(InboxMessage, tag="request.accept", frozen=True, kw_only=True):

@@ -93,7 +93,8 @@ class MentoringRequest(OrgOwned, Base):
     remote_peer: Mapped[str | None] = mapped_column(String(500), default=None)
     remote_ref: Mapped[str | None] = mapped_column(String(64), default=None)
     remote_handle: Mapped[str | None] = mapped_column(String(64), default=None)
-    #: What an incoming request says about the remote mentee (org, band, topics): no names.
+    #: What the mentee asks for (topics with importance, meeting modes, languages) and, for an
+    #: incoming request, their org and band: what the mentor decides on. No names.
     remote_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     counterpart_name: Mapped[str] = mapped_column(String(200), default="")
     counterpart_email: Mapped[str] = mapped_column(String(320), default="")
@@ -216,6 +217,7 @@ class RequestService:
             raise IllegalTransition("You already have a mentor; end that relationship first.")
         await self._check_targets(mentee, data.mentors, now)
         batch = uuid.uuid4()
+        asked = await self._asked(mentee.id)
         rows: list[MentoringRequest] = []
         for rank, target in enumerate(data.mentors, start=1):
             remote = target.remote
@@ -232,7 +234,7 @@ class RequestService:
                         remote_peer=remote.peer if remote else None,
                         remote_ref=uuid.uuid4().hex if remote else None,
                         remote_handle=remote.handle if remote else None,
-                        remote_summary={},
+                        remote_summary=asked,
                         message=data.message,
                         state=RequestState.QUEUED,
                         created_at=now,
@@ -319,31 +321,39 @@ class RequestService:
                 link=f"/requests/{req.id}",
             )
 
-    async def _create_body(
-        self, req: MentoringRequest, settings: MentoringSettings
-    ) -> dict[str, Any]:
+    async def _asked(self, mentee_id: uuid.UUID | None) -> dict[str, Any]:
+        """What the mentee asks for, as the mentor is shown it: topics with importance,
+        meeting modes, languages (the same shape an incoming ``request.create`` is stored in)."""
         profile = await MenteeProfiles(self.session, self.org_id).find_one(
-            MenteeProfileRow.member_id == req.mentee_id
+            MenteeProfileRow.member_id == mentee_id
         )
-        org = await self.session.get(Org, self.org_id)
-        assert org is not None
-        assert req.expires_at is not None
         topics = [
             {"topic": t, "importance": int(v)}
             for t, v in (profile.topics if profile else {}).items()
         ]
         mode = profile.meeting_mode.value if profile else "either"
         modes = ["in_person", "remote"] if mode == "either" else [mode]
-        return {
+        languages = list(profile.languages) if profile else []
+        return {"topics": topics, "meeting_modes": modes, "languages": languages}
+
+    async def _create_body(
+        self, req: MentoringRequest, settings: MentoringSettings
+    ) -> dict[str, Any]:
+        org = await self.session.get(Org, self.org_id)
+        assert org is not None
+        assert req.expires_at is not None
+        asked = await self._asked(req.mentee_id)
+        body: dict[str, Any] = {
             "request_id": req.remote_ref,
             "card": req.remote_handle,
             "mentee_org": org.slug,
             "mentee_band": None,
-            "topics": topics,
-            "meeting_modes": modes,
-            "languages": list(profile.languages) if profile else [],
+            **asked,
             "answer_by": int(req.expires_at.timestamp()),
         }
+        if req.message:  # only to this mentor's node, the mentee chose them
+            body["ask"] = {"words": req.message}
+        return body
 
     async def _cascade(self, req: MentoringRequest, who: Who, now: datetime) -> None:
         """After ``req`` was declined or expired: send the next ranked request, if any."""
@@ -616,6 +626,7 @@ async def receive_remote_request(
     summary: dict[str, Any],
     answer_by: datetime,
     now: datetime,
+    message: str = "",
 ) -> MentoringRequest:
     """``request.create`` arrived for ``mentor_id`` (the federation side resolved the card).
     Idempotent on (peer, remote_ref). The request expires at the sooner of ``answer_by`` and
@@ -636,6 +647,7 @@ async def receive_remote_request(
             remote_peer=peer,
             remote_ref=remote_ref,
             remote_summary=summary,
+            message=message[:2000],
             state=RequestState.QUEUED,
             created_at=now,
         )

@@ -44,6 +44,11 @@ class TimeReleaseOut(msgspec.Struct, frozen=True):
         )
 
 
+class TopicAskedOut(msgspec.Struct, frozen=True):
+    topic: str
+    importance: int
+
+
 class RequestOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     batch_id: uuid.UUID
@@ -60,6 +65,10 @@ class RequestOut(msgspec.Struct, frozen=True):
     decline_code: str
     decline_reason: str
     relationship_id: uuid.UUID | None
+    #: What the mentee asks for, so the mentor decides knowing it.
+    topics_wanted: list[TopicAskedOut]
+    meeting_modes: list[str]
+    languages: list[str]
 
 
 def request_out(req: MentoringRequest, viewer: Member, names: dict[uuid.UUID, str]) -> RequestOut:
@@ -69,6 +78,7 @@ def request_out(req: MentoringRequest, viewer: Member, names: dict[uuid.UUID, st
     if not counterpart and req.remote_summary.get("mentee_org"):
         counterpart = f"a member of {req.remote_summary['mentee_org']}"
     reason = "" if mentee_view and req.decline_reason_private else req.decline_reason
+    asked = req.remote_summary
     return RequestOut(
         id=req.id,
         batch_id=req.batch_id,
@@ -85,6 +95,12 @@ def request_out(req: MentoringRequest, viewer: Member, names: dict[uuid.UUID, st
         decline_code=req.decline_code,
         decline_reason=reason,
         relationship_id=req.relationship_id,
+        topics_wanted=[
+            TopicAskedOut(str(t.get("topic", "")), int(t.get("importance", 0)))
+            for t in asked.get("topics", [])
+        ],
+        meeting_modes=[str(m) for m in asked.get("meeting_modes", [])],
+        languages=[str(lang) for lang in asked.get("languages", [])],
     )
 
 

@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, post
 
 from federation.candidates import check_remote_targets
 from federation.relationship_outbox import outbox_sink
+from matching.taxonomy import TOPICS
 from network.http.dependencies import Db
 from network.http.mentoring_api import _requests_out
 from network.http.org_scope import acting
@@ -155,6 +156,7 @@ class MatchPages(Controller):
             sent=[r for r in rows if r.my_role == "mentee"],
             received=[r for r in rows if r.my_role == "mentor"],
             decline_labels=DECLINE_LABELS,
+            topic_labels={t.id: t.label for t in TOPICS.values()},
         )
 
     @post("/requests/{request_id:uuid}/accept", name="web:request-accept")

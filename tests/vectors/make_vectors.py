@@ -43,6 +43,7 @@ CASES: dict[str, tuple[str, wire.Signed]] = {
             meeting_modes=("remote", "in_person"),
             languages=("en", "cy"),
             answer_by=IAT + 10 * 86_400,
+            ask=wire.MenteeWords(words="I lead a new team and would value your advice."),
         ),
     ),
     "request-accept": (

@@ -61,6 +61,7 @@ async def test_a_request_from_another_node_is_answered_through_the_outbox(
         summary=summary,
         answer_by=now + timedelta(days=5),
         now=now,
+        message="I lead a new team.",
     )
     again = await receive_remote_request(
         db,
@@ -77,6 +78,9 @@ async def test_a_request_from_another_node_is_answered_through_the_outbox(
     await db.commit()
     seen = await ok(await client.get(f"/api/v1/requests/{req.id}", headers=w.as_("mentor1")))
     assert (seen["direction"], seen["counterpart"]) == ("incoming", "a member of harrow")
+    # The mentor decides knowing what is asked: topics with importance and the mentee's words.
+    assert seen["topics_wanted"] == [{"topic": "leadership", "importance": 5}]
+    assert seen["message"] == "I lead a new team."
     rel = await ok(
         await client.post(f"/api/v1/requests/{req.id}/accept", headers=w.as_("mentor1")), 201
     )

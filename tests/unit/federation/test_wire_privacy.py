@@ -31,7 +31,7 @@ ALLOWED_FIELDS = {
     *("method", "path", "query_sha256"),
     # inbox
     *("request_id", "card", "mentee_org", "mentee_band", "importance", "answer_by", "reason"),
-    *("handles", "request_ids", "mentor", "mentee"),
+    *("handles", "request_ids", "mentor", "mentee", "ask"),
 }
 DENIED = re.compile(
     r"name|mail|phone|mobile|address|postcode|birth|dob|age$|gender|sex|ethnic|race|religio|"
@@ -40,9 +40,11 @@ DENIED = re.compile(
     r"description|about|picture|photo|message|reason_text|free_text",
     re.IGNORECASE,
 )
-PERSONAL_DATA_STRUCTS = {"Introduction"}
+PERSONAL_DATA_STRUCTS = {"Introduction", "MenteeWords"}
 ORG_LEVEL_TEXT = {("NodeDocument", "name"), ("HostedOrg", "display_name")}
 INTRODUCTION_CARRIERS = {("RequestAccept", "mentor"), ("RequestIntroduce", "mentee")}
+#: The mentee's message travels only in the request, to the node of the mentor they chose.
+WORDS_CARRIERS = {("RequestCreate", "ask")}
 
 
 def fields(types: tuple[Any, ...]) -> Iterator[tuple[str, str, mi.Type]]:
@@ -105,7 +107,7 @@ def violations(types: tuple[Any, ...]) -> list[str]:
         if free_strings(info):
             found.append(f"{struct}.{name}: a string without a pattern could carry free text")
         carries_personal_data = structs_in(info) & PERSONAL_DATA_STRUCTS
-        if carries_personal_data and (struct, name) not in INTRODUCTION_CARRIERS:
+        if carries_personal_data and (struct, name) not in INTRODUCTION_CARRIERS | WORDS_CARRIERS:
             found.append(f"{struct}.{name}: carries an introduction outside acceptance")
     return found
 
