@@ -23,7 +23,7 @@ from orgs.models import Org
 from orgs.registry import OrgRegistry
 from tests import services
 from tests.live import free_port, live_node
-from tests.nodes import Node, node
+from tests.nodes import node
 
 
 @pytest.fixture
