@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from federation import wire
 from federation.signing import new_jti
 from orgs.db import Base, enum_column, utcnow
-from orgs.errors import IllegalTransition, NotFound
+from orgs.errors import FieldError, IllegalTransition, InvalidInput, NotFound
 
 FIRST_RETRY: Final = timedelta(seconds=5)
 MAX_BACKOFF: Final = timedelta(hours=1)
@@ -89,6 +89,32 @@ def message_body(message: wire.InboxMessage) -> dict[str, Any]:
     return {k: v for k, v in msgspec.to_builtins(message).items() if k not in _ENVELOPE}
 
 
+# Placeholders for the envelope claims, so a body can be checked against its wire type before
+# it is queued (the real claims are stamped at each attempt).
+_PLACEHOLDER_NODE: Final = "https://enqueue.invalid"
+
+
+def typed_body(peer: str, message_type: str, body: dict[str, Any]) -> wire.InboxMessage:
+    """``body`` as the wire message it will become, or ``InvalidInput`` naming the field: a body
+    that cannot be sent must fail the action that builds it, not the delivery of every other
+    message later."""
+    kind = _TYPES.get(message_type)
+    if kind is None:
+        raise InvalidInput.on("type", f"unknown message type {message_type!r}")
+    envelope = {"iss": _PLACEHOLDER_NODE, "aud": peer, "iat": 0, "exp": 0}
+    try:
+        return msgspec.convert(
+            {**body, **envelope, "jti": "x" * 22, "mid": "x" * 22}, kind, strict=True
+        )
+    except msgspec.ValidationError as error:
+        # msgspec says "Expected ... - at `$.mentor.work_email`": name the field at fault.
+        problem, _, where = str(error).partition(" - at `$")
+        field = where.rstrip("`").lstrip(".") or "body"
+        raise InvalidInput(
+            f"This cannot be sent to {peer}: {field}: {problem}", (FieldError(field, problem),)
+        ) from None
+
+
 def build_attempt(row: OutboxMessage, *, me: str, now: int) -> wire.InboxMessage:
     """A freshly stamped message for one delivery attempt (sign it with the active key)."""
     kind = _TYPES[row.message_type]
@@ -111,10 +137,13 @@ class Outbox:
         self.session = session
 
     def enqueue(self, peer: str, message_type: str, body: dict[str, Any]) -> OutboxMessage:
-        """Queue a message in the caller's transaction; nothing is sent until it commits."""
-        if message_type not in _TYPES:
-            raise ValueError(f"unknown message type {message_type!r}")
-        row = OutboxMessage(mid=new_jti(), peer=peer, message_type=message_type, body=body)
+        """Queue a message in the caller's transaction; nothing is sent until it commits. The
+        body is checked against its wire type here (``InvalidInput`` if it could never be sent)
+        and stored as that type encodes it."""
+        message = typed_body(peer, message_type, body)
+        row = OutboxMessage(
+            mid=new_jti(), peer=peer, message_type=message_type, body=message_body(message)
+        )
         self.session.add(row)
         return row
 
@@ -163,6 +192,14 @@ class Outbox:
         health.last_error = row.last_error
         if health.consecutive_failures >= BREAKER_THRESHOLD:
             health.open_until = now + backoff(health.consecutive_failures, row.peer)
+
+    def undeliverable(self, row: OutboxMessage, now: datetime, error: str) -> None:
+        """A row that can never be sent (its body no longer builds a valid message): a dead
+        letter at once, without counting against the peer."""
+        row.attempts += 1
+        row.status = OutboxStatus.DEAD
+        row.last_error = error[:1000]
+        row.next_attempt_at = now
 
     async def list(self, status: OutboxStatus | None = None) -> Sequence[OutboxMessage]:
         query = select(OutboxMessage).order_by(OutboxMessage.created_at)

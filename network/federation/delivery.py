@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 import httpx
 import msgspec
 
-from federation.outbox import Outbox, build_attempt
-from federation.peers import PeerRegistry
+from federation.keys import NodeKey
+from federation.outbox import Outbox, OutboxMessage, build_attempt
+from federation.peers import Peer, PeerRegistry
 from federation.signing import sign
 from network.federation.feed_pull import pull_all
 from network.federation.wiring import node_id, node_keys, now_s
@@ -55,22 +56,46 @@ async def deliver_due(
         peers = {peer.node_id: peer for peer in await PeerRegistry(session).list()}
         me = node_id(runtime.settings)
         for row in rows:
-            peer = peers.get(row.peer)
-            error: str | None
-            if peer is None:
-                error = f"{row.peer} is not a peer of this node"
-            else:
-                token = sign(build_attempt(row, me=me, now=now_s()), ring.active)
-                error = await _post(client, peer.document["endpoints"]["inbox"], token)
-            if error is None:
-                await outbox.delivered(row, now)
-                report.delivered += 1
-            else:
-                await outbox.failed(row, now, error)
+            # Each row in its own savepoint: one that cannot be built or recorded fails alone,
+            # and the rows already posted in this pass still commit as delivered.
+            try:
+                async with session.begin_nested():
+                    await _deliver_one(client, outbox, row, peers, ring.active, me, now, report)
+            except (msgspec.ValidationError, KeyError, TypeError) as exc:
+                error = f"undeliverable: {type(exc).__name__}: {str(exc)[:200]}"
+                async with session.begin_nested():
+                    outbox.undeliverable(row, now, error)
                 report.failed += 1
                 report.errors.append(error)
-                log.warning("delivery_failed", peer=row.peer, mid=row.mid, error=error)
+                log.error("delivery_undeliverable", peer=row.peer, mid=row.mid, error=error)
     return report
+
+
+async def _deliver_one(
+    client: httpx.AsyncClient,
+    outbox: Outbox,
+    row: OutboxMessage,
+    peers: dict[str, Peer],
+    key: NodeKey,
+    me: str,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    peer = peers.get(row.peer)
+    error: str | None
+    if peer is None:
+        error = f"{row.peer} is not a peer of this node"
+    else:
+        token = sign(build_attempt(row, me=me, now=now_s()), key)
+        error = await _post(client, peer.document["endpoints"]["inbox"], token)
+    if error is None:
+        await outbox.delivered(row, now)
+        report.delivered += 1
+    else:
+        await outbox.failed(row, now, error)
+        report.failed += 1
+        report.errors.append(error)
+        log.warning("delivery_failed", peer=row.peer, mid=row.mid, error=error)
 
 
 async def _post(client: httpx.AsyncClient, url: str, token: str) -> str | None:

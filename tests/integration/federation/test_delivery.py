@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from federation import wire
@@ -15,6 +16,7 @@ from federation.outbox import Outbox, OutboxMessage, OutboxStatus
 from federation.signing import new_jti, sign
 from network.config import Settings
 from network.federation.delivery import deliver_due
+from orgs.errors import InvalidInput
 from tests.conftest import Cli
 from tests.live import live_node
 from tests.nodes import Node, handle
@@ -170,3 +172,46 @@ async def test_garbage_is_a_400_problem_and_stores_nothing(theirs: Node, peer_po
     assert response.status_code in (400, 401)
     assert response.headers["content-type"] == "application/problem+json"
     assert await theirs.inbox_count() == 0
+
+
+async def test_a_body_that_cannot_be_sent_is_refused_when_queued_and_nothing_is_stored(
+    ours: Node, theirs: Node
+) -> None:
+    async with ours.runtime.sessionmaker() as session:
+        with pytest.raises(InvalidInput) as refused:
+            Outbox(session).enqueue(
+                theirs.settings.base_url,
+                "request.accept",
+                {"request_id": new_jti(), "mentor": {"name": "A", "work_email": "unknown@invalid"}},
+            )
+    assert refused.value.errors[0].field == "mentor.work_email"
+    assert await statuses(ours) == []
+
+
+async def test_an_undeliverable_row_does_not_stop_the_others_and_nothing_is_sent_twice(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await theirs.pin(ours)
+    await ours.pin(theirs)
+    good = await enqueue(ours, theirs, 2)
+    async with ours.runtime.sessionmaker() as session, session.begin():
+        # Inserted raw, as an old release could have: a body that no longer validates.
+        session.add(
+            OutboxMessage(
+                mid=new_jti(),
+                peer=theirs.settings.base_url,
+                message_type="request.create",
+                body={"topics": []},
+            )
+        )
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            first = await deliver_due(ours.runtime, datetime.now(UTC), client)
+            again = await deliver_due(ours.runtime, datetime.now(UTC), client)
+    assert (first.delivered, first.failed) == (2, 1)
+    assert (again.delivered, again.failed) == (0, 0)
+    assert sorted(await statuses(ours)) == sorted(
+        [OutboxStatus.DELIVERED, OutboxStatus.DELIVERED, OutboxStatus.DEAD]
+    )
+    for mid in good:
+        assert await theirs.inbox_count(mid) == 1
