@@ -342,7 +342,10 @@ class RequestService:
         org = await self.session.get(Org, self.org_id)
         assert org is not None
         assert req.expires_at is not None
-        asked = await self._asked(req.mentee_id)
+        # The mentor's node is sent what was stored when the mentee asked (what a local mentor
+        # is shown too); rows from before it was stored, or whose summary was erased, read the
+        # profile again.
+        asked = req.remote_summary or await self._asked(req.mentee_id)
         body: dict[str, Any] = {
             "request_id": req.remote_ref,
             "card": req.remote_handle,
