@@ -32,13 +32,9 @@ START_REDIS = (
 )
 
 
-def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def libpq_url(url: str) -> str:
-    """``url`` as PostgreSQL's own tools (pg_dump, pg_restore, psql) spell it."""
-    return _asyncpg_dsn(url)
+    """``url`` as asyncpg and PostgreSQL's own tools (pg_dump, pg_restore, psql) spell it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def worker_database_url(worker: str) -> str:
@@ -48,27 +44,25 @@ def worker_database_url(worker: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-async def _recreate_database(name: str) -> None:
-    admin = await asyncpg.connect(_asyncpg_dsn(DATABASE_URL), timeout=5)
+async def _administer(*statements: str) -> None:
+    """Run ``statements`` on the server's own database (CREATE/DROP DATABASE cannot run inside
+    the database they name)."""
+    admin = await asyncpg.connect(libpq_url(DATABASE_URL), timeout=5)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            await admin.execute(statement)
     finally:
         await admin.close()
 
 
-async def _drop_database(name: str) -> None:
-    admin = await asyncpg.connect(_asyncpg_dsn(DATABASE_URL), timeout=5)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+def _drop_statement(name: str) -> str:
+    return f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
 
 
 def drop_database(url: str) -> None:
     name = make_url(url).database
     assert name is not None
-    asyncio.run(_drop_database(name))
+    asyncio.run(_administer(_drop_statement(name)))
 
 
 def recreate_database(url: str) -> None:
@@ -76,7 +70,7 @@ def recreate_database(url: str) -> None:
     name = make_url(url).database
     assert name is not None
     try:
-        asyncio.run(_recreate_database(name))
+        asyncio.run(_administer(_drop_statement(name), f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         pytest.exit(
             f"PostgreSQL is not reachable at {make_url(DATABASE_URL).render_as_string()} "
@@ -104,7 +98,7 @@ def flush_redis() -> None:
 
 
 async def _truncate(url: str, tables: list[str]) -> None:
-    connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
+    connection = await asyncpg.connect(libpq_url(url), timeout=5)
     try:
         names = ", ".join(f'"{name}"' for name in tables)
         await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")

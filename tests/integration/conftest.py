@@ -1,4 +1,5 @@
-"""Two nodes for federation tests: ours in-process (explicit clock), theirs served live."""
+"""Two nodes for tests that cross real HTTP (federation, operations): ours in-process (explicit
+clock), theirs served live."""
 
 from __future__ import annotations
 

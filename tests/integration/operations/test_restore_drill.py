@@ -23,7 +23,7 @@ from orgs.models import Org
 from orgs.registry import OrgRegistry
 from tests import services
 from tests.live import free_port, live_node
-from tests.nodes import node
+from tests.nodes import Node, node
 
 
 @pytest.fixture
@@ -50,9 +50,8 @@ def run(*command: str) -> None:
 
 
 async def test_a_node_restored_from_its_backup_serves_and_federates_with_the_same_keys(
-    settings: Settings, source_url: str, restored_url: str, tmp_path: Path
+    settings: Settings, ours: Node, source_url: str, restored_url: str, tmp_path: Path
 ) -> None:
-    ours = node(settings, "http://127.0.0.1:8000")
     port = free_port()
     lost = node(
         replace(settings, database_url=source_url, secret_key="r" * 48), f"http://127.0.0.1:{port}"
@@ -97,4 +96,3 @@ async def test_a_node_restored_from_its_backup_serves_and_federates_with_the_sam
         assert await session.scalar(select(func.count()).select_from(Member)) == 1
     assert (await check.ring()).active.public.fingerprint == fingerprint
     await check.runtime.close()
-    await ours.runtime.close()
