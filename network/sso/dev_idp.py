@@ -36,8 +36,8 @@ from network.sso.dev_people import DEV_GROUP_ROLES, DevPerson, dev_people
 from network.sso.flow import SsoRuntime, post_logout_uri, redirect_uri
 from network.sso.store import key_for
 from orgs.errors import InvalidInput, NotFound, Unauthenticated
+from orgs.people.sso_config import LinkingPolicy, SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
-from orgs.sso_config import LinkingPolicy, SsoConfigService, SsoSettings
 
 CODE_TTL_S = 120
 TOKEN_TTL_S = 300

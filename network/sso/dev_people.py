@@ -1,6 +1,6 @@
 """The people of each demo org's development IdP: one of each kind, to sign in as.
 
-They are the demo staff that ``network.demo_staff`` imports as HR data (same employee ids,
+They are the demo staff that ``network.demo.staff`` imports as HR data (same employee ids,
 names, emails, managers), so a first sign-in links to the HR record rather than provisioning
 a new member. Roles come from the ``groups`` claim through each demo org's group → role
 mapping (``DEV_GROUP_ROLES``; the demo also grants them by hand); line manager is derived.
@@ -13,9 +13,9 @@ import io
 from dataclasses import dataclass
 from functools import cache
 
-from network.demo_staff import demo_staff_orgs, staff_csv
+from network.demo.staff import demo_staff_orgs, staff_csv
 from orgs.db import utcnow
-from orgs.roles import Role
+from orgs.people.roles import Role
 
 DEV_GROUP_ROLES: dict[str, tuple[Role, ...]] = {
     "mentornet-admins": (Role.ORG_ADMIN,),

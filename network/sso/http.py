@@ -30,10 +30,10 @@ from network.sso.errors import SignInFailed
 from network.sso.flow import SsoRuntime
 from network.sso.sessions import ABSOLUTE_TIMEOUT_S, CSRF_FIELD, LOGIN_TIMEOUT_S
 from orgs.errors import DomainError, Forbidden, NotFound
-from orgs.identity import is_line_manager
+from orgs.people.identity import is_line_manager
+from orgs.people.roles import Role, roles_of
+from orgs.people.sso_config import OrgSsoConfig, SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
-from orgs.roles import Role, roles_of
-from orgs.sso_config import OrgSsoConfig, SsoConfigService, SsoSettings
 
 log = get_logger("mentornet.sso")
 LINE_MANAGER = "line_manager"
@@ -227,7 +227,7 @@ class MemberView(msgspec.Struct, frozen=True):
 
 
 async def describe_member(db: Db, org_id: uuid.UUID, member_id: uuid.UUID) -> MemberView:
-    from orgs.members import MemberRepository
+    from orgs.people.members import MemberRepository
 
     member = await MemberRepository(db, org_id).get(member_id)
     roles = sorted(r.value for r in await roles_of(db, member))
