@@ -31,6 +31,9 @@ MAX_BACKOFF: Final = timedelta(hours=1)
 DEAD_AFTER: Final = timedelta(hours=48)  # "retries for at least 24 hours", with room to spare
 BREAKER_THRESHOLD: Final = 5  # consecutive failures before a peer's breaker opens
 ATTEMPT_LIFETIME: Final = 120  # seconds a signed attempt stays valid (≤ 300 by protocol)
+#: Bodies not kept once the peer has them: an erasure notice must not become a lasting record
+#: of whom it was about.
+FORGET_ON_DELIVERY: Final = frozenset({"member.erase"})
 
 
 class OutboxStatus(StrEnum):
@@ -172,6 +175,8 @@ class Outbox:
         return health
 
     async def delivered(self, row: OutboxMessage, now: datetime) -> None:
+        if row.message_type in FORGET_ON_DELIVERY:
+            row.body = {}
         row.status = OutboxStatus.DELIVERED
         row.delivered_at = now
         row.attempts += 1
