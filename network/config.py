@@ -18,6 +18,7 @@ Environment = Literal["dev", "prod"]
 #: Used only in dev so that the demo starts with no setup; production refuses it.
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production-use!"  # noqa: S105
 MIN_SECRET_BYTES = 32
+MAX_RETENTION_DAYS = 3650
 DEFAULT_DEV_DATABASE = Path("var") / "mentornet-dev.db"
 
 
@@ -37,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: Days a processed inbox payload, a delivered outbox body and a sent email are kept
+    #: before the jobs loop empties them (long enough to look into a problem, no longer).
+    message_retention_days: int = 30
 
     @property
     def is_prod(self) -> bool:
@@ -63,6 +67,19 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
+
+
+def _bounded_int(
+    name: str, value: str | None, default: int, bounds: tuple[int, int], problems: list[str]
+) -> int:
+    """``value`` as an integer within ``bounds`` (``default`` if unset); a problem if not."""
+    if value is None:
+        return default
+    low, high = bounds
+    if value.isdigit() and low <= int(value) <= high:
+        return int(value)
+    problems.append(f"MENTORNET_{name}: must be an integer from {low} to {high}")
+    return default
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -154,6 +171,14 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if jobs_worker not in ("on", "off"):
         problems.append("MENTORNET_JOBS_WORKER: must be 'on' or 'off'")
 
+    message_retention_days = _bounded_int(
+        "MESSAGE_RETENTION_DAYS",
+        get("MESSAGE_RETENTION_DAYS"),
+        defaults.message_retention_days,
+        (1, MAX_RETENTION_DAYS),
+        problems,
+    )
+
     if problems:
         raise SettingsError(problems)
 
@@ -169,6 +194,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         outbox_worker=outbox_worker == "on",
         smtp_url=smtp_url,
         jobs_worker=jobs_worker == "on",
+        message_retention_days=message_retention_days,
     )
 
 
@@ -185,6 +211,7 @@ def to_environ(settings: Settings) -> dict[str, str]:
         "MENTORNET_NODE_NAME": settings.node_name,
         "MENTORNET_OUTBOX_WORKER": "on" if settings.outbox_worker else "off",
         "MENTORNET_JOBS_WORKER": "on" if settings.jobs_worker else "off",
+        "MENTORNET_MESSAGE_RETENTION_DAYS": str(settings.message_retention_days),
     }
     if settings.redis_url:
         environ["MENTORNET_REDIS_URL"] = settings.redis_url
