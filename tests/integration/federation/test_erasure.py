@@ -8,14 +8,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation import wire
 from federation.erasure import erase_everywhere
 from federation.feed import FeedEntry
+from federation.outbox import Outbox, OutboxMessage, OutboxStatus, build_attempt
 from federation.relationship_outbox import outbox_sink
 from network.config import Settings
 from network.federation.delivery import deliver_due
@@ -24,14 +27,22 @@ from network.jobs import send_emails
 from orgs.audit import Who
 from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationship_states import RelationshipEvent
-from orgs.pairing.requests import RankedMentor, RemoteMentor, RequestService, RequestsIn
+from orgs.pairing.requests import (
+    RankedMentor,
+    RemoteMentor,
+    RequestService,
+    RequestsIn,
+    apply_remote_accept,
+)
 from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
+from orgs.redaction import ERASED_NAME
 from orgs.registry import OrgRegistry
 from orgs.schemes.applications import Application, ApplicationRepository, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
+from tests.integration.relationships.builders import World, world
 from tests.integration.relationships.test_email import Smtp
 from tests.live import free_port, live_node
 from tests.nodes import Node, node
@@ -278,3 +289,91 @@ async def test_an_erased_person_leaves_no_trace_on_either_node(
     allowed = {("federation_feed_entries", "handle", "handle 0")} if who == "mentor" else set()
     assert await traces(home, needles) == allowed
     assert await traces(peer, needles) == set()
+
+
+# --- messages still to be sent when the person is erased --------------------------------------
+
+PEER = "https://harrow.example"
+
+
+async def asking_mentee(db: AsyncSession, now: datetime) -> tuple[World, OutboxMessage]:
+    """Brent's mentee has asked a Harrow mentor, with a message; the request.create row."""
+    w = await world(db)
+    mentee = w.members["mentee"]
+    await ProfileService(db, mentee).save_mentee(topics={"leadership-management": 5})
+    await RequestService(db, w.org.org.id, outbox_sink(db)).send(
+        mentee,
+        RequestsIn(
+            scheme_id=w.scheme_id,
+            mentors=[RankedMentor(remote=RemoteMentor(peer=PEER, handle="h" * 43))],
+            message="Hello, this is Mentee Smith (mentee@brent.example).",
+        ),
+        now,
+    )
+    await db.commit()
+    [create] = (await db.scalars(select(OutboxMessage))).all()
+    assert create.body["ask"]["words"].startswith("Hello, this is Mentee Smith")
+    return w, create
+
+
+async def bodies(db: AsyncSession) -> dict[str, OutboxMessage]:
+    db.expire_all()
+    rows = (await db.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at))).all()
+    return {row.message_type: row for row in rows}
+
+
+async def test_a_queued_request_keeps_going_without_the_words_of_the_erased_mentee(
+    db: AsyncSession,
+) -> None:
+    now = datetime.now(UTC)
+    w, create = await asking_mentee(db, now)
+    await erase_everywhere(db, w.org.org.id, w.members["mentee"].id, who=OPERATOR, now=now)
+    await db.commit()
+    rows = await bodies(db)
+    assert set(rows) == {"request.create", "member.erase"}
+    # Still sendable (the request stands until the peer hears of the erasure), without the ask.
+    sent = build_attempt(rows["request.create"], me="https://brent.example", now=1_800_000_000)
+    assert isinstance(sent, wire.RequestCreate)
+    assert sent.ask is None
+    assert (sent.request_id, sent.card) == (create.body["request_id"], "h" * 43)
+    assert "Smith" not in str(rows["request.create"].body)
+
+
+async def test_a_dead_letter_introduction_is_neutral_after_erasure_and_replays_as_such(
+    db: AsyncSession,
+) -> None:
+    now = datetime.now(UTC)
+    w, create = await asking_mentee(db, now)
+    org_id, mentee_id, ref = w.org.org.id, w.members["mentee"].id, create.body["request_id"]
+    outbox = Outbox(db)
+    await outbox.delivered(create, now)
+    await apply_remote_accept(
+        db,
+        peer=PEER,
+        remote_ref=ref,
+        mentor_name="Marta Harrow",
+        mentor_email="marta@harrow.example",
+        now=now,
+        remote=outbox_sink(db),
+    )
+    await db.commit()
+    introduce = (await bodies(db))["request.introduce"]
+    assert introduce.body["mentee"]["work_email"] == "mentee@brent.example"
+    # Harrow is down for two days: the mentee's introduction is a dead letter.
+    await outbox.failed(introduce, now + timedelta(hours=49), "connection refused")
+    assert introduce.status is OutboxStatus.DEAD
+    await db.commit()
+
+    later = now + timedelta(hours=50)
+    await erase_everywhere(db, org_id, mentee_id, who=OPERATOR, now=later)
+    await db.commit()
+    rows = await bodies(db)
+    assert rows["request.create"].body == {}  # delivered: nothing more to do with it
+    dead = rows["request.introduce"]
+    assert dead.status is OutboxStatus.DEAD
+    assert dead.body["mentee"] == {"name": ERASED_NAME, "work_email": "erased@erased.invalid"}
+    await Outbox(db).replay(dead.id, later)
+    sent = build_attempt(dead, me="https://brent.example", now=1_800_000_000)
+    assert isinstance(sent, wire.RequestIntroduce)
+    assert sent.mentee.name == ERASED_NAME
+    assert rows["member.erase"].body["request_ids"] == [ref]
