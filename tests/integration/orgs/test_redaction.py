@@ -54,6 +54,7 @@ async def test_every_copy_of_a_name_and_email_is_replaced_and_nothing_else(
     )
     db.add_all([note, mail, application])
     await db.commit()
+    namesake_id = namesake.id
 
     changed = await redact_everywhere(db, [NAME, EMAIL, "Jo Ng"], skip={"members"})
     await db.commit()
@@ -73,6 +74,6 @@ async def test_every_copy_of_a_name_and_email_is_replaced_and_nothing_else(
     application = (await db.scalars(select(Application))).one()
     assert application.eligibility_reasons == [f"referred by {ERASED_NAME}", "grade ok"]
     # Skipped: another member who shares the name keeps it.
-    kept = await db.get(Member, namesake.id)
+    kept = await db.get(Member, namesake_id)
     assert kept is not None
     assert (kept.given_name, kept.family_name, kept.email) == ("Siobhan", "O'Brien", EMAIL)
