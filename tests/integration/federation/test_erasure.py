@@ -5,6 +5,7 @@ nodes is searched for their name, email and ids: nothing may be left but the all
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
 from network.jobs import send_emails
-from orgs.audit import Who
+from orgs.audit import AuditEntry, Who
 from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationship_states import RelationshipEvent
 from orgs.pairing.requests import (
@@ -42,6 +43,7 @@ from orgs.registry import OrgRegistry
 from orgs.schemes.applications import Application, ApplicationRepository, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
+from tests.conftest import Cli
 from tests.integration.relationships.builders import World, world
 from tests.integration.relationships.test_email import Smtp
 from tests.live import free_port, live_node
@@ -377,3 +379,36 @@ async def test_a_dead_letter_introduction_is_neutral_after_erasure_and_replays_a
     assert isinstance(sent, wire.RequestIntroduce)
     assert sent.mentee.name == ERASED_NAME
     assert rows["member.erase"].body["request_ids"] == [ref]
+
+
+async def test_the_cli_erases_a_member_and_audits_it_against_the_tombstone(
+    db: AsyncSession, mentornet: Cli
+) -> None:
+    w = await world(db)
+    mentee_id, org_id = w.members["mentee"].id, w.org.org.id
+    erase = ("org", "erase-member", "--org", "brent", "--employee", "brent-mentee")
+    refused = await asyncio.to_thread(mentornet, *erase)
+    assert refused.exit_code != 0
+    db.expire_all()
+    still = await db.get(Member, mentee_id)
+    assert still is not None
+    assert still.email == "mentee@brent.example"
+
+    done = await asyncio.to_thread(mentornet, *erase, "--yes")  # the CLI runs its own loop
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == f"erased member {mentee_id}; told no peer"
+    db.expire_all()
+    gone = await db.get(Member, mentee_id)
+    assert gone is not None
+    assert (gone.display_name, gone.email, gone.employee_id, gone.status) == (
+        ERASED_NAME,
+        "",
+        None,
+        "left",
+    )
+    [audit] = (
+        await db.scalars(
+            select(AuditEntry).where(AuditEntry.org_id == org_id, AuditEntry.action == "erase")
+        )
+    ).all()
+    assert (audit.subject_id, audit.actor_label, audit.reason) == (mentee_id, "operator (cli)", "")
