@@ -20,12 +20,12 @@ from litestar.response import Redirect
 
 from network.http.actor import Actor, Actor_
 from network.http.dependencies import Db
+from network.http.dev_idp import DevIdpController
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS, handle_domain_error
 from network.logs import get_logger
 from network.sso import flow
 from network.sso.csrf import check_csrf
-from network.sso.dev_idp import DevIdpController
 from network.sso.errors import SignInFailed
 from network.sso.flow import SsoRuntime
 from network.sso.sessions import ABSOLUTE_TIMEOUT_S, CSRF_FIELD, LOGIN_TIMEOUT_S
