@@ -14,13 +14,13 @@ from federation.outbox import OutboxMessage
 from federation.relationship_outbox import outbox_sink
 from orgs.db import utcnow
 from orgs.errors import IllegalTransition, InvalidInput
+from orgs.mentoring.relationship_states import RequestState
 from orgs.pairing.requests import (
     MentoringRequest,
     RankedMentor,
     RemoteMentor,
     RequestService,
     RequestsIn,
-    RequestState,
     receive_remote_request,
 )
 from tests.integration.relationships.builders import world
