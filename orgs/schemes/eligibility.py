@@ -318,7 +318,7 @@ class Rule:
     excludes: str = ""  # what to say when the rule excludes someone
     admits: str = ""  # what to say when it admits them
 
-    def reason(self, passed: bool) -> str:
+    def reason(self, *, passed: bool) -> str:
         if self.condition.special:  # never say which special category decided
             text = (
                 "Meets the scheme's self-declared criteria"
@@ -374,15 +374,23 @@ def evaluate(rules: RuleSet, facts: MemberFacts, role: SchemeRole, ctx: Context)
     """Decide one member's eligibility for one role, with a reason per rule (failures first)."""
     if role not in rules.roles:
         reason = f"This scheme does not take {role.value}s (rule: roles)"
-        return Decision(False, (reason,), (RuleResult("roles", False, reason),))
+        return Decision(
+            eligible=False,
+            reasons=(reason,),
+            results=(RuleResult("roles", passed=False, reason=reason),),
+        )
     results = tuple(
-        RuleResult(rule.name, passed, rule.reason(passed))
+        RuleResult(rule.name, passed, rule.reason(passed=passed))
         for rule in rules.roles[role]
         for passed in (rule.condition.holds(facts, ctx),)
     )
     if not results:
         reason = f"Open to all staff as {role.value}s (rule: open)"
-        return Decision(True, (reason,), (RuleResult("open", True, reason),))
+        return Decision(
+            eligible=True,
+            reasons=(reason,),
+            results=(RuleResult("open", passed=True, reason=reason),),
+        )
     failed = [r.reason for r in results if not r.passed]
     passed = [r.reason for r in results if r.passed]
     return Decision(not failed, tuple(failed + passed), results)
