@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from msgspec.structs import replace
 from sqlalchemy import func, select
 
+from federation import wire
 from federation.inbox import InboxEntry
-from federation.keys import KeyRing
+from federation.keys import KeyRing, NodeKey, generate_key
+from federation.peering import build_node_document, sign_node_document
 from federation.peers import PeerRegistry
+from federation.signing import new_jti, sign
 from network.app import build_runtime
 from network.config import Settings
-from network.federation.wiring import node_keys, now_s, signed_node_document
+from network.federation.wiring import (
+    CARDS_PATH,
+    INBOX_PATH,
+    node_keys,
+    now_s,
+    signed_node_document,
+)
 from network.runtime import Runtime
+
+M = TypeVar("M", bound=wire.InboxMessage)
 
 
 def handle() -> str:
@@ -56,3 +68,52 @@ class Node:
 def node(settings: Settings, base_url: str) -> Node:
     configured = replace(settings, base_url=base_url, outbox_worker=False)
     return Node(configured, build_runtime(configured))
+
+
+@dataclass
+class Identity:
+    """A peer that exists only as a signing identity: its own Ed25519 key and a node document
+    it signs, pinned by a real node the way an operator pins any peer. Lets a test speak as a
+    third node without running one."""
+
+    node_id: str
+    orgs: tuple[str, ...]
+    key: NodeKey = field(default_factory=lambda: generate_key(now_s()))
+
+    def document(self) -> str:
+        document = build_node_document(
+            ring=KeyRing(self.key),
+            node_id=self.node_id,
+            name=f"Node of {', '.join(self.orgs) or 'nobody'}",
+            orgs=[wire.HostedOrg(slug=slug, display_name=slug.title()) for slug in self.orgs],
+            endpoints=wire.Endpoints(
+                inbox=self.node_id + INBOX_PATH, cards=self.node_id + CARDS_PATH
+            ),
+            now=now_s(),
+        )
+        return sign_node_document(document, self.key)
+
+    async def pinned_by(self, node: Node) -> None:
+        await node.ring()
+        async with node.runtime.sessionmaker() as session, session.begin():
+            await PeerRegistry(session).add(
+                self.document(),
+                url=self.node_id,
+                fingerprint=self.key.public.fingerprint,
+                now=now_s(),
+            )
+
+    def message(self, kind: type[M], to: Node, **fields: Any) -> M:
+        now = now_s()
+        return kind(
+            iss=self.node_id,
+            aud=to.settings.base_url,
+            iat=now,
+            exp=now + 60,
+            jti=new_jti(),
+            mid=new_jti(),
+            **fields,
+        )
+
+    def sign(self, message: wire.Signed) -> str:
+        return sign(message, self.key)
