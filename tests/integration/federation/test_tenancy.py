@@ -268,6 +268,113 @@ async def test_a_feed_page_with_a_card_for_an_org_the_producer_does_not_host_cha
     assert orgs == ["nch", "nch", "newco", "newco"]
 
 
+# --- 6. only the peer party to a request or relationship speaks about it ------------------------
+
+
+async def refused_then_taken(
+    scene: Scene, kind: type[wire.InboxMessage], status: int, **fields: Any
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """C sends ``kind`` about P's business (answered ``status``, nothing changes but what the
+    status allows); then P sends the same. Returns the state before and after P's message."""
+    before = await database(scene.there)
+    answer = await scene.post(scene.c, scene.c.message(kind, scene.there, **fields))
+    assert answer.status_code == status, answer.text
+    unchanged = await database(scene.there)
+    # A 404 rolls back everything; a 202 stores the message (the acknowledgement) and no more.
+    assert changed(before, unchanged) == (set() if status == 404 else {"federation_inbox"})
+    answer = await scene.post(scene.p, scene.p.message(kind, scene.there, **fields))
+    assert answer.status_code == 202, answer.text
+    return unchanged, await database(scene.there)
+
+
+async def test_a_third_peer_cannot_withdraw_anothers_request(scene: Scene) -> None:
+    ref, _ = await scene.create(scene.p, scene.handles[0], "brent")
+    await refused_then_taken(scene, wire.RequestWithdraw, 404, request_id=ref)
+    assert (await request(scene.there, scene.p.node_id, ref)).state == "withdrawn"
+
+
+async def test_a_third_peer_cannot_introduce_a_mentee_into_anothers_request(
+    scene: Scene,
+) -> None:
+    ref, _ = await scene.create(scene.p, scene.handles[0], "brent")
+    await scene.accept_incoming(ref)
+    intro = wire.Introduction(name="Hana Harrow", work_email="hana@harrow.example")
+    await refused_then_taken(scene, wire.RequestIntroduce, 404, request_id=ref, mentee=intro)
+    assert (await request(scene.there, scene.p.node_id, ref)).counterpart_name == "Hana Harrow"
+
+
+async def test_a_third_peer_cannot_accept_or_decline_a_request_sent_to_another(
+    scene: Scene,
+) -> None:
+    first, second = await scene.send_ours([handle(), handle()])
+    await refused_then_taken(
+        scene, wire.RequestDecline, 404, request_id=first, reason="no-capacity"
+    )
+    assert (await request(scene.there, scene.p.node_id, first)).state == "declined"
+    # The decline moved the batch on: P's second mentor is asked now.
+    assert (await request(scene.there, scene.p.node_id, second)).state == "open"
+    intro = wire.Introduction(name="Marta Brent", work_email="marta@brent.example")
+    await refused_then_taken(scene, wire.RequestAccept, 404, request_id=second, mentor=intro)
+    accepted = await request(scene.there, scene.p.node_id, second)
+    assert (accepted.state, accepted.counterpart_name) == ("accepted", "Marta Brent")
+
+
+async def test_a_third_peer_cannot_end_anothers_relationship(scene: Scene) -> None:
+    ref, _ = await scene.create(scene.p, scene.handles[0], "brent")
+    await scene.accept_incoming(ref)
+    await refused_then_taken(scene, wire.RelationshipEnd, 404, request_id=ref, reason="ended-early")
+    ended = await relationship(scene.there, scene.p.node_id, ref)
+    assert (ended.state, ended.end_kind) == ("ended", "ended_remotely")
+
+
+async def test_a_third_peers_erasure_touches_only_what_it_sent(scene: Scene) -> None:
+    """``member.erase`` may name ids the receiver no longer holds (a request declined on
+    receipt, a card already expired), so ids that are not the sender's are ignored, not
+    refused: C's erase is stored and changes nothing; P's erases."""
+    ref, _ = await scene.create(scene.p, scene.handles[0], "brent")
+    await scene.accept_incoming(ref)
+    intro = wire.Introduction(name="Hana Harrow", work_email="hana@harrow.example")
+    answer = await scene.post(
+        scene.p, scene.p.message(wire.RequestIntroduce, scene.there, request_id=ref, mentee=intro)
+    )
+    assert answer.status_code == 202, answer.text
+    cards = await hold_cards_of(scene)
+    introduced = await relationship(scene.there, scene.p.node_id, ref)
+    assert (introduced.counterpart_name, introduced.counterpart_email) == (
+        "Hana Harrow",
+        "hana@harrow.example",
+    )
+    await refused_then_taken(scene, wire.MemberErase, 202, handles=tuple(cards), request_ids=(ref,))
+    req = await request(scene.there, scene.p.node_id, ref)
+    rel = await relationship(scene.there, scene.p.node_id, ref)
+    assert (req.counterpart_name, req.counterpart_email, req.remote_summary) == ("", "", {})
+    assert (rel.counterpart_name, rel.counterpart_email) == ("(erased)", "")
+    assert await live_cards(scene) == []
+
+
+async def test_a_third_peer_cannot_revoke_anothers_cards(scene: Scene) -> None:
+    cards = await hold_cards_of(scene)
+    await refused_then_taken(scene, wire.CardRevoke, 202, handles=tuple(cards))
+    assert await live_cards(scene) == []
+
+
+async def test_a_third_peer_cannot_request_through_a_card_issued_to_another(
+    scene: Scene,
+) -> None:
+    """Handles are per consumer: P's handle means nothing from C, so C's request is declined
+    as for an unknown card, the mentor is not asked, and only C hears back."""
+    before = await database(scene.there)
+    ref, answer = await scene.create(scene.c, scene.handles[0], "harrow")
+    assert answer.status_code == 202, answer.text
+    after = await database(scene.there)
+    assert changed(before, after) == {"federation_inbox", "federation_outbox"}
+    async with scene.there.runtime.sessionmaker() as session:
+        assert await session.scalar(select(MentoringRequest.id)) is None
+    assert scene.c.node_id in str(after["federation_outbox"])
+    assert scene.p.node_id not in str(after["federation_outbox"])
+    assert ref in str(after["federation_outbox"])
+
+
 async def hold_cards_of(scene: Scene) -> list[str]:
     """Cards the node holds from P's feed (as a verified page from P would leave them)."""
     handles = [handle(), handle()]
