@@ -31,16 +31,16 @@ from federation.signing import verify_feed_page
 from network.federation.feed_pull import pull_feed
 from network.federation.wiring import CARDS_PATH, INBOX_PATH, now_s
 from network.models import metadata
-from orgs.members import Member
-from orgs.relationships import Relationship
-from orgs.requests import (
+from orgs.mentoring.relationships import Relationship
+from orgs.pairing.requests import (
     MentoringRequest,
     RankedMentor,
     RemoteMentor,
     RequestService,
     RequestsIn,
 )
-from orgs.sharing import SharingPolicy
+from orgs.pairing.sharing import SharingPolicy
+from orgs.people.members import Member
 from tests.e2e.test_cross_node_request import approved_person, setup_org
 from tests.live import free_port, live_node
 from tests.nodes import Identity, Node, handle
