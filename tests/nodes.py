@@ -24,6 +24,7 @@ from network.federation.wiring import (
     now_s,
     signed_node_document,
 )
+from network.models import metadata
 from network.runtime import Runtime
 
 M = TypeVar("M", bound=wire.InboxMessage)
@@ -57,12 +58,25 @@ class Node:
                 token, url=other.settings.base_url, fingerprint=fingerprint, now=now_s()
             )
 
+    async def tables(self) -> dict[str, list[str]]:
+        """Every row of every table, as text: all the state a request could change."""
+        async with self.runtime.sessionmaker() as session:
+            return {
+                table.name: sorted(repr(tuple(row)) for row in await session.execute(select(table)))
+                for table in metadata.sorted_tables
+            }
+
     async def inbox_count(self, mid: str | None = None) -> int:
         query = select(func.count()).select_from(InboxEntry)
         if mid is not None:
             query = query.where(InboxEntry.mid == mid)
         async with self.runtime.sessionmaker() as session:
             return int(await session.scalar(query) or 0)
+
+
+def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> set[str]:
+    """The tables whose rows differ between two ``Node.tables()`` snapshots."""
+    return {name for name in before if before[name] != after[name]}
 
 
 def node(settings: Settings, base_url: str) -> Node:

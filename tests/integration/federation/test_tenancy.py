@@ -30,7 +30,6 @@ from federation.request_auth import sign_request
 from federation.signing import verify_feed_page
 from network.federation.feed_pull import pull_feed
 from network.federation.wiring import CARDS_PATH, INBOX_PATH, now_s
-from network.models import metadata
 from orgs.mentoring.relationships import Relationship
 from orgs.pairing.requests import (
     MentoringRequest,
@@ -43,7 +42,7 @@ from orgs.pairing.sharing import SharingPolicy
 from orgs.people.members import Member
 from tests.e2e.test_cross_node_request import approved_person, setup_org
 from tests.live import free_port, live_node
-from tests.nodes import Identity, Node, handle
+from tests.nodes import Identity, Node, changed, handle
 
 PUBLISHING = SharingPolicy(
     cross_org=True, publish_cards=True, k=2, sector="housing", region="east-midlands"
@@ -52,19 +51,6 @@ TOPICS = (wire.TopicWant(topic="housing", importance=5),)
 
 
 # --- what the node holds --------------------------------------------------------------------
-
-
-async def database(node: Node) -> dict[str, list[str]]:
-    """Every row of every table, as text: the whole state a message could change."""
-    async with node.runtime.sessionmaker() as session:
-        return {
-            table.name: sorted(repr(tuple(row)) for row in await session.execute(select(table)))
-            for table in metadata.sorted_tables
-        }
-
-
-def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> set[str]:
-    return {name for name in before if before[name] != after[name]}
 
 
 async def relationship(node: Node, peer: str, ref: str) -> Relationship:
@@ -209,7 +195,7 @@ async def scene(theirs: Node, peer_port: int) -> AsyncIterator[Scene]:
 async def test_a_request_for_an_org_its_sender_does_not_host_is_refused_and_nothing_stored(
     scene: Scene,
 ) -> None:
-    before = await database(scene.there)
+    before = await scene.there.tables()
     # P names C's organisation as its mentee's; C names P's.
     for sender, org in ((scene.p, "harrow"), (scene.c, "brent"), (scene.p, "lambeth")):
         _, answer = await scene.create(sender, scene.handles[0], org)
@@ -217,7 +203,7 @@ async def test_a_request_for_an_org_its_sender_does_not_host_is_refused_and_noth
         assert answer.json()["type"] == "urn:mentornet:problem:org-not-hosted"
         assert org in answer.json()["detail"]
     # Not stored, not acknowledged, no decline queued, no request for the mentor.
-    assert changed(before, await database(scene.there)) == set()
+    assert changed(before, await scene.there.tables()) == set()
 
     ref, answer = await scene.create(scene.p, scene.handles[0], "brent")
     assert answer.status_code == 202, answer.text
@@ -244,12 +230,12 @@ async def test_a_feed_page_with_a_card_for_an_org_the_producer_does_not_host_cha
         )
     with live_node(theirs.settings, port=peer_port):
         async with httpx.AsyncClient(timeout=10) as client:
-            before = await database(ours)
+            before = await ours.tables()
             refused = await pull_feed(ours.runtime, theirs.settings.base_url, client)
             assert refused.error is not None
             assert refused.error.startswith("org-not-hosted: ")
             assert "newco" in refused.error
-            after = await database(ours)
+            after = await ours.tables()
             # Only the pull's own record of the failure; no card, no cursor.
             assert changed(before, after) == {"federation_feed_state"}
             async with ours.runtime.sessionmaker() as session:
@@ -276,15 +262,15 @@ async def refused_then_taken(
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """C sends ``kind`` about P's business (answered ``status``, nothing changes but what the
     status allows); then P sends the same. Returns the state before and after P's message."""
-    before = await database(scene.there)
+    before = await scene.there.tables()
     answer = await scene.post(scene.c, scene.c.message(kind, scene.there, **fields))
     assert answer.status_code == status, answer.text
-    unchanged = await database(scene.there)
+    unchanged = await scene.there.tables()
     # A 404 rolls back everything; a 202 stores the message (the acknowledgement) and no more.
     assert changed(before, unchanged) == (set() if status == 404 else {"federation_inbox"})
     answer = await scene.post(scene.p, scene.p.message(kind, scene.there, **fields))
     assert answer.status_code == 202, answer.text
-    return unchanged, await database(scene.there)
+    return unchanged, await scene.there.tables()
 
 
 async def test_a_third_peer_cannot_withdraw_anothers_request(scene: Scene) -> None:
@@ -363,10 +349,10 @@ async def test_a_third_peer_cannot_request_through_a_card_issued_to_another(
 ) -> None:
     """Handles are per consumer: P's handle means nothing from C, so C's request is declined
     as for an unknown card, the mentor is not asked, and only C hears back."""
-    before = await database(scene.there)
+    before = await scene.there.tables()
     ref, answer = await scene.create(scene.c, scene.handles[0], "harrow")
     assert answer.status_code == 202, answer.text
-    after = await database(scene.there)
+    after = await scene.there.tables()
     assert changed(before, after) == {"federation_inbox", "federation_outbox"}
     async with scene.there.runtime.sessionmaker() as session:
         assert await session.scalar(select(MentoringRequest.id)) is None
