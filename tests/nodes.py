@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from federation import wire
 from federation.inbox import InboxEntry
-from federation.keys import KeyRing, NodeKey, generate_key
-from federation.peering import build_node_document, sign_node_document
-from federation.peers import PeerRegistry
+from federation.key_ring import KeyRing, NodeKey, generate_key
+from federation.node_documents import build_node_document, sign_node_document
+from federation.peer_registry import PeerRegistry
 from federation.signing import new_jti, sign
 from network.app import build_runtime
 from network.config import Settings

@@ -13,7 +13,7 @@ from federation import wire
 from federation.cards import build_cards
 from federation.feed import Feed, offers_for
 from federation.handles import card_handle
-from federation.peers import PeerRegistry
+from federation.peer_registry import PeerRegistry
 from federation.request_auth import verify_request
 from federation.seen_requests import DurableReplayCache
 from federation.signing import new_jti, sign

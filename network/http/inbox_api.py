@@ -9,9 +9,9 @@ from litestar import Request, post
 from litestar.datastructures import State
 
 from federation.errors import MalformedMessage
-from federation.handlers import HANDLERS
 from federation.inbox import Inbox
-from federation.peers import PeerRegistry
+from federation.inbox_handlers import HANDLERS
+from federation.peer_registry import PeerRegistry
 from federation.signing import verify_message
 from network.federation.wiring import INBOX_PATH, node_id, now_s
 from network.http.dependencies import Db

@@ -17,9 +17,9 @@ import pytest
 
 from federation import wire
 from federation.encoding import b64url_decode
-from federation.keys import KeyRing, generate_key
-from federation.peering import build_node_document, sign_node_document
-from federation.peers import PeerRegistry
+from federation.key_ring import KeyRing, generate_key
+from federation.node_documents import build_node_document, sign_node_document
+from federation.peer_registry import PeerRegistry
 from federation.remote_cards import RemoteCards
 from federation.signing import new_jti, sign
 from network.federation.feed_pull import pull_feed
