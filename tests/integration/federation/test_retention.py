@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from federation import wire
-from federation.handlers import HANDLERS
 from federation.inbox import Inbox, InboxEntry
+from federation.inbox_handlers import HANDLERS
 from federation.outbox import Outbox, OutboxMessage, OutboxStatus
 from federation.signing import new_jti
 from network.config import Settings
