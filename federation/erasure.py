@@ -104,14 +104,6 @@ def _queue_erase(session: AsyncSession, held: Mapping[str, Held]) -> dict[str, i
     return sent
 
 
-async def propagate_erasure(session: AsyncSession, member_id: uuid.UUID) -> dict[str, int]:
-    """Queue ``member.erase`` for each peer that holds data about ``member_id``; returns
-    {peer: number of ids named}."""
-    sent = _queue_erase(session, await held_by_peers(session, member_id))
-    await session.flush()
-    return sent
-
-
 def mentions(body: Mapping[str, Any], held: Held) -> bool:
     """Whether a message body is about the person ``held`` describes."""
     return (
