@@ -1,5 +1,6 @@
 """The card feed between real nodes: only for pinned peers, anonymised, incremental, and a
-consumer that never trades its last valid feed for an invalid page."""
+consumer that never trades its last valid feed for an invalid page; cards only for cleared mentors,
+with rare topics said only as their area."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -46,11 +48,19 @@ from tests.nodes import Node
 NAMES = [f"Person{i}" for i in range(8)]
 
 
+HOUSING_LEAD = {"housing": 3, "leadership-management": 2}
+
+
 async def publish_mentors(
-    there: Node, bands: list[int], *, cleared: AppState | None = AppState.APPROVED
+    there: Node,
+    bands: list[int],
+    *,
+    cleared: AppState | None = AppState.APPROVED,
+    topics: list[dict[str, int]] | None = None,
 ) -> list[Member]:
-    """An org on ``there`` publishing cards of opted-in mentors with these seniority bands,
-    each with a mentor application in ``cleared`` state to its open scheme (none if None)."""
+    """An org on ``there`` publishing cards of opted-in mentors with these seniority bands
+    (offering ``topics``, one per mentor; default HOUSING_LEAD), each with a mentor application
+    in ``cleared`` state to its open scheme (none if None)."""
     async with there.runtime.sessionmaker() as session, session.begin():
         org = await OrgRegistry(session).create("nch", "Nottingham City Homes")
         await set_policy(
@@ -75,7 +85,7 @@ async def publish_mentors(
             )
             await session.flush()
             await ProfileService(session, member).save_mentor(
-                topics={"housing": 3, "leadership-management": 2},
+                topics=topics[index] if topics else HOUSING_LEAD,
                 seniority_band=band,
                 open_to_other_orgs=True,
                 pen_picture=f"{NAMES[index]} has run housing services for years",
@@ -231,6 +241,37 @@ async def test_a_scheme_that_ends_takes_its_mentors_off_the_feed(
             ended = await pull_feed(ours.runtime, theirs.settings.base_url, client)
     assert (ended.error, ended.cards, ended.tombstones) == (None, 0, 6)
     assert await live_cards(ours) == []
+
+
+async def test_a_topic_only_one_mentor_offers_reaches_the_peer_only_as_its_area(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await consumer_org(ours)
+    director = {"hr": 3, "career-review": 3, "applying-promotion": 3, "leadership-management": 2}
+    finance = {"finance": 2, "leadership-management": 2}
+    mentors = await publish_mentors(
+        theirs, [4] * 6, topics=[director, finance, finance, finance, finance, HOUSING_LEAD]
+    )
+    await theirs.pin(ours)
+    await ours.pin(theirs)
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            report = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+    assert (report.error, report.cards) == (None, 6)
+    cards = await live_cards(ours)
+    said = Counter((card.org, t.topic, t.level) for card in cards for t in card.topics)
+    assert said == {
+        ("nch", "leadership-management", 2): 6,
+        ("nch", "corporate-services", 1): 5,  # hr and finance: the director is one of five
+    }  # housing (one mentor), career review and promotion (the director) are left off
+    async with theirs.runtime.sessionmaker() as session:
+        feed = Feed(session, ours.settings.base_url)
+        by_mentor = {await feed.mentor_for(card.handle): card for card in cards}
+    assert {t.topic for t in by_mentor[mentors[0].id].topics} == {
+        "corporate-services",
+        "leadership-management",
+    }
+    assert by_mentor[mentors[0].id].topics == by_mentor[mentors[1].id].topics
 
 
 async def test_the_feed_refuses_anyone_but_a_pinned_peer(
