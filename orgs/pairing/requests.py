@@ -209,6 +209,7 @@ class RequestService:
         if live is not None:
             raise IllegalTransition("You already have a mentor; end that relationship first.")
         await self._check_targets(mentee, data.mentors, now)
+        _check_reachable(mentee, data.mentors)
         batch = uuid.uuid4()
         asked = await self._asked(mentee.id)
         rows: list[MentoringRequest] = []
@@ -404,13 +405,15 @@ class RequestService:
                 raise IllegalTransition(
                     "You have no free capacity; end a relationship or raise your capacity first."
                 )
+        if req.direction is Direction.INCOMING and not mentor.email:
+            raise IllegalTransition(NO_WORK_EMAIL.format(them="mentee"))
         who = Who(mentor.id, f"member {mentor.id}")
         self._move(req, RequestEvent.ACCEPT, who, now)
         req.answered_at = now
         rel = await self._pair(req, who, now)
         if req.direction is Direction.INCOMING:
             assert req.remote_peer is not None
-            intro = {"name": mentor.display_name, "work_email": mentor.email or "unknown@invalid"}
+            intro = {"name": mentor.display_name, "work_email": mentor.email}
             self.remote(
                 RemoteEvent(
                     "request.accept",
@@ -577,6 +580,22 @@ class RequestService:
         await self._cascade(req, system, now)
 
 
+#: Names are exchanged once a request is accepted; across organisations that means a work email.
+NO_WORK_EMAIL = (
+    "Your record has no work email, which the {them}'s organisation needs to introduce you; "
+    "ask your HR team to add it."
+)
+
+
+def _check_reachable(mentee: Member, targets: Sequence[RankedMentor]) -> None:
+    """A mentee asking a mentor at another organisation must be reachable there."""
+    if mentee.email:
+        return
+    for i, target in enumerate(targets):
+        if target.remote is not None:
+            raise InvalidInput.on(f"mentors[{i}]", NO_WORK_EMAIL.format(them="mentor"))
+
+
 async def expire_due_requests(session: AsyncSession, now: datetime, remote: RemoteSink) -> int:
     """Expire every open request (of every org on the node) whose answer date has passed."""
     due = (
@@ -691,7 +710,9 @@ async def apply_remote_accept(
     mentee = (
         await MemberRepository(session, req.org_id).get(req.mentee_id) if req.mentee_id else None
     )
-    if mentee is not None:
+    # A mentee always had a work email when they asked (``_check_reachable``); one removed by
+    # a staff import since leaves the mentor with the name and email they have, never a made-up one.
+    if mentee is not None and mentee.email:
         remote(
             RemoteEvent(
                 "request.introduce",
@@ -700,7 +721,7 @@ async def apply_remote_accept(
                     "request_id": remote_ref,
                     "mentee": {
                         "name": mentee.display_name,
-                        "work_email": mentee.email or "unknown@invalid",
+                        "work_email": mentee.email,
                     },
                 },
             )
