@@ -265,8 +265,10 @@ class TopicScheme:
     ladder: tuple[TopicStep, ...]
 
     def __post_init__(self) -> None:
-        if not self.ladder or self.ladder[0] != TopicStep(0, True):
-            raise ValueError("the topic ladder starts with publishing as is: TopicStep(0, True)")
+        if not self.ladder or self.ladder[0] != TopicStep(up=0, keep_level=True):
+            raise ValueError(
+                "the topic ladder starts with publishing as is: TopicStep(up=0, keep_level=True)"
+            )
         for lower, upper in zip(self.ladder, self.ladder[1:], strict=False):
             if upper.up < lower.up or (upper.keep_level and not lower.keep_level):
                 raise ValueError("each step of the topic ladder is at least as coarse as the last")
@@ -278,9 +280,9 @@ TOPIC_AREAS: Final = Hierarchy[str]("topic", (dict(AREA_OF),))
 DEFAULT_TOPIC_SCHEME: Final = TopicScheme(
     TOPIC_AREAS,
     ladder=(
-        TopicStep(0, True),  # as is: hr at level 3
-        TopicStep(0, False),  # hr, level 1
-        TopicStep(1, False),  # corporate-services, level 1
+        TopicStep(up=0, keep_level=True),  # as is: hr at level 3
+        TopicStep(up=0, keep_level=False),  # hr, level 1
+        TopicStep(up=1, keep_level=False),  # corporate-services, level 1
     ),
 )
 

@@ -257,10 +257,18 @@ def test_k_below_two_is_refused_for_topics_too() -> None:
     "ladder",
     [
         (),
-        (TopicStep(0, False),),
-        (TopicStep(0, True), TopicStep(1, False), TopicStep(0, False)),
-        (TopicStep(0, True), TopicStep(0, False), TopicStep(1, True)),
-        (TopicStep(0, True), TopicStep(2, False)),
+        (TopicStep(up=0, keep_level=False),),
+        (
+            TopicStep(up=0, keep_level=True),
+            TopicStep(up=1, keep_level=False),
+            TopicStep(up=0, keep_level=False),
+        ),
+        (
+            TopicStep(up=0, keep_level=True),
+            TopicStep(up=0, keep_level=False),
+            TopicStep(up=1, keep_level=True),
+        ),
+        (TopicStep(up=0, keep_level=True), TopicStep(up=2, keep_level=False)),
     ],
 )
 def test_a_topic_ladder_must_start_exact_and_climb_steadily_within_the_hierarchy(
