@@ -37,6 +37,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: PostgreSQL: seconds to open a connection, to run one statement (the server cancels it;
+    #: the client gives up a second later on a server that does not answer at all), and to
+    #: wait for a free pooled connection; connections kept per worker (as many again in bursts).
+    db_connect_timeout_s: float = 3.0
+    db_statement_timeout_s: float = 5.0
+    db_pool_timeout_s: float = 3.0
+    db_pool_size: int = 10
+    #: Redis: seconds to connect, to get an answer and to wait for a free pooled connection;
+    #: connections per worker (a blocking pool: a burst waits, it does not fail).
+    redis_timeout_s: float = 2.0
+    redis_max_connections: int = 64
 
     @property
     def is_prod(self) -> bool:
@@ -63,6 +74,36 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
+
+
+#: The numeric settings: (variable suffix, field, type, smallest, largest).
+_NUMBERS: tuple[tuple[str, str, type[int] | type[float], float, float], ...] = (
+    ("DB_CONNECT_TIMEOUT_S", "db_connect_timeout_s", float, 0.1, 60),
+    ("DB_STATEMENT_TIMEOUT_S", "db_statement_timeout_s", float, 0.1, 600),
+    ("DB_POOL_TIMEOUT_S", "db_pool_timeout_s", float, 0.1, 60),
+    ("DB_POOL_SIZE", "db_pool_size", int, 1, 1000),
+    ("REDIS_TIMEOUT_S", "redis_timeout_s", float, 0.1, 60),
+    ("REDIS_MAX_CONNECTIONS", "redis_max_connections", int, 1, 10_000),
+)
+
+
+def _numbers(environ: Mapping[str, str], problems: list[str]) -> dict[str, int | float]:
+    """The numeric settings that ``environ`` sets, each checked against its range."""
+    found: dict[str, int | float] = {}
+    for suffix, field, kind, smallest, largest in _NUMBERS:
+        raw = (environ.get(f"MENTORNET_{suffix}") or "").strip()
+        if not raw:
+            continue
+        noun = "an integer" if kind is int else "a number of seconds"
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or not smallest <= value <= largest:
+            problems.append(f"MENTORNET_{suffix}: must be {noun} from {smallest:g} to {largest:g}")
+        else:
+            found[field] = value
+    return found
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -154,10 +195,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if jobs_worker not in ("on", "off"):
         problems.append("MENTORNET_JOBS_WORKER: must be 'on' or 'off'")
 
+    numbers = _numbers(environ, problems)
+
     if problems:
         raise SettingsError(problems)
 
-    return Settings(
+    settings = Settings(
         env="prod" if prod else "dev",
         database_url=database_url or defaults.database_url,
         redis_url=redis_url,
@@ -170,6 +213,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         smtp_url=smtp_url,
         jobs_worker=jobs_worker == "on",
     )
+    return msgspec.structs.replace(settings, **numbers)
 
 
 def to_environ(settings: Settings) -> dict[str, str]:
@@ -186,6 +230,8 @@ def to_environ(settings: Settings) -> dict[str, str]:
         "MENTORNET_OUTBOX_WORKER": "on" if settings.outbox_worker else "off",
         "MENTORNET_JOBS_WORKER": "on" if settings.jobs_worker else "off",
     }
+    for suffix, field, _, _, _ in _NUMBERS:
+        environ[f"MENTORNET_{suffix}"] = str(getattr(settings, field))
     if settings.redis_url:
         environ["MENTORNET_REDIS_URL"] = settings.redis_url
     if settings.smtp_url:

@@ -19,6 +19,7 @@ from federation.keys import NodeKey
 from federation.outbox import Outbox, OutboxMessage, build_attempt
 from federation.peers import Peer, PeerRegistry
 from federation.signing import sign
+from network.faults import log_pass_failure
 from network.federation.feed_pull import pull_all
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
@@ -128,6 +129,6 @@ async def delivery_loop(
                     wait = min(RETRY_PULL_S, feed_interval_s) if failed else feed_interval_s
                     next_pull = loop.time() + wait
             except Exception as exc:
-                log.error("federation_pass_failed", error_type=type(exc).__name__, exc_info=exc)
+                log_pass_failure(log, "federation_pass_failed", exc)
                 next_pull = max(next_pull, loop.time() + RETRY_PULL_S)
             await asyncio.sleep(interval_s)

@@ -20,10 +20,16 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
+async def _select_one(runtime: Runtime) -> None:
+    async with runtime.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
 async def _database_ok(runtime: Runtime) -> bool:
+    # The limit covers the pool checkout and the connect too: a frozen server, or a pool
+    # that every request is waiting on, is "not ready" within the limit, not after it.
     try:
-        async with runtime.engine.connect() as connection:
-            await asyncio.wait_for(connection.execute(text("SELECT 1")), CHECK_TIMEOUT_S)
+        await asyncio.wait_for(_select_one(runtime), CHECK_TIMEOUT_S)
     except Exception:
         return False
     return True
