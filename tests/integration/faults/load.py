@@ -51,6 +51,7 @@ class Load:
     phase: str = "up"
     calls: list[Call] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _recorded: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def _client(self, number: int, client: httpx.AsyncClient) -> None:
         count = 0
@@ -59,7 +60,9 @@ class Load:
             key = f"c{number}-{count}"
             phase, started = self.phase, time.monotonic()
             response = await self.request(client, key)
-            self.calls.append(recorded(key, phase, started, response))
+            async with self._recorded:
+                self.calls.append(recorded(key, phase, started, response))
+                self._recorded.notify_all()
 
     async def run(self) -> None:
         # Generous client timeout: the node must answer within its own bound, which the
@@ -69,6 +72,13 @@ class Load:
 
     def stop(self) -> None:
         self._stop.set()
+
+    async def answered(self, status: int, timeout_s: float = 15) -> None:
+        """Wait until a call of the current phase got ``status`` (e.g. the node warmed up)."""
+        async with asyncio.timeout(timeout_s), self._recorded:
+            await self._recorded.wait_for(
+                lambda: any(call.status == status for call in self.in_phase(self.phase))
+            )
 
     def in_phase(self, phase: str) -> list[Call]:
         return [call for call in self.calls if call.phase == phase]

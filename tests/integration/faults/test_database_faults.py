@@ -74,16 +74,22 @@ async def test_a_stopped_then_frozen_database_answers_503_in_bounded_time_and_lo
         loads = (writes, probes)
         running = asyncio.gather(writes.run(), probes.run())
         try:
-            await enter(loads, "up", 1)
+            await enter(loads, "up", 0)
+            await writes.answered(201)
             await asyncio.to_thread(own_pg.stop)
-            await enter(loads, "stopped", 2.5)
+            await enter(loads, "stopped", 1.5)
             await asyncio.to_thread(own_pg.start)
-            await enter(loads, "restarted", 2)
+            await enter(loads, "restarted", 0)
+            await writes.answered(201)
             own_pg.freeze()
-            await enter(loads, "frozen", worst_wait_s(node_settings))
+            # Long enough for a statement to outlive both of the database's timeouts.
+            frozen_s = (
+                node_settings.db_statement_timeout_s + 1.0 + node_settings.db_connect_timeout_s
+            )
+            await enter(loads, "frozen", frozen_s)
             own_pg.thaw()
-            await enter(loads, "thawed", 1.5)
-            await enter(loads, "recovered", 1.5)
+            await enter(loads, "thawed", 1)
+            await enter(loads, "recovered", 1)
         finally:
             own_pg.thaw()
             for load in loads:
