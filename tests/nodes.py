@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from federation.inbox import InboxEntry
 from federation.keys import KeyRing
+from federation.outbox import Outbox
 from federation.peers import PeerRegistry
 from network.app import build_runtime
 from network.config import Settings
@@ -56,3 +57,14 @@ class Node:
 def node(settings: Settings, base_url: str) -> Node:
     configured = replace(settings, base_url=base_url, outbox_worker=False)
     return Node(configured, build_runtime(configured))
+
+
+async def enqueue(here: Node, peer: Node, count: int) -> list[str]:
+    """Queue ``count`` card revocations from ``here`` to ``peer``; their mids, in queue order."""
+    async with here.runtime.sessionmaker() as session, session.begin():
+        outbox = Outbox(session)
+        rows = [
+            outbox.enqueue(peer.settings.base_url, "card.revoke", {"handles": [handle()]})
+            for _ in range(count)
+        ]
+    return [row.mid for row in rows]
