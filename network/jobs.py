@@ -16,8 +16,8 @@ from network.config import Settings
 from network.faults import log_pass_failure
 from network.logs import get_logger
 from network.mail import SmtpMailer, default_sender
-from orgs.mentoring_jobs import JobReport, run_due_jobs
-from orgs.notifications import Mailer, SendReport, send_due_emails
+from orgs.people.notifications import Mailer, SendReport, send_due_emails
+from orgs.records.mentoring_jobs import JobReport, run_due_jobs
 
 log = get_logger("mentornet.jobs")
 

@@ -136,3 +136,11 @@ def test_store_timeouts_and_pool_sizes_out_of_range_are_named_one_line_each() ->
         "MENTORNET_REDIS_MAX_CONNECTIONS",
     ]
     assert problems[3] == "MENTORNET_DB_POOL_SIZE: must be an integer from 1 to 1000"
+
+
+def test_every_setting_has_its_variable() -> None:
+    # A field added to Settings but not to the table of variables could not be configured.
+    settings = Settings(redis_url="redis://r:6379/0", smtp_url="smtp://127.0.0.1:1025")
+    assert set(to_environ(settings)) == {
+        f"MENTORNET_{name.upper()}" for name in Settings.__struct_fields__
+    }
