@@ -17,7 +17,9 @@ from pathlib import Path
 
 from tests.live import free_port
 
-POSTGRES_USER = "postgres"  # initdb and postgres refuse to run as root
+POSTGRES_USER = "postgres"
+#: initdb and postgres refuse to run as root: as root, run them as postgres; else as ourselves.
+RUN_AS = POSTGRES_USER if os.geteuid() == 0 else None
 
 
 def _postgres_bin(name: str) -> str:
@@ -143,7 +145,7 @@ class OwnPostgres(OwnServer):
                 "--encoding",
                 "UTF8",
             ],
-            user=POSTGRES_USER,
+            user=RUN_AS,
             check=True,
             capture_output=True,
             timeout=120,
@@ -153,8 +155,8 @@ class OwnPostgres(OwnServer):
     def log_path(self) -> Path:
         return self.folder / "postgres.log"
 
-    def user(self) -> str:
-        return POSTGRES_USER
+    def user(self) -> str | None:
+        return RUN_AS
 
     def command(self) -> list[str]:
         return [
@@ -225,7 +227,8 @@ class OwnRedis(OwnServer):
 def own_folder() -> Iterator[Path]:
     """A temporary folder PostgreSQL's user may write (pytest's tmp_path is root's only)."""
     folder = Path(tempfile.mkdtemp(prefix="mentornet-faults-"))
-    shutil.chown(folder, POSTGRES_USER)
+    if RUN_AS is not None:
+        shutil.chown(folder, RUN_AS)
     try:
         yield folder
     finally:
