@@ -21,9 +21,9 @@ import httpx
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.keys import NodeKey
+from federation.key_ring import NodeKey
 from federation.outbox import Outbox, OutboxMessage, build_attempt
-from federation.peers import Peer, PeerRegistry
+from federation.peer_registry import Peer, PeerRegistry
 from federation.signing import sign
 from network.faults import log_pass_failure
 from network.federation.feed_pull import pull_all

@@ -39,7 +39,7 @@ APPROVED = (AppState.APPROVED, AppState.EXCEPTION_GRANTED)
 @dataclass(frozen=True)
 class MentorView:
     """What a mentee sees of a mentor of their own organisation before any request (a mentor
-    elsewhere is a card: organisation and node only, see ``federation.candidates``)."""
+    elsewhere is a card: organisation and node only, see ``federation.remote_candidates``)."""
 
     org_name: str
     name: str

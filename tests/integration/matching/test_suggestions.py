@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
-from federation.peers import Peer, PeerRegistry
+from federation.peer_registry import Peer, PeerRegistry
 from federation.remote_cards import RemoteCard
 from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member, MemberRepository
