@@ -362,7 +362,7 @@ async def test_a_dead_letter_introduction_is_neutral_after_erasure_and_replays_a
     introduce = (await bodies(db))["request.introduce"]
     assert introduce.body["mentee"]["work_email"] == "mentee@brent.example"
     # Harrow is down for two days: the mentee's introduction is a dead letter.
-    await outbox.failed(introduce, now + timedelta(hours=49), "connection refused")
+    await outbox.unreachable(introduce, now + timedelta(hours=49), "connection refused", [])
     assert introduce.status is OutboxStatus.DEAD
     await db.commit()
 
