@@ -153,15 +153,12 @@ class CoordinationController(Controller):
     )
     async def results(self, slug: Slug, scheme_id: Id, actor: Actor_, db: Db) -> ResultsOut:
         who = _coordinator(slug, actor)
-        scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
+        report = await evaluations.scheme_report(db, who.org_id, scheme_id)
         return ResultsOut(
-            scheme.id,
+            report.scheme.id,
             evaluations.MIN_GROUP,
-            [
-                QuestionnaireResultOut.of(r)
-                for r in await evaluations.scheme_results(db, who.org_id, scheme.id)
-            ],
-            await evaluations.outcome_counts(db, who.org_id, scheme.id),
+            [QuestionnaireResultOut.of(r) for r in report.results],
+            report.outcomes,
         )
 
     @get(
