@@ -15,7 +15,7 @@ from federation.trust import normalise_node_id
 from matching.constraints import OrgPolicy, PairRules
 from matching.model import MenteeProfile, MentorProfile
 from orgs.errors import FieldError, InvalidInput
-from orgs.sharing import SharingPolicy, org_ref
+from orgs.pairing.sharing import SharingPolicy, org_ref
 
 
 @dataclass(frozen=True)

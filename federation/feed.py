@@ -26,10 +26,10 @@ from federation.anonymise import MentorFacts
 from federation.cards import CardSet, MentorOffer
 from matching.model import MeetingMode
 from orgs.db import Base, utcnow
-from orgs.members import Member, MemberStatus
 from orgs.models import Org
-from orgs.profiles import MentorProfileRow, MentorProfiles
-from orgs.sharing import org_ref, policy_of
+from orgs.pairing.sharing import org_ref, policy_of
+from orgs.people.members import Member, MemberStatus
+from orgs.people.profiles import MentorProfileRow, MentorProfiles
 
 PAGE_SIZE = 500
 LANGUAGE_TAG = wire.LanguageTag

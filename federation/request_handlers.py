@@ -16,16 +16,13 @@ from federation import wire
 from federation.feed import Feed
 from federation.relationship_outbox import outbox_sink
 from federation.remote_cards import RemoteCards
-from orgs.candidates import approved_members
 from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
-from orgs.ending import apply_remote_end
-from orgs.members import Member, MemberStatus
+from orgs.mentoring.ending import apply_remote_end
+from orgs.mentoring.relationships import Relationship, free_capacity
+from orgs.mentoring.remote_events import RemoteEvent
 from orgs.models import Org
-from orgs.profiles import MentorProfileRow, MentorProfiles
-from orgs.relationships import Relationship, free_capacity
-from orgs.remote_events import RemoteEvent
-from orgs.requests import (
+from orgs.pairing.candidates import approved_members
+from orgs.pairing.requests import (
     MentoringRequest,
     apply_remote_accept,
     apply_remote_decline,
@@ -33,7 +30,10 @@ from orgs.requests import (
     apply_remote_withdraw,
     receive_remote_request,
 )
-from orgs.sharing import org_ref, policy_of
+from orgs.pairing.sharing import org_ref, policy_of
+from orgs.people.members import Member, MemberStatus
+from orgs.people.profiles import MentorProfileRow, MentorProfiles
+from orgs.schemes.eligibility import SchemeRole
 
 
 def _decline(session: AsyncSession, message: wire.RequestCreate, reason: str) -> None:

@@ -15,8 +15,8 @@ from federation.relationship_outbox import outbox_sink
 from network.config import Settings
 from network.logs import get_logger
 from network.mail import SmtpMailer, default_sender
-from orgs.mentoring_jobs import JobReport, run_due_jobs
-from orgs.notifications import Mailer, SendReport, send_due_emails
+from orgs.people.notifications import Mailer, SendReport, send_due_emails
+from orgs.records.mentoring_jobs import JobReport, run_due_jobs
 
 log = get_logger("mentornet.jobs")
 

@@ -22,7 +22,7 @@ from network.runtime import Runtime
 from network.sso.flow import SsoRuntime
 from network.sso.sessions import CSRF_HEADER
 from network.sso.store import RedisStore
-from orgs.members import Member
+from orgs.people.members import Member
 from tests import services
 
 #: The issuer recorded when the member has never signed in at an IdP (only logout reads it).

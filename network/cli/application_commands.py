@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
-from orgs.acting import Acting
-from orgs.applications import (
+from orgs.db import utcnow
+from orgs.people.acting import Acting
+from orgs.people.roles import roles_of
+from orgs.schemes.applications import (
     Application,
     ApplicationIn,
     ApplicationService,
@@ -21,10 +23,8 @@ from orgs.applications import (
     ManagerDecision,
     remind_overdue,
 )
-from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
-from orgs.roles import roles_of
-from orgs.schemes import SchemeService
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeService
 
 
 @click.group()

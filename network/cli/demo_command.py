@@ -14,12 +14,12 @@ import httpx
 from msgspec.structs import replace
 
 from network.cli.context import CliContext, fail, pass_cli
+from network.cli.demo_nodes import DemoNode, demo_nodes, migrate_nodes, prepare_nodes
 from network.cli.serve_command import serve
 from network.config import Settings, to_environ
-from network.demo import DEMO_ORGS
-from network.demo_mail import start_sink
-from network.demo_nodes import DemoNode, demo_nodes, migrate_nodes, prepare_nodes
-from network.sso.dev_people import dev_people
+from network.demo.mail import start_sink
+from network.demo.people import dev_people
+from network.demo.seed import DEMO_ORGS
 from orgs.errors import DomainError
 
 #: Where the demo keeps its dev IdP client secrets (the database holds only file: references).

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
-from orgs.acting import Acting
-from orgs.eligibility import SchemeRole
-from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import DomainError
-from orgs.rules_store import RulesStore
-from orgs.schemes import SchemeService
+from orgs.people.acting import Acting
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.rules_store import RulesStore
+from orgs.schemes.schemes import SchemeService
 
 ROLE = click.Choice([r.value for r in SchemeRole])
 

@@ -12,12 +12,12 @@ from federation.card_facts import check_card_facts
 from federation.erasure import propagate_erasure
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.sso_commands import sso
-from orgs.erasure import erase_member
 from orgs.errors import NotFound
-from orgs.members import Member, MemberRepository
 from orgs.models import TokenRole
+from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
+from orgs.people.erasure import erase_member
+from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
-from orgs.sharing import SharingPolicy, read_policy, set_policy
 from orgs.tokens import TokenService, parse_role, parse_token_id
 
 

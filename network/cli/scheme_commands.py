@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
-from orgs.acting import Acting
-from orgs.applications import ApplicationService
-from orgs.eligibility import SchemeRole
-from orgs.schemes import SchemeForm, SchemeKind, SchemeService, SchemeSpec
+from orgs.people.acting import Acting
+from orgs.schemes.applications import ApplicationService
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeForm, SchemeKind, SchemeService, SchemeSpec
 
 ROLE = click.Choice([r.value for r in SchemeRole])
 DATE = click.DateTime(formats=["%Y-%m-%d"])

@@ -15,9 +15,9 @@ from network.cli.context import CliContext, fail, pass_cli
 from network.sso.flow import post_logout_uri, redirect_uri
 from network.sso.provider import IdpClient
 from orgs.errors import DomainError
+from orgs.people.roles import Role
+from orgs.people.sso_config import ClaimMapping, LinkingPolicy, SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
-from orgs.roles import Role
-from orgs.sso_config import ClaimMapping, LinkingPolicy, SsoConfigService, SsoSettings
 
 
 def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:

@@ -12,15 +12,15 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, fail, pass_cli
-from orgs.acting import Acting
-from orgs.chains import ManagementChains
 from orgs.errors import NotFound
-from orgs.members import Member, MemberRepository
 from orgs.org_settings import STAFF_FIELDS, OrgSettings, read_settings, update_settings
+from orgs.people.acting import Acting
+from orgs.people.chains import ManagementChains
+from orgs.people.members import Member, MemberRepository
+from orgs.people.role_grants import RoleGrants
+from orgs.people.roles import Role
+from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
 from orgs.registry import OrgRegistry
-from orgs.role_grants import RoleGrants
-from orgs.roles import Role
-from orgs.staff_import import ImportReport, StaffImporter, StaffImportFailed
 
 
 async def org_id_of(session: AsyncSession, slug: str) -> uuid.UUID:

@@ -12,9 +12,9 @@ from network.http.dependencies import Db
 from network.http.org_scope import acting, require
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
-from orgs.acting import Acting
-from orgs.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MovesIn, RunIn
-from orgs.remote_events import discard
+from orgs.mentoring.remote_events import discard
+from orgs.pairing.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MovesIn, RunIn
+from orgs.people.acting import Acting
 
 
 def _coordinator(slug: str, actor: Actor_) -> Acting:

@@ -25,16 +25,20 @@ from network.http.mentoring_out import (
 from network.http.org_scope import acting, require
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
-from orgs import agreements, concerns, evaluations
-from orgs.acting import Acting
 from orgs.db import utcnow
-from orgs.meetings import allow_extra_time
-from orgs.mentoring_settings import MentoringSettings, mentoring_settings, save_mentoring_settings
-from orgs.oversight import health_list
-from orgs.records_export import hr_export
-from orgs.relationships import Relationships
-from orgs.roles import Role
-from orgs.schemes import SchemeRepository
+from orgs.mentoring import agreements, concerns, evaluations
+from orgs.mentoring.meetings import allow_extra_time
+from orgs.mentoring.mentoring_settings import (
+    MentoringSettings,
+    mentoring_settings,
+    save_mentoring_settings,
+)
+from orgs.mentoring.oversight import health_list
+from orgs.mentoring.relationships import Relationships
+from orgs.people.acting import Acting
+from orgs.people.roles import Role
+from orgs.records.records_export import hr_export
+from orgs.schemes.schemes import SchemeRepository
 
 COORDINATORS = (Role.COORDINATOR, Role.ORG_ADMIN)
 HR = (Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR)

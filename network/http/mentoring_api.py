@@ -39,15 +39,23 @@ from network.http.mentoring_out import (
 from network.http.path_params import Id
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
-from orgs import agreements, concerns, evaluations, learning_log, meetings, objectives, shadowing
 from orgs.db import utcnow
-from orgs.ending import EndIn, end_relationship
-from orgs.members import Member, MemberRepository
-from orgs.notifications import PreferenceIn, inbox, mark_read, set_preference
-from orgs.records_export import member_record, record_csv
-from orgs.relationships import Relationship, for_party, relationships_of
-from orgs.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
-from orgs.sharing import read_policy
+from orgs.mentoring import (
+    agreements,
+    concerns,
+    evaluations,
+    learning_log,
+    meetings,
+    objectives,
+    shadowing,
+)
+from orgs.mentoring.ending import EndIn, end_relationship
+from orgs.mentoring.relationships import Relationship, for_party, relationships_of
+from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
+from orgs.pairing.sharing import read_policy
+from orgs.people.members import Member, MemberRepository
+from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
+from orgs.records.records_export import member_record, record_csv
 
 
 async def _names(db: Db, member: Member, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:

@@ -1,12 +1,12 @@
 """What the organisation routes share: the org in the path is the actor's own, and the
-domain's view of the actor (``orgs.acting.Acting``)."""
+domain's view of the actor (``orgs.people.acting.Acting``)."""
 
 from __future__ import annotations
 
 from network.http.actor import Actor
-from orgs.acting import Acting
 from orgs.errors import Forbidden, NotFound
-from orgs.roles import Role
+from orgs.people.acting import Acting
+from orgs.people.roles import Role
 
 
 def acting(slug: str, actor: Actor) -> Acting:

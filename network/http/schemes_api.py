@@ -16,14 +16,14 @@ from network.http.dependencies import Db
 from network.http.org_scope import STAFF, acting, require
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
-from orgs.applications import ApplicationService
-from orgs.eligibility import Decision, SchemeRole
-from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import NotFound
-from orgs.members import MemberRepository
-from orgs.roles import Role
-from orgs.rules_store import EligibilityRules, RulesStore
-from orgs.schemes import (
+from orgs.people.members import MemberRepository
+from orgs.people.roles import Role
+from orgs.schemes.applications import ApplicationService
+from orgs.schemes.eligibility import Decision, SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.rules_store import EligibilityRules, RulesStore
+from orgs.schemes.schemes import (
     Scheme,
     SchemeForm,
     SchemeKind,

@@ -10,8 +10,8 @@ from network.http.actor import Actor, Actor_
 from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden
-from orgs.roles import Role
-from orgs.sharing import SharingPolicy, read_policy, set_policy
+from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
+from orgs.people.roles import Role
 
 
 def require_admin(actor: Actor) -> None:

@@ -17,13 +17,13 @@ from network.http.dependencies import Db
 from network.http.org_scope import STAFF, acting, require
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
-from orgs.chains import ManagementChains
 from orgs.errors import NotFound
-from orgs.members import Member, MemberRepository, MemberStatus
 from orgs.org_settings import OrgSettings, read_settings, update_settings
-from orgs.role_grants import RoleGrants
-from orgs.roles import Role
-from orgs.staff_import import ImportReport, StaffImporter
+from orgs.people.chains import ManagementChains
+from orgs.people.members import Member, MemberRepository, MemberStatus
+from orgs.people.role_grants import RoleGrants
+from orgs.people.roles import Role
+from orgs.records.staff_import import ImportReport, StaffImporter
 
 
 class StaffOut(msgspec.Struct, frozen=True):

@@ -18,8 +18,8 @@ from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
-from orgs.candidates import local_pool
-from orgs.members import Member
+from orgs.pairing.candidates import local_pool
+from orgs.people.members import Member
 
 
 class CandidateOut(msgspec.Struct, frozen=True):

@@ -31,17 +31,17 @@ from network.web.pages import (
     see_other,
     values_of,
 )
-from orgs.acting import Acting
-from orgs.eligibility import SchemeRole
-from orgs.eligibility_checks import EligibilityChecks, Preview
 from orgs.errors import DomainError, Forbidden
 from orgs.org_settings import read_settings
-from orgs.roles import Role
-from orgs.rules_store import RulesStore
-from orgs.schemes import SchemeService
-from orgs.sharing import SharingPolicy, read_policy, set_policy
-from orgs.sso_config import SsoConfigService, SsoSettings
-from orgs.staff_import import ImportReport, StaffImporter, StaffImportFailed
+from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
+from orgs.people.acting import Acting
+from orgs.people.roles import Role
+from orgs.people.sso_config import SsoConfigService, SsoSettings
+from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks, Preview
+from orgs.schemes.rules_store import RulesStore
+from orgs.schemes.schemes import SchemeService
 
 MAX_CSV = 5 * 1024 * 1024
 

@@ -31,21 +31,21 @@ from network.web.pages import (
     uuid_or_none,
     values_of,
 )
-from orgs import evaluations
-from orgs.acting import Acting
-from orgs.applications import ACCEPTED, ApplicationService, Placement
-from orgs.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
 from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
 from orgs.errors import DomainError, Forbidden
-from orgs.meetings import MeetingState, meetings_of
-from orgs.members import Member, MemberRepository
-from orgs.oversight import health_list
-from orgs.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
-from orgs.relationship_states import EndKind, RelationshipState
-from orgs.relationships import LIVE, Relationship, Relationships
-from orgs.remote_events import discard
-from orgs.schemes import Scheme, SchemeForm, SchemeService
+from orgs.mentoring import evaluations
+from orgs.mentoring.meetings import MeetingState, meetings_of
+from orgs.mentoring.oversight import health_list
+from orgs.mentoring.relationship_states import EndKind, RelationshipState
+from orgs.mentoring.relationships import LIVE, Relationship, Relationships
+from orgs.mentoring.remote_events import discard
+from orgs.pairing.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
+from orgs.people.acting import Acting
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
+from orgs.schemes.applications import ACCEPTED, ApplicationService, Placement
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import Scheme, SchemeForm, SchemeService
 
 COMPLETED = (EndKind.COMPLETED, EndKind.AUTO_CLOSED)
 RUN_LABELS = {"mode": "Matching mode", "min_score": "Minimum score"}

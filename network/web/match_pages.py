@@ -27,13 +27,13 @@ from network.web.pages import (
     see_other,
     values_of,
 )
-from orgs.applications import ApplicationService, AppState
 from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
 from orgs.errors import DomainError
-from orgs.requests import DECLINE_CODES, DeclineIn, RequestService, RequestsIn
-from orgs.schemes import Scheme, SchemeService
-from orgs.sharing import read_policy
+from orgs.pairing.requests import DECLINE_CODES, DeclineIn, RequestService, RequestsIn
+from orgs.pairing.sharing import read_policy
+from orgs.schemes.applications import ApplicationService, AppState
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import Scheme, SchemeService
 
 DECLINE_LABELS = {
     "no-capacity": "I have no capacity at the moment",

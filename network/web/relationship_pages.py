@@ -34,11 +34,11 @@ from network.web.pages import (
     see_other,
     values_of,
 )
-from orgs import agreements, evaluations, learning_log, meetings, objectives, shadowing
 from orgs.db import utcnow
-from orgs.ending import EndIn, end_relationship
 from orgs.errors import DomainError
-from orgs.relationships import for_party
+from orgs.mentoring import agreements, evaluations, learning_log, meetings, objectives, shadowing
+from orgs.mentoring.ending import EndIn, end_relationship
+from orgs.mentoring.relationships import for_party
 
 #: Which form of the page an error belongs to, and the fields it shows.
 SECTIONS = {

@@ -28,14 +28,14 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
-from orgs.applications import Application, ApplicationRepository, AppState
-from orgs.eligibility import SchemeRole
-from orgs.members import Member, MemberRepository
-from orgs.profiles import ProfileService
+from orgs.pairing.sharing import SharingPolicy, set_policy
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import ProfileService
+from orgs.people.sso_config import SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
-from orgs.schemes import SchemeService, SchemeSpec
-from orgs.sharing import SharingPolicy, set_policy
-from orgs.sso_config import SsoConfigService, SsoSettings
+from orgs.schemes.applications import Application, ApplicationRepository, AppState
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.integration.sso.idp import CLIENT_SECRET, IdpServer, running_idp
 from tests.live import free_port, live_node
 from tests.nodes import Node, node

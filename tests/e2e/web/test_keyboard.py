@@ -7,8 +7,8 @@ from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from orgs.members import Member, MemberRepository
-from orgs.profiles import ProfileService
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from tests.e2e.web.conftest import MENTEE, MENTORS, Federation, Visitor, visitor
 

@@ -23,10 +23,10 @@ from federation.peers import PeerRegistry
 from federation.remote_cards import RemoteCards
 from federation.signing import new_jti, sign
 from network.federation.feed_pull import pull_feed
-from orgs.members import Member, MemberRepository
-from orgs.profiles import ProfileService
+from orgs.pairing.sharing import SharingPolicy, set_policy
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
-from orgs.sharing import SharingPolicy, set_policy
 from tests.live import free_port, live_node
 from tests.nodes import Node
 

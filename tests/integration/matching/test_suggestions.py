@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation import wire
 from federation.peers import Peer, PeerRegistry
 from federation.remote_cards import RemoteCard
-from orgs.applications import Application, ApplicationRepository, AppState
-from orgs.eligibility import SchemeRole
-from orgs.members import Member, MemberRepository
-from orgs.profiles import ProfileService
-from orgs.schemes import SchemeService, SchemeSpec
-from orgs.sharing import SharingPolicy, set_policy
+from orgs.pairing.sharing import SharingPolicy, set_policy
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import ProfileService
+from orgs.schemes.applications import Application, ApplicationRepository, AppState
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.integration.network.helpers import OrgWithToken, org_with_token
 
 URL = "/api/v1/me/suggestions"

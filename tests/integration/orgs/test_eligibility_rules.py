@@ -11,11 +11,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import Who
-from orgs.eligibility import SchemeRole
-from orgs.eligibility_checks import EligibilityChecks
-from orgs.rules_store import RulesStore
-from orgs.schemes import SchemeService
-from orgs.special_category import Ethnicity, SpecialCategory
+from orgs.people.special_category import Ethnicity, SpecialCategory
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.rules_store import RulesStore
+from orgs.schemes.schemes import SchemeService
 from tests.conftest import Cli
 from tests.integration.network.helpers import assert_problem
 from tests.integration.orgs.builders import (

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
 from network.web.security import CSP
-from orgs.members import Member, MemberRepository
 from orgs.models import Org
 from orgs.org_settings import read_settings, update_settings
+from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
-from orgs.schemes import SchemeService, SchemeSpec
+from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.sessions import sign_in
 
 Client = AsyncTestClient[Litestar]
