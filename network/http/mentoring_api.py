@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from litestar import Controller, Response, get, patch, post, put
 from litestar.params import JSONBody
 
-from federation.candidates import check_remote_targets
+from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -52,7 +52,6 @@ from orgs.mentoring import (
 from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationships import Relationship, for_party, relationships_of
 from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
-from orgs.pairing.sharing import read_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
 from orgs.records.records_export import member_record, record_csv
@@ -100,12 +99,7 @@ class RequestsController(Controller):
     )
     async def send(self, actor: Actor_, db: Db, data: JSONBody[RequestsIn]) -> list[RequestOut]:
         me = member_of(actor)
-        remote = [(m.remote.peer, m.remote.handle) for m in data.mentors if m.remote]
-        if remote:
-            await check_remote_targets(
-                db, actor.org_slug, await read_policy(db, me.org_id), remote, utcnow()
-            )
-        rows = await RequestService(db, me.org_id, outbox_sink(db)).send(me, data, utcnow())
+        rows = await ask_mentors(db, me, actor.org_slug, data, utcnow())
         return await _requests_out(db, me, rows)
 
     @get("/requests/{request_id:uuid}", summary="One request", responses=API_PROBLEMS)

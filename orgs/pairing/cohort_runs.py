@@ -53,7 +53,6 @@ from orgs.errors import (
     ConstraintViolation,
     DomainError,
     FieldError,
-    Forbidden,
     IllegalTransition,
     InvalidInput,
 )
@@ -65,8 +64,8 @@ from orgs.pairing.requests import RankedMentor, RequestService, RequestsIn
 from orgs.people.acting import Acting
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
+from orgs.people.permissions import Action, authorize
 from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, to_mentee
-from orgs.people.roles import Role
 from orgs.repository import OrgRepository
 from orgs.schemes.applications import ACCEPTED, Application, Placement
 from orgs.schemes.eligibility import SchemeRole
@@ -76,7 +75,6 @@ NO_PROFILE = "no mentee profile yet"
 NOT_OFFERED = "not offered one of the cohort's places (on the scheme's waiting list)"
 MOVED_TO_WAITING = "moved to the waiting list by the coordinator"
 LIVE_RELATIONSHIP = "already has a mentor (a live relationship)"
-MANAGE = (Role.COORDINATOR, Role.ORG_ADMIN)
 
 
 class RunState(StrEnum):
@@ -302,8 +300,7 @@ class CohortRunService:
 
     @staticmethod
     def _may_manage(acting: Acting) -> None:
-        if not acting.has_any(*MANAGE):
-            raise Forbidden("Only a scheme coordinator or an org admin runs cohort matching.")
+        authorize(acting, Action.RUN_COHORTS)
 
     # --- reading --------------------------------------------------------------------------
 
