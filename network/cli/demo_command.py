@@ -85,7 +85,7 @@ def banner(nodes: tuple[DemoNode, DemoNode]) -> str:
 @click.option("--no-serve", is_flag=True, help="Prepare both databases and peering, then exit.")
 @click.pass_context
 @pass_cli
-def demo(cli: CliContext, ctx: click.Context, port: int, no_serve: bool) -> None:
+def demo(cli: CliContext, ctx: click.Context, *, port: int, no_serve: bool) -> None:
     """Two peered demo nodes: A (Brent, Harrow) on --port, B (Nottingham City Homes) on the
     next port, each with staff, schemes, mentors and dev sign-in."""
     if cli.settings.is_prod:

@@ -376,7 +376,9 @@ class RelationshipsController(Controller):
     async def complete_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(db, member_of(actor), rel_id, shadowing_id, True, utcnow())
+        row = await shadowing.finish(
+            db, member_of(actor), rel_id, shadowing_id, completed=True, now=utcnow()
+        )
         return ShadowingOut.of(row)
 
     @post(
@@ -387,7 +389,9 @@ class RelationshipsController(Controller):
     async def cancel_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(db, member_of(actor), rel_id, shadowing_id, False, utcnow())
+        row = await shadowing.finish(
+            db, member_of(actor), rel_id, shadowing_id, completed=False, now=utcnow()
+        )
         return ShadowingOut.of(row)
 
     @post(
@@ -422,7 +426,9 @@ class MyMentoringController(Controller):
     async def share(
         self, entry_id: Id, actor: Actor_, db: Db, data: JSONBody[learning_log.ShareIn]
     ) -> LogEntryOut:
-        entry = await learning_log.set_shared(db, member_of(actor), entry_id, data.shared, utcnow())
+        entry = await learning_log.set_shared(
+            db, member_of(actor), entry_id, shared=data.shared, now=utcnow()
+        )
         return LogEntryOut.of(entry)
 
     @get("/concerns", summary="Concerns I raised", responses=API_PROBLEMS)

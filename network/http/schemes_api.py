@@ -314,7 +314,9 @@ class SchemesController(Controller):
             raise NotFound("No such training session.")
         await MemberRepository(db, who.org_id).get(member_id)
         authorize(who, Action.RECORD_ATTENDANCE)
-        row = await service.record_attendance(training.id, member_id, data.attended, who.who)
+        row = await service.record_attendance(
+            training.id, member_id, attended=data.attended, who=who.who
+        )
         return AttendanceOut.of(row)
 
     @get(

@@ -122,6 +122,7 @@ class StaffController(Controller):
         actor: Actor_,
         db: Db,
         body: RawBody,
+        *,
         dry_run: FromQuery[bool] = False,
     ) -> ImportReport:
         who = acting(slug, actor)
@@ -137,6 +138,7 @@ class StaffController(Controller):
         slug: Slug,
         actor: Actor_,
         db: Db,
+        *,
         include_leavers: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,

@@ -422,8 +422,8 @@ class ApplicationService:
     async def decide_exception(
         self, acting: Acting, app_id: uuid.UUID, decision: ExceptionDecision
     ) -> Application:
+        app = await self.get(acting, app_id)  # another org's id or one not theirs: 404
         authorize(acting, Action.DECIDE_EXCEPTIONS)
-        app = await self.get(acting, app_id)
         if acting.member is not None and acting.member.id == app.member_id:
             raise Forbidden("You cannot decide your own application.")
         if not decision.reason.strip():

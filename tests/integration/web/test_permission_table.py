@@ -1,5 +1,6 @@
 """The permission table, walked for every role through the API and the pages: each action's
-probes answer 403 exactly when ``orgs.people.permissions`` says the role may not act, and a
+probes are refused (403, or 404 where the record is not theirs to see) exactly when
+``orgs.people.permissions`` says the role may not act, and a
 refused probe leaves no trace (the audit trail and the target are unchanged).
 
 Members act through real server-side sessions (cookie + CSRF token), as a browser does."""
@@ -26,7 +27,9 @@ from orgs.pairing.sharing import read_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.permissions import PERMISSIONS, Action
 from orgs.people.roles import MemberRole, Role
+from orgs.people.sso_config import SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
+from orgs.schemes.applications import Application, ApplicationRepository, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeForm, SchemeService, SchemeSpec
 from tests import sessions
@@ -50,6 +53,8 @@ class Org:
     scheme_id: uuid.UUID
     training_id: uuid.UUID
     target_id: uuid.UUID  # a plain member that admins' probes act on
+    exception_id: uuid.UUID  # the target's application awaiting an HR director's exception
+    unmanaged_id: uuid.UUID  # the target's application with no line manager to approve it
     settings: dict[str, Any]
     sharing: dict[str, Any]
 
@@ -101,8 +106,16 @@ def probes(o: Org) -> dict[Action, tuple[Probe | None, Probe | None]]:
         Action.DECIDE_EXCEPTIONS: (
             Probe(
                 "POST",
-                f"{API}/applications/{uuid.uuid4()}/exception-decision",
+                f"{API}/applications/{o.exception_id}/exception-decision",
                 json={"grant": True, "reason": "probe"},
+            ),
+            None,
+        ),
+        Action.APPROVE_WITHOUT_MANAGER: (
+            Probe(
+                "POST",
+                f"{API}/applications/{o.unmanaged_id}/decision",
+                json={"approve": True, "reason": "probe"},
             ),
             None,
         ),
@@ -113,10 +126,6 @@ def probes(o: Org) -> dict[Action, tuple[Probe | None, Probe | None]]:
         Action.COORDINATE: (Probe("GET", f"{API}/concerns"), Probe("GET", f"{PAGES}/coordinate/")),
         Action.EXPORT_HR: (Probe("GET", f"{API}/hr-export.csv"), None),
     }
-
-
-#: Decided where the person is known, not by a role alone (see the module's docstring).
-BY_PERSON = {Action.APPROVE_WITHOUT_MANAGER}
 
 
 async def setup_org(db: AsyncSession) -> tuple[uuid.UUID, Org]:
@@ -142,10 +151,28 @@ async def setup_org(db: AsyncSession) -> tuple[uuid.UUID, Org]:
         Member(employee_id="T1", given_name="Tess", family_name="Target", email="t@b.example")
     )
     await db.flush()
+    exception, unmanaged = (
+        Application(scheme_id=scheme.id, member_id=target.id, role=role, state=state)
+        for role, state in (
+            (SchemeRole.MENTEE, AppState.EXCEPTION_REQUESTED),
+            (SchemeRole.MENTOR, AppState.AWAITING_LINE_MANAGER),
+        )
+    )
+    ApplicationRepository(db, org.id).add(exception)
+    ApplicationRepository(db, org.id).add(unmanaged)
+    await SsoConfigService(db, org.id).set(
+        SsoSettings(
+            issuer="http://127.0.0.1:9/idp", client_id="brent", client_secret_ref="env:UNUSED"
+        ),
+        allow_http_loopback=True,
+    )
+    await db.flush()
     settings = msgspec.to_builtins(await read_settings(db, org.id))
     sharing = msgspec.to_builtins(await read_policy(db, org.id))
     await db.commit()
-    return org.id, Org(scheme.id, training.id, target.id, settings, sharing)
+    return org.id, Org(
+        scheme.id, training.id, target.id, exception.id, unmanaged.id, settings, sharing
+    )
 
 
 async def sign_in(
@@ -186,9 +213,10 @@ async def trail(db: AsyncSession) -> tuple[int, int]:
     return audited, roles
 
 
-def test_every_action_has_a_probe_or_is_decided_by_person() -> None:
-    dummy = Org(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), {}, {})
-    assert set(probes(dummy)) | BY_PERSON == set(Action) == set(PERMISSIONS)
+def test_every_action_has_a_probe() -> None:
+    ids = [uuid.uuid4() for _ in range(5)]
+    dummy = Org(ids[0], ids[1], ids[2], ids[3], ids[4], {}, {})
+    assert set(probes(dummy)) == set(Action) == set(PERMISSIONS)
     assert all(api or page for api, page in probes(dummy).values())
 
 
@@ -206,7 +234,8 @@ async def test_the_api_and_the_pages_give_the_table_s_answer(
                 continue
             before = await trail(db)
             status = await send(client, csrf, probe)
-            if (status != 403) != allowed:
+            # A refusal is 403, or 404 where the record is not theirs to see at all.
+            if (status not in (403, 404)) != allowed:
                 mismatches.append((action.name, side, status))
             if not allowed:
                 assert await trail(db) == before, (action, side)
