@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import httpx
 import msgspec
 
-from federation.keys import NodeKey
+from federation.key_ring import NodeKey
 from federation.outbox import Outbox, OutboxMessage, build_attempt
-from federation.peers import Peer, PeerRegistry
+from federation.peer_registry import Peer, PeerRegistry
 from federation.signing import sign
 from network.federation.feed_pull import pull_all
 from network.federation.wiring import node_id, node_keys, now_s

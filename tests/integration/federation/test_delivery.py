@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from federation import wire
-from federation.keys import generate_key
+from federation.key_ring import generate_key
 from federation.outbox import Outbox, OutboxMessage, OutboxStatus
 from federation.signing import new_jti, sign
 from network.config import Settings
