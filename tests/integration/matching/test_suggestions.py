@@ -144,12 +144,12 @@ async def test_an_approval_in_a_scheme_that_has_ended_clears_nobody(
         ).id,
     )
     await person(db, past, "a2", mentor_topics={"confidence": 3})
-    before = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
+    before = (await client.get(URL, headers=await acting(brent, mentee))).json()["items"]
     assert len(before) == 2
     pilot = await SchemeService(db, brent.id).by_slug("pilot-2025")
     pilot.ends_on = datetime.now(UTC).date() - timedelta(days=1)
     await db.commit()
-    items = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
+    items = (await client.get(URL, headers=await acting(brent, mentee))).json()["items"]
     assert [i["candidate"]["id"] for i in items] == [str(current.id)]
 
 
