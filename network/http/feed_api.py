@@ -32,7 +32,7 @@ PAGE_LIFETIME = 6 * 3600  # how long a consumer may keep a page's cards without 
     summary="A signed page of cards and tombstones for the calling peer (JWS compact)",
     media_type=JOSE,
     security=[],
-    responses=documented_problems(401),
+    responses=documented_problems(401, 503),
 )
 async def cards(
     request: Request[Any, Any, Any], state: State, db: Db, cursor: FromQuery[str] = ""
