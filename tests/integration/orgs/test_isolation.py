@@ -8,6 +8,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.models import TokenRole
+from orgs.tokens import TokenService
 from tests.integration.network.helpers import assert_problem
 from tests.integration.orgs.builders import ApiOrg, api_org
 
@@ -128,3 +130,21 @@ async def test_another_orgs_slug_is_404_for_every_org_route(
     # and the ids are real: harrow itself can read them
     own = await client.get(f"/api/v1/orgs/harrow/applications/{ids['app']}", headers=harrow.as_())
     assert own.status_code == 200
+
+
+async def test_a_token_naming_a_member_gains_none_of_their_roles(
+    client: Client, db: AsyncSession
+) -> None:
+    """A coordinator's script that names the org admin in ``X-Acting-Member`` (the header that
+    once made a token that member, issue 13) stays a coordinator: it grants no role."""
+    brent = await api_org(db, "brent")
+    coordinator_token, _ = await TokenService(db).create(brent.org, TokenRole.COORDINATOR, "job")
+    await db.commit()
+    roles = "/api/v1/orgs/brent/roles"
+    before = (await client.get(roles, headers=brent.as_("ADMIN"))).json()
+    posing = {"Authorization": f"Bearer {coordinator_token}", "X-Acting-Member": brent.id("ADMIN")}
+    grant = {"member_id": brent.id("PEER"), "role": "hr_director"}
+    assert_problem(await client.post(roles, json=grant, headers=posing), 403, "forbidden")
+    revoke = f"{roles}/{brent.id('HRD')}/hr_director"
+    assert_problem(await client.delete(revoke, headers=posing), 403, "forbidden")
+    assert (await client.get(roles, headers=brent.as_("ADMIN"))).json() == before

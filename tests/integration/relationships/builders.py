@@ -1,5 +1,5 @@
 """Builders for relationship tests: an org with a scheme, a mentee cleared to take part,
-mentors with profiles, a coordinator; and API headers to act as each of them."""
+mentors with profiles, a coordinator; each signed in, with the headers their browser sends."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from orgs.schemes.applications import Application, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.integration.network.helpers import OrgWithToken, org_with_token
+from tests.sessions import SignedIn, sign_in
 
 Client = AsyncTestClient[Litestar]
 
@@ -31,9 +32,11 @@ class World:
     org: OrgWithToken
     scheme_id: uuid.UUID
     members: dict[str, Member] = field(default_factory=dict)
+    sessions: dict[str, SignedIn] = field(default_factory=dict)
 
     def as_(self, key: str) -> dict[str, str]:
-        return {**self.org.headers, "X-Acting-Member": str(self.members[key].id)}
+        """What ``key``'s browser sends: their own session, never the org's token."""
+        return self.sessions[key].headers
 
     def id(self, key: str) -> str:
         return str(self.members[key].id)
@@ -55,6 +58,7 @@ async def add_member(
     )
     world.members[key] = member
     await db.flush()
+    [world.sessions[key]] = await sign_in(world.org.org.slug, [member])
     return member
 
 
