@@ -277,7 +277,7 @@ class RelationshipsController(Controller):
         meeting, rel, _ = await meetings.meeting_for(db, me, rel_id, meeting_id)
         people = await MemberRepository(db, me.org_id).list(Member.id.in_(rel.local_party_ids))
         emails = [p.email for p in people] + ([rel.counterpart_email] if rel.is_remote else [])
-        body = meetings.ics(meeting, "Mentoring meeting", me.email, emails)
+        body = meetings.ics(meeting, "Mentoring meeting", me.email, emails, utcnow())
         return Response(
             body,
             media_type="text/calendar; charset=utf-8",
