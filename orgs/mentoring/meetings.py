@@ -195,6 +195,13 @@ async def add_meeting(
     rel, party = await for_party(session, member, relationship_id)
     require_live(rel)
     starts = _aware(data.starts_at)
+    # By day, not by the instant of acceptance: a first meeting on the day the mentor accepted
+    # is real, and the other node's copy of the relationship may have begun a little later.
+    if starts.date() < rel.started_at.astimezone(UTC).date():
+        raise InvalidInput.on(
+            "starts_at",
+            f"a meeting cannot be before the relationship began, on {rel.started_at:%d %B %Y}",
+        )
     meetings = await meetings_of(session, rel)
     release = time_release_of(rel, meetings)
     if data.held:

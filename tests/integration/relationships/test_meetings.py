@@ -17,6 +17,7 @@ from network.jobs import run_once
 from orgs.db import utcnow
 from orgs.mentoring.meetings import Meeting, MeetingState
 from orgs.mentoring.relationships import Relationship
+from tests.integration.network.helpers import assert_problem
 from tests.integration.relationships.builders import Client, World, jobs, ok, paired, world
 from tests.integration.relationships.mail import Smtp, parts
 
@@ -133,3 +134,39 @@ async def test_closing_by_the_job_cancels_a_meeting_before_it_is_reminded_in_the
         await client.get(f"/api/v1/relationships/{rel['id']}/meetings", headers=w.as_("mentee"))
     )
     assert [(m["id"], m["state"]) for m in listed] == [(meeting["id"], "cancelled")]
+
+
+async def test_a_meeting_dated_before_the_relationship_began_is_refused_naming_the_field(
+    client: Client, db: AsyncSession
+) -> None:
+    w = await world(db)
+    rel = await paired(client, w)
+    began = datetime.fromisoformat(rel["started_at"])
+    url = f"/api/v1/relationships/{rel['id']}/meetings"
+    day = datetime.combine(began.astimezone(UTC).date(), time(0), UTC)
+    for held, starts in ((True, began - timedelta(days=3)), (False, day - timedelta(minutes=1))):
+        body = {
+            "starts_at": starts.isoformat(),
+            "duration_minutes": 60,
+            "mode": "in_person",
+            "held": held,
+            "summary": "Before we were paired",
+        }
+        problem = assert_problem(
+            await client.post(url, json=body, headers=w.as_("mentor1")), 422, "invalid-input"
+        )
+        assert [e["field"] for e in problem["errors"]] == ["starts_at"]
+        assert "before the relationship began" in problem["errors"][0]["message"]
+    assert await ok(await client.get(url, headers=w.as_("mentee"))) == []
+    release = await ok(
+        await client.get(f"/api/v1/relationships/{rel['id']}/time-release", headers=w.as_("mentee"))
+    )
+    assert (release["used_hours"], release["sessions_held"]) == (0, 0)
+    # From the day it began (not the instant of acceptance), a meeting can be recorded.
+    body = {
+        "starts_at": day.isoformat(),
+        "duration_minutes": 60,
+        "mode": "in_person",
+        "held": True,
+    }
+    await ok(await client.post(url, json=body, headers=w.as_("mentor1")), 201)
