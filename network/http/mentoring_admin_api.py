@@ -25,6 +25,7 @@ from network.http.mentoring_out import (
 from network.http.org_scope import acting, require
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
+from network.http.text_responses import text_response
 from orgs.db import utcnow
 from orgs.mentoring import agreements, concerns, evaluations
 from orgs.mentoring.meetings import allow_extra_time
@@ -252,8 +253,6 @@ class CoordinationController(Controller):
     ) -> Response[str]:
         who = acting(slug, actor)
         require(who, *HR)
-        return Response(
-            await hr_export(db, who.org_id, since),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="mentoring-hr-export.csv"'},
+        return text_response(
+            await hr_export(db, who.org_id, since), "text/csv", download="mentoring-hr-export.csv"
         )
