@@ -78,13 +78,13 @@ async def check_remote_targets(
     session: AsyncSession,
     mentee_org_slug: str,
     policy: SharingPolicy,
-    targets: Sequence[tuple[str, str]],
+    targets: Sequence[tuple[int, str, str]],
     now: datetime,
 ) -> None:
-    """Before a request leaves: each (peer, handle) is a live card of an org the mentee's org
-    allows. The mentor's node checks its own side again on receipt."""
+    """Before a request leaves: each (rank index, peer, handle) is a live card of an org the
+    mentee's org allows. The mentor's node checks its own side again on receipt."""
     errors = []
-    for index, (peer, handle) in enumerate(targets):
+    for index, peer, handle in targets:
         card = await RemoteCards(session).find(normalise_node_id(peer), handle, now)
         if card is None:
             errors.append(FieldError(f"mentors[{index}].remote", "no such card (or it expired)"))

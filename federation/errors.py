@@ -102,6 +102,16 @@ class Replayed(FederationError):
     status = 401
 
 
+class OrgNotHosted(FederationError):
+    """A verified payload speaks for an organisation its sender's node document does not list
+    (a peer naming another node's org, or one it added since we last refreshed its document).
+    403: the sender is known, but may not say this."""
+
+    code = "org-not-hosted"
+    title = "Organisation not hosted by the sender"
+    status = 403
+
+
 class RequestMismatch(FederationError):
     """A signed request token used for another method, path or query than it was made for, or
     a feed page that does not answer the request this node made."""

@@ -51,6 +51,11 @@ class Peer(Base):
         orgs: list[dict[str, str]] = self.document.get("orgs", [])
         return orgs
 
+    @property
+    def hosted_slugs(self) -> frozenset[str]:
+        """The orgs this peer may speak for (``federation.tenancy``)."""
+        return frozenset(org["slug"] for org in self.hosted_orgs)
+
 
 def _apply(row: Peer, accepted: PeerDocument) -> None:
     row.name = accepted.document.name

@@ -76,7 +76,7 @@ def audit(cli: CliContext, slug: str, application_id: uuid.UUID) -> None:
 @click.option("--now", "now_text", help="Pretend it is this UTC time (ISO 8601), for testing.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
-def remind(cli: CliContext, now_text: str | None, as_json: bool) -> None:
+def remind(cli: CliContext, *, now_text: str | None, as_json: bool) -> None:
     """Run the reminder job once: remind overdue approvers, escalate after a second period."""
     now = utcnow()
     if now_text:
@@ -171,6 +171,7 @@ def apply(
 @pass_cli
 def decide(
     cli: CliContext,
+    *,
     slug: str,
     employee: str,
     application_id: uuid.UUID,
@@ -219,7 +220,13 @@ def request_exception(
 @click.option("--reason", required=True)
 @pass_cli
 def decide_exception(
-    cli: CliContext, slug: str, employee: str, application_id: uuid.UUID, grant: bool, reason: str
+    cli: CliContext,
+    *,
+    slug: str,
+    employee: str,
+    application_id: uuid.UUID,
+    grant: bool,
+    reason: str,
 ) -> None:
     """An HR director grants or refuses an exception."""
 

@@ -93,7 +93,7 @@ def _print_run(view: CohortRunOut) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON (the API's shape).")
 @pass_cli
 def run_command(
-    cli: CliContext, slug: str, scheme_slug: str, mode: str, min_score: int, as_json: bool
+    cli: CliContext, *, slug: str, scheme_slug: str, mode: str, min_score: int, as_json: bool
 ) -> None:
     """Run cohort matching for a scheme's cleared applicants; stored as a draft to adjust
     (through the API) and publish."""

@@ -64,7 +64,7 @@ def set_rules(cli: CliContext, slug: str, scheme_slug: str, path: Path, note: st
 @click.option("--scheme", "scheme_slug", required=True)
 @click.option("--versions", is_flag=True, help="List every version: who, when, note.")
 @pass_cli
-def show(cli: CliContext, slug: str, scheme_slug: str, versions: bool) -> None:
+def show(cli: CliContext, *, slug: str, scheme_slug: str, versions: bool) -> None:
     """Print the rules in force (YAML), or the version history."""
 
     async def work(session: AsyncSession) -> str:
@@ -93,7 +93,13 @@ def show(cli: CliContext, slug: str, scheme_slug: str, versions: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
 def check(
-    cli: CliContext, slug: str, employee: str, role: str, scheme_slug: str | None, as_json: bool
+    cli: CliContext,
+    *,
+    slug: str,
+    employee: str,
+    role: str,
+    scheme_slug: str | None,
+    as_json: bool,
 ) -> None:
     """Print a member's eligibility and the reasons, naming each rule."""
 
@@ -136,7 +142,7 @@ def check(
 @click.option("--role", required=True, type=ROLE)
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
-def preview(cli: CliContext, slug: str, scheme_slug: str, role: str, as_json: bool) -> None:
+def preview(cli: CliContext, *, slug: str, scheme_slug: str, role: str, as_json: bool) -> None:
     """How many current staff each rule admits and excludes."""
 
     async def work(session: AsyncSession) -> dict[str, Any]:

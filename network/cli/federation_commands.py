@@ -183,7 +183,7 @@ def federation() -> None:
 @click.option("--dead", is_flag=True, help="Only dead letters (failed past the retry window).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
-def outbox_list(cli: CliContext, dead: bool, as_json: bool) -> None:
+def outbox_list(cli: CliContext, *, dead: bool, as_json: bool) -> None:
     """List outgoing messages with their delivery state."""
 
     async def work(session: AsyncSession) -> list[dict[str, object]]:

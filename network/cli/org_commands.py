@@ -43,7 +43,7 @@ def create(cli: CliContext, slug: str, name: str) -> None:
 @org.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_cli
-def list_orgs(cli: CliContext, as_json: bool) -> None:
+def list_orgs(cli: CliContext, *, as_json: bool) -> None:
     """List the organisations on this node."""
 
     async def work(session: AsyncSession) -> list[dict[str, str]]:
@@ -160,6 +160,7 @@ def sharing_show(cli: CliContext, slug: str) -> None:
 @pass_cli
 def sharing_set(
     cli: CliContext,
+    *,
     slug: str,
     cross_org: bool,
     partners: tuple[str, ...],
@@ -192,7 +193,7 @@ def sharing_set(
 @click.option("--employee", "employee_id", required=True, help="The member's employee id.")
 @click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
 @pass_cli
-def erase_member_command(cli: CliContext, slug: str, employee_id: str, yes: bool) -> None:
+def erase_member_command(cli: CliContext, *, slug: str, employee_id: str, yes: bool) -> None:
     """Erase a member here and tell every peer that received data about them."""
     if not yes:
         fail("erasure cannot be undone: run again with --yes to confirm")

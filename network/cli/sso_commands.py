@@ -74,6 +74,7 @@ def sso() -> None:
 @pass_cli
 def set_sso(
     cli: CliContext,
+    *,
     slug: str,
     issuer: str | None,
     client_id: str | None,
@@ -141,7 +142,7 @@ def set_sso(
 @click.option("--org", "slug", required=True, help="The organisation's slug.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
-def show_sso(cli: CliContext, slug: str, as_json: bool) -> None:
+def show_sso(cli: CliContext, *, slug: str, as_json: bool) -> None:
     """Show the organisation's SSO settings (the secret reference, never a secret)."""
     settings = cli.settings
 

@@ -346,4 +346,4 @@ async def _harrow_training(session: AsyncSession, org_id: Any, scheme: Scheme) -
     mentor = await _by_post(session, org_id, "mentor")
     attended = {a.member_id for a in await service.attendance_of(training.id) if a.attended}
     if mentor.id not in attended:
-        await service.record_attendance(training.id, mentor.id, True, DEMO)
+        await service.record_attendance(training.id, mentor.id, attended=True, who=DEMO)

@@ -22,7 +22,7 @@ from network.http.mentoring_out import (
     QuestionnaireResultOut,
     ResultsOut,
 )
-from network.http.org_scope import acting, require
+from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
 from network.http.text_responses import text_response
@@ -37,17 +37,14 @@ from orgs.mentoring.mentoring_settings import (
 from orgs.mentoring.oversight import health_list
 from orgs.mentoring.relationships import Relationships
 from orgs.people.acting import Acting
-from orgs.people.roles import Role
+from orgs.people.permissions import Action, authorize
 from orgs.records.records_export import hr_export
 from orgs.schemes.schemes import SchemeRepository
-
-COORDINATORS = (Role.COORDINATOR, Role.ORG_ADMIN)
-HR = (Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR)
 
 
 def _coordinator(slug: str, actor: Actor_) -> Acting:
     who = acting(slug, actor)
-    require(who, *COORDINATORS)
+    authorize(who, Action.COORDINATE)
     return who
 
 
@@ -84,7 +81,7 @@ class CoordinationController(Controller):
         self, slug: Slug, actor: Actor_, db: Db, data: JSONBody[MentoringSettings]
     ) -> MentoringSettings:
         who = acting(slug, actor)
-        require(who, Role.ORG_ADMIN, Role.COORDINATOR)
+        authorize(who, Action.COORDINATE)
         return await save_mentoring_settings(db, who.org_id, data)
 
     @get(
@@ -252,7 +249,7 @@ class CoordinationController(Controller):
         since: FromQuery[datetime | None] = None,
     ) -> Response[str]:
         who = acting(slug, actor)
-        require(who, *HR)
+        authorize(who, Action.EXPORT_HR)
         return text_response(
             await hr_export(db, who.org_id, since), "text/csv", download="mentoring-hr-export.csv"
         )

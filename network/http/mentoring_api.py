@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from litestar import Controller, Response, get, patch, post, put
 from litestar.params import JSONBody
 
-from federation.candidates import check_remote_targets
+from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -53,7 +53,6 @@ from orgs.mentoring import (
 from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationships import Relationship, for_party, relationships_of
 from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
-from orgs.pairing.sharing import read_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
 from orgs.records.records_export import member_record, record_csv
@@ -101,12 +100,7 @@ class RequestsController(Controller):
     )
     async def send(self, actor: Actor_, db: Db, data: JSONBody[RequestsIn]) -> list[RequestOut]:
         me = member_of(actor)
-        remote = [(m.remote.peer, m.remote.handle) for m in data.mentors if m.remote]
-        if remote:
-            await check_remote_targets(
-                db, actor.org_slug, await read_policy(db, me.org_id), remote, utcnow()
-            )
-        rows = await RequestService(db, me.org_id, outbox_sink(db)).send(me, data, utcnow())
+        rows = await ask_mentors(db, me, actor.org_slug, data, utcnow())
         return await _requests_out(db, me, rows)
 
     @get("/requests/{request_id:uuid}", summary="One request", responses=API_PROBLEMS)
@@ -379,7 +373,9 @@ class RelationshipsController(Controller):
     async def complete_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(db, member_of(actor), rel_id, shadowing_id, True, utcnow())
+        row = await shadowing.finish(
+            db, member_of(actor), rel_id, shadowing_id, completed=True, now=utcnow()
+        )
         return ShadowingOut.of(row)
 
     @post(
@@ -390,7 +386,9 @@ class RelationshipsController(Controller):
     async def cancel_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(db, member_of(actor), rel_id, shadowing_id, False, utcnow())
+        row = await shadowing.finish(
+            db, member_of(actor), rel_id, shadowing_id, completed=False, now=utcnow()
+        )
         return ShadowingOut.of(row)
 
     @post(
@@ -425,7 +423,9 @@ class MyMentoringController(Controller):
     async def share(
         self, entry_id: Id, actor: Actor_, db: Db, data: JSONBody[learning_log.ShareIn]
     ) -> LogEntryOut:
-        entry = await learning_log.set_shared(db, member_of(actor), entry_id, data.shared, utcnow())
+        entry = await learning_log.set_shared(
+            db, member_of(actor), entry_id, shared=data.shared, now=utcnow()
+        )
         return LogEntryOut.of(entry)
 
     @get("/concerns", summary="Concerns I raised", responses=API_PROBLEMS)

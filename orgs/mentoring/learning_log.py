@@ -107,7 +107,7 @@ async def read_entry(session: AsyncSession, member: Member, entry_id: uuid.UUID)
 
 
 async def set_shared(
-    session: AsyncSession, member: Member, entry_id: uuid.UUID, shared: bool, now: datetime
+    session: AsyncSession, member: Member, entry_id: uuid.UUID, *, shared: bool, now: datetime
 ) -> LogEntry:
     entry = await LearningLog(session, member.org_id).get(entry_id)
     if entry.author_id != member.id:

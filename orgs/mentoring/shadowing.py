@@ -210,6 +210,7 @@ async def finish(
     member: Member,
     relationship_id: uuid.UUID,
     shadowing_id: uuid.UUID,
+    *,
     completed: bool,
     now: datetime,
 ) -> Shadowing:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -53,7 +54,6 @@ from orgs.errors import (
     ConstraintViolation,
     DomainError,
     FieldError,
-    Forbidden,
     IllegalTransition,
     InvalidInput,
 )
@@ -65,8 +65,8 @@ from orgs.pairing.requests import RankedMentor, RequestService, RequestsIn
 from orgs.people.acting import Acting
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
+from orgs.people.permissions import Action, authorize
 from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, to_mentee
-from orgs.people.roles import Role
 from orgs.repository import OrgRepository
 from orgs.schemes.applications import ACCEPTED, Application, Placement
 from orgs.schemes.eligibility import SchemeRole
@@ -76,7 +76,6 @@ NO_PROFILE = "no mentee profile yet"
 NOT_OFFERED = "not offered one of the cohort's places (on the scheme's waiting list)"
 MOVED_TO_WAITING = "moved to the waiting list by the coordinator"
 LIVE_RELATIONSHIP = "already has a mentor (a live relationship)"
-MANAGE = (Role.COORDINATOR, Role.ORG_ADMIN)
 
 
 class RunState(StrEnum):
@@ -291,6 +290,151 @@ def _short(member_id: str) -> str:
     return member_id[:8]
 
 
+# --- moves: pure, over the stored run ------------------------------------------------------
+
+NOT_A_RUN_MENTOR = (
+    "not a mentor of this run (a cleared applicant of the scheme with a mentor profile and free "
+    "capacity)"
+)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A run after moves: its new outcome, and each changed mentee's new mentor (None: the
+    waiting list) in the run's order."""
+
+    outcome: Outcome
+    changes: dict[str, str | None]
+
+    @property
+    def summary(self) -> str:
+        """For the audit log: short ids, ``mentee → mentor`` or ``mentee → waiting list``."""
+        moves = (
+            f"{_short(m)} → {_short(to) if to else 'waiting list'}"
+            for m, to in self.changes.items()
+        )
+        return "; ".join(moves) or "no change"
+
+
+class _Board:
+    """The placements of one run while moves are applied: mentee -> mentor (None: waiting),
+    and which input (``moves[k]`` or ``swap``) last placed each mentee, for the error."""
+
+    def __init__(self, snapshot: Snapshot, outcome: Outcome) -> None:
+        self.snapshot = snapshot
+        self.mentee_of = {m.id: m for m in snapshot.mentees}
+        self.mentor_of = {m.profile.id: m for m in snapshot.mentors}
+        self.placed: dict[str, str | None] = {p.mentee: p.mentor for p in outcome.pairs}
+        for w in outcome.waiting:
+            self.placed.setdefault(w.mentee, None)
+        self.before = dict(self.placed)
+        self.fields: dict[str, str] = {}
+
+    def swap_names(self, swap: IdPair) -> tuple[str, str]:
+        a, b = str(swap[0]), str(swap[1])
+        for i, who in enumerate((a, b)):
+            if who not in self.placed:
+                raise InvalidInput.on(f"swap[{i}]", f"mentee {who} is not in this run")
+        if a == b:
+            raise InvalidInput.on("swap", "name two different mentees")
+        return a, b
+
+    def move(self, field: str, mentee: str, mentor: str | None) -> None:
+        if mentee not in self.placed:
+            raise InvalidInput.on(f"{field}.mentee", f"mentee {mentee} is not in this run")
+        if mentor is not None:
+            if mentee not in self.mentee_of:
+                raise InvalidInput.on(f"{field}.mentee", _unmatchable(self.snapshot, mentee))
+            if mentor not in self.mentor_of:
+                raise InvalidInput.on(f"{field}.mentor", f"mentor {mentor}: {NOT_A_RUN_MENTOR}")
+        self.placed[mentee] = mentor
+        self.fields[mentee] = field
+
+    def swap(self, a: str, b: str) -> None:
+        for i, (who, other) in enumerate(((a, b), (b, a))):
+            if self.placed[other] is not None and who not in self.mentee_of:
+                raise InvalidInput.on(f"swap[{i}]", _unmatchable(self.snapshot, who))
+        self.placed[a], self.placed[b] = self.placed[b], self.placed[a]
+        self.fields[a] = self.fields[b] = "swap"
+
+    def changed(self) -> list[str]:
+        return [m for m in self.placed if self.placed[m] != self.before[m]]
+
+    def check_constraints(self, changed: Sequence[str], rules: PairRules) -> None:
+        for mentee in changed:
+            mentor = self.placed[mentee]
+            if mentor is None:
+                continue
+            exclusion = check_pair(self.mentee_of[mentee], self.mentor_of[mentor].profile, rules)
+            if exclusion is not None:
+                raise ConstraintViolation.on(
+                    self.fields[mentee],
+                    f"mentee {mentee} and mentor {mentor}: {exclusion.sentence}",
+                )
+
+    def check_seats(self, changed: Sequence[str]) -> None:
+        load = Counter(m for m in self.placed.values() if m is not None)
+        for mentee in changed:
+            mentor = self.placed[mentee]
+            if mentor is not None and load[mentor] > self.mentor_of[mentor].seats:
+                raise ConstraintViolation.on(
+                    self.fields[mentee],
+                    f"mentee {mentee} and mentor {mentor}: the mentor is full "
+                    f"({self.mentor_of[mentor].seats} free seat(s) already taken in this run)",
+                )
+
+
+def move_mentees(snapshot: Snapshot, outcome: Outcome, data: MovesIn, rules: PairRules) -> Moved:
+    """The run's outcome after the moves (in order) and then the swap, checked as a whole:
+    every changed pair against every hard constraint in ``rules``, every mentor's seats, and
+    the changed pairs rescored. A refusal is an :class:`InvalidInput` or
+    :class:`ConstraintViolation` naming the move (``moves[k]``) or ``swap`` at fault."""
+    if not data.moves and data.swap is None:
+        raise InvalidInput.on("moves", "give at least one move or a swap")
+    board = _Board(snapshot, outcome)
+    swap = board.swap_names(data.swap) if data.swap is not None else None
+    for k, m in enumerate(data.moves):
+        board.move(f"moves[{k}]", str(m.mentee), str(m.mentor) if m.mentor else None)
+    if swap is not None:
+        board.swap(*swap)
+    changed = board.changed()
+    board.check_constraints(changed, rules)
+    board.check_seats(changed)
+    return Moved(
+        _recompute(snapshot, outcome, board.placed, set(changed)),
+        {m: board.placed[m] for m in changed},
+    )
+
+
+def _recompute(
+    snapshot: Snapshot, outcome: Outcome, placed: dict[str, str | None], changed: set[str]
+) -> Outcome:
+    mentee_of = {m.id: m for m in snapshot.mentees}
+    mentor_of = {m.profile.id: m.profile for m in snapshot.mentors}
+    old = {p.mentee: p for p in outcome.pairs}
+    pairs: list[StoredPair] = []
+    order = [p.mentee for p in outcome.pairs] + [w.mentee for w in outcome.waiting]
+    for mentee in order:
+        mentor = placed[mentee]
+        if mentor is None:
+            continue
+        if mentee not in changed:
+            pairs.append(old[mentee])
+            continue
+        score = score_pair(
+            mentee_of[mentee], mentor_of[mentor], DEFAULT_WEIGHTS, snapshot.scheme_kind
+        )
+        pairs.append(StoredPair(mentee, mentor, score.total, _parts(score.parts), moved=True))
+    kept = [w for w in outcome.waiting if placed[w.mentee] is None]
+    newly = [Waiting(m, MOVED_TO_WAITING) for m in order if m in changed and not placed[m]]
+    return Outcome(
+        pairs=pairs,
+        waiting=kept + newly,
+        matched=len(pairs),
+        total_score=sum(p.score for p in pairs),
+    )
+
+
 class CohortRunService:
     """Run, adjust and publish cohort runs. Takes the session; never commits."""
 
@@ -302,8 +446,7 @@ class CohortRunService:
 
     @staticmethod
     def _may_manage(acting: Acting) -> None:
-        if not acting.has_any(*MANAGE):
-            raise Forbidden("Only a scheme coordinator or an org admin runs cohort matching.")
+        authorize(acting, Action.RUN_COHORTS)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -577,11 +720,7 @@ class CohortRunService:
                 )
                 raise InvalidInput.on(f"{field}[0]", f"mentee {mentee}: {why}")
             if mentor not in mentor_ids:
-                raise InvalidInput.on(
-                    f"{field}[1]",
-                    f"mentor {mentor}: not a mentor of this run (a cleared applicant of the "
-                    "scheme with a mentor profile and free capacity)",
-                )
+                raise InvalidInput.on(f"{field}[1]", f"mentor {mentor}: {NOT_A_RUN_MENTOR}")
             if mentee in seen:
                 raise InvalidInput.on(field, f"mentee {mentee} is pinned twice")
             seen.add(mentee)
@@ -603,121 +742,33 @@ class CohortRunService:
     async def move(
         self, acting: Acting, run_id: uuid.UUID, data: MovesIn, now: datetime | None = None
     ) -> CohortRun:
-        """Apply the moves and the swap together, then check the result as a whole: every
-        changed pair against every hard constraint (the management chain read afresh), every
-        mentor's seats; on any failure nothing changes."""
+        """Apply the moves and the swap together (:func:`move_mentees`, with the management
+        chain read afresh); on any failure nothing changes."""
         self._may_manage(acting)
         now = now or utcnow()
         run = await self.runs.get(run_id)
         self._draft(run)
-        snapshot, outcome = _snapshot(run), _outcome(run)
-        if not data.moves and data.swap is None:
-            raise InvalidInput.on("moves", "give at least one move or a swap")
-        mentee_of = {m.id: m for m in snapshot.mentees}
-        mentor_of = {m.profile.id: m for m in snapshot.mentors}
-        placed: dict[str, str | None] = {p.mentee: p.mentor for p in outcome.pairs}
-        for w in outcome.waiting:
-            placed.setdefault(w.mentee, None)
-        before = dict(placed)
-        steps: list[tuple[str, str, str | None]] = [
-            (f"moves[{k}]", str(m.mentee), str(m.mentor) if m.mentor else None)
-            for k, m in enumerate(data.moves)
-        ]
-        if data.swap is not None:
-            a, b = str(data.swap[0]), str(data.swap[1])
-            for i, who in enumerate((a, b)):
-                if who not in placed:
-                    raise InvalidInput.on(f"swap[{i}]", f"mentee {who} is not in this run")
-            if a == b:
-                raise InvalidInput.on("swap", "name two different mentees")
-        for field, mentee, mentor in steps:
-            if mentee not in placed:
-                raise InvalidInput.on(f"{field}.mentee", f"mentee {mentee} is not in this run")
-            if mentor is not None:
-                if mentee not in mentee_of:
-                    raise InvalidInput.on(f"{field}.mentee", _unmatchable(snapshot, mentee))
-                if mentor not in mentor_of:
-                    raise InvalidInput.on(
-                        f"{field}.mentor",
-                        f"mentor {mentor}: not a mentor of this run (a cleared applicant of the "
-                        "scheme with a mentor profile and free capacity)",
-                    )
-            placed[mentee] = mentor
-        fields = {mentee: field for field, mentee, _ in steps}
-        if data.swap is not None:
-            a, b = str(data.swap[0]), str(data.swap[1])
-            for i, who in enumerate((a, b)):
-                if placed[b if i == 0 else a] is not None and who not in mentee_of:
-                    raise InvalidInput.on(f"swap[{i}]", _unmatchable(snapshot, who))
-            placed[a], placed[b] = placed[b], placed[a]
-            fields[a] = fields[b] = "swap"
-        changed = [m for m in placed if placed[m] != before[m]]
-        rules = PairRules(
-            management_chain=await chain_pairs(
-                self.session, self.org_id, [uuid.UUID(m) for m in changed if placed[m]]
-            )
-            | frozenset(snapshot.management_chain),
-            never_again=await never_again_of(
-                self.session, self.org_id, [uuid.UUID(m) for m in changed if placed[m]]
-            )
-            | frozenset(snapshot.never_again),
-            coordinator_forbidden=frozenset((str(a), str(b)) for a, b in run.forbidden),
-        )
-        for mentee in changed:
-            mentor = placed[mentee]
-            if mentor is None:
-                continue
-            exclusion = check_pair(mentee_of[mentee], mentor_of[mentor].profile, rules)
-            if exclusion is not None:
-                raise ConstraintViolation.on(
-                    fields[mentee],
-                    f"mentee {mentee} and mentor {mentor}: {exclusion.sentence}",
-                )
-        load = Counter(m for m in placed.values() if m is not None)
-        for mentee in changed:
-            mentor = placed[mentee]
-            if mentor is not None and load[mentor] > mentor_of[mentor].seats:
-                raise ConstraintViolation.on(
-                    fields[mentee],
-                    f"mentee {mentee} and mentor {mentor}: the mentor is full "
-                    f"({mentor_of[mentor].seats} free seat(s) already taken in this run)",
-                )
-        run.result = _store(self._recompute(snapshot, outcome, placed, set(changed)))
+        snapshot = _snapshot(run)
+        rules = await self._fresh_rules(run, snapshot, data)
+        moved = move_mentees(snapshot, _outcome(run), data, rules)
+        run.result = _store(moved.outcome)
         run.updated_at = now
-        summary = "; ".join(f"{_short(m)} → {_short(placed[m] or 'waiting list')}" for m in changed)
-        self.audit.record(
-            "cohort_run", run.id, "move", acting.who, reason=summary or "no change", at=now
-        )
+        self.audit.record("cohort_run", run.id, "move", acting.who, reason=moved.summary, at=now)
         await self.session.flush()
         return run
 
-    @staticmethod
-    def _recompute(
-        snapshot: Snapshot, outcome: Outcome, placed: dict[str, str | None], changed: set[str]
-    ) -> Outcome:
-        mentee_of = {m.id: m for m in snapshot.mentees}
-        mentor_of = {m.profile.id: m.profile for m in snapshot.mentors}
-        old = {p.mentee: p for p in outcome.pairs}
-        pairs: list[StoredPair] = []
-        order = [p.mentee for p in outcome.pairs] + [w.mentee for w in outcome.waiting]
-        for mentee in order:
-            mentor = placed[mentee]
-            if mentor is None:
-                continue
-            if mentee not in changed:
-                pairs.append(old[mentee])
-                continue
-            score = score_pair(
-                mentee_of[mentee], mentor_of[mentor], DEFAULT_WEIGHTS, snapshot.scheme_kind
-            )
-            pairs.append(StoredPair(mentee, mentor, score.total, _parts(score.parts), moved=True))
-        kept = [w for w in outcome.waiting if placed[w.mentee] is None]
-        newly = [Waiting(m, MOVED_TO_WAITING) for m in order if m in changed and not placed[m]]
-        return Outcome(
-            pairs=pairs,
-            waiting=kept + newly,
-            matched=len(pairs),
-            total_score=sum(p.score for p in pairs),
+    async def _fresh_rules(self, run: CohortRun, snapshot: Snapshot, data: MovesIn) -> PairRules:
+        """The run's rules plus the management chain and never-again pairs read now for the
+        run's mentees that these moves may give a mentor: the chain may have changed since."""
+        matchable = {m.id for m in snapshot.mentees}
+        named = [m.mentee for m in data.moves if m.mentor] + list(data.swap or ())
+        ids = sorted({i for i in named if str(i) in matchable})
+        chain = await chain_pairs(self.session, self.org_id, ids)
+        never = await never_again_of(self.session, self.org_id, ids)
+        return PairRules(
+            management_chain=chain | frozenset(snapshot.management_chain),
+            never_again=never | frozenset(snapshot.never_again),
+            coordinator_forbidden=frozenset((str(a), str(b)) for a, b in run.forbidden),
         )
 
     @staticmethod

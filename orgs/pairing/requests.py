@@ -46,7 +46,7 @@ from orgs.mentoring.relationships import (
     free_capacity,
     new_relationship,
 )
-from orgs.mentoring.remote_events import RemoteEvent, RemoteSink
+from orgs.mentoring.remote_events import RemoteEvent, RemoteSink, discard
 from orgs.models import Org
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository, MemberStatus
@@ -216,6 +216,7 @@ class RequestService:
         if live is not None:
             raise IllegalTransition("You already have a mentor; end that relationship first.")
         await self._check_targets(mentee, data.mentors, now)
+        _check_reachable(mentee, data.mentors)
         batch = uuid.uuid4()
         asked = await self._asked(mentee.id)
         rows: list[MentoringRequest] = []
@@ -411,13 +412,15 @@ class RequestService:
                 raise IllegalTransition(
                     "You have no free capacity; end a relationship or raise your capacity first."
                 )
+        if req.direction is Direction.INCOMING and not mentor.email:
+            raise IllegalTransition(NO_WORK_EMAIL.format(them="mentee"))
         who = Who(mentor.id, f"member {mentor.id}")
         self._move(req, RequestEvent.ACCEPT, who, now)
         req.answered_at = now
         rel = await self._pair(req, who, now)
         if req.direction is Direction.INCOMING:
             assert req.remote_peer is not None
-            intro = {"name": mentor.display_name, "work_email": mentor.email or "unknown@invalid"}
+            intro = {"name": mentor.display_name, "work_email": mentor.email}
             self.remote(
                 RemoteEvent(
                     "request.accept",
@@ -583,6 +586,134 @@ class RequestService:
             )
         await self._cascade(req, system, now)
 
+    # --- what another node tells us ---------------------------------------------------------
+
+    async def received(
+        self,
+        mentor: Member,
+        peer: str,
+        remote_ref: str,
+        summary: dict[str, Any],
+        answer_by: datetime,
+        now: datetime,
+        message: str,
+    ) -> MentoringRequest:
+        """A request from another node for our ``mentor``, opened as our settings say."""
+        settings = await mentoring_settings(self.session, self.org_id)
+        req = self.requests.add(
+            MentoringRequest(
+                id=uuid.uuid4(),
+                batch_id=uuid.uuid4(),
+                rank=1,
+                direction=Direction.INCOMING,
+                mentor_id=mentor.id,
+                remote_peer=peer,
+                remote_ref=remote_ref,
+                remote_summary=summary,
+                message=message[:2000],
+                state=RequestState.QUEUED,
+                created_at=now,
+            )
+        )
+        who = Who.system(f"peer {peer}")
+        self.audit.record("request", req.id, "create", who, to_state="queued", at=now)
+        await self._open(req, settings, who, now)
+        assert req.expires_at is not None
+        req.expires_at = min(req.expires_at, answer_by)
+        await self.session.flush()
+        return req
+
+    async def accepted_remotely(
+        self, req: MentoringRequest, peer: str, mentor_name: str, mentor_email: str, now: datetime
+    ) -> Relationship:
+        """Our outgoing request was accepted on the mentor's node: the pairing starts here too,
+        and the mentor's node learns our mentee's name."""
+        who = Who.system(f"peer {peer}")
+        self._move(req, RequestEvent.ACCEPT, who, now)
+        req.answered_at = now
+        req.counterpart_name = mentor_name[:200]
+        req.counterpart_email = mentor_email[:320]
+        rel = await self._pair(req, who, now)
+        mentee = (
+            await MemberRepository(self.session, self.org_id).get(req.mentee_id)
+            if req.mentee_id
+            else None
+        )
+        # A mentee always had a work email when they asked (``_check_reachable``); one removed
+        # by a staff import since leaves the mentor with what they have, never a made-up one.
+        if mentee is not None and mentee.email:
+            self.remote(
+                RemoteEvent(
+                    "request.introduce",
+                    peer,
+                    {
+                        "request_id": req.remote_ref,
+                        "mentee": {
+                            "name": mentee.display_name,
+                            "work_email": mentee.email,
+                        },
+                    },
+                )
+            )
+        await notify(
+            self.session,
+            self.org_id,
+            req.mentee_id,
+            NotificationKind.REQUEST_ACCEPTED,
+            "Your mentoring request was accepted",
+            f"{mentor_name} (another organisation) has agreed to mentor you.",
+            now=now,
+            link=f"/relationships/{rel.id}",
+        )
+        await self.session.flush()
+        return rel
+
+    async def declined_remotely(
+        self, req: MentoringRequest, peer: str, reason_code: str, now: datetime
+    ) -> MentoringRequest:
+        """Our outgoing request was declined (or expired) on the mentor's node: it cascades."""
+        who = Who.system(f"peer {peer}")
+        self._move(req, RequestEvent.DECLINE, who, now, reason=reason_code)
+        req.answered_at = now
+        req.decline_code = reason_code if reason_code in DECLINE_CODES else "unavailable"
+        await notify(
+            self.session,
+            self.org_id,
+            req.mentee_id,
+            NotificationKind.REQUEST_DECLINED,
+            "A mentor could not take your request",
+            "A mentor of another organisation is not able to mentor you.",
+            now=now,
+        )
+        await self._cascade(req, who, now)
+        await self.session.flush()
+        return req
+
+    async def withdrawn_remotely(
+        self, req: MentoringRequest, peer: str, now: datetime
+    ) -> MentoringRequest:
+        """The mentee on the other node withdrew a request to our mentor."""
+        self._move(req, RequestEvent.WITHDRAW, Who.system(f"peer {peer}"), now)
+        await self._tell_withdrawn(req, now)
+        await self.session.flush()
+        return req
+
+
+#: Names are exchanged once a request is accepted; across organisations that means a work email.
+NO_WORK_EMAIL = (
+    "Your record has no work email, which the {them}'s organisation needs to introduce you; "
+    "ask your HR team to add it."
+)
+
+
+def _check_reachable(mentee: Member, targets: Sequence[RankedMentor]) -> None:
+    """A mentee asking a mentor at another organisation must be reachable there."""
+    if mentee.email:
+        return
+    for i, target in enumerate(targets):
+        if target.remote is not None:
+            raise InvalidInput.on(f"mentors[{i}]", NO_WORK_EMAIL.format(them="mentor"))
+
 
 async def expire_due_requests(session: AsyncSession, now: datetime, remote: RemoteSink) -> int:
     """Expire every open request (of every org on the node) whose answer date has passed."""
@@ -638,30 +769,9 @@ async def receive_remote_request(
     if existing is not None:
         return existing
     mentor = await MemberRepository(session, org_id).get(mentor_id)
-    settings = await mentoring_settings(session, org_id)
-    service = RequestService(session, org_id, lambda _: None)
-    req = service.requests.add(
-        MentoringRequest(
-            id=uuid.uuid4(),
-            batch_id=uuid.uuid4(),
-            rank=1,
-            direction=Direction.INCOMING,
-            mentor_id=mentor.id,
-            remote_peer=peer,
-            remote_ref=remote_ref,
-            remote_summary=summary,
-            message=message[:2000],
-            state=RequestState.QUEUED,
-            created_at=now,
-        )
+    return await RequestService(session, org_id, discard).received(
+        mentor, peer, remote_ref, summary, answer_by, now, message
     )
-    who = Who.system(f"peer {peer}")
-    service.audit.record("request", req.id, "create", who, to_state="queued", at=now)
-    await service._open(req, settings, who, now)
-    assert req.expires_at is not None
-    req.expires_at = min(req.expires_at, answer_by)
-    await session.flush()
-    return req
 
 
 async def _remote(session: AsyncSession, peer: str, remote_ref: str) -> MentoringRequest:
@@ -688,42 +798,9 @@ async def apply_remote_accept(
         raise NotFound("No such request.")
     if req.state is RequestState.ACCEPTED and req.relationship_id is not None:
         return await Relationships(session, req.org_id).get(req.relationship_id)
-    service = RequestService(session, req.org_id, remote)
-    who = Who.system(f"peer {peer}")
-    service._move(req, RequestEvent.ACCEPT, who, now)
-    req.answered_at = now
-    req.counterpart_name = mentor_name[:200]
-    req.counterpart_email = mentor_email[:320]
-    rel = await service._pair(req, who, now)
-    mentee = (
-        await MemberRepository(session, req.org_id).get(req.mentee_id) if req.mentee_id else None
+    return await RequestService(session, req.org_id, remote).accepted_remotely(
+        req, peer, mentor_name, mentor_email, now
     )
-    if mentee is not None:
-        remote(
-            RemoteEvent(
-                "request.introduce",
-                peer,
-                {
-                    "request_id": remote_ref,
-                    "mentee": {
-                        "name": mentee.display_name,
-                        "work_email": mentee.email or "unknown@invalid",
-                    },
-                },
-            )
-        )
-    await notify(
-        session,
-        req.org_id,
-        req.mentee_id,
-        NotificationKind.REQUEST_ACCEPTED,
-        "Your mentoring request was accepted",
-        f"{mentor_name} (another organisation) has agreed to mentor you.",
-        now=now,
-        link=f"/relationships/{rel.id}",
-    )
-    await session.flush()
-    return rel
 
 
 async def apply_remote_introduce(
@@ -757,23 +834,9 @@ async def apply_remote_decline(
         raise NotFound("No such request.")
     if req.state is RequestState.DECLINED:
         return req
-    service = RequestService(session, req.org_id, remote)
-    who = Who.system(f"peer {peer}")
-    service._move(req, RequestEvent.DECLINE, who, now, reason=reason_code)
-    req.answered_at = now
-    req.decline_code = reason_code if reason_code in DECLINE_CODES else "unavailable"
-    await notify(
-        session,
-        req.org_id,
-        req.mentee_id,
-        NotificationKind.REQUEST_DECLINED,
-        "A mentor could not take your request",
-        "A mentor of another organisation is not able to mentor you.",
-        now=now,
+    return await RequestService(session, req.org_id, remote).declined_remotely(
+        req, peer, reason_code, now
     )
-    await service._cascade(req, who, now)
-    await session.flush()
-    return req
 
 
 async def apply_remote_withdraw(
@@ -785,8 +848,4 @@ async def apply_remote_withdraw(
         raise NotFound("No such request.")
     if req.state is RequestState.WITHDRAWN:
         return req
-    service = RequestService(session, req.org_id, lambda _: None)
-    service._move(req, RequestEvent.WITHDRAW, Who.system(f"peer {peer}"), now)
-    await service._tell_withdrawn(req, now)
-    await session.flush()
-    return req
+    return await RequestService(session, req.org_id, discard).withdrawn_remotely(req, peer, now)

@@ -233,7 +233,7 @@ def queue_email(
 
 
 async def inbox(
-    session: AsyncSession, member: Member, unread_only: bool = False
+    session: AsyncSession, member: Member, *, unread_only: bool = False
 ) -> Sequence[Notification]:
     where = [Notification.member_id == member.id]
     if unread_only:

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -187,37 +187,61 @@ def _header_map(
     return positions
 
 
-def _parse_row(number: int, values: dict[str, str], result: _Parse) -> StaffRow | None:
-    before = len(result.errors)
-    fields: dict[str, Any] = {"row": number}
-    attributes: dict[str, str] = {}
-    for name, raw in values.items():
-        value = raw.strip()
-        if name.startswith("attr:"):
-            if len(value) > MAX_ATTRIBUTE_LENGTH:
-                result.error(number, name[5:], f"longer than {MAX_ATTRIBUTE_LENGTH} characters")
-            elif value:
-                attributes[name[5:]] = value
-            continue
-        limit = MAX_LENGTHS.get(name)
-        if limit is not None and len(value) > limit:
-            result.error(number, name, f"longer than {limit} characters")
-            continue
-        if name == "school_based":
-            flag = parse_bool(value)
-            if flag is None:
-                result.error(number, name, f"{value!r} is not a yes/no value (use true or false)")
-            else:
-                fields[name] = flag
-        elif name == "start_date":
-            try:
-                fields[name] = parse_date(value)
-            except ValueError:
-                result.error(number, name, f"{value!r} is not a date (use YYYY-MM-DD)")
-        elif name == "manager_employee_id":
-            fields[name] = value or None
-        else:
-            fields[name] = value
+class _BadValue(ValueError):
+    """A cell's value is not valid; the message says why."""
+
+
+def _school_based(value: str) -> bool:
+    flag = parse_bool(value)
+    if flag is None:
+        raise _BadValue(f"{value!r} is not a yes/no value (use true or false)")
+    return flag
+
+
+def _start_date(value: str) -> date | None:
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise _BadValue(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _optional(value: str) -> str | None:
+    return value or None
+
+
+#: Fields that are not plain text: how each cell becomes its value.
+_FIELD_PARSERS: dict[str, Callable[[str], object]] = {
+    "school_based": _school_based,
+    "start_date": _start_date,
+    "manager_employee_id": _optional,
+}
+
+
+def _parse_field(
+    number: int, name: str, value: str, fields: dict[str, Any], result: _Parse
+) -> None:
+    limit = MAX_LENGTHS.get(name)
+    if limit is not None and len(value) > limit:
+        result.error(number, name, f"longer than {limit} characters")
+        return
+    parse = _FIELD_PARSERS.get(name)
+    try:
+        fields[name] = parse(value) if parse else value
+    except _BadValue as bad:
+        result.error(number, name, str(bad))
+
+
+def _parse_attribute(
+    number: int, key: str, value: str, attributes: dict[str, str], result: _Parse
+) -> None:
+    if len(value) > MAX_ATTRIBUTE_LENGTH:
+        result.error(number, key, f"longer than {MAX_ATTRIBUTE_LENGTH} characters")
+    elif value:
+        attributes[key] = value
+
+
+def _check_identity(number: int, fields: dict[str, Any], result: _Parse) -> None:
+    """Every row names an employee id and a valid email (stored in lower case)."""
     if not fields.get("employee_id"):
         result.error(number, "employee_id", "is empty")
     email = fields.get("email", "")
@@ -227,6 +251,18 @@ def _parse_row(number: int, values: dict[str, str], result: _Parse) -> StaffRow 
         result.error(number, "email", f"{email!r} is not an email address")
     else:
         fields["email"] = email.lower()
+
+
+def _parse_row(number: int, values: dict[str, str], result: _Parse) -> StaffRow | None:
+    before = len(result.errors)
+    fields: dict[str, Any] = {"row": number}
+    attributes: dict[str, str] = {}
+    for name, raw in values.items():
+        if name.startswith("attr:"):
+            _parse_attribute(number, name[5:], raw.strip(), attributes, result)
+        else:
+            _parse_field(number, name, raw.strip(), fields, result)
+    _check_identity(number, fields, result)
     if len(result.errors) != before:
         return None
     return StaffRow(attributes=attributes, **fields)

@@ -36,7 +36,7 @@ from orgs.people.acting import Acting
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
-from orgs.people.roles import Role
+from orgs.people.permissions import Action, authorize, may
 from orgs.repository import OrgRepository
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
@@ -73,7 +73,6 @@ ACCEPTED = frozenset({S.APPROVED, S.EXCEPTION_GRANTED})
 OPEN = frozenset(
     {S.SUBMITTED, S.AWAITING_LINE_MANAGER, S.APPROVED, S.EXCEPTION_REQUESTED, S.EXCEPTION_GRANTED}
 )
-STAFF_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR)
 
 
 class Placement(StrEnum):
@@ -280,7 +279,7 @@ class ApplicationService:
     # --- reading -----------------------------------------------------------------------
 
     async def _visible(self, acting: Acting, app: Application) -> bool:
-        if acting.has_any(*STAFF_ROLES):
+        if may(acting, Action.READ_APPLICATIONS):
             return True
         me = acting.member
         if me is None:
@@ -312,7 +311,7 @@ class ApplicationService:
                 order_by=Application.created_at,
             )
         )
-        if acting.has(Role.HR_DIRECTOR):
+        if may(acting, Action.DECIDE_EXCEPTIONS):
             apps += await self.applications.list(
                 Application.member_id != member.id,
                 (Application.state == AppState.EXCEPTION_REQUESTED)
@@ -327,8 +326,7 @@ class ApplicationService:
     async def for_scheme(
         self, acting: Acting, scheme: Scheme, role: SchemeRole | None = None
     ) -> Sequence[Application]:
-        if not acting.has_any(*STAFF_ROLES):
-            raise Forbidden("Only coordinators, org admins and HR directors list applications.")
+        authorize(acting, Action.READ_APPLICATIONS)
         where = [Application.scheme_id == scheme.id]
         if role is not None:
             where.append(Application.role == role)
@@ -367,7 +365,7 @@ class ApplicationService:
         me = self._member_of(acting)
         if app.member_id == me.id:
             raise Forbidden("You cannot decide your own application.")
-        approver_is_hr = app.approver_id is None and acting.has(Role.HR_DIRECTOR)
+        approver_is_hr = app.approver_id is None and may(acting, Action.APPROVE_WITHOUT_MANAGER)
         if app.approver_id != me.id and not approver_is_hr:
             # Not in their line: exactly like a missing application.
             raise NotFound("No application of yours to decide with that id.")
@@ -424,9 +422,8 @@ class ApplicationService:
     async def decide_exception(
         self, acting: Acting, app_id: uuid.UUID, decision: ExceptionDecision
     ) -> Application:
-        app = await self.get(acting, app_id)
-        if not acting.has(Role.HR_DIRECTOR):
-            raise Forbidden("Only an HR director decides exceptions.")
+        app = await self.get(acting, app_id)  # another org's id or one not theirs: 404
+        authorize(acting, Action.DECIDE_EXCEPTIONS)
         if acting.member is not None and acting.member.id == app.member_id:
             raise Forbidden("You cannot decide your own application.")
         if not decision.reason.strip():
@@ -457,8 +454,7 @@ class ApplicationService:
     ) -> Sequence[Application]:
         """Offer places to ``chosen`` (in order); every other cleared applicant waits, in order."""
         now = now or utcnow()
-        if not acting.has_any(Role.COORDINATOR, Role.ORG_ADMIN):
-            raise Forbidden("Only a scheme coordinator shortlists.")
+        authorize(acting, Action.SHORTLIST)
         if scheme.form is not SchemeForm.COHORT:
             raise InvalidInput.on("scheme", "only cohort programmes have places to shortlist")
         places = scheme.places(role) or 0

@@ -22,10 +22,11 @@ value decided: their reasons only say that the scheme's self-declared criteria a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from orgs.errors import FieldError, InvalidInput
@@ -317,7 +318,7 @@ class Rule:
     excludes: str = ""  # what to say when the rule excludes someone
     admits: str = ""  # what to say when it admits them
 
-    def reason(self, passed: bool) -> str:
+    def reason(self, *, passed: bool) -> str:
         if self.condition.special:  # never say which special category decided
             text = (
                 "Meets the scheme's self-declared criteria"
@@ -373,15 +374,23 @@ def evaluate(rules: RuleSet, facts: MemberFacts, role: SchemeRole, ctx: Context)
     """Decide one member's eligibility for one role, with a reason per rule (failures first)."""
     if role not in rules.roles:
         reason = f"This scheme does not take {role.value}s (rule: roles)"
-        return Decision(False, (reason,), (RuleResult("roles", False, reason),))
+        return Decision(
+            eligible=False,
+            reasons=(reason,),
+            results=(RuleResult("roles", passed=False, reason=reason),),
+        )
     results = tuple(
-        RuleResult(rule.name, passed, rule.reason(passed))
+        RuleResult(rule.name, passed, rule.reason(passed=passed))
         for rule in rules.roles[role]
         for passed in (rule.condition.holds(facts, ctx),)
     )
     if not results:
         reason = f"Open to all staff as {role.value}s (rule: open)"
-        return Decision(True, (reason,), (RuleResult("open", True, reason),))
+        return Decision(
+            eligible=True,
+            reasons=(reason,),
+            results=(RuleResult("open", passed=True, reason=reason),),
+        )
     failed = [r.reason for r in results if not r.passed]
     passed = [r.reason for r in results if r.passed]
     return Decision(not failed, tuple(failed + passed), results)
@@ -391,21 +400,6 @@ def evaluate(rules: RuleSet, facts: MemberFacts, role: SchemeRole, ctx: Context)
 
 RULE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ATTRIBUTE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-CONDITION_KEYS = (
-    "all",
-    "any",
-    "not",
-    "equals",
-    "in",
-    "not_in",
-    "grade_at_least",
-    "grade_at_most",
-    "months_of_service_at_least",
-    "flag",
-    "in_group",
-    "training_completed",
-    "self_declared",
-)
 RULE_KEYS = ("rule", "excludes", "admits")
 MAX_DEPTH = 8
 
@@ -445,13 +439,124 @@ def _texts(value: object, path: str, errors: _Errors) -> tuple[str, ...] | None:
     return tuple(t for t in texts if t is not None) if None not in texts else None
 
 
-def _condition(data: object, path: str, errors: _Errors, depth: int = 0) -> Condition | None:
-    if depth > MAX_DEPTH:
-        errors.add(path, f"nested more than {MAX_DEPTH} deep")
+# Each condition keyword has one parser: (value, path of the value, errors, depth) -> condition,
+# or None after adding its errors. _CONDITION_PARSERS at the end of this section is the table.
+_Parser = Callable[[object, str, _Errors, int], Condition | None]
+
+
+def _parse_parts(
+    value: object,
+    at: str,
+    errors: _Errors,
+    depth: int,
+    *,
+    combine: Callable[[tuple[Condition, ...]], Condition],
+) -> Condition | None:
+    if not isinstance(value, list):
+        errors.add(at, "must be a list of conditions")
         return None
-    if not isinstance(data, dict):
-        errors.add(path, "must be a mapping with one condition")
+    parts = [_condition(v, f"{at}[{i}]", errors, depth + 1) for i, v in enumerate(value)]
+    if None in parts:
         return None
+    return combine(tuple(p for p in parts if p is not None))
+
+
+def _parse_not(value: object, at: str, errors: _Errors, depth: int) -> Condition | None:
+    part = _condition(value, at, errors, depth + 1)
+    return Not(part) if part is not None else None
+
+
+def _parse_equals(value: object, at: str, errors: _Errors, depth: int) -> Condition | None:
+    if not isinstance(value, dict) or set(value) != {"attribute", "value"}:
+        errors.add(at, "must be {attribute: NAME, value: VALUE}")
+        return None
+    attribute = _attribute(value["attribute"], f"{at}.attribute", errors)
+    expected = (
+        norm(value["value"])
+        if isinstance(value["value"], bool)
+        else _text(value["value"], f"{at}.value", errors)
+    )
+    return Equals(attribute, expected) if attribute and expected else None
+
+
+def _parse_in(
+    value: object, at: str, errors: _Errors, depth: int, *, negate: bool
+) -> Condition | None:
+    if not isinstance(value, dict) or set(value) != {"attribute", "values"}:
+        errors.add(at, "must be {attribute: NAME, values: [VALUE, …]}")
+        return None
+    attribute = _attribute(value["attribute"], f"{at}.attribute", errors)
+    values = _texts(value["values"], f"{at}.values", errors)
+    return In(attribute, values, negate) if attribute and values else None
+
+
+def _parse_grade(
+    value: object, at: str, errors: _Errors, depth: int, *, at_least: bool
+) -> Condition | None:
+    grade = _text(value, at, errors, 50)
+    return Grade(grade, at_least) if grade else None
+
+
+def _parse_months(value: object, at: str, errors: _Errors, depth: int) -> Condition | None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 600:
+        errors.add(at, "must be a whole number of months, 0–600")
+        return None
+    return MonthsOfService(value)
+
+
+def _parse_flag(value: object, at: str, errors: _Errors, depth: int) -> Condition | None:
+    attribute = _attribute(value, at, errors)
+    return Flag(attribute) if attribute else None
+
+
+def _parse_in_group(value: object, at: str, errors: _Errors, depth: int) -> Condition | None:
+    group = _text(value, at, errors)
+    return InGroup(group) if group else None
+
+
+def _parse_training(value: object, at: str, errors: _Errors, depth: int) -> Condition | None:
+    training = _text(value, at, errors)
+    return TrainingCompleted(training) if training else None
+
+
+def _parse_self_declared(value: object, at: str, errors: _Errors, depth: int) -> Condition | None:
+    if not isinstance(value, dict) or not value or set(value) - {"ethnicity_in", "disability"}:
+        errors.add(at, "must be {ethnicity_in: [GROUP, …]} and/or {disability: true}")
+        return None
+    ethnicities: tuple[str, ...] = ()
+    if "ethnicity_in" in value:
+        found = _texts(value["ethnicity_in"], f"{at}.ethnicity_in", errors)
+        if found is None:
+            return None
+        ethnicities = found
+    disability = value.get("disability")
+    if disability is not None and not isinstance(disability, bool):
+        errors.add(f"{at}.disability", "must be true or false")
+        return None
+    return SelfDeclared(ethnicities, disability)
+
+
+# The rules language: condition keyword -> its parser. The order is the one error messages list.
+_CONDITION_PARSERS: dict[str, _Parser] = {
+    "all": partial(_parse_parts, combine=All),
+    "any": partial(_parse_parts, combine=AnyOf),
+    "not": _parse_not,
+    "equals": _parse_equals,
+    "in": partial(_parse_in, negate=False),
+    "not_in": partial(_parse_in, negate=True),
+    "grade_at_least": partial(_parse_grade, at_least=True),
+    "grade_at_most": partial(_parse_grade, at_least=False),
+    "months_of_service_at_least": _parse_months,
+    "flag": _parse_flag,
+    "in_group": _parse_in_group,
+    "training_completed": _parse_training,
+    "self_declared": _parse_self_declared,
+}
+CONDITION_KEYS = tuple(_CONDITION_PARSERS)
+
+
+def _condition_key(data: Mapping[object, object], path: str, errors: _Errors) -> str | None:
+    """The one condition keyword of a mapping; unknown keys and none or several are errors."""
     keys = [k for k in data if k in CONDITION_KEYS]
     unknown = [k for k in data if k not in CONDITION_KEYS and k not in RULE_KEYS]
     for key in unknown:
@@ -460,71 +565,20 @@ def _condition(data: object, path: str, errors: _Errors, depth: int = 0) -> Cond
         if not unknown:
             errors.add(path, f"needs exactly one condition (one of {', '.join(CONDITION_KEYS)})")
         return None
-    key = keys[0]
-    value = data[key]
-    at = f"{path}.{key}"
-    if key in ("all", "any"):
-        if not isinstance(value, list):
-            errors.add(at, "must be a list of conditions")
-            return None
-        parts = [_condition(v, f"{at}[{i}]", errors, depth + 1) for i, v in enumerate(value)]
-        if None in parts:
-            return None
-        found = tuple(p for p in parts if p is not None)
-        return All(found) if key == "all" else AnyOf(found)
-    if key == "not":
-        part = _condition(value, at, errors, depth + 1)
-        return Not(part) if part is not None else None
-    if key == "equals":
-        if not isinstance(value, dict) or set(value) != {"attribute", "value"}:
-            errors.add(at, "must be {attribute: NAME, value: VALUE}")
-            return None
-        attribute = _attribute(value["attribute"], f"{at}.attribute", errors)
-        expected = (
-            norm(value["value"])
-            if isinstance(value["value"], bool)
-            else _text(value["value"], f"{at}.value", errors)
-        )
-        return Equals(attribute, expected) if attribute and expected else None
-    if key in ("in", "not_in"):
-        if not isinstance(value, dict) or set(value) != {"attribute", "values"}:
-            errors.add(at, "must be {attribute: NAME, values: [VALUE, …]}")
-            return None
-        attribute = _attribute(value["attribute"], f"{at}.attribute", errors)
-        values = _texts(value["values"], f"{at}.values", errors)
-        return In(attribute, values, key == "not_in") if attribute and values else None
-    if key in ("grade_at_least", "grade_at_most"):
-        grade = _text(value, at, errors, 50)
-        return Grade(grade, key == "grade_at_least") if grade else None
-    if key == "months_of_service_at_least":
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 600:
-            errors.add(at, "must be a whole number of months, 0–600")
-            return None
-        return MonthsOfService(value)
-    if key == "flag":
-        attribute = _attribute(value, at, errors)
-        return Flag(attribute) if attribute else None
-    if key == "in_group":
-        group = _text(value, at, errors)
-        return InGroup(group) if group else None
-    if key == "training_completed":
-        training = _text(value, at, errors)
-        return TrainingCompleted(training) if training else None
-    # self_declared
-    if not isinstance(value, dict) or not value or set(value) - {"ethnicity_in", "disability"}:
-        errors.add(at, "must be {ethnicity_in: [GROUP, …]} and/or {disability: true}")
+    return str(keys[0])
+
+
+def _condition(data: object, path: str, errors: _Errors, depth: int = 0) -> Condition | None:
+    if depth > MAX_DEPTH:
+        errors.add(path, f"nested more than {MAX_DEPTH} deep")
         return None
-    ethnicities: tuple[str, ...] = ()
-    if "ethnicity_in" in value:
-        found_ethnicities = _texts(value["ethnicity_in"], f"{at}.ethnicity_in", errors)
-        if found_ethnicities is None:
-            return None
-        ethnicities = found_ethnicities
-    disability = value.get("disability")
-    if disability is not None and not isinstance(disability, bool):
-        errors.add(f"{at}.disability", "must be true or false")
+    if not isinstance(data, dict):
+        errors.add(path, "must be a mapping with one condition")
         return None
-    return SelfDeclared(ethnicities, disability)
+    key = _condition_key(data, path, errors)
+    if key is None:
+        return None
+    return _CONDITION_PARSERS[key](data[key], f"{path}.{key}", errors, depth)
 
 
 def _rule(data: object, path: str, errors: _Errors) -> Rule | None:

@@ -105,9 +105,12 @@ class EligibilityChecks:
         if today is not None:
             ctx = Context(today, ctx.grade_order)
         if member.status is not MemberStatus.ACTIVE:
-            return Decision(False, ("Only current staff may take part (rule: current-staff)",))
+            return Decision(
+                eligible=False,
+                reasons=("Only current staff may take part (rule: current-staff)",),
+            )
         if rules is None:
-            return Decision(True, (NO_RULES,))
+            return Decision(eligible=True, reasons=(NO_RULES,))
         facts = (await self.facts([member]))[member.id]
         return evaluate(rules, facts, role, ctx)
 

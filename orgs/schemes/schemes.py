@@ -247,7 +247,7 @@ class SchemeService:
         )
 
     async def record_attendance(
-        self, training_id: uuid.UUID, member_id: uuid.UUID, attended: bool, who: Who
+        self, training_id: uuid.UUID, member_id: uuid.UUID, *, attended: bool, who: Who
     ) -> TrainingAttendance:
         training = await self.trainings.get(training_id)
         member = await MemberRepository(self.session, self.org_id).get(member_id)

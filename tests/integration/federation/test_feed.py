@@ -179,6 +179,9 @@ class FakeProducer:
             aud = "http://127.0.0.1:9"
         if self.mode == "unknown-key":
             key = self.stranger
+        cards = self.cards
+        if self.mode == "foreign-org":  # speaks for an org its document does not list
+            cards = tuple(msgspec.structs.replace(c, org="brent") for c in cards)
         token = sign(
             wire.FeedPage(
                 iss=self.url,
@@ -187,7 +190,7 @@ class FakeProducer:
                 exp=exp,
                 jti=new_jti(),
                 request_jti=request_jti,
-                cards=self.cards,
+                cards=cards,
                 tombstones=(),
                 cursor="1",
                 reset=True,
@@ -240,7 +243,9 @@ def card(handle: str) -> wire.Card:
     )
 
 
-@pytest.mark.parametrize("mode", ["bad-signature", "expired", "wrong-audience", "unknown-key"])
+@pytest.mark.parametrize(
+    "mode", ["bad-signature", "expired", "wrong-audience", "unknown-key", "foreign-org"]
+)
 async def test_an_invalid_page_never_replaces_the_last_valid_feed(ours: Node, mode: str) -> None:
     producer = FakeProducer(ours.settings.base_url)
     producer.cards = (card("A" * 43), card("B" * 43))
@@ -257,10 +262,11 @@ async def test_an_invalid_page_never_replaces_the_last_valid_feed(ours: Node, mo
             first = await pull_feed(ours.runtime, producer.url, client)
             assert first.error is None, first.error
             producer.mode = mode
-            producer.cards = ()  # a valid reset page would now empty the feed
+            # A valid reset page would now empty the feed, or replace its two cards.
+            producer.cards = (card("D" * 43),) if mode == "foreign-org" else ()
             refused = await pull_feed(ours.runtime, producer.url, client)
     assert refused.error is not None
-    assert len(await live_cards(ours)) == 2
+    assert sorted(c.handle for c in await live_cards(ours)) == ["A" * 43, "B" * 43]
 
 
 async def test_cards_expire_with_their_page(ours: Node) -> None:

@@ -36,7 +36,7 @@ class Org:
         return self.handle.org.id
 
 
-async def org(db: AsyncSession, slug: str, cross_org: bool) -> Org:
+async def org(db: AsyncSession, slug: str, *, cross_org: bool) -> Org:
     handle = await org_with_token(db, slug)
     scheme = await SchemeService(db, handle.org.id).create(
         SchemeSpec(slug="mentoring", name="Mentoring")

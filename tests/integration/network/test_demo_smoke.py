@@ -12,10 +12,10 @@ import httpx
 from click.testing import CliRunner
 
 from network.cli.context import CliContext
+from network.cli.demo_nodes import demo_nodes
 from network.cli.main import cli
 from network.config import Settings
 from network.demo.mail import start_sink
-from network.demo.nodes import demo_nodes
 from network.demo.seed import DEMO_ORGS
 from tests.live import free_port, live_node
 

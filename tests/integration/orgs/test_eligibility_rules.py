@@ -202,11 +202,15 @@ async def test_broadland_mentor_training_attendance_makes_a_mentor_eligible(
     assert before.reasons == (
         "Mentors must first complete the mentor training (rule: trained-volunteer)",
     )
-    await service.record_attendance(training.id, people["PEER"].id, True, Who.system("test"))
+    await service.record_attendance(
+        training.id, people["PEER"].id, attended=True, who=Who.system("test")
+    )
     after = await checks.check(scheme, people["PEER"], SchemeRole.MENTOR)
     assert after.eligible
     assert after.reasons == ("Completed the mentor training (rule: trained-volunteer)",)
-    await service.record_attendance(training.id, people["PEER"].id, False, Who.system("test"))
+    await service.record_attendance(
+        training.id, people["PEER"].id, attended=False, who=Who.system("test")
+    )
     assert not (await checks.check(scheme, people["PEER"], SchemeRole.MENTOR)).eligible
     assert (await checks.check(scheme, people["OTHER"], SchemeRole.MENTEE)).eligible
     assert len(await RulesStore(db, org.id).versions(scheme)) == 1

@@ -101,3 +101,11 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         jobs_worker=False,
     )
     assert load_settings(to_environ(settings)) == settings
+
+
+def test_every_setting_has_its_variable() -> None:
+    # A field added to Settings but not to the table of variables could not be configured.
+    settings = Settings(redis_url="redis://r:6379/0", smtp_url="smtp://127.0.0.1:1025")
+    assert set(to_environ(settings)) == {
+        f"MENTORNET_{name.upper()}" for name in Settings.__struct_fields__
+    }

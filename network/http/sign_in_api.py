@@ -20,18 +20,19 @@ from litestar.response import Redirect
 
 from network.http.actor import Actor, Actor_
 from network.http.dependencies import Db
+from network.http.dev_idp import DevIdpController
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS, handle_domain_error
 from network.logs import get_logger
 from network.sso import flow
 from network.sso.csrf import check_csrf
-from network.sso.dev_idp import DevIdpController
 from network.sso.errors import SignInFailed
 from network.sso.flow import SsoRuntime
 from network.sso.sessions import ABSOLUTE_TIMEOUT_S, CSRF_FIELD, LOGIN_TIMEOUT_S
-from orgs.errors import DomainError, Forbidden, NotFound
+from orgs.errors import DomainError, NotFound
 from orgs.people.identity import is_line_manager
-from orgs.people.roles import Role, roles_of
+from orgs.people.permissions import Action, authorize
+from orgs.people.roles import roles_of
 from orgs.people.sso_config import OrgSsoConfig, SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
 
@@ -277,8 +278,7 @@ class SsoConfigOut(msgspec.Struct, frozen=True):
 
 
 def _require_admin(actor: Actor) -> None:
-    if not actor.has(Role.ORG_ADMIN):
-        raise Forbidden("Only an org admin may read or change the sign-in settings.")
+    authorize(actor, Action.CONFIGURE_SIGN_IN)
 
 
 def _out(request: Request[Any, Any, Any], slug: str, row: OrgSsoConfig) -> SsoConfigOut:

@@ -30,9 +30,9 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
+from network.demo.people import DEV_GROUP_ROLES, DevPerson, dev_people
 from network.http.dependencies import Db
 from network.http.path_params import Slug
-from network.sso.dev_people import DEV_GROUP_ROLES, DevPerson, dev_people
 from network.sso.flow import SsoRuntime, post_logout_uri, redirect_uri
 from network.sso.store import key_for
 from orgs.errors import InvalidInput, NotFound, Unauthenticated

@@ -15,6 +15,7 @@ from federation.feed import Feed, offers_for
 from federation.handles import card_handle
 from federation.peers import PeerRegistry
 from federation.request_auth import verify_request
+from federation.seen_requests import DurableReplayCache
 from federation.signing import new_jti, sign
 from network.federation.wiring import CARDS_PATH, node_id, node_keys, now_s
 from network.http.dependencies import Db
@@ -48,7 +49,8 @@ async def cards(
         path=CARDS_PATH,
         query=request.scope["query_string"].decode("latin-1"),
         now=now,
-        replay=runtime.replay,
+        # Not Redis: a page is served at most once per signed request even after a flush.
+        replay=DurableReplayCache(db),
     )
     consumer = claims.iss
     peer = await registry.get(consumer)

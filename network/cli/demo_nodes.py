@@ -19,7 +19,7 @@ from network.app import build_runtime
 from network.config import Settings
 from network.demo.seed import seed_demo
 from network.federation.wiring import node_keys, now_s, signed_node_document
-from network.sso.dev_idp import configure_dev_sso
+from network.http.dev_idp import configure_dev_sso
 from orgs.errors import InvalidInput
 
 

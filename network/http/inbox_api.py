@@ -33,7 +33,7 @@ class Accepted(msgspec.Struct, frozen=True):
     summary="A signed message from a peer (JWS compact body); 202 once stored",
     security=[],
     request_max_body_size=MAX_MESSAGE_BYTES,
-    responses=documented_problems(400, 401, 413),
+    responses=documented_problems(400, 401, 403, 404, 413),
 )
 async def inbox(request: Request[Any, Any, Any], state: State, db: Db) -> Accepted:
     runtime = Runtime.of(state)
