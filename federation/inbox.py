@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from federation import wire
-from federation.peers import PeerRegistry
+from federation.peer_registry import PeerRegistry
 from federation.tenancy import check_hosted
 from orgs.db import Base, utcnow
 

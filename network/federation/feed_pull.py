@@ -10,8 +10,8 @@ import httpx
 
 from federation import wire
 from federation.errors import FederationError
-from federation.keys import NodeKey
-from federation.peers import Peer, PeerRegistry
+from federation.key_ring import NodeKey
+from federation.peer_registry import Peer, PeerRegistry
 from federation.remote_cards import RemoteCards
 from federation.request_auth import sign_request
 from federation.signing import verify_feed_page

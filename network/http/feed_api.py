@@ -13,7 +13,7 @@ from federation import wire
 from federation.cards import build_cards
 from federation.feed import Feed, offers_for
 from federation.handles import card_handle
-from federation.peers import PeerRegistry
+from federation.peer_registry import PeerRegistry
 from federation.request_auth import verify_request
 from federation.seen_requests import DurableReplayCache
 from federation.signing import new_jti, sign
@@ -32,7 +32,7 @@ PAGE_LIFETIME = 6 * 3600  # how long a consumer may keep a page's cards without 
     summary="A signed page of cards and tombstones for the calling peer (JWS compact)",
     media_type=JOSE,
     security=[],
-    responses=documented_problems(401),
+    responses=documented_problems(401, 503),
 )
 async def cards(
     request: Request[Any, Any, Any], state: State, db: Db, cursor: FromQuery[str] = ""

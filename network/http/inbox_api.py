@@ -9,9 +9,9 @@ from litestar import Request, post
 from litestar.datastructures import State
 
 from federation.errors import MalformedMessage
-from federation.handlers import HANDLERS
 from federation.inbox import Inbox
-from federation.peers import PeerRegistry
+from federation.inbox_handlers import HANDLERS
+from federation.peer_registry import PeerRegistry
 from federation.signing import verify_message
 from network.federation.wiring import INBOX_PATH, node_id, now_s
 from network.http.dependencies import Db
@@ -33,7 +33,7 @@ class Accepted(msgspec.Struct, frozen=True):
     summary="A signed message from a peer (JWS compact body); 202 once stored",
     security=[],
     request_max_body_size=MAX_MESSAGE_BYTES,
-    responses=documented_problems(400, 401, 403, 404, 413),
+    responses=documented_problems(400, 401, 403, 404, 413, 503),
 )
 async def inbox(request: Request[Any, Any, Any], state: State, db: Db) -> Accepted:
     runtime = Runtime.of(state)

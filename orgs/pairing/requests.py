@@ -48,13 +48,12 @@ from orgs.mentoring.relationships import (
 )
 from orgs.mentoring.remote_events import RemoteEvent, RemoteSink, discard
 from orgs.models import Org
+from orgs.pairing.candidates import approved_members
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
 from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
 from orgs.repository import OrgRepository
-from orgs.schemes.applications import ACCEPTED as APPLICATION_ACCEPTED
-from orgs.schemes.applications import Application
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeRepository
 
@@ -191,16 +190,10 @@ class RequestService:
                 "mentors", f"at most {settings.max_ranked_requests} ranked mentors at once"
             )
         scheme = await SchemeRepository(self.session, self.org_id).get(data.scheme_id)
-        approved = await self.session.scalar(
-            select(Application.id).where(
-                Application.org_id == self.org_id,
-                Application.member_id == mentee.id,
-                Application.scheme_id == scheme.id,
-                Application.role == SchemeRole.MENTEE,
-                Application.state.in_(APPLICATION_ACCEPTED),
-            )
+        approved = await approved_members(
+            self.session, self.org_id, SchemeRole.MENTEE, scheme.id, today=now.date()
         )
-        if approved is None:
+        if mentee.id not in approved:
             raise IllegalTransition(
                 f"You need an approved application to {scheme.name} as a mentee first."
             )

@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import select
 
 from federation import wire
-from federation.peering import pin_new_peer
-from federation.peers import PeerRegistry
+from federation.node_documents import pin_new_peer
+from federation.peer_registry import PeerRegistry
 from federation.relationship_outbox import outbox_sink
 from federation.remote_cards import RemoteCard, RemoteCards
 from federation.request_auth import sign_request
