@@ -153,3 +153,25 @@ async def test_an_org_label_must_name_a_taxonomy_topic(db: AsyncSession) -> None
     with pytest.raises(InvalidInput) as refused:
         await update_settings(db, brent.org.id, OrgSettings(topic_labels={"Gardening": "garden"}))
     assert refused.value.errors[0].field == "topic_labels.Gardening"
+
+
+@pytest.mark.parametrize(
+    ("url", "saved"),
+    [(MENTEE, {"topics": {"confidence": 4}}), (MENTOR, {"topics": {"housing": 2}})],
+)
+async def test_a_profile_needs_at_least_one_topic_and_an_empty_list_changes_nothing(
+    client: AsyncTestClient[Litestar], db: AsyncSession, url: str, saved: dict[str, object]
+) -> None:
+    brent = await org_with_token(db, "brent")
+    amara = await member_of(db, brent, "b100")
+    empty = assert_problem(
+        await client.put(url, json={"topics": {}}, headers=amara), 422, "invalid-input"
+    )
+    assert [(e["field"], e["message"]) for e in empty["errors"]] == [
+        ("topics", "choose at least one topic")
+    ]
+    assert_problem(await client.get(url, headers=amara), 404, "not-found")  # nothing saved
+    assert (await client.put(url, json=saved, headers=amara)).status_code == 200
+    before = (await client.get(url, headers=amara)).json()
+    assert_problem(await client.put(url, json={"topics": {}}, headers=amara), 422, "invalid-input")
+    assert (await client.get(url, headers=amara)).json() == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.mentoring.mentoring_settings import MentoringSettings, save_mentoring_settings
+from orgs.mentoring.relationships import Relationship
 from orgs.mentoring.remote_events import CollectingSink
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import MentorProfileRow, MentorProfiles
@@ -155,3 +156,12 @@ AGREEMENT = {
     "shadowing_wanted": True,
 }
 CONFIRM = {"accept_code_of_conduct": True, "accept_principles": True}
+
+
+async def backdate(db: AsyncSession, rel: dict[str, Any], **ago: float) -> None:
+    """Move the start of ``rel`` back by ``ago`` (timedelta's keywords), so that meetings held
+    in the past fall within it: none may be dated before the relationship began."""
+    row = await db.get(Relationship, uuid.UUID(rel["id"]), populate_existing=True)
+    assert row is not None
+    row.started_at -= timedelta(**ago)
+    await db.commit()

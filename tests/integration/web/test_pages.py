@@ -17,6 +17,7 @@ from network.web.security import CSP
 from orgs.models import Org
 from orgs.org_settings import read_settings, update_settings
 from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.sessions import sign_in
@@ -154,3 +155,24 @@ async def test_the_org_s_colour_themes_its_pages(
     themed = await client.get("/orgs/brent/theme.css")
     assert themed.headers["content-type"].startswith("text/css")
     assert "--mn-brand:#ffdd00;--mn-brand-text:#0b0c0c;" in themed.text  # dark text on yellow
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("mentee", {"meeting_mode": "either", "goals": "Lead a team"}),
+        ("mentor", {"capacity": "1", "meeting_modes": "remote", "seniority_band": "5"}),
+    ],
+)
+async def test_a_profile_form_with_no_topic_says_so_and_saves_nothing(
+    client: Client, db: AsyncSession, signed_in: SignedIn, path: str, form: dict[str, str]
+) -> None:
+    page = await client.post(
+        f"/orgs/brent/profile/{path}", data={**form, "csrf_token": signed_in.csrf}
+    )
+    assert page.status_code == 400
+    assert '<a href="#topics">Choose at least one topic</a>' in page.text
+    assert 'id="topics-error"' in page.text
+    service = ProfileService(db, signed_in.member)
+    assert await service.mentee() is None
+    assert await service.mentor() is None
