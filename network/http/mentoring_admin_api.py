@@ -25,6 +25,7 @@ from network.http.mentoring_out import (
 from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
+from network.http.text_responses import text_response
 from orgs.db import utcnow
 from orgs.mentoring import agreements, concerns, evaluations
 from orgs.mentoring.meetings import allow_extra_time
@@ -153,15 +154,12 @@ class CoordinationController(Controller):
     )
     async def results(self, slug: Slug, scheme_id: Id, actor: Actor_, db: Db) -> ResultsOut:
         who = _coordinator(slug, actor)
-        scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
+        report = await evaluations.scheme_report(db, who.org_id, scheme_id)
         return ResultsOut(
-            scheme.id,
+            report.scheme.id,
             evaluations.MIN_GROUP,
-            [
-                QuestionnaireResultOut.of(r)
-                for r in await evaluations.scheme_results(db, who.org_id, scheme.id)
-            ],
-            await evaluations.outcome_counts(db, who.org_id, scheme.id),
+            [QuestionnaireResultOut.of(r) for r in report.results],
+            report.outcomes,
         )
 
     @get(
@@ -249,8 +247,6 @@ class CoordinationController(Controller):
     ) -> Response[str]:
         who = acting(slug, actor)
         authorize(who, Action.EXPORT_HR)
-        return Response(
-            await hr_export(db, who.org_id, since),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="mentoring-hr-export.csv"'},
+        return text_response(
+            await hr_export(db, who.org_id, since), "text/csv", download="mentoring-hr-export.csv"
         )

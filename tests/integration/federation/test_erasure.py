@@ -45,7 +45,7 @@ from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.conftest import Cli
 from tests.integration.relationships.builders import World, world
-from tests.integration.relationships.test_email import Smtp
+from tests.integration.relationships.mail import Smtp
 from tests.live import free_port, live_node
 from tests.nodes import Node, node
 
