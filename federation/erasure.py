@@ -29,7 +29,7 @@ from federation.feed import FeedEntry, withdraw_cards
 from federation.inbox import InboxEntry
 from federation.outbox import Outbox, OutboxMessage, OutboxStatus
 from federation.remote_cards import RemoteCards
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.mentoring.relationships import Relationship
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.people.erasure import Erased
@@ -157,7 +157,7 @@ async def forget_messages(session: AsyncSession, peer: str, held: Held, *, our_p
 
 
 async def erase_everywhere(
-    session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID, *, who: Who, now: datetime
+    session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID, *, by: ActorRef, now: datetime
 ) -> tuple[Erased, dict[str, int]]:
     """Erase a member here, forget what our messages carried about them, and queue
     ``member.erase`` for every peer that holds data about them; returns the erasure and
@@ -167,9 +167,7 @@ async def erase_everywhere(
         await forget_messages(session, peer, what, our_person=True)
     sent = _queue_erase(session, held)
     await withdraw_cards(session, member_id)
-    erased = await erase_person(
-        session, org_id, member_id, who=who, now=now, skip=FEDERATION_TABLES
-    )
+    erased = await erase_person(session, org_id, member_id, by=by, now=now, skip=FEDERATION_TABLES)
     return erased, sent
 
 

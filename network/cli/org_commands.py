@@ -16,7 +16,7 @@ from orgs.db import utcnow
 from orgs.errors import NotFound
 from orgs.models import TokenRole
 from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
 from orgs.tokens import TokenService, parse_role, parse_token_id
@@ -207,7 +207,7 @@ def erase_member_command(cli: CliContext, *, slug: str, employee_id: str, yes: b
         if member is None:
             raise NotFound(f"No member with employee id {employee_id!r} in {slug!r}.")
         _, peers = await erase_everywhere(
-            session, found.id, member.id, who=Acting.operator(found.id).who, now=utcnow()
+            session, found.id, member.id, by=Actor.operator(found.id).ref, now=utcnow()
         )
         told = ", ".join(f"{peer} ({count} ids)" for peer, count in peers.items()) or "no peer"
         return f"erased member {member.id}; told {told}"

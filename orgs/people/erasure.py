@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import AuditEntry, AuditLog, Who
+from orgs.audit import ActorRef, AuditEntry, AuditLog
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import EmailStatus, Notification, OutgoingEmail
 from orgs.people.profiles import MenteeProfileRow, MentorProfileRow
@@ -37,13 +37,13 @@ class Erased:
 
 def needles_of(member: Member) -> tuple[str, ...]:
     """What names ``member`` in text written about them: the full name as notifications
-    write it, the email, and the audit label of their own actions (``Acting.of_member``)."""
+    write it, the email, and the audit label of their own actions (``Actor.of_member``)."""
     name = f"{member.given_name} {member.family_name}".strip()
     return tuple(n for n in (name, member.email, f"member {member.id}") if n)
 
 
 async def erase_member(
-    session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID, who: Who, now: datetime
+    session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID, by: ActorRef, now: datetime
 ) -> Erased:
     member = await MemberRepository(session, org_id).get(member_id)
     needles = needles_of(member)
@@ -65,7 +65,7 @@ async def erase_member(
         .values(reason="")
     )
     _anonymise(member, now)
-    AuditLog(session, org_id).record("member", member.id, "erase", who, to_state="left", at=now)
+    AuditLog(session, org_id).record("member", member.id, "erase", by, to_state="left", at=now)
     await session.flush()
     return Erased(member.id, org_id, needles)
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.mentoring.relationships import Party, Relationship
 from orgs.pairing.requests import MentoringRequest
 from orgs.people.erasure import Erased, erase_member
@@ -66,13 +66,13 @@ async def erase_person(
     org_id: uuid.UUID,
     member_id: uuid.UUID,
     *,
-    who: Who,
+    by: ActorRef,
     now: datetime,
     skip: Collection[str] = (),
 ) -> Erased:
     """Erase a member of ``org_id`` from this node. ``skip`` names more tables the sweep must
     leave to their owner (the federation's signed and queued messages)."""
     await _forget_their_words(session, org_id, member_id)
-    erased = await erase_member(session, org_id, member_id, who, now)
+    erased = await erase_member(session, org_id, member_id, by, now)
     await redact_everywhere(session, erased.needles, skip=SKIP | set(skip))
     return erased

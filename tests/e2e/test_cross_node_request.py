@@ -17,7 +17,7 @@ from federation.remote_cards import RemoteCards
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
@@ -201,7 +201,11 @@ async def test_request_accept_and_introduction_across_two_nodes(
             # The mentee is erased on their node: the mentor's node forgets the introduction.
             async with node_a.runtime.sessionmaker() as session, session.begin():
                 _, told = await erase_everywhere(
-                    session, brent_id, mentee.id, who=Who.system("operator"), now=datetime.now(UTC)
+                    session,
+                    brent_id,
+                    mentee.id,
+                    by=ActorRef.system("operator"),
+                    now=datetime.now(UTC),
                 )
             assert told == {b_url: 1}  # the one request both nodes know
             assert await deliver(node_a, client) == 1  # member.erase
@@ -275,7 +279,7 @@ async def test_erasure_reaches_every_peer_that_holds_data_about_the_person(
             assert (await pull_feed(node_a.runtime, node_b.settings.base_url, client)).cards == 6
             async with node_b.runtime.sessionmaker() as session, session.begin():
                 _, told = await erase_everywhere(
-                    session, nch_id, mentors[0].id, who=Who.system("cli"), now=datetime.now(UTC)
+                    session, nch_id, mentors[0].id, by=ActorRef.system("cli"), now=datetime.now(UTC)
                 )
             assert told == {node_a.settings.base_url: 1}  # the one handle A was given
             assert await deliver(node_b, client) == 1  # member.erase

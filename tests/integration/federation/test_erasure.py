@@ -25,7 +25,7 @@ from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
 from network.jobs import send_emails
-from orgs.audit import AuditEntry, Who
+from orgs.audit import ActorRef, AuditEntry
 from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationship_states import RelationshipEvent
 from orgs.pairing.requests import (
@@ -73,7 +73,7 @@ MENTOR = Person("NCH-90210", "Thaddeus", "Wolverstone", "idp-sub-tw-8803")
 OTHER_MENTOR = Person("NCH-11111", "Other", "Mentor", "idp-sub-om-1111")  # k = 2 needs two
 
 
-OPERATOR = Who.system("operator (cli)")
+OPERATOR = ActorRef.system("operator (cli)")
 
 
 @pytest.fixture
@@ -280,7 +280,7 @@ async def test_an_erased_person_leaves_no_trace_on_either_node(
                 assert await traces(peer, needles)
                 async with home.runtime.sessionmaker() as session, session.begin():
                     await erase_everywhere(
-                        session, member.org_id, member.id, who=OPERATOR, now=datetime.now(UTC)
+                        session, member.org_id, member.id, by=OPERATOR, now=datetime.now(UTC)
                     )
                 assert await deliver(home, client) == 1  # member.erase
     finally:
@@ -329,7 +329,7 @@ async def test_a_queued_request_keeps_going_without_the_words_of_the_erased_ment
 ) -> None:
     now = datetime.now(UTC)
     w, create = await asking_mentee(db, now)
-    await erase_everywhere(db, w.org.org.id, w.members["mentee"].id, who=OPERATOR, now=now)
+    await erase_everywhere(db, w.org.org.id, w.members["mentee"].id, by=OPERATOR, now=now)
     await db.commit()
     rows = await bodies(db)
     assert set(rows) == {"request.create", "member.erase"}
@@ -367,7 +367,7 @@ async def test_a_dead_letter_introduction_is_neutral_after_erasure_and_replays_a
     await db.commit()
 
     later = now + timedelta(hours=50)
-    await erase_everywhere(db, org_id, mentee_id, who=OPERATOR, now=later)
+    await erase_everywhere(db, org_id, mentee_id, by=OPERATOR, now=later)
     await db.commit()
     rows = await bodies(db)
     assert rows["request.create"].body == {}  # delivered: nothing more to do with it
