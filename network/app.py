@@ -25,9 +25,11 @@ from network.federation.node_document import node_document
 from network.federation.replay_store import MemoryReplayCache, RedisReplayCache
 from network.http.actor import provide_actor
 from network.http.applications_api import ApplicationsController
+from network.http.body_guard import BodyGuard
 from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
 from network.http.health import live, ready
+from network.http.json_limits import BoundedRequest
 from network.http.me_api import MeController
 from network.http.mentoring_admin_api import CoordinationController
 from network.http.mentoring_api import (
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"runtime": runtime}),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
+        request_class=BoundedRequest,
         openapi_config=OpenAPIConfig(
             title="MentorNet",
             version=VERSION,
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
-    # Outermost wrapper: routing errors (404/405) get a request id and an access log too.
-    app.asgi_handler = RequestContext(app.asgi_handler)
+    # Routing errors (404/405) get a request id and an access log too; outside that, the body
+    # deadline, so the access log sees the status of a request whose client left.
+    app.asgi_handler = BodyGuard(RequestContext(app.asgi_handler), settings.body_timeout_s)
     return app

@@ -28,6 +28,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET_KEY
     max_body_bytes: int = 1_048_576
+    #: Seconds a request body may take to arrive, from the app's first read (408 after).
+    body_timeout_s: float = 15.0
     log_level: str = "INFO"
     node_name: str = "MentorNet node"
     #: Deliver the federation outbox from a background task in each app worker.
@@ -132,6 +134,16 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         except ValueError:
             problems.append("MENTORNET_MAX_BODY_BYTES: must be an integer ≥ 1024")
 
+    body_timeout = get("BODY_TIMEOUT_S")
+    body_timeout_s = defaults.body_timeout_s
+    if body_timeout is not None:
+        try:
+            body_timeout_s = float(body_timeout)
+            if not 0.1 <= body_timeout_s <= 600:
+                raise ValueError
+        except ValueError:
+            problems.append("MENTORNET_BODY_TIMEOUT_S: must be a number of seconds, 0.1 to 600")
+
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append("MENTORNET_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
@@ -164,6 +176,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         base_url=base_url or defaults.base_url,
         secret_key=secret_key or defaults.secret_key,
         max_body_bytes=max_body_bytes,
+        body_timeout_s=body_timeout_s,
         log_level=log_level,
         node_name=node_name,
         outbox_worker=outbox_worker == "on",
@@ -181,6 +194,7 @@ def to_environ(settings: Settings) -> dict[str, str]:
         "MENTORNET_BASE_URL": settings.base_url,
         "MENTORNET_SECRET_KEY": settings.secret_key,
         "MENTORNET_MAX_BODY_BYTES": str(settings.max_body_bytes),
+        "MENTORNET_BODY_TIMEOUT_S": repr(settings.body_timeout_s),
         "MENTORNET_LOG_LEVEL": settings.log_level,
         "MENTORNET_NODE_NAME": settings.node_name,
         "MENTORNET_OUTBOX_WORKER": "on" if settings.outbox_worker else "off",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
 from federation import wire
 from federation.cards import build_cards
@@ -34,7 +34,10 @@ PAGE_LIFETIME = 6 * 3600  # how long a consumer may keep a page's cards without 
     responses=documented_problems(401),
 )
 async def cards(
-    request: Request[Any, Any, Any], state: State, db: Db, cursor: FromQuery[str] = ""
+    request: Request[Any, Any, Any],
+    state: State,
+    db: Db,
+    cursor: Annotated[str, QueryParameter(max_length=64)] = "",
 ) -> Response[str]:
     runtime = Runtime.of(state)
     me = node_id(runtime.settings)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Response, get
 from litestar.datastructures import State
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
 from network.federation.wiring import NODE_DOCUMENT_PATH, now_s, signed_node_document
 from network.http.dependencies import Db
@@ -22,7 +24,9 @@ JOSE = "application/jose"
     responses=documented_problems(404),
     security=[],
 )
-async def node_document(state: State, db: Db, kid: FromQuery[str | None] = None) -> Response[str]:
+async def node_document(
+    state: State, db: Db, kid: Annotated[str | None, QueryParameter(max_length=128)] = None
+) -> Response[str]:
     """``?kid=`` asks for the document signed by that key while it is still valid, so a
     peer that pins only an old key can verify the document that announces the new one."""
     token = await signed_node_document(db, Runtime.of(state).settings, kid, now_s())

@@ -6,7 +6,6 @@ summaries, objectives or learning logs."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -23,7 +22,7 @@ from network.http.mentoring_out import (
     ResultsOut,
 )
 from network.http.org_scope import acting, require
-from network.http.path_params import Id, Slug
+from network.http.path_params import DateTimeQuery, Id, Slug, instant
 from network.http.problems import API_PROBLEMS
 from orgs import agreements, concerns, evaluations
 from orgs.acting import Acting
@@ -244,12 +243,13 @@ class CoordinationController(Controller):
         slug: Slug,
         actor: Actor_,
         db: Db,
-        since: FromQuery[datetime | None] = None,
+        since: DateTimeQuery = None,
     ) -> Response[str]:
+        after = instant(since, "since")
         who = acting(slug, actor)
         require(who, *HR)
         return Response(
-            await hr_export(db, who.org_id, since),
+            await hr_export(db, who.org_id, after),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="mentoring-hr-export.csv"'},
         )

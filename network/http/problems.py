@@ -16,6 +16,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from federation.errors import FederationError
+from network.http.body_guard import CLIENT_CLOSED, ClientDisconnected
+from network.http.json_limits import JsonTooComplex
 from network.http.request_context import request_id_of
 from network.logs import get_logger
 from orgs.errors import (
@@ -60,6 +62,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     Unavailable: 503,
+    JsonTooComplex: 400,
 }
 
 HTTP_CODES: dict[int, tuple[str, str]] = {
@@ -69,6 +72,7 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
+    408: ("request-timeout", "Request timeout"),
     409: ("conflict", "Conflict"),
     413: ("body-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
@@ -194,6 +198,19 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return problem_response(status, code, title, detail, headers=headers)
 
 
+def handle_client_disconnected(
+    request: Request[Any, Any, Any], _: ClientDisconnected
+) -> Response[bytes]:
+    """The client left mid-body: nothing to answer and nothing wrong here, so no traceback."""
+    log.info("client_disconnected", method=request.method, path=request.url.path)
+    return problem_response(
+        CLIENT_CLOSED,
+        "client-disconnected",
+        "Client disconnected",
+        "The connection closed before the whole request body arrived.",
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     request_id = request_id_of(request.scope)
     log.error(
@@ -216,5 +233,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     FederationError: handle_federation_error,
     HTTPException: handle_http_exception,
+    ClientDisconnected: handle_client_disconnected,
     Exception: handle_unexpected,
 }

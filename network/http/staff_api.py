@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.org_scope import STAFF, acting, require
-from network.http.path_params import Slug
+from network.http.path_params import Offset, Slug
 from network.http.problems import API_PROBLEMS
 from orgs.chains import ManagementChains
 from orgs.errors import NotFound
@@ -138,7 +138,7 @@ class StaffController(Controller):
         db: Db,
         include_leavers: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[StaffOut]:
         who = acting(slug, actor)
         require(who, *STAFF)
