@@ -11,9 +11,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
 from network.cache import create_redis
 from network.config import Settings, load_settings
@@ -37,6 +34,7 @@ from network.http.mentoring_api import (
     RelationshipsController,
     RequestsController,
 )
+from network.http.openapi import fix_options_allow, openapi_config
 from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
 from network.http.profiles_api import ProfilesController, list_topics
@@ -126,23 +124,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         request_class=BoundedRequest,
-        openapi_config=OpenAPIConfig(
-            title="MentorNet",
-            version=VERSION,
-            description="A node of the MentorNet federated mentoring network.",
-            path="/schema",
-            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
-            components=Components(
-                security_schemes={
-                    "orgToken": SecurityScheme(
-                        type="http", scheme="bearer", description="An org API token"
-                    )
-                }
-            ),
-            security=[{"orgToken": []}],
-        ),
+        openapi_config=openapi_config(VERSION),
         debug=False,
     )
+    fix_options_allow(app)
     # Routing errors (404/405) get a request id and an access log too; outside that, the body
     # deadline, so the access log sees the status of a request whose client left.
     app.asgi_handler = BodyGuard(RequestContext(app.asgi_handler), settings.body_timeout_s)

@@ -18,6 +18,7 @@ from federation.request_auth import verify_request
 from federation.signing import new_jti, sign
 from network.federation.wiring import CARDS_PATH, node_id, node_keys, now_s
 from network.http.dependencies import Db
+from network.http.openapi import PEER_SIGNED
 from network.http.problems import documented_problems
 from network.runtime import Runtime
 
@@ -30,8 +31,8 @@ PAGE_LIFETIME = 6 * 3600  # how long a consumer may keep a page's cards without 
     tags=["federation"],
     summary="A signed page of cards and tombstones for the calling peer (JWS compact)",
     media_type=JOSE,
-    security=[],
-    responses=documented_problems(401),
+    security=PEER_SIGNED,
+    responses=documented_problems(400, 401),
 )
 async def cards(
     request: Request[Any, Any, Any],

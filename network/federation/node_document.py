@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 
 from network.federation.wiring import NODE_DOCUMENT_PATH, now_s, signed_node_document
 from network.http.dependencies import Db
+from network.http.openapi import PublicOperation
 from network.http.problems import documented_problems
 from network.runtime import Runtime
 
@@ -21,8 +22,8 @@ JOSE = "application/jose"
     tags=["federation"],
     summary="This node's signed document (JWS compact): id, orgs, keys, endpoints",
     media_type=JOSE,
-    responses=documented_problems(404),
-    security=[],
+    responses=documented_problems(400, 404),
+    operation_class=PublicOperation,
 )
 async def node_document(
     state: State, db: Db, kid: Annotated[str | None, QueryParameter(max_length=128)] = None
