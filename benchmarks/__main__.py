@@ -73,7 +73,7 @@ def fmt_mib(mib: float) -> str:
     return f"{mib / 1024:.2f} GiB" if mib >= 1024 else f"{mib:.0f} MiB"
 
 
-def assignment_tables(sizes: list[tuple[int, int]], skip_slow: bool) -> list[Table]:
+def assignment_tables(sizes: list[tuple[int, int]], *, skip_slow: bool) -> list[Table]:
     tables = []
     for shape in ("uniform", "contended"):
         for n, m in sizes:
@@ -293,7 +293,7 @@ def main() -> None:
             args.markdown.write_text(text)
 
     if "assignment" in parts:
-        report(assignment_tables(sizes, args.skip_slow_references))
+        report(assignment_tables(sizes, skip_slow=args.skip_slow_references))
     if "stable" in parts:
         report([stable_table(stable_sizes, args.package_timeout)])
     if "ranking" in parts:

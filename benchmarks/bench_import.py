@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network import migrate
 from network.config import Settings, normalise_database_url
 from network.db import create_engine, create_sessionmaker
+from orgs.records.staff_import import StaffImporter, parse_staff_csv
 from orgs.registry import OrgRegistry
-from orgs.staff_import import StaffImporter, parse_staff_csv
 
 T = TypeVar("T")
 SERVER = normalise_database_url(

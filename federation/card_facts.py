@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from federation.anonymise import REGIONS, SECTORS
 from orgs.errors import InvalidInput
-from orgs.sharing import SharingPolicy
+from orgs.pairing.sharing import SharingPolicy
 
 
 def check_card_facts(policy: SharingPolicy) -> None:

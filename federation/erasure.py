@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.feed import FeedEntry
 from federation.outbox import Outbox
-from orgs.relationships import Relationship
-from orgs.requests import MentoringRequest
+from orgs.mentoring.relationships import Relationship
+from orgs.pairing.requests import MentoringRequest
 
 MAX_IDS = 1000  # per message, by the wire schema
 

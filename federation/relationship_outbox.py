@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox import Outbox
-from orgs.remote_events import RemoteEvent, RemoteSink
+from orgs.mentoring.remote_events import RemoteEvent, RemoteSink
 
 
 def outbox_sink(session: AsyncSession) -> RemoteSink:

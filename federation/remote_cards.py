@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from federation import wire
 from matching.model import MeetingMode, MentorProfile
 from orgs.db import Base, utcnow
-from orgs.sharing import org_ref
+from orgs.pairing.sharing import org_ref
 
 FREE_SLOTS = {"1": 1, "2-3": 2, "4+": 4}  # the least each bucket promises
 

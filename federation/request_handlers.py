@@ -16,16 +16,13 @@ from federation import wire
 from federation.feed import Feed
 from federation.relationship_outbox import outbox_sink
 from federation.remote_cards import RemoteCards
-from orgs.candidates import approved_members
 from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
-from orgs.ending import apply_remote_end
-from orgs.members import Member, MemberStatus
+from orgs.mentoring.ending import apply_remote_end
+from orgs.mentoring.relationships import Relationship, free_capacity
+from orgs.mentoring.remote_events import RemoteEvent
 from orgs.models import Org
-from orgs.profiles import MentorProfileRow, MentorProfiles
-from orgs.relationships import Relationship, free_capacity
-from orgs.remote_events import RemoteEvent
-from orgs.requests import (
+from orgs.pairing.candidates import approved_members
+from orgs.pairing.requests import (
     MentoringRequest,
     apply_remote_accept,
     apply_remote_decline,
@@ -33,7 +30,10 @@ from orgs.requests import (
     apply_remote_withdraw,
     receive_remote_request,
 )
-from orgs.sharing import org_ref, policy_of
+from orgs.pairing.sharing import org_ref, policy_of
+from orgs.people.members import Member, MemberStatus
+from orgs.people.profiles import MentorProfileRow, MentorProfiles
+from orgs.schemes.eligibility import SchemeRole
 
 
 def _decline(session: AsyncSession, message: wire.RequestCreate, reason: str) -> None:
@@ -59,9 +59,12 @@ async def _refusal(session: AsyncSession, message: wire.RequestCreate) -> tuple[
     )
     if profile is None or not profile.open_to_other_orgs:
         return "unavailable", None
-    if mentor.id not in await approved_members(session, org.id, SchemeRole.MENTOR, None):
+    today = utcnow().date()
+    if mentor.id not in await approved_members(
+        session, org.id, SchemeRole.MENTOR, None, today=today
+    ):
         return "org-rules", None
-    if profile.paused_on(utcnow().date()) or await free_capacity(session, profile) < 1:
+    if profile.paused_on(today) or await free_capacity(session, profile) < 1:
         return "no-capacity", None
     return "", mentor
 

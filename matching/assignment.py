@@ -97,7 +97,7 @@ def assign(
 
     eligible_floor = max(problem.min_score, 0)
     if mode is Mode.OPTIMAL:
-        pairs, stats = _optimal(problem.scores, seats, free_mentees, eligible_floor, prune)
+        pairs, stats = _optimal(problem.scores, seats, free_mentees, eligible_floor, prune=prune)
     else:
         pairs, stats = _stable(problem.scores, seats, free_mentees, eligible_floor), SolveStats()
 
@@ -208,6 +208,7 @@ def _optimal(
     seats: IntArray,
     free_mentees: npt.NDArray[np.bool_],
     floor: int,
+    *,
     prune: bool,
 ) -> tuple[list[tuple[int, int]], SolveStats]:
     mentor_cols = np.flatnonzero(seats > 0)

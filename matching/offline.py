@@ -131,7 +131,7 @@ def _unique(kind: str, ids: list[str]) -> dict[str, int]:
 
 
 def _check_topics(
-    where: str, topics: dict[str, int], low: int, high: int, need_known: bool
+    where: str, topics: dict[str, int], low: int, high: int, *, need_known: bool
 ) -> None:
     for topic_id, value in topics.items():
         if need_known and not is_known(topic_id):
@@ -147,13 +147,15 @@ def _check(parsed: OfflineInput) -> None:
     mentors = _unique("mentors", [m.id for m in parsed.mentors])
     scored = parsed.scores is None
     for k, mentee in enumerate(parsed.mentees):
-        _check_topics(f"mentees[{k}]", mentee.topics, IMPORTANCE_MIN, IMPORTANCE_MAX, scored)
+        _check_topics(
+            f"mentees[{k}]", mentee.topics, IMPORTANCE_MIN, IMPORTANCE_MAX, need_known=scored
+        )
         if mentee.wanted_bands is not None and mentee.wanted_bands[0] > mentee.wanted_bands[1]:
             raise InputError(
                 f"mentees[{k}].wanted_bands", f"low > high in {list(mentee.wanted_bands)}"
             )
     for k, mentor in enumerate(parsed.mentors):
-        _check_topics(f"mentors[{k}]", mentor.topics, LEVEL_MIN, LEVEL_MAX, scored)
+        _check_topics(f"mentors[{k}]", mentor.topics, LEVEL_MIN, LEVEL_MAX, need_known=scored)
         if mentor.capacity < 0:
             raise InputError(f"mentors[{k}].capacity", f"must be ≥ 0, got {mentor.capacity}")
         if MeetingMode.EITHER in mentor.meeting_modes:

@@ -218,7 +218,7 @@ class CandidateIndex:
                 * meeting_halves_for(
                     mentee.meeting_mode,
                     frozenset(mode for mode, bit in _MODE_BITS.items() if bits & bit),
-                    bool(same),
+                    same_region=bool(same),
                 )
                 for bits in range(4)
                 for same in (0, 1)

@@ -88,7 +88,7 @@ def seniority_halves(mentee: MenteeProfile, mentor_band: int, scheme: SchemeKind
 
 
 def meeting_halves_for(
-    wants: MeetingMode, offers: frozenset[MeetingMode], same_region: bool
+    wants: MeetingMode, offers: frozenset[MeetingMode], *, same_region: bool
 ) -> int:
     remote_ok = wants is not MeetingMode.IN_PERSON and MeetingMode.REMOTE in offers
     in_person_ok = wants is not MeetingMode.REMOTE and MeetingMode.IN_PERSON in offers
@@ -103,7 +103,7 @@ def same_region(mentee: MenteeProfile, mentor: MentorProfile) -> bool:
 
 def meeting_halves(mentee: MenteeProfile, mentor: MentorProfile) -> int:
     return meeting_halves_for(
-        mentee.meeting_mode, mentor.meeting_modes, same_region(mentee, mentor)
+        mentee.meeting_mode, mentor.meeting_modes, same_region=same_region(mentee, mentor)
     )
 
 

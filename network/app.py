@@ -16,16 +16,15 @@ from network.cache import create_redis
 from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
 from network.federation.delivery import delivery_loop
-from network.federation.feed_endpoint import cards
-from network.federation.inbox_endpoint import inbox
-from network.federation.node_document import node_document
 from network.federation.replay_store import MemoryReplayCache, RedisReplayCache
 from network.http.actor import provide_actor
 from network.http.applications_api import ApplicationsController
 from network.http.body_guard import BodyGuard
 from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
+from network.http.feed_api import cards
 from network.http.health import live, ready
+from network.http.inbox_api import inbox
 from network.http.json_limits import BoundedRequest
 from network.http.me_api import MeController
 from network.http.mentoring_admin_api import CoordinationController
@@ -34,6 +33,7 @@ from network.http.mentoring_api import (
     RelationshipsController,
     RequestsController,
 )
+from network.http.node_document_api import node_document
 from network.http.openapi import fix_options_allow, openapi_config
 from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
@@ -41,12 +41,12 @@ from network.http.profiles_api import ProfilesController, list_topics
 from network.http.request_context import RequestContext
 from network.http.schemes_api import SchemesController
 from network.http.sharing_api import SharingController
+from network.http.sign_in_api import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
 from network.http.staff_api import StaffController
 from network.http.suggestions_api import suggestions
 from network.jobs import jobs_loop
 from network.logs import configure_logging
 from network.runtime import Runtime
-from network.sso.http import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
 from network.web.errors import with_pages
 from network.web.routes import template_config, web_routes
 

@@ -7,8 +7,9 @@ Only :func:`load_settings` looks at the environment, and only the composition ro
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
 import msgspec
@@ -39,6 +40,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: PostgreSQL: seconds to open a connection, to run one statement (the server cancels it;
+    #: the client gives up a second later on a server that does not answer at all), and to
+    #: wait for a free pooled connection; connections kept per worker (as many again in bursts).
+    db_connect_timeout_s: float = 3.0
+    db_statement_timeout_s: float = 5.0
+    db_pool_timeout_s: float = 3.0
+    db_pool_size: int = 10
+    #: Redis: seconds to connect, to get an answer and to wait for a free pooled connection;
+    #: connections per worker (a blocking pool: a burst waits, it does not fail).
+    redis_timeout_s: float = 2.0
+    redis_max_connections: int = 64
 
     @property
     def is_prod(self) -> bool:
@@ -67,141 +79,197 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+class _Parse(Protocol):
+    def __call__(self, text: str, *, prod: bool) -> object: ...
+
+
+class _Refused(ValueError):
+    """A variable's text is not a valid value; the message says what it must be."""
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One setting read from ``MENTORNET_<NAME>``: unset means the :class:`Settings` default,
+    unless prod requires it (``prod_needs`` says what to give). ``parse`` turns the stripped
+    text into the value, or raises :class:`_Refused`; ``prod`` is for checks that only prod
+    makes."""
+
+    name: str
+    parse: _Parse
+    prod_needs: str = ""
+
+    @property
+    def variable(self) -> str:
+        return f"MENTORNET_{self.name.upper()}"
+
+
+def _database_url(text: str, *, prod: bool) -> str:
+    url = normalise_database_url(text)
+    if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite:///")):
+        raise _Refused("must be a postgresql:// or sqlite:/// URL")
+    if prod and url.startswith("sqlite"):
+        raise _Refused("SQLite is for the demo only; use PostgreSQL")
+    return url
+
+
+def _redis_url(text: str, *, prod: bool) -> str:
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise _Refused("must be a redis://, rediss:// or unix:// URL")
+    return text
+
+
+def _secret_key(text: str, *, prod: bool) -> str:
+    if prod and (len(text.encode()) < MIN_SECRET_BYTES or text == DEV_SECRET_KEY):
+        raise _Refused(
+            f"too weak; use at least {MIN_SECRET_BYTES} random bytes "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        )
+    return text
+
+
+def _base_url(text: str, *, prod: bool) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _Refused("must be an absolute http(s):// URL")
+    if prod and parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost"):
+        raise _Refused("must use https:// in prod")
+    return text.rstrip("/")
+
+
+def _max_body_bytes(text: str, *, prod: bool) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1024:
+        raise _Refused("must be an integer ≥ 1024")
+    return value
+
+
+def _log_level(text: str, *, prod: bool) -> str:
+    level = text.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise _Refused("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _node_name(text: str, *, prod: bool) -> str:
+    if len(text) > 200:
+        raise _Refused("at most 200 characters")
+    return text
+
+
+def _on_off(text: str, *, prod: bool) -> bool:
+    if text.lower() not in ("on", "off"):
+        raise _Refused("must be 'on' or 'off'")
+    return text.lower() == "on"
+
+
+def _smtp_url(text: str, *, prod: bool) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise _Refused("must be an smtp:// or smtps:// URL with a host")
+    return text
+
+
+def _seconds(largest: float) -> _Parse:
+    def parse(text: str, *, prod: bool) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0.1 <= value <= largest:  # NaN fails this too
+            raise _Refused(f"must be a number of seconds from 0.1 to {largest:g}")
+        return value
+
+    return parse
+
+
+def _count(largest: int) -> _Parse:
+    def parse(text: str, *, prod: bool) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= largest:
+            raise _Refused(f"must be an integer from 1 to {largest}")
+        return value
+
+    return parse
+
+
+#: Every setting but ``env``, in the order problems are reported.
+_FIELDS: tuple[_Field, ...] = (
+    _Field("database_url", _database_url, prod_needs="a postgresql:// URL"),
+    _Field("redis_url", _redis_url, prod_needs="e.g. redis://127.0.0.1:6379/0"),
+    _Field("secret_key", _secret_key, prod_needs=f"at least {MIN_SECRET_BYTES} random bytes"),
+    _Field("base_url", _base_url, prod_needs="the node's public https:// URL"),
+    _Field("max_body_bytes", _max_body_bytes),
+    _Field("body_timeout_s", _seconds(600)),
+    _Field("log_level", _log_level),
+    _Field("node_name", _node_name),
+    _Field("outbox_worker", _on_off),
+    _Field("smtp_url", _smtp_url),
+    _Field("jobs_worker", _on_off),
+    _Field("db_connect_timeout_s", _seconds(60)),
+    _Field("db_statement_timeout_s", _seconds(600)),
+    _Field("db_pool_timeout_s", _seconds(60)),
+    _Field("db_pool_size", _count(1000)),
+    _Field("redis_timeout_s", _seconds(60)),
+    _Field("redis_max_connections", _count(10_000)),
+)
+
+
+def _text(environ: Mapping[str, str], variable: str) -> str | None:
+    value = (environ.get(variable) or "").strip()
+    return value or None
+
+
+def _environment(environ: Mapping[str, str], problems: list[str]) -> Environment:
+    env = _text(environ, "MENTORNET_ENV") or "dev"
+    if env == "dev":
+        return "dev"
+    if env != "prod":
+        problems.append(f"MENTORNET_ENV: must be 'dev' or 'prod', got {env!r}")
+    return "prod"  # an unknown environment is judged by the stricter rules
+
+
+def _read(field: _Field, environ: Mapping[str, str], *, prod: bool) -> object:
+    """The field's value, None to keep the default; raises :class:`_Refused`."""
+    text = _text(environ, field.variable)
+    if text is None:
+        if prod and field.prod_needs:
+            raise _Refused(f"required in prod ({field.prod_needs})")
+        return None
+    return field.parse(text, prod=prod)
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build the settings from ``environ``; in prod, refuse anything missing or weak."""
     problems: list[str] = []
-
-    def get(name: str) -> str | None:
-        value = environ.get(f"MENTORNET_{name}")
-        return value.strip() if value is not None and value.strip() else None
-
-    env = get("ENV") or "dev"
-    if env not in ("dev", "prod"):
-        problems.append(f"MENTORNET_ENV: must be 'dev' or 'prod', got {env!r}")
-        env = "prod"  # judge the rest by the stricter rules
-    prod = env == "prod"
-
-    database_url = get("DATABASE_URL")
-    if database_url is None and prod:
-        problems.append("MENTORNET_DATABASE_URL: required in prod (a postgresql:// URL)")
-    elif database_url is not None:
-        database_url = normalise_database_url(database_url)
-        if not database_url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite:///")):
-            problems.append("MENTORNET_DATABASE_URL: must be a postgresql:// or sqlite:/// URL")
-        elif prod and database_url.startswith("sqlite"):
-            problems.append("MENTORNET_DATABASE_URL: SQLite is for the demo only; use PostgreSQL")
-
-    redis_url = get("REDIS_URL")
-    if redis_url is None and prod:
-        problems.append("MENTORNET_REDIS_URL: required in prod (e.g. redis://127.0.0.1:6379/0)")
-    elif redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        problems.append("MENTORNET_REDIS_URL: must be a redis://, rediss:// or unix:// URL")
-
-    secret_key = get("SECRET_KEY")
-    if secret_key is None and prod:
-        problems.append(
-            f"MENTORNET_SECRET_KEY: required in prod (at least {MIN_SECRET_BYTES} random bytes)"
-        )
-    elif (
-        prod
-        and secret_key is not None
-        and (len(secret_key.encode()) < MIN_SECRET_BYTES or secret_key == DEV_SECRET_KEY)
-    ):
-        problems.append(
-            f"MENTORNET_SECRET_KEY: too weak; use at least {MIN_SECRET_BYTES} random bytes "
-            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
-        )
-
-    base_url = get("BASE_URL")
-    if base_url is None and prod:
-        problems.append("MENTORNET_BASE_URL: required in prod (the node's public https:// URL)")
-    elif base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.append("MENTORNET_BASE_URL: must be an absolute http(s):// URL")
-        elif prod and parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost"):
-            problems.append("MENTORNET_BASE_URL: must use https:// in prod")
-        base_url = base_url.rstrip("/")
-
-    defaults = Settings()
-    max_body = get("MAX_BODY_BYTES")
-    max_body_bytes = defaults.max_body_bytes
-    if max_body is not None:
+    env = _environment(environ, problems)
+    values: dict[str, object] = {"env": env}
+    for field in _FIELDS:
         try:
-            max_body_bytes = int(max_body)
-            if max_body_bytes < 1024:
-                raise ValueError
-        except ValueError:
-            problems.append("MENTORNET_MAX_BODY_BYTES: must be an integer ≥ 1024")
-
-    body_timeout = get("BODY_TIMEOUT_S")
-    body_timeout_s = defaults.body_timeout_s
-    if body_timeout is not None:
-        try:
-            body_timeout_s = float(body_timeout)
-            if not 0.1 <= body_timeout_s <= 600:
-                raise ValueError
-        except ValueError:
-            problems.append("MENTORNET_BODY_TIMEOUT_S: must be a number of seconds, 0.1 to 600")
-
-    log_level = (get("LOG_LEVEL") or "INFO").upper()
-    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        problems.append("MENTORNET_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
-
-    node_name = get("NODE_NAME") or defaults.node_name
-    if len(node_name) > 200:
-        problems.append("MENTORNET_NODE_NAME: at most 200 characters")
-
-    outbox_worker = (get("OUTBOX_WORKER") or "on").lower()
-    if outbox_worker not in ("on", "off"):
-        problems.append("MENTORNET_OUTBOX_WORKER: must be 'on' or 'off'")
-
-    smtp_url = get("SMTP_URL")
-    if smtp_url is not None:
-        parts = urlsplit(smtp_url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            problems.append("MENTORNET_SMTP_URL: must be an smtp:// or smtps:// URL with a host")
-
-    jobs_worker = (get("JOBS_WORKER") or "on").lower()
-    if jobs_worker not in ("on", "off"):
-        problems.append("MENTORNET_JOBS_WORKER: must be 'on' or 'off'")
-
+            value = _read(field, environ, prod=env == "prod")
+        except _Refused as refused:
+            problems.append(f"{field.variable}: {refused}")
+            continue
+        if value is not None:
+            values[field.name] = value
     if problems:
         raise SettingsError(problems)
-
-    return Settings(
-        env="prod" if prod else "dev",
-        database_url=database_url or defaults.database_url,
-        redis_url=redis_url,
-        base_url=base_url or defaults.base_url,
-        secret_key=secret_key or defaults.secret_key,
-        max_body_bytes=max_body_bytes,
-        body_timeout_s=body_timeout_s,
-        log_level=log_level,
-        node_name=node_name,
-        outbox_worker=outbox_worker == "on",
-        smtp_url=smtp_url,
-        jobs_worker=jobs_worker == "on",
-    )
+    return msgspec.convert(values, Settings)
 
 
 def to_environ(settings: Settings) -> dict[str, str]:
     """The ``MENTORNET_*`` variables that :func:`load_settings` reads back as ``settings``:
     how one process hands its settings to a node it starts (the demo's, the tests')."""
-    environ = {
-        "MENTORNET_ENV": settings.env,
-        "MENTORNET_DATABASE_URL": settings.database_url,
-        "MENTORNET_BASE_URL": settings.base_url,
-        "MENTORNET_SECRET_KEY": settings.secret_key,
-        "MENTORNET_MAX_BODY_BYTES": str(settings.max_body_bytes),
-        "MENTORNET_BODY_TIMEOUT_S": repr(settings.body_timeout_s),
-        "MENTORNET_LOG_LEVEL": settings.log_level,
-        "MENTORNET_NODE_NAME": settings.node_name,
-        "MENTORNET_OUTBOX_WORKER": "on" if settings.outbox_worker else "off",
-        "MENTORNET_JOBS_WORKER": "on" if settings.jobs_worker else "off",
-    }
-    if settings.redis_url:
-        environ["MENTORNET_REDIS_URL"] = settings.redis_url
-    if settings.smtp_url:
-        environ["MENTORNET_SMTP_URL"] = settings.smtp_url
+    environ: dict[str, str] = {"MENTORNET_ENV": settings.env}
+    for field in _FIELDS:
+        value = getattr(settings, field.name)
+        if isinstance(value, bool):
+            environ[field.variable] = "on" if value else "off"
+        elif value is not None:
+            environ[field.variable] = str(value)
     return environ

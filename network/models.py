@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from federation import feed as feed_models
 from federation import inbox as inbox_models
-from federation import node_keys as node_key_models
+from federation import key_store as node_key_models
 from federation import outbox as outbox_models
-from federation import peers as peer_models
+from federation import peer_registry as peer_models
 from federation import remote_cards as remote_card_models
-from orgs import applications as application_models
+from federation import seen_requests as seen_request_models
 from orgs import audit as audit_models
-from orgs import cohort_runs as cohort_run_models
-from orgs import members as member_models
 from orgs import models as org_models
-from orgs import profiles as profile_models
-from orgs import records_export as relationship_models  # imports every mentoring table
-from orgs import roles as role_models
-from orgs import rules_store as rules_models
-from orgs import schemes as scheme_models
-from orgs import special_category as special_category_models
-from orgs import sso_config as sso_models
 from orgs.db import Base
+from orgs.pairing import cohort_runs as cohort_run_models
+from orgs.people import members as member_models
+from orgs.people import profiles as profile_models
+from orgs.people import roles as role_models
+from orgs.people import special_category as special_category_models
+from orgs.people import sso_config as sso_models
+from orgs.records import records_export as relationship_models  # imports every mentoring table
+from orgs.schemes import applications as application_models
+from orgs.schemes import rules_store as rules_models
+from orgs.schemes import schemes as scheme_models
 
 metadata = Base.metadata
 
@@ -42,6 +43,7 @@ __all__ = [
     "role_models",
     "rules_models",
     "scheme_models",
+    "seen_request_models",
     "special_category_models",
     "sso_models",
 ]

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
-from orgs.acting import Acting
-from orgs.applications import (
+from orgs.db import utcnow
+from orgs.people.acting import Acting
+from orgs.people.roles import roles_of
+from orgs.schemes.applications import (
     Application,
     ApplicationIn,
     ApplicationService,
@@ -21,10 +23,8 @@ from orgs.applications import (
     ManagerDecision,
     remind_overdue,
 )
-from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
-from orgs.roles import roles_of
-from orgs.schemes import SchemeService
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeService
 
 
 @click.group()
@@ -76,7 +76,7 @@ def audit(cli: CliContext, slug: str, application_id: uuid.UUID) -> None:
 @click.option("--now", "now_text", help="Pretend it is this UTC time (ISO 8601), for testing.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
-def remind(cli: CliContext, now_text: str | None, as_json: bool) -> None:
+def remind(cli: CliContext, *, now_text: str | None, as_json: bool) -> None:
     """Run the reminder job once: remind overdue approvers, escalate after a second period."""
     now = utcnow()
     if now_text:
@@ -171,6 +171,7 @@ def apply(
 @pass_cli
 def decide(
     cli: CliContext,
+    *,
     slug: str,
     employee: str,
     application_id: uuid.UUID,
@@ -219,7 +220,13 @@ def request_exception(
 @click.option("--reason", required=True)
 @pass_cli
 def decide_exception(
-    cli: CliContext, slug: str, employee: str, application_id: uuid.UUID, grant: bool, reason: str
+    cli: CliContext,
+    *,
+    slug: str,
+    employee: str,
+    application_id: uuid.UUID,
+    grant: bool,
+    reason: str,
 ) -> None:
     """An HR director grants or refuses an exception."""
 

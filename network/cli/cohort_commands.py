@@ -15,10 +15,10 @@ from matching.errors import MatchingError
 from matching.offline import run_offline
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import org_id_of
-from orgs.acting import Acting
-from orgs.cohort_runs import CohortRunOut, CohortRunService, RunIn
-from orgs.remote_events import discard
-from orgs.schemes import SchemeService
+from orgs.mentoring.remote_events import discard
+from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, RunIn
+from orgs.people.acting import Acting
+from orgs.schemes.schemes import SchemeService
 
 
 @click.group()
@@ -93,7 +93,7 @@ def _print_run(view: CohortRunOut) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON (the API's shape).")
 @pass_cli
 def run_command(
-    cli: CliContext, slug: str, scheme_slug: str, mode: str, min_score: int, as_json: bool
+    cli: CliContext, *, slug: str, scheme_slug: str, mode: str, min_score: int, as_json: bool
 ) -> None:
     """Run cohort matching for a scheme's cleared applicants; stored as a draft to adjust
     (through the API) and publish."""

@@ -14,12 +14,12 @@ import httpx
 from msgspec.structs import replace
 
 from network.cli.context import CliContext, fail, pass_cli
+from network.cli.demo_nodes import DemoNode, demo_nodes, migrate_nodes, prepare_nodes
 from network.cli.serve_command import serve
 from network.config import Settings, to_environ
-from network.demo import DEMO_ORGS
-from network.demo_mail import start_sink
-from network.demo_nodes import DemoNode, demo_nodes, migrate_nodes, prepare_nodes
-from network.sso.dev_people import dev_people
+from network.demo.mail import start_sink
+from network.demo.people import dev_people
+from network.demo.seed import DEMO_ORGS
 from orgs.errors import DomainError
 
 #: Where the demo keeps its dev IdP client secrets (the database holds only file: references).
@@ -85,7 +85,7 @@ def banner(nodes: tuple[DemoNode, DemoNode]) -> str:
 @click.option("--no-serve", is_flag=True, help="Prepare both databases and peering, then exit.")
 @click.pass_context
 @pass_cli
-def demo(cli: CliContext, ctx: click.Context, port: int, no_serve: bool) -> None:
+def demo(cli: CliContext, ctx: click.Context, *, port: int, no_serve: bool) -> None:
     """Two peered demo nodes: A (Brent, Harrow) on --port, B (Nottingham City Homes) on the
     next port, each with staff, schemes, mentors and dev sign-in."""
     if cli.settings.is_prod:

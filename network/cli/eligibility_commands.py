@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
-from orgs.acting import Acting
-from orgs.eligibility import SchemeRole
-from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import DomainError
-from orgs.rules_store import RulesStore
-from orgs.schemes import SchemeService
+from orgs.people.acting import Acting
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.rules_store import RulesStore
+from orgs.schemes.schemes import SchemeService
 
 ROLE = click.Choice([r.value for r in SchemeRole])
 
@@ -64,7 +64,7 @@ def set_rules(cli: CliContext, slug: str, scheme_slug: str, path: Path, note: st
 @click.option("--scheme", "scheme_slug", required=True)
 @click.option("--versions", is_flag=True, help="List every version: who, when, note.")
 @pass_cli
-def show(cli: CliContext, slug: str, scheme_slug: str, versions: bool) -> None:
+def show(cli: CliContext, *, slug: str, scheme_slug: str, versions: bool) -> None:
     """Print the rules in force (YAML), or the version history."""
 
     async def work(session: AsyncSession) -> str:
@@ -93,7 +93,13 @@ def show(cli: CliContext, slug: str, scheme_slug: str, versions: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
 def check(
-    cli: CliContext, slug: str, employee: str, role: str, scheme_slug: str | None, as_json: bool
+    cli: CliContext,
+    *,
+    slug: str,
+    employee: str,
+    role: str,
+    scheme_slug: str | None,
+    as_json: bool,
 ) -> None:
     """Print a member's eligibility and the reasons, naming each rule."""
 
@@ -136,7 +142,7 @@ def check(
 @click.option("--role", required=True, type=ROLE)
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
-def preview(cli: CliContext, slug: str, scheme_slug: str, role: str, as_json: bool) -> None:
+def preview(cli: CliContext, *, slug: str, scheme_slug: str, role: str, as_json: bool) -> None:
     """How many current staff each rule admits and excludes."""
 
     async def work(session: AsyncSession) -> dict[str, Any]:

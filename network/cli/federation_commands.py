@@ -11,9 +11,9 @@ import click
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.keys import kid_from_fingerprint
+from federation.key_ring import kid_from_fingerprint
 from federation.outbox import Outbox, OutboxStatus
-from federation.peers import PeerRegistry
+from federation.peer_registry import PeerRegistry
 from federation.remote_cards import RemoteCards
 from federation.trust import normalise_node_id
 from network.app import build_runtime
@@ -183,7 +183,7 @@ def federation() -> None:
 @click.option("--dead", is_flag=True, help="Only dead letters (failed past the retry window).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
-def outbox_list(cli: CliContext, dead: bool, as_json: bool) -> None:
+def outbox_list(cli: CliContext, *, dead: bool, as_json: bool) -> None:
     """List outgoing messages with their delivery state."""
 
     async def work(session: AsyncSession) -> list[dict[str, object]]:

@@ -13,13 +13,13 @@ from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import org_id_of
 from network.db import create_engine, create_sessionmaker
 from network.jobs import PassReport, run_once
-from orgs.mentoring_settings import (
+from orgs.mentoring.mentoring_settings import (
     MentoringSettings,
     RequestMode,
     mentoring_settings,
     save_mentoring_settings,
 )
-from orgs.records_export import hr_export
+from orgs.records.records_export import hr_export
 
 
 @click.group()
@@ -46,7 +46,7 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
     settings = cli.settings
 
     async def go() -> PassReport:
-        engine = create_engine(settings)
+        engine = create_engine(settings, statement_timeout=False)
         try:
             return await run_once(create_sessionmaker(engine), settings, now)
         finally:

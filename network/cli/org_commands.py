@@ -12,12 +12,12 @@ from federation.card_facts import check_card_facts
 from federation.erasure import propagate_erasure
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.sso_commands import sso
-from orgs.erasure import erase_member
 from orgs.errors import NotFound
-from orgs.members import Member, MemberRepository
 from orgs.models import TokenRole
+from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
+from orgs.people.erasure import erase_member
+from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
-from orgs.sharing import SharingPolicy, read_policy, set_policy
 from orgs.tokens import TokenService, parse_role, parse_token_id
 
 
@@ -43,7 +43,7 @@ def create(cli: CliContext, slug: str, name: str) -> None:
 @org.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_cli
-def list_orgs(cli: CliContext, as_json: bool) -> None:
+def list_orgs(cli: CliContext, *, as_json: bool) -> None:
     """List the organisations on this node."""
 
     async def work(session: AsyncSession) -> list[dict[str, str]]:
@@ -160,6 +160,7 @@ def sharing_show(cli: CliContext, slug: str) -> None:
 @pass_cli
 def sharing_set(
     cli: CliContext,
+    *,
     slug: str,
     cross_org: bool,
     partners: tuple[str, ...],
@@ -192,7 +193,7 @@ def sharing_set(
 @click.option("--employee", "employee_id", required=True, help="The member's employee id.")
 @click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
 @pass_cli
-def erase_member_command(cli: CliContext, slug: str, employee_id: str, yes: bool) -> None:
+def erase_member_command(cli: CliContext, *, slug: str, employee_id: str, yes: bool) -> None:
     """Erase a member here and tell every peer that received data about them."""
     if not yes:
         fail("erasure cannot be undone: run again with --yes to confirm")

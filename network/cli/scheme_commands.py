@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
-from orgs.acting import Acting
-from orgs.applications import ApplicationService
-from orgs.eligibility import SchemeRole
-from orgs.schemes import SchemeForm, SchemeKind, SchemeService, SchemeSpec
+from orgs.people.acting import Acting
+from orgs.schemes.applications import ApplicationService
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeForm, SchemeKind, SchemeService, SchemeSpec
 
 ROLE = click.Choice([r.value for r in SchemeRole])
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -155,7 +155,7 @@ def add_training(
 @click.option("--attended/--absent", default=True)
 @pass_cli
 def attendance(
-    cli: CliContext, slug: str, training_id: uuid.UUID, employee: str, attended: bool
+    cli: CliContext, *, slug: str, training_id: uuid.UUID, employee: str, attended: bool
 ) -> None:
     """Record a member's attendance at a training session."""
 
@@ -163,7 +163,7 @@ def attendance(
         org_id = await org_id_of(session, slug)
         member = await member_by_employee(session, org_id, employee)
         await SchemeService(session, org_id).record_attendance(
-            training_id, member.id, attended, Acting.operator(org_id).who
+            training_id, member.id, attended=attended, who=Acting.operator(org_id).who
         )
         return f"{employee}: {'attended' if attended else 'absent'}"
 

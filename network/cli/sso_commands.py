@@ -15,9 +15,9 @@ from network.cli.context import CliContext, fail, pass_cli
 from network.sso.flow import post_logout_uri, redirect_uri
 from network.sso.provider import IdpClient
 from orgs.errors import DomainError
+from orgs.people.roles import Role
+from orgs.people.sso_config import ClaimMapping, LinkingPolicy, SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
-from orgs.roles import Role
-from orgs.sso_config import ClaimMapping, LinkingPolicy, SsoConfigService, SsoSettings
 
 
 def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
@@ -74,6 +74,7 @@ def sso() -> None:
 @pass_cli
 def set_sso(
     cli: CliContext,
+    *,
     slug: str,
     issuer: str | None,
     client_id: str | None,
@@ -141,7 +142,7 @@ def set_sso(
 @click.option("--org", "slug", required=True, help="The organisation's slug.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
-def show_sso(cli: CliContext, slug: str, as_json: bool) -> None:
+def show_sso(cli: CliContext, *, slug: str, as_json: bool) -> None:
     """Show the organisation's SSO settings (the secret reference, never a secret)."""
     settings = cli.settings
 

@@ -12,15 +12,15 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, fail, pass_cli
-from orgs.acting import Acting
-from orgs.chains import ManagementChains
 from orgs.errors import NotFound
-from orgs.members import Member, MemberRepository
 from orgs.org_settings import STAFF_FIELDS, OrgSettings, read_settings, update_settings
+from orgs.people.acting import Acting
+from orgs.people.chains import ManagementChains
+from orgs.people.members import Member, MemberRepository
+from orgs.people.role_grants import RoleGrants
+from orgs.people.roles import Role
+from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
 from orgs.registry import OrgRegistry
-from orgs.role_grants import RoleGrants
-from orgs.roles import Role
-from orgs.staff_import import ImportReport, StaffImporter, StaffImportFailed
 
 
 async def org_id_of(session: AsyncSession, slug: str) -> uuid.UUID:
@@ -40,7 +40,7 @@ async def member_by_employee(session: AsyncSession, org_id: uuid.UUID, employee:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_cli
-def import_staff(cli: CliContext, slug: str, dry_run: bool, as_json: bool, file: Path) -> None:
+def import_staff(cli: CliContext, *, slug: str, dry_run: bool, as_json: bool, file: Path) -> None:
     """Import staff from an HR export (CSV). All or nothing; exit 0 only if nothing failed.
 
     Default columns: employee_id, email, given_name, family_name, department, job_title,
@@ -95,6 +95,7 @@ def import_staff(cli: CliContext, slug: str, dry_run: bool, as_json: bool, file:
 @pass_cli
 def org_settings(
     cli: CliContext,
+    *,
     slug: str,
     grades: str | None,
     reminder_days: int | None,
@@ -200,7 +201,7 @@ def list_roles(cli: CliContext, slug: str) -> None:
 @click.option("--employee", required=True, help="The member's employee id.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
-def chain(cli: CliContext, slug: str, employee: str, as_json: bool) -> None:
+def chain(cli: CliContext, *, slug: str, employee: str, as_json: bool) -> None:
     """Everyone above and below a member in the management chain."""
 
     async def work(session: AsyncSession) -> dict[str, list[str]]:

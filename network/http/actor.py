@@ -25,9 +25,9 @@ from network.runtime import Runtime
 from network.sso.csrf import SAFE_METHODS, check_csrf
 from network.sso.flow import SsoRuntime
 from orgs.errors import NotFound, Unauthenticated
-from orgs.identity import is_line_manager
-from orgs.members import Member, MemberRepository, MemberStatus
-from orgs.roles import TOKEN_ROLES, Role, roles_of
+from orgs.people.identity import is_line_manager
+from orgs.people.members import Member, MemberRepository, MemberStatus
+from orgs.people.roles import TOKEN_ROLES, Role, roles_of
 from orgs.tokens import TokenService
 
 ACTING_MEMBER_HEADER = "x-acting-member"

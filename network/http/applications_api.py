@@ -15,7 +15,8 @@ from network.http.dependencies import Db
 from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
-from orgs.applications import (
+from orgs.audit import AuditEntry
+from orgs.schemes.applications import (
     Application,
     ApplicationIn,
     ApplicationService,
@@ -24,8 +25,7 @@ from orgs.applications import (
     ManagerDecision,
     Placement,
 )
-from orgs.audit import AuditEntry
-from orgs.eligibility import SchemeRole
+from orgs.schemes.eligibility import SchemeRole
 
 AppId = FromPath[uuid.UUID]
 

@@ -9,17 +9,18 @@ from litestar.params import JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting, require
+from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
-from orgs.acting import Acting
-from orgs.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MovesIn, RunIn
-from orgs.remote_events import discard
+from orgs.mentoring.remote_events import discard
+from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, MovesIn, RunIn
+from orgs.people.acting import Acting
+from orgs.people.permissions import Action, authorize
 
 
 def _coordinator(slug: str, actor: Actor_) -> Acting:
     who = acting(slug, actor)
-    require(who, *MANAGE)
+    authorize(who, Action.RUN_COHORTS)
     return who
 
 

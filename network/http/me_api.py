@@ -17,11 +17,11 @@ from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from network.http.staff_api import StaffOut
-from orgs.chains import ManagementChains
 from orgs.errors import Forbidden, NotFound
-from orgs.members import Member
-from orgs.roles import Role
-from orgs.special_category import (
+from orgs.people.chains import ManagementChains
+from orgs.people.members import Member
+from orgs.people.roles import Role
+from orgs.people.special_category import (
     CONSENT_STATEMENT,
     CONSENT_VERSION,
     ConsentAction,

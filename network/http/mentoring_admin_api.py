@@ -21,27 +21,28 @@ from network.http.mentoring_out import (
     QuestionnaireResultOut,
     ResultsOut,
 )
-from network.http.org_scope import acting, require
+from network.http.org_scope import acting
 from network.http.path_params import DateTimeQuery, Id, Slug, instant
 from network.http.problems import API_PROBLEMS
-from orgs import agreements, concerns, evaluations
-from orgs.acting import Acting
 from orgs.db import utcnow
-from orgs.meetings import allow_extra_time
-from orgs.mentoring_settings import MentoringSettings, mentoring_settings, save_mentoring_settings
-from orgs.oversight import health_list
-from orgs.records_export import hr_export
-from orgs.relationships import Relationships
-from orgs.roles import Role
-from orgs.schemes import SchemeRepository
-
-COORDINATORS = (Role.COORDINATOR, Role.ORG_ADMIN)
-HR = (Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR)
+from orgs.mentoring import agreements, concerns, evaluations
+from orgs.mentoring.meetings import allow_extra_time
+from orgs.mentoring.mentoring_settings import (
+    MentoringSettings,
+    mentoring_settings,
+    save_mentoring_settings,
+)
+from orgs.mentoring.oversight import health_list
+from orgs.mentoring.relationships import Relationships
+from orgs.people.acting import Acting
+from orgs.people.permissions import Action, authorize
+from orgs.records.records_export import hr_export
+from orgs.schemes.schemes import SchemeRepository
 
 
 def _coordinator(slug: str, actor: Actor_) -> Acting:
     who = acting(slug, actor)
-    require(who, *COORDINATORS)
+    authorize(who, Action.COORDINATE)
     return who
 
 
@@ -78,7 +79,7 @@ class CoordinationController(Controller):
         self, slug: Slug, actor: Actor_, db: Db, data: JSONBody[MentoringSettings]
     ) -> MentoringSettings:
         who = acting(slug, actor)
-        require(who, Role.ORG_ADMIN, Role.COORDINATOR)
+        authorize(who, Action.COORDINATE)
         return await save_mentoring_settings(db, who.org_id, data)
 
     @get(
@@ -247,7 +248,7 @@ class CoordinationController(Controller):
     ) -> Response[str]:
         after = instant(since, "since")
         who = acting(slug, actor)
-        require(who, *HR)
+        authorize(who, Action.EXPORT_HR)
         return Response(
             await hr_export(db, who.org_id, after),
             media_type="text/csv; charset=utf-8",

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from litestar import Controller, Response, get, patch, post, put
 from litestar.params import JSONBody
 
-from federation.candidates import check_remote_targets
+from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
 from network.http.actor import Actor_
 from network.http.dependencies import Db
@@ -39,15 +39,22 @@ from network.http.mentoring_out import (
 from network.http.path_params import Id
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
-from orgs import agreements, concerns, evaluations, learning_log, meetings, objectives, shadowing
 from orgs.db import utcnow
-from orgs.ending import EndIn, end_relationship
-from orgs.members import Member, MemberRepository
-from orgs.notifications import PreferenceIn, inbox, mark_read, set_preference
-from orgs.records_export import member_record, record_csv
-from orgs.relationships import Relationship, for_party, relationships_of
-from orgs.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
-from orgs.sharing import read_policy
+from orgs.mentoring import (
+    agreements,
+    concerns,
+    evaluations,
+    learning_log,
+    meetings,
+    objectives,
+    shadowing,
+)
+from orgs.mentoring.ending import EndIn, end_relationship
+from orgs.mentoring.relationships import Relationship, for_party, relationships_of
+from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
+from orgs.people.members import Member, MemberRepository
+from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
+from orgs.records.records_export import member_record, record_csv
 
 
 async def _names(db: Db, member: Member, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -92,12 +99,7 @@ class RequestsController(Controller):
     )
     async def send(self, actor: Actor_, db: Db, data: JSONBody[RequestsIn]) -> list[RequestOut]:
         me = member_of(actor)
-        remote = [(m.remote.peer, m.remote.handle) for m in data.mentors if m.remote]
-        if remote:
-            await check_remote_targets(
-                db, actor.org_slug, await read_policy(db, me.org_id), remote, utcnow()
-            )
-        rows = await RequestService(db, me.org_id, outbox_sink(db)).send(me, data, utcnow())
+        rows = await ask_mentors(db, me, actor.org_slug, data, utcnow())
         return await _requests_out(db, me, rows)
 
     @get("/requests/{request_id:uuid}", summary="One request", responses=API_PROBLEMS)
@@ -374,7 +376,9 @@ class RelationshipsController(Controller):
     async def complete_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(db, member_of(actor), rel_id, shadowing_id, True, utcnow())
+        row = await shadowing.finish(
+            db, member_of(actor), rel_id, shadowing_id, completed=True, now=utcnow()
+        )
         return ShadowingOut.of(row)
 
     @post(
@@ -385,7 +389,9 @@ class RelationshipsController(Controller):
     async def cancel_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(db, member_of(actor), rel_id, shadowing_id, False, utcnow())
+        row = await shadowing.finish(
+            db, member_of(actor), rel_id, shadowing_id, completed=False, now=utcnow()
+        )
         return ShadowingOut.of(row)
 
     @post(
@@ -420,7 +426,9 @@ class MyMentoringController(Controller):
     async def share(
         self, entry_id: Id, actor: Actor_, db: Db, data: JSONBody[learning_log.ShareIn]
     ) -> LogEntryOut:
-        entry = await learning_log.set_shared(db, member_of(actor), entry_id, data.shared, utcnow())
+        entry = await learning_log.set_shared(
+            db, member_of(actor), entry_id, shared=data.shared, now=utcnow()
+        )
         return LogEntryOut.of(entry)
 
     @get("/concerns", summary="Concerns I raised", responses=API_PROBLEMS)

@@ -8,18 +8,18 @@ from typing import Any
 
 import msgspec
 
-from orgs.agreements import Agreement
-from orgs.concerns import Concern
-from orgs.evaluations import EvaluationDue, Questionnaire, QuestionnaireResult
-from orgs.learning_log import LogEntry
-from orgs.meetings import Meeting, MeetingNote, TimeRelease
-from orgs.members import Member
-from orgs.notifications import Notification
-from orgs.objectives import Objective
-from orgs.oversight import Health
-from orgs.relationships import Relationship
-from orgs.requests import MentoringRequest
-from orgs.shadowing import Shadowing
+from orgs.mentoring.agreements import Agreement
+from orgs.mentoring.concerns import Concern
+from orgs.mentoring.evaluations import EvaluationDue, Questionnaire, QuestionnaireResult
+from orgs.mentoring.learning_log import LogEntry
+from orgs.mentoring.meetings import Meeting, MeetingNote, TimeRelease
+from orgs.mentoring.objectives import Objective
+from orgs.mentoring.oversight import Health
+from orgs.mentoring.relationships import Relationship
+from orgs.mentoring.shadowing import Shadowing
+from orgs.pairing.requests import MentoringRequest
+from orgs.people.members import Member
+from orgs.people.notifications import Notification
 
 
 class TimeReleaseOut(msgspec.Struct, frozen=True):

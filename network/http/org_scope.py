@@ -1,12 +1,11 @@
 """What the organisation routes share: the org in the path is the actor's own, and the
-domain's view of the actor (``orgs.acting.Acting``)."""
+domain's view of the actor (``orgs.people.acting.Acting``)."""
 
 from __future__ import annotations
 
 from network.http.actor import Actor
-from orgs.acting import Acting
-from orgs.errors import Forbidden, NotFound
-from orgs.roles import Role
+from orgs.errors import NotFound
+from orgs.people.acting import Acting
 
 
 def acting(slug: str, actor: Actor) -> Acting:
@@ -18,12 +17,3 @@ def acting(slug: str, actor: Actor) -> Acting:
     else:
         label = "org token (" + ", ".join(sorted(r.value for r in actor.roles)) + ")"
     return Acting(actor.org_id, actor.member, actor.roles, label)
-
-
-def require(who: Acting, *roles: Role) -> None:
-    if not who.has_any(*roles):
-        names = " or ".join(r.value.replace("_", " ") for r in roles)
-        raise Forbidden(f"Only an {names} may do this.")
-
-
-STAFF = (Role.ORG_ADMIN, Role.COORDINATOR, Role.HR_DIRECTOR)

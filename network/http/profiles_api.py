@@ -16,8 +16,8 @@ from network.http.dependencies import Db
 from network.http.openapi import PublicOperation
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
-from orgs.members import Member
-from orgs.profiles import MenteeProfileRow, MentorProfileRow, ProfileService
+from orgs.people.members import Member
+from orgs.people.profiles import MenteeProfileRow, MentorProfileRow, ProfileService
 
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Short = Annotated[str, msgspec.Meta(max_length=100)]

@@ -13,17 +13,17 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from network.http.actor import Actor_
 from network.http.applications_api import ApplicationOut, application_out
 from network.http.dependencies import Db
-from network.http.org_scope import STAFF, acting, require
+from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
-from orgs.applications import ApplicationService
-from orgs.eligibility import Decision, SchemeRole
-from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import NotFound
-from orgs.members import MemberRepository
-from orgs.roles import Role
-from orgs.rules_store import EligibilityRules, RulesStore
-from orgs.schemes import (
+from orgs.people.members import MemberRepository
+from orgs.people.permissions import Action, authorize, may
+from orgs.schemes.applications import ApplicationService
+from orgs.schemes.eligibility import Decision, SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.rules_store import EligibilityRules, RulesStore
+from orgs.schemes.schemes import (
     Scheme,
     SchemeForm,
     SchemeKind,
@@ -34,7 +34,6 @@ from orgs.schemes import (
 )
 
 SchemeId = FromPath[uuid.UUID]
-MANAGE = (Role.COORDINATOR, Role.ORG_ADMIN)
 
 
 class SchemeOut(msgspec.Struct, frozen=True):
@@ -176,7 +175,7 @@ class SchemesController(Controller):
         self, slug: Slug, data: JSONBody[SchemeSpec], actor: Actor_, db: Db
     ) -> SchemeOut:
         who = acting(slug, actor)
-        require(who, *MANAGE)
+        authorize(who, Action.MANAGE_SCHEMES)
         return SchemeOut.of(await SchemeService(db, who.org_id).create(data))
 
     @get("/{scheme_id:uuid}", summary="One scheme", responses=API_PROBLEMS)
@@ -205,7 +204,7 @@ class SchemesController(Controller):
     ) -> RulesOut:
         who = acting(slug, actor)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        require(who, *MANAGE)
+        authorize(who, Action.SET_RULES)
         row, _ = await RulesStore(db, who.org_id).set(scheme, data.document, who.who, data.note)
         return RulesOut.of(row)
 
@@ -219,7 +218,7 @@ class SchemesController(Controller):
     ) -> list[RulesOut]:
         who = acting(slug, actor)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        require(who, *STAFF)
+        authorize(who, Action.READ_RULE_HISTORY)
         return [RulesOut.of(r) for r in await RulesStore(db, who.org_id).versions(scheme)]
 
     @get(
@@ -232,7 +231,7 @@ class SchemesController(Controller):
     ) -> PreviewOut:
         who = acting(slug, actor)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        require(who, *STAFF)
+        authorize(who, Action.READ_RULE_HISTORY)
         found = await EligibilityChecks(db, who.org_id).preview(scheme, role)
         return PreviewOut(
             role,
@@ -262,7 +261,7 @@ class SchemesController(Controller):
             raise NotFound("Name a member_id.")
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         mine = who.member is not None and who.member.id == target
-        if not mine and not who.has_any(*STAFF):
+        if not mine and not may(who, Action.READ_STAFF):
             raise NotFound("No such member.")
         member = await MemberRepository(db, who.org_id).get(target)
         decision = await EligibilityChecks(db, who.org_id).check(scheme, member, role)
@@ -287,7 +286,7 @@ class SchemesController(Controller):
         who = acting(slug, actor)
         service = SchemeService(db, who.org_id)
         scheme = await service.get(scheme_id)
-        require(who, *MANAGE)
+        authorize(who, Action.MANAGE_SCHEMES)
         training = await service.add_training(
             scheme, data.role, data.title, data.training_key, data.held_on
         )
@@ -314,8 +313,10 @@ class SchemesController(Controller):
         if training.scheme_id != (await service.get(scheme_id)).id:
             raise NotFound("No such training session.")
         await MemberRepository(db, who.org_id).get(member_id)
-        require(who, *MANAGE)
-        row = await service.record_attendance(training.id, member_id, data.attended, who.who)
+        authorize(who, Action.RECORD_ATTENDANCE)
+        row = await service.record_attendance(
+            training.id, member_id, attended=data.attended, who=who.who
+        )
         return AttendanceOut.of(row)
 
     @get(
@@ -336,7 +337,7 @@ class SchemesController(Controller):
         training = await service.trainings.get(training_id)
         if training.scheme_id != (await service.get(scheme_id)).id:
             raise NotFound("No such training session.")
-        require(who, *STAFF)
+        authorize(who, Action.READ_ATTENDANCE)
         return [AttendanceOut.of(a) for a in await service.attendance_of(training.id)]
 
     @get(

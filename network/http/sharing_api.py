@@ -9,14 +9,12 @@ from federation.card_facts import check_card_facts
 from network.http.actor import Actor, Actor_
 from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
-from orgs.errors import Forbidden
-from orgs.roles import Role
-from orgs.sharing import SharingPolicy, read_policy, set_policy
+from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
+from orgs.people.permissions import Action, authorize
 
 
 def require_admin(actor: Actor) -> None:
-    if not actor.has(Role.ORG_ADMIN):
-        raise Forbidden("Only an org admin may change the organisation's sharing policy.")
+    authorize(actor, Action.SET_SHARING)
 
 
 class SharingController(Controller):

@@ -14,16 +14,17 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import STAFF, acting, require
+from network.http.org_scope import acting
 from network.http.path_params import Offset, Slug
 from network.http.problems import API_PROBLEMS
-from orgs.chains import ManagementChains
 from orgs.errors import NotFound
-from orgs.members import Member, MemberRepository, MemberStatus
 from orgs.org_settings import OrgSettings, read_settings, update_settings
-from orgs.role_grants import RoleGrants
-from orgs.roles import Role
-from orgs.staff_import import ImportReport, StaffImporter
+from orgs.people.chains import ManagementChains
+from orgs.people.members import Member, MemberRepository, MemberStatus
+from orgs.people.permissions import Action, authorize, may
+from orgs.people.role_grants import RoleGrants
+from orgs.people.roles import Role
+from orgs.records.staff_import import ImportReport, StaffImporter
 
 
 class StaffOut(msgspec.Struct, frozen=True):
@@ -121,10 +122,11 @@ class StaffController(Controller):
         actor: Actor_,
         db: Db,
         body: RawBody,
+        *,
         dry_run: FromQuery[bool] = False,
     ) -> ImportReport:
         who = acting(slug, actor)
-        require(who, Role.ORG_ADMIN)
+        authorize(who, Action.IMPORT_STAFF)
         settings = await read_settings(db, who.org_id)
         return await StaffImporter(db, who.org_id).run(
             body, settings.staff_columns, dry_run=dry_run
@@ -136,12 +138,13 @@ class StaffController(Controller):
         slug: Slug,
         actor: Actor_,
         db: Db,
+        *,
         include_leavers: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
         offset: Offset = 0,
     ) -> list[StaffOut]:
         who = acting(slug, actor)
-        require(who, *STAFF)
+        authorize(who, Action.READ_STAFF)
         repo = MemberRepository(db, who.org_id)
         where = [] if include_leavers else [Member.status == MemberStatus.ACTIVE]
         query = repo.select(*where).order_by(Member.employee_id, Member.id)
@@ -154,7 +157,7 @@ class StaffController(Controller):
     ) -> StaffOut:
         who = acting(slug, actor)
         mine = who.member is not None and who.member.id == member_id
-        if not mine and not who.has_any(*STAFF):
+        if not mine and not may(who, Action.READ_STAFF):
             raise NotFound("No such member.")
         return StaffOut.of(await MemberRepository(db, who.org_id).get(member_id))
 
@@ -169,14 +172,14 @@ class StaffController(Controller):
         who = acting(slug, actor)
         chains = ManagementChains(db, who.org_id)
         member = await chains.get(member_id)
-        require(who, *STAFF)
+        authorize(who, Action.READ_STAFF)
         found = await chains.chain(member.id)
         return ChainOut(member.id, sorted(found.above), sorted(found.below))
 
     @get("/settings", summary="Staff-data and approval settings", responses=API_PROBLEMS)
     async def get_settings(self, slug: Slug, actor: Actor_, db: Db) -> OrgSettings:
         who = acting(slug, actor)
-        require(who, *STAFF)
+        authorize(who, Action.READ_ORG_SETTINGS)
         return await read_settings(db, who.org_id)
 
     @put(
@@ -188,13 +191,13 @@ class StaffController(Controller):
         self, slug: Slug, data: JSONBody[OrgSettings], actor: Actor_, db: Db
     ) -> OrgSettings:
         who = acting(slug, actor)
-        require(who, Role.ORG_ADMIN)
+        authorize(who, Action.CHANGE_ORG_SETTINGS)
         return await update_settings(db, who.org_id, data)
 
     @get("/roles", summary="Who holds which org role", responses=API_PROBLEMS)
     async def list_roles(self, slug: Slug, actor: Actor_, db: Db) -> list[RoleOut]:
         who = acting(slug, actor)
-        require(who, *STAFF)
+        authorize(who, Action.READ_ROLES)
         return [
             RoleOut(m.id, m.employee_id, m.display_name, r.role, r.granted_at)
             for r, m in await RoleGrants(db, who.org_id).holders()
@@ -207,7 +210,7 @@ class StaffController(Controller):
         who = acting(slug, actor)
         grants = RoleGrants(db, who.org_id)
         member = await grants.members.get(data.member_id)
-        require(who, Role.ORG_ADMIN)
+        authorize(who, Action.GRANT_ROLES)
         row = await grants.grant(member.id, data.role, who.who)
         return RoleOut(member.id, member.employee_id, member.display_name, row.role, row.granted_at)
 
@@ -228,6 +231,6 @@ class StaffController(Controller):
         who = acting(slug, actor)
         grants = RoleGrants(db, who.org_id)
         await grants.members.get(member_id)
-        require(who, Role.ORG_ADMIN)
+        authorize(who, Action.GRANT_ROLES)
         if not await grants.revoke(member_id, role, who.who):
             raise NotFound("That member does not hold that role.")

@@ -11,15 +11,15 @@ from litestar import get
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.candidates import remote_pool, with_remote_orgs
+from federation.remote_candidates import remote_pool, with_remote_orgs
 from matching.ranking import CandidateIndex, suggest
 from matching.taxonomy import TAXONOMY_VERSION
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
-from orgs.candidates import local_pool
-from orgs.members import Member
+from orgs.pairing.candidates import local_pool
+from orgs.people.members import Member
 
 
 class CandidateOut(msgspec.Struct, frozen=True):

@@ -12,7 +12,7 @@ PKCE verifier, org, issuer and redirect URI of one sign-in, and sends the browse
   PKCE verifier; the ID token is verified (``network.sso.idtoken``); UserInfo's ``sub``
   equals the ID token's.
 
-Only then is the member found, linked or provisioned (``orgs.identity``) and a new session
+Only then is the member found, linked or provisioned (``orgs.people.identity``) and a new session
 issued. Any refusal raises before the first write, and the request's transaction is rolled
 back, so nothing is provisioned and no session exists after a refused sign-in.
 """
@@ -40,11 +40,11 @@ from network.sso.provider import Discovery, IdpClient
 from network.sso.secrets import resolve_secret
 from network.sso.sessions import LOGIN_TIMEOUT_S, CookieNames, Session, SessionManager
 from network.sso.store import Clock, MemoryStore, RedisStore, Store, key_for
-from orgs.identity import IdentityClaims, IdentityService
-from orgs.members import Member
 from orgs.models import Org
+from orgs.people.identity import IdentityClaims, IdentityService
+from orgs.people.members import Member
+from orgs.people.sso_config import ClaimMapping, OrgSsoConfig, SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
-from orgs.sso_config import ClaimMapping, OrgSsoConfig, SsoConfigService, SsoSettings
 
 log = get_logger("mentornet.sso")
 

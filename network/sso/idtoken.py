@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, JoseError
@@ -43,6 +43,25 @@ async def verify_id_token(
     now: float,
 ) -> dict[str, Any]:
     """The verified claims of ``token``; ``SignInFailed`` on any doubt."""
+    kid = _key_id(token)
+    claims = _signed_claims(token, await keys_for(kid))
+    if claims.get("iss") != issuer:
+        raise _refuse("the ID token comes from another issuer")
+    _check_audience(claims, client_id)
+    _check_times(claims, now)
+    token_nonce = claims.get("nonce")
+    if not isinstance(token_nonce, str) or not hmac.compare_digest(
+        token_nonce.encode(), nonce.encode()
+    ):
+        raise _refuse("the ID token does not belong to this sign-in (nonce)")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not 1 <= len(sub) <= 255:
+        raise _refuse("the ID token names no subject")
+    return claims
+
+
+def _key_id(token: str) -> str | None:
+    """The ``kid`` of a token whose header names an allowed algorithm (read unverified)."""
     try:
         header = jws.extract_compact(token.encode()).protected
     except (JoseError, ValueError, TypeError):
@@ -53,17 +72,20 @@ async def verify_id_token(
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise _refuse("the ID token names its key wrongly")
-    keys = await keys_for(kid)
+    return kid
+
+
+def _signed_claims(token: str, keys: KeySet) -> dict[str, Any]:
     try:
         decoded = jwt.decode(token, keys, algorithms=list(ALLOWED_ALGORITHMS))
     except BadSignatureError:
         raise _refuse("the ID token's signature is not valid") from None
     except (JoseError, ValueError, TypeError):
         raise _refuse("the ID token's signature could not be checked") from None
-    claims: dict[str, Any] = dict(decoded.claims)
+    return dict(decoded.claims)
 
-    if claims.get("iss") != issuer:
-        raise _refuse("the ID token comes from another issuer")
+
+def _check_audience(claims: dict[str, Any], client_id: str) -> None:
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
     if client_id not in audiences:
@@ -73,28 +95,25 @@ async def verify_id_token(
     azp = claims.get("azp")
     if (len(audiences) > 1 or azp is not None) and azp != client_id:
         raise _refuse("the ID token was issued to another application (azp)")
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if not isinstance(exp, int | float) or isinstance(exp, bool):
+
+
+def _is_time(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_times(claims: dict[str, Any], now: float) -> None:
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
+    if not _is_time(exp):
         raise _refuse("the ID token has no expiry")
     if exp <= now - LEEWAY_S:
         raise _refuse("the ID token has expired")
-    if not isinstance(iat, int | float) or isinstance(iat, bool):
+    if not _is_time(iat):
         raise _refuse("the ID token has no issue time")
     if iat > now + LEEWAY_S:
         raise _refuse("the ID token is dated in the future")
     if iat < now - MAX_AGE_S - LEEWAY_S:
         raise _refuse("the ID token is too old")
-    nbf = claims.get("nbf")
-    if nbf is not None and (not isinstance(nbf, int | float) or isinstance(nbf, bool)):
+    if nbf is not None and not _is_time(nbf):
         raise _refuse("the ID token's not-before time is malformed")
     if nbf is not None and nbf > now + LEEWAY_S:
         raise _refuse("the ID token is not valid yet (nbf)")
-    token_nonce = claims.get("nonce")
-    if not isinstance(token_nonce, str) or not hmac.compare_digest(
-        token_nonce.encode(), nonce.encode()
-    ):
-        raise _refuse("the ID token does not belong to this sign-in (nonce)")
-    sub = claims.get("sub")
-    if not isinstance(sub, str) or not 1 <= len(sub) <= 255:
-        raise _refuse("the ID token names no subject")
-    return claims

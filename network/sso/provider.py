@@ -26,7 +26,7 @@ from joserfc.jwk import KeySet
 
 from network.sso.errors import IdpUnavailable, SignInFailed
 from network.sso.store import Clock
-from orgs.sso_config import is_loopback
+from orgs.people.sso_config import is_loopback
 
 DISCOVERY_TTL_S = 60 * 60
 JWKS_MIN_REFETCH_S = 60

@@ -45,8 +45,8 @@ class CookieNames:
     def for_settings(settings: Settings) -> CookieNames:
         secure = settings.is_prod or settings.base_url.startswith("https://")
         if secure:
-            return CookieNames("__Host-mentornet", "__Host-mentornet-login", True)
-        return CookieNames("mentornet_session", "mentornet_login", False)
+            return CookieNames("__Host-mentornet", "__Host-mentornet-login", secure=True)
+        return CookieNames("mentornet_session", "mentornet_login", secure=False)
 
     def cookie(self, name: str, value: str, max_age: int) -> Cookie:
         return Cookie(

@@ -31,25 +31,25 @@ from network.web.pages import (
     see_other,
     values_of,
 )
-from orgs.acting import Acting
-from orgs.eligibility import SchemeRole
-from orgs.eligibility_checks import EligibilityChecks, Preview
-from orgs.errors import DomainError, Forbidden
+from orgs.errors import DomainError
 from orgs.org_settings import read_settings
-from orgs.roles import Role
-from orgs.rules_store import RulesStore
-from orgs.schemes import SchemeService
-from orgs.sharing import SharingPolicy, read_policy, set_policy
-from orgs.sso_config import SsoConfigService, SsoSettings
-from orgs.staff_import import ImportReport, StaffImporter, StaffImportFailed
+from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
+from orgs.people.acting import Acting
+from orgs.people.permissions import Action, authorize
+from orgs.people.sso_config import SsoConfigService, SsoSettings
+from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks, Preview
+from orgs.schemes.rules_store import RulesStore
+from orgs.schemes.schemes import SchemeService
 
 MAX_CSV = 5 * 1024 * 1024
 
 
-def admin(viewer: Viewer) -> Acting:
+def admin(viewer: Viewer, action: Action) -> Acting:
+    """The viewer, if the permission table lets them ``action``; else the 403 page."""
     who = acting(viewer.slug, viewer.actor)
-    if not who.has_any(Role.ORG_ADMIN):
-        raise Forbidden("Only an org admin can see this page.")
+    authorize(who, action)
     return who
 
 
@@ -63,7 +63,7 @@ class AdminPages(Controller):
 
     @get("/", name="web:admin")
     async def index(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.ADMINISTER)
         schemes = await SchemeService(db, who.org_id).list()
         return render("admin/index.html", viewer, nav="admin", title="Administer", schemes=schemes)
 
@@ -80,7 +80,7 @@ class AdminPages(Controller):
         previewing: bool = False,
         errors: Errors | None = None,
     ) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.SET_RULES)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         store = RulesStore(db, who.org_id)
         current = await store.current(scheme)
@@ -111,7 +111,7 @@ class AdminPages(Controller):
     async def save_rules(
         self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.SET_RULES)
         form = await read_form(request)
         text = one(form, "document")
         errors = Errors()
@@ -147,7 +147,7 @@ class AdminPages(Controller):
 
     @get("/staff-import", name="web:admin-staff")
     async def staff_form(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
-        admin(viewer)
+        admin(viewer, Action.IMPORT_STAFF)
         return render(
             "admin/staff_import.html",
             viewer,
@@ -161,7 +161,7 @@ class AdminPages(Controller):
     async def staff_import(
         self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.IMPORT_STAFF)
         data = await request.form()
         upload = data.get("file")
         dry_run = data.get("dry_run") == "yes"
@@ -203,7 +203,7 @@ class AdminPages(Controller):
         errors: Errors | None = None,
         values: dict[str, Any] | None = None,
     ) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.CONFIGURE_SIGN_IN)
         config = await SsoConfigService(db, who.org_id).find()
         if values is None and config is not None:
             values = {
@@ -230,7 +230,7 @@ class AdminPages(Controller):
     async def save_sso(
         self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.CONFIGURE_SIGN_IN)
         form = await read_form(request)
         errors = Errors()
         service = SsoConfigService(db, who.org_id)
@@ -260,7 +260,7 @@ class AdminPages(Controller):
     async def _sharing_page(
         self, viewer: Viewer, db: Db, errors: Errors | None = None, form: Form | None = None
     ) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.SET_SHARING)
         policy = await read_policy(db, who.org_id)
         if form is None:
             values: dict[str, Any] = {
@@ -291,7 +291,7 @@ class AdminPages(Controller):
     async def save_sharing(
         self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = admin(viewer)
+        who = admin(viewer, Action.SET_SHARING)
         form = await read_form(request)
         errors = Errors()
         partners = [p.strip() for p in one(form, "partners").splitlines() if p.strip()]

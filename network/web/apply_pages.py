@@ -25,14 +25,14 @@ from network.web.pages import (
     see_other,
     values_of,
 )
-from orgs import shadowing
-from orgs.applications import ApplicationIn, ApplicationService, ManagerDecision
 from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
-from orgs.eligibility_checks import EligibilityChecks
 from orgs.errors import DomainError, NotFound
-from orgs.members import Member, MemberRepository
-from orgs.schemes import SchemeService
+from orgs.mentoring import shadowing
+from orgs.people.members import Member, MemberRepository
+from orgs.schemes.applications import ApplicationIn, ApplicationService, ManagerDecision
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.schemes import SchemeService
 
 LABELS = {
     "career_to_date": "Your career to date",

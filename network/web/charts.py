@@ -52,9 +52,9 @@ def shown(
     """``value`` drawn against ``scale`` (the largest value shown): suppressed counts of 1 to
     ``suppress_under - 1`` (and ``None``) get no bar."""
     if value is None or (0 < value < suppress_under):
-        return Shown(0, SUPPRESSED, True)
+        return Shown(0, SUPPRESSED, suppressed=True)
     length = round(BAR_AREA * value / scale) if scale > 0 else 0
-    return Shown(max(0, min(BAR_AREA, length)), f"{_number(value)}{unit}", False)
+    return Shown(max(0, min(BAR_AREA, length)), f"{_number(value)}{unit}", suppressed=False)
 
 
 def scale_of(values: Sequence[float | None], suppress_under: int = MIN_GROUP) -> float:

@@ -31,32 +31,32 @@ from network.web.pages import (
     uuid_or_none,
     values_of,
 )
-from orgs import evaluations
-from orgs.acting import Acting
-from orgs.applications import ACCEPTED, ApplicationService, Placement
-from orgs.cohort_runs import MANAGE, CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
 from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
-from orgs.errors import DomainError, Forbidden
-from orgs.meetings import MeetingState, meetings_of
-from orgs.members import Member, MemberRepository
-from orgs.oversight import health_list
-from orgs.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
-from orgs.relationship_states import EndKind, RelationshipState
-from orgs.relationships import LIVE, Relationship, Relationships
-from orgs.remote_events import discard
-from orgs.schemes import Scheme, SchemeForm, SchemeService
+from orgs.errors import DomainError
+from orgs.mentoring import evaluations
+from orgs.mentoring.meetings import MeetingState, meetings_of
+from orgs.mentoring.oversight import health_list
+from orgs.mentoring.relationship_states import EndKind, RelationshipState
+from orgs.mentoring.relationships import LIVE, Relationship, Relationships
+from orgs.mentoring.remote_events import discard
+from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
+from orgs.people.acting import Acting
+from orgs.people.members import Member, MemberRepository
+from orgs.people.permissions import Action, authorize
+from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
+from orgs.schemes.applications import ACCEPTED, ApplicationService, Placement
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import Scheme, SchemeForm, SchemeService
 
 COMPLETED = (EndKind.COMPLETED, EndKind.AUTO_CLOSED)
 RUN_LABELS = {"mode": "Matching mode", "min_score": "Minimum score"}
 WAITING_LIST = "waiting"
 
 
-def coordinator(viewer: Viewer) -> Acting:
-    """The viewer as a coordinator or org admin; anyone else is refused (the 403 page)."""
+def coordinator(viewer: Viewer, action: Action) -> Acting:
+    """The viewer, if the permission table lets them ``action``; else the 403 page."""
     who = acting(viewer.slug, viewer.actor)
-    if not who.has_any(*MANAGE):
-        raise Forbidden("Only a scheme coordinator or an org admin can see this page.")
+    authorize(who, action)
     return who
 
 
@@ -112,7 +112,7 @@ class CoordinatorPages(Controller):
 
     @get("/", name="web:coordinate")
     async def schemes(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.COORDINATE)
         schemes = await SchemeService(db, who.org_id).list()
         runs = CohortRunService(db, who.org_id)
         rows = [(s, len(await runs.for_scheme(s.id))) for s in schemes]
@@ -132,7 +132,7 @@ class CoordinatorPages(Controller):
         errors: Errors | None = None,
         values: dict[str, Any] | None = None,
     ) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.COORDINATE)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         apps = await _applicants(db, who, scheme)
         names = await _names(db, who.org_id, {a.member_id for a in apps})
@@ -173,7 +173,7 @@ class CoordinatorPages(Controller):
     async def shortlist(
         self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.SHORTLIST)
         form = await read_form(request)
         errors = Errors()
         chosen = [uuid_or_none(v) for v in form.get("application_ids", [])]
@@ -192,7 +192,7 @@ class CoordinatorPages(Controller):
     async def run(
         self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.RUN_COHORTS)
         form = await read_form(request)
         errors = Errors()
         mode = one(form, "mode")
@@ -229,7 +229,7 @@ class CoordinatorPages(Controller):
         errors: Errors | None = None,
         values: dict[str, Any] | None = None,
     ) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.RUN_COHORTS)
         service = CohortRunService(db, who.org_id)
         run: CohortRunOut = await service.view(await service.get(run_id))
         scheme = await SchemeService(db, who.org_id).get(run.scheme_id)
@@ -258,7 +258,7 @@ class CoordinatorPages(Controller):
     async def move(
         self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.RUN_COHORTS)
         form = await read_form(request)
         errors = Errors()
         mentee = uuid_or_none(one(form, "mentee"))
@@ -283,7 +283,7 @@ class CoordinatorPages(Controller):
     async def publish(
         self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
     ) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.RUN_COHORTS)
         errors = Errors()
         service = CohortRunService(db, who.org_id)
         try:
@@ -299,7 +299,7 @@ class CoordinatorPages(Controller):
 
     @get("/schemes/{scheme_id:uuid}/health", name="web:coordinate-health")
     async def health(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.COORDINATE)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         rows = await health_list(db, who.org_id, utcnow(), scheme_id=scheme.id)
         rels = list(await Relationships(db, who.org_id).list(Relationship.scheme_id == scheme.id))
@@ -333,7 +333,7 @@ class CoordinatorPages(Controller):
 
     @get("/schemes/{scheme_id:uuid}/results", name="web:coordinate-results")
     async def results(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
-        who = coordinator(viewer)
+        who = coordinator(viewer, Action.COORDINATE)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         found = await evaluations.scheme_results(db, who.org_id, scheme.id)
         outcomes = await evaluations.outcome_counts(db, who.org_id, scheme.id)

@@ -16,13 +16,13 @@ from network.http.mentoring_out import NotificationOut
 from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.web.pages import Viewer_, render, see_other, theme_of, with_headers
-from orgs.applications import ApplicationService
 from orgs.db import utcnow
-from orgs.notifications import inbox, mark_read
+from orgs.mentoring.relationships import relationships_of
+from orgs.pairing.requests import RequestService
+from orgs.people.notifications import inbox, mark_read
 from orgs.registry import OrgRegistry
-from orgs.relationships import relationships_of
-from orgs.requests import RequestService
-from orgs.schemes import SchemeService
+from orgs.schemes.applications import ApplicationService
+from orgs.schemes.schemes import SchemeService
 
 
 @get("/", include_in_schema=False, name="web:node-home")

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from federation.candidates import check_remote_targets
+from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
 from matching.taxonomy import TOPICS
 from network.http.dependencies import Db
@@ -27,13 +27,12 @@ from network.web.pages import (
     see_other,
     values_of,
 )
-from orgs.applications import ApplicationService, AppState
 from orgs.db import utcnow
-from orgs.eligibility import SchemeRole
 from orgs.errors import DomainError
-from orgs.requests import DECLINE_CODES, DeclineIn, RequestService, RequestsIn
-from orgs.schemes import Scheme, SchemeService
-from orgs.sharing import read_policy
+from orgs.pairing.requests import DECLINE_CODES, DeclineIn, RequestService, RequestsIn
+from orgs.schemes.applications import ApplicationService, AppState
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import Scheme, SchemeService
 
 DECLINE_LABELS = {
     "no-capacity": "I have no capacity at the moment",
@@ -130,12 +129,7 @@ class MatchPages(Controller):
             me = viewer.member
             try:
                 async with db.begin_nested():
-                    remote = [(m.remote.peer, m.remote.handle) for m in data.mentors if m.remote]
-                    if remote:
-                        await check_remote_targets(
-                            db, viewer.slug, await read_policy(db, me.org_id), remote, utcnow()
-                        )
-                    await RequestService(db, me.org_id, outbox_sink(db)).send(me, data, utcnow())
+                    await ask_mentors(db, me, viewer.slug, data, utcnow())
             except DomainError as exc:
                 domain_errors(exc, errors, ("mentor", "message"))
             else:

@@ -25,10 +25,10 @@ from network.http.dependencies import Db
 from network.sso.flow import SsoRuntime
 from network.web.security import HEADERS
 from orgs.errors import DomainError, Unauthenticated
-from orgs.members import Member
 from orgs.models import Org
 from orgs.org_settings import settings_of
-from orgs.sso_config import SsoConfigService
+from orgs.people.members import Member
+from orgs.people.sso_config import SsoConfigService
 
 T = TypeVar("T")
 

@@ -30,7 +30,7 @@ from network.web.pages import (
     values_of,
 )
 from orgs.errors import DomainError
-from orgs.profiles import ProfileService
+from orgs.people.profiles import ProfileService
 
 #: The MyMentor rating scale: how important a topic is to the mentee.
 IMPORTANCE = (

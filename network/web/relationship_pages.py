@@ -34,11 +34,11 @@ from network.web.pages import (
     see_other,
     values_of,
 )
-from orgs import agreements, evaluations, learning_log, meetings, objectives, shadowing
 from orgs.db import utcnow
-from orgs.ending import EndIn, end_relationship
 from orgs.errors import DomainError
-from orgs.relationships import for_party
+from orgs.mentoring import agreements, evaluations, learning_log, meetings, objectives, shadowing
+from orgs.mentoring.ending import EndIn, end_relationship
+from orgs.mentoring.relationships import for_party
 
 #: Which form of the page an error belongs to, and the fields it shows.
 SECTIONS = {
@@ -313,11 +313,13 @@ class RelationshipPages(Controller):
         viewer: Viewer_,
         db: Db,
     ) -> Response[Any]:
-        def build(form: Form, errors: Errors) -> bool:
-            return one(form, "shared") == "yes"
+        def build(form: Form, errors: Errors) -> learning_log.ShareIn:
+            return learning_log.ShareIn(shared=one(form, "shared") == "yes")
 
-        async def call(shared: bool) -> None:
-            await learning_log.set_shared(db, viewer.member, entry_id, shared, utcnow())
+        async def call(data: learning_log.ShareIn) -> None:
+            await learning_log.set_shared(
+                db, viewer.member, entry_id, shared=data.shared, now=utcnow()
+            )
 
         return await self._act(request, viewer, db, rel_id, "log", build, call, "learning-log")
 

@@ -17,15 +17,15 @@ from federation.remote_cards import RemoteCards
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
-from orgs.applications import Application, ApplicationRepository, AppState
-from orgs.eligibility import SchemeRole
-from orgs.erasure import erase_member
-from orgs.members import Member, MemberRepository
 from orgs.models import TokenRole
-from orgs.profiles import ProfileService
+from orgs.pairing.sharing import SharingPolicy, set_policy
+from orgs.people.erasure import erase_member
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
-from orgs.schemes import SchemeService, SchemeSpec
-from orgs.sharing import SharingPolicy, set_policy
+from orgs.schemes.applications import Application, ApplicationRepository, AppState
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeService, SchemeSpec
 from orgs.tokens import TokenService
 from tests.live import free_port, live_node
 from tests.nodes import Node, node

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, FilePayload, expect
 
-from orgs.members import Member
-from orgs.roles import MemberRole, Role, RoleSource
+from orgs.people.members import Member
+from orgs.people.roles import MemberRole, Role, RoleSource
 from tests.e2e.web.conftest import APPLICANT, LOCAL_MENTORS, MANAGER, MENTEE, Brent
 from tests.e2e.web.test_local_journeys import error_summary, nav, signed_in
 

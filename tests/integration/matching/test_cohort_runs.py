@@ -19,20 +19,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.model import SchemeKind
 from matching.scoring import DEFAULT_WEIGHTS, score_pair
-from orgs.applications import Application, ApplicationRepository, AppState, Placement
 from orgs.audit import AuditEntry
-from orgs.eligibility import SchemeRole
-from orgs.members import Member, MemberRepository
 from orgs.models import TokenRole
-from orgs.profiles import (
+from orgs.pairing.requests import MentoringRequest
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import (
     MenteeProfileRow,
     MentorProfileRow,
     ProfileService,
     to_mentee,
     to_mentor,
 )
-from orgs.requests import MentoringRequest
-from orgs.schemes import SchemeForm, SchemeService, SchemeSpec
+from orgs.schemes.applications import Application, ApplicationRepository, AppState, Placement
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeForm, SchemeService, SchemeSpec
 from tests.conftest import Cli
 from tests.integration.network.helpers import OrgWithToken, assert_problem, org_with_token
 

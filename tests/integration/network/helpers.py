@@ -8,8 +8,8 @@ from typing import Any
 from httpx import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.members import Member, MemberRepository
 from orgs.models import Org, TokenRole
+from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
 from orgs.tokens import TokenService
 

@@ -12,11 +12,11 @@ import httpx
 from click.testing import CliRunner
 
 from network.cli.context import CliContext
+from network.cli.demo_nodes import demo_nodes
 from network.cli.main import cli
 from network.config import Settings
-from network.demo import DEMO_ORGS
-from network.demo_mail import start_sink
-from network.demo_nodes import demo_nodes
+from network.demo.mail import start_sink
+from network.demo.seed import DEMO_ORGS
 from tests.live import free_port, live_node
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from network import migrate
 from network.config import Settings
 from network.federation.feed_pull import pull_feed
-from orgs.members import Member, MemberRepository
 from orgs.models import Org
+from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
 from tests import services
 from tests.live import free_port, live_node

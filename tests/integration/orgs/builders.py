@@ -16,20 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
 from network.db import create_engine, create_sessionmaker
-from orgs.acting import Acting
 from orgs.audit import Who
-from orgs.members import Member, MemberRepository
 from orgs.models import Org
 from orgs.org_settings import OrgSettings, update_settings
+from orgs.people.acting import Acting
+from orgs.people.members import Member, MemberRepository
+from orgs.people.role_grants import RoleGrants
+from orgs.people.roles import Role, roles_of
+from orgs.records.staff_import import StaffImporter
 from orgs.registry import OrgRegistry
-from orgs.role_grants import RoleGrants
-from orgs.roles import Role, roles_of
-from orgs.rules_store import RulesStore
-from orgs.schemes import Scheme, SchemeService, SchemeSpec
-from orgs.staff_import import StaffImporter
+from orgs.schemes.rules_store import RulesStore
+from orgs.schemes.schemes import Scheme, SchemeService, SchemeSpec
 
 T = TypeVar("T")
-DEMO_RULES = Path(__file__).parents[3] / "network" / "demo_rules"
+DEMO_RULES = Path(__file__).parents[3] / "network" / "demo" / "rules"
 COLUMNS = [
     "employee_id",
     "email",

@@ -11,7 +11,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.applications import (
+from orgs.errors import NotFound
+from orgs.org_settings import OrgSettings, update_settings
+from orgs.people.notifications import NotificationKind, inbox
+from orgs.records.staff_import import StaffImporter
+from orgs.schemes.applications import (
     ApplicationIn,
     ApplicationService,
     AppState,
@@ -19,11 +23,7 @@ from orgs.applications import (
     remind_overdue,
     working_days_between,
 )
-from orgs.eligibility import SchemeRole
-from orgs.errors import NotFound
-from orgs.notifications import NotificationKind, inbox
-from orgs.org_settings import OrgSettings, update_settings
-from orgs.staff_import import StaffImporter
+from orgs.schemes.eligibility import SchemeRole
 from tests.integration.network.helpers import assert_problem
 from tests.integration.orgs.builders import (
     TEAM,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.chains import ManagementChains
+from orgs.people.chains import ManagementChains
 from tests.integration.orgs.builders import team
 
 

@@ -11,11 +11,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import Who
-from orgs.eligibility import SchemeRole
-from orgs.eligibility_checks import EligibilityChecks
-from orgs.rules_store import RulesStore
-from orgs.schemes import SchemeService
-from orgs.special_category import Ethnicity, SpecialCategory
+from orgs.people.special_category import Ethnicity, SpecialCategory
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.rules_store import RulesStore
+from orgs.schemes.schemes import SchemeService
 from tests.conftest import Cli
 from tests.integration.network.helpers import assert_problem
 from tests.integration.orgs.builders import (
@@ -202,11 +202,15 @@ async def test_broadland_mentor_training_attendance_makes_a_mentor_eligible(
     assert before.reasons == (
         "Mentors must first complete the mentor training (rule: trained-volunteer)",
     )
-    await service.record_attendance(training.id, people["PEER"].id, True, Who.system("test"))
+    await service.record_attendance(
+        training.id, people["PEER"].id, attended=True, who=Who.system("test")
+    )
     after = await checks.check(scheme, people["PEER"], SchemeRole.MENTOR)
     assert after.eligible
     assert after.reasons == ("Completed the mentor training (rule: trained-volunteer)",)
-    await service.record_attendance(training.id, people["PEER"].id, False, Who.system("test"))
+    await service.record_attendance(
+        training.id, people["PEER"].id, attended=False, who=Who.system("test")
+    )
     assert not (await checks.check(scheme, people["PEER"], SchemeRole.MENTOR)).eligible
     assert (await checks.check(scheme, people["OTHER"], SchemeRole.MENTEE)).eligible
     assert len(await RulesStore(db, org.id).versions(scheme)) == 1

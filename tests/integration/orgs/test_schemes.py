@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.db import utcnow
 from orgs.errors import InvalidInput
-from orgs.schemes import SchemeForm, SchemeService, SchemeSpec
+from orgs.schemes.schemes import SchemeForm, SchemeService, SchemeSpec
 from tests.integration.network.helpers import assert_problem
 from tests.integration.orgs.builders import ApiOrg, api_org, new_org
 

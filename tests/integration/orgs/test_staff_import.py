@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
-from orgs.members import Member, MemberStatus
 from orgs.models import TokenRole
+from orgs.people.members import Member, MemberStatus
 from tests.conftest import Cli
 from tests.integration.network.helpers import assert_problem, org_with_token
 from tests.integration.orgs.builders import big_export, csv_of, in_db

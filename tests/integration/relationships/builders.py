@@ -12,15 +12,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.applications import Application, AppState
-from orgs.eligibility import SchemeRole
-from orgs.members import Member, MemberRepository
-from orgs.mentoring_jobs import JobReport, run_due_jobs
-from orgs.mentoring_settings import MentoringSettings, save_mentoring_settings
-from orgs.profiles import MentorProfileRow, MentorProfiles
-from orgs.remote_events import CollectingSink
-from orgs.roles import MemberRole, Role
-from orgs.schemes import SchemeService, SchemeSpec
+from orgs.mentoring.mentoring_settings import MentoringSettings, save_mentoring_settings
+from orgs.mentoring.remote_events import CollectingSink
+from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import MentorProfileRow, MentorProfiles
+from orgs.people.roles import MemberRole, Role
+from orgs.records.mentoring_jobs import JobReport, run_due_jobs
+from orgs.schemes.applications import Application, AppState
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.integration.network.helpers import OrgWithToken, org_with_token
 
 Client = AsyncTestClient[Litestar]

@@ -12,9 +12,9 @@ from federation import wire
 from federation.outbox import OutboxMessage, build_attempt
 from federation.relationship_outbox import outbox_sink
 from orgs.db import utcnow
-from orgs.ending import apply_remote_end
-from orgs.remote_events import CollectingSink
-from orgs.requests import (
+from orgs.mentoring.ending import apply_remote_end
+from orgs.mentoring.remote_events import CollectingSink
+from orgs.pairing.requests import (
     MentoringRequest,
     RankedMentor,
     RemoteMentor,

@@ -21,7 +21,7 @@ from network.db import create_sessionmaker
 from network.jobs import run_once, send_emails
 from network.mail import SmtpMailer
 from orgs.db import utcnow
-from orgs.notifications import EmailStatus, OutgoingEmail
+from orgs.people.notifications import EmailStatus, OutgoingEmail
 from tests.integration.relationships.builders import Client, ok, send, world
 
 

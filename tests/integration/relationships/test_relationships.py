@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.db import utcnow
-from orgs.relationships import Relationship, never_again_pairs
+from orgs.mentoring.relationships import Relationship, never_again_pairs
 from tests.integration.network.helpers import assert_problem
 from tests.integration.relationships.builders import (
     AGREEMENT,

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import AuditEntry
 from orgs.db import utcnow
-from orgs.mentoring_settings import MentoringSettings, RequestMode
-from orgs.notifications import Notification, NotificationKind
-from orgs.profiles import MentorProfileRow
+from orgs.mentoring.mentoring_settings import MentoringSettings, RequestMode
+from orgs.people.notifications import Notification, NotificationKind
+from orgs.people.profiles import MentorProfileRow
 from tests.integration.network.helpers import assert_problem
 from tests.integration.relationships.builders import Client, jobs, ok, send, world
 

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.sso.flow import SsoRuntime
 from orgs.models import Org
+from orgs.people.roles import Role
+from orgs.people.sso_config import LinkingPolicy, SsoConfigService, SsoSettings
 from orgs.registry import OrgRegistry
-from orgs.roles import Role
-from orgs.sso_config import LinkingPolicy, SsoConfigService, SsoSettings
 from tests.integration.sso.idp import CLIENT_SECRET, NODE_BASE, IdpServer, running_idp
 
 

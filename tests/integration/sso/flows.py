@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.sso.store import PREFIX
-from orgs.members import Member
+from orgs.people.members import Member
 from tests import services
 from tests.integration.sso.idp import NODE_BASE, authorize_at_idp, split
 

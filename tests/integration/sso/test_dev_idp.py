@@ -11,11 +11,11 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
-from network.demo import DEMO_ORGS, seed_demo
-from network.sso.dev_idp import configure_dev_sso
-from network.sso.dev_people import dev_people
+from network.demo.people import dev_people
+from network.demo.seed import DEMO_ORGS, seed_demo
+from network.http.dev_idp import configure_dev_sso
 from network.sso.flow import SsoRuntime
-from orgs.members import Member, MemberRepository
+from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
 from tests.integration.sso.flows import Browser, assert_signed_in, member_count
 from tests.integration.sso.idp import split

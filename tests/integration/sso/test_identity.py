@@ -1,4 +1,4 @@
-"""Finding, linking and provisioning the member behind verified claims (orgs.identity)."""
+"""Finding, linking and provisioning the member behind verified claims (orgs.people.identity)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.identity import IdentityClaims, IdentityService, SignInRefused, is_line_manager
-from orgs.members import Member, MemberRepository, MemberStatus
 from orgs.models import Org
+from orgs.people.identity import IdentityClaims, IdentityService, SignInRefused, is_line_manager
+from orgs.people.members import Member, MemberRepository, MemberStatus
+from orgs.people.roles import MemberRole, Role, RoleSource, roles_of
+from orgs.people.sso_config import LinkingPolicy
 from orgs.registry import OrgRegistry
-from orgs.roles import MemberRole, Role, RoleSource, roles_of
-from orgs.sso_config import LinkingPolicy
 
 ISSUER = "https://login.brent.example"
 GROUPS = {"admins": (Role.ORG_ADMIN,), "coords": (Role.COORDINATOR,)}

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.sso.flow import SsoRuntime
-from orgs.sso_config import SsoConfigService
+from orgs.people.sso_config import SsoConfigService
 from tests.integration.sso.conftest import Clock, SsoOrgs, sso_settings
 from tests.integration.sso.flows import (
     Browser,

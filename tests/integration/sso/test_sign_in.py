@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.app import create_app
 from network.config import Settings
 from network.sso.flow import SsoRuntime
-from orgs.members import Member, MemberRepository
-from orgs.roles import MemberRole, Role, RoleSource
+from orgs.people.members import Member, MemberRepository
+from orgs.people.roles import MemberRole, Role, RoleSource
 from tests.integration.sso.conftest import Clock, SsoOrgs
 from tests.integration.sso.flows import (
     Browser,

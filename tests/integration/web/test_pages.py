@@ -16,11 +16,11 @@ from network.app import build_runtime
 from network.config import Settings
 from network.sso.flow import SsoRuntime
 from network.web.security import CSP
-from orgs.members import Member, MemberRepository
 from orgs.models import Org
 from orgs.org_settings import read_settings, update_settings
+from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
-from orgs.schemes import SchemeService, SchemeSpec
+from orgs.schemes.schemes import SchemeService, SchemeSpec
 
 Client = AsyncTestClient[Litestar]
 

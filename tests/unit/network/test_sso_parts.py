@@ -18,7 +18,7 @@ from network.sso.sessions import (
 )
 from network.sso.store import MemoryStore, key_for
 from orgs.errors import InvalidInput
-from orgs.sso_config import ClaimMapping, SsoSettings, check_settings
+from orgs.people.sso_config import ClaimMapping, SsoSettings, check_settings
 
 
 class Clock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orgs.applications import ACCEPTED, OPEN, TRANSITIONS, AppState
+from orgs.schemes.applications import ACCEPTED, OPEN, TRANSITIONS, AppState
 
 S = AppState
 

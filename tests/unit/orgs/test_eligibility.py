@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 import yaml
 
-from orgs.eligibility import (
+from orgs.errors import InvalidInput
+from orgs.people.declared import Declared
+from orgs.schemes.eligibility import (
     Context,
-    Declared,
     MemberFacts,
     SchemeRole,
     evaluate,
     months_between,
     parse_rules,
 )
-from orgs.errors import InvalidInput
 
-RULES = Path(__file__).parents[3] / "network" / "demo_rules"
+RULES = Path(__file__).parents[3] / "network" / "demo" / "rules"
 TODAY = Context(date(2026, 11, 23), ("G1", "G2", "G3", "G4", "G5", "G6", "G7", "SM1", "SM2", "D1"))
 MENTEE, MENTOR = SchemeRole.MENTEE, SchemeRole.MENTOR
 

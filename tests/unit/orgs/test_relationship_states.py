@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from orgs.concerns import CONCERN_TRANSITIONS, ConcernState
 from orgs.errors import IllegalTransition, InvalidInput
-from orgs.evaluations import aggregate, check_answers
-from orgs.meetings import Meeting, MeetingMode, MeetingState, ics, time_release_of
-from orgs.relationship_states import (
+from orgs.mentoring.concerns import CONCERN_TRANSITIONS, ConcernState
+from orgs.mentoring.evaluations import aggregate, check_answers
+from orgs.mentoring.meetings import Meeting, MeetingMode, MeetingState, ics, time_release_of
+from orgs.mentoring.relationship_states import (
     END_KIND,
     EndKind,
     RelationshipEvent,
@@ -24,9 +24,9 @@ from orgs.relationship_states import (
     next_relationship_state,
     next_request_state,
 )
-from orgs.relationships import Relationship, planned_end
-from orgs.schemes import Scheme
-from orgs.shadowing import SHADOWING_TRANSITIONS, ShadowingState
+from orgs.mentoring.relationships import Relationship, planned_end
+from orgs.mentoring.shadowing import SHADOWING_TRANSITIONS, ShadowingState
+from orgs.schemes.schemes import Scheme
 
 RQ, RE = RequestState, RequestEvent
 LEGAL_REQUEST = {

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date
 
-from orgs.staff_import import find_cycles, parse_staff_csv
+from orgs.records.staff_import import find_cycles, parse_staff_csv
 
 HEADER = [
     "employee_id",

@@ -1,0 +1,102 @@
+"""Coordinator oversight (Nottingham City Homes' quality-assurance check-ins): the health of
+each relationship — who is paired, state, meetings held, the last meeting, hours used against
+the budget, overdue evaluations and open concerns. Never meeting notes, summaries, records,
+objectives or learning logs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgs.mentoring.concerns import Concern, Concerns, ConcernState
+from orgs.mentoring.evaluations import overdue_count
+from orgs.mentoring.meetings import MeetingState, meetings_of, time_release_of
+from orgs.mentoring.mentoring_settings import mentoring_settings
+from orgs.mentoring.relationship_states import EndKind, RelationshipState
+from orgs.mentoring.relationships import Relationship, Relationships
+from orgs.people.members import Member, MemberRepository
+
+
+@dataclass(frozen=True)
+class Health:
+    relationship_id: uuid.UUID
+    scheme_id: uuid.UUID | None
+    mentee: str
+    mentor: str
+    cross_org: bool
+    state: RelationshipState
+    started_on: date
+    planned_end_on: date
+    ended_at: datetime | None
+    end_kind: EndKind | None
+    #: Why it ended: for the coordinator only.
+    end_reason: str
+    meetings_held: int
+    meetings_scheduled: int
+    last_meeting_on: date | None
+    hours_used: float
+    hours_budget: float
+    recommended_sessions: int
+    overdue_evaluations: int
+    open_concerns: int
+
+
+def _name(members: dict[uuid.UUID, Member], member_id: uuid.UUID | None, remote: str) -> str:
+    if member_id is not None and member_id in members:
+        return members[member_id].display_name
+    return remote or "(other organisation)"
+
+
+async def health_of(session: AsyncSession, rel: Relationship, now: datetime) -> Health:
+    return (await health_list(session, rel.org_id, now, [rel]))[0]
+
+
+async def health_list(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    now: datetime,
+    rels: list[Relationship] | None = None,
+    scheme_id: uuid.UUID | None = None,
+) -> list[Health]:
+    if rels is None:
+        where = [Relationship.scheme_id == scheme_id] if scheme_id else []
+        rels = list(await Relationships(session, org_id).list(*where))
+    settings = await mentoring_settings(session, org_id)
+    members = {m.id: m for m in await MemberRepository(session, org_id).list()}
+    concerns = await Concerns(session, org_id).list(Concern.state != ConcernState.RESOLVED)
+    out = []
+    for rel in sorted(rels, key=lambda r: r.started_at):
+        meetings = await meetings_of(session, rel)
+        release = time_release_of(rel, meetings)
+        held = [m for m in meetings if m.state is MeetingState.HELD]
+        out.append(
+            Health(
+                relationship_id=rel.id,
+                scheme_id=rel.scheme_id,
+                mentee=_name(members, rel.mentee_id, rel.counterpart_name),
+                mentor=_name(members, rel.mentor_id, rel.counterpart_name),
+                cross_org=rel.is_remote,
+                state=rel.state,
+                started_on=rel.started_at.date(),
+                planned_end_on=rel.planned_end_on,
+                ended_at=rel.ended_at,
+                end_kind=rel.end_kind,
+                end_reason=rel.end_reason,
+                meetings_held=len(held),
+                meetings_scheduled=sum(1 for m in meetings if m.state is MeetingState.SCHEDULED),
+                last_meeting_on=max((m.starts_at for m in held), default=None).date()  # type: ignore[union-attr]
+                if held
+                else None,
+                hours_used=round(release.used_minutes / 60, 2),
+                hours_budget=round(release.budget_minutes / 60, 2),
+                recommended_sessions=rel.recommended_sessions,
+                overdue_evaluations=await overdue_count(
+                    session, org_id, rel.id, now, settings.evaluation_overdue_days
+                ),
+                open_concerns=sum(1 for c in concerns if c.relationship_id == rel.id),
+            )
+        )
+    return out
