@@ -8,11 +8,12 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from network.http.applications_api import application_out
 from network.http.dependencies import Db
 from network.http.mentoring_out import ShadowingOut
 from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
+from network.http.responses import out
+from network.http.schemes_out import application_out
 from network.web.pages import (
     Errors,
     Viewer,
@@ -143,7 +144,7 @@ class ApplyPages(Controller):
         people = await _people(db, viewer.member, [a.member_id for a in waiting])
         schemes = {s.id: s for s in await SchemeService(db, viewer.member.org_id).list()}
         placements = [
-            ShadowingOut.of(s) for s in await shadowing.awaiting_manager(db, viewer.member)
+            out(ShadowingOut, s) for s in await shadowing.awaiting_manager(db, viewer.member)
         ]
         return render(
             "approvals.html",
