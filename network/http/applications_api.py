@@ -12,7 +12,6 @@ from network.http.dependencies import Db
 from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
-from network.http.responses import out
 from network.http.schemes_out import ApplicationOut, AuditOut, application_out
 from orgs.schemes.applications import (
     ApplicationIn,
@@ -21,6 +20,7 @@ from orgs.schemes.applications import (
     ManagerDecision,
     ReasonIn,
 )
+from orgs.structs import out
 
 AppId = FromPath[uuid.UUID]
 

@@ -14,7 +14,6 @@ from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.people_out import ConsentOut, DeclarationOut, MeOut, StaffOut
 from network.http.problems import API_PROBLEMS
-from network.http.responses import out
 from orgs.errors import Forbidden, NotFound
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member
@@ -24,6 +23,7 @@ from orgs.people.special_category import (
     DeclarationIn,
     SpecialCategory,
 )
+from orgs.structs import out
 
 
 def _member(slug: str, actor: Actor_) -> Member:

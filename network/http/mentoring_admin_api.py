@@ -25,7 +25,6 @@ from network.http.mentoring_out import (
 from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
-from network.http.responses import out
 from orgs.db import utcnow
 from orgs.mentoring import agreements, concerns, evaluations
 from orgs.mentoring.meetings import ExtraTimeIn, allow_extra_time
@@ -40,6 +39,7 @@ from orgs.people.acting import Acting
 from orgs.people.permissions import Action, authorize
 from orgs.records.records_export import hr_export
 from orgs.schemes.schemes import SchemeRepository
+from orgs.structs import out
 
 
 def _coordinator(slug: str, actor: Actor_) -> Acting:

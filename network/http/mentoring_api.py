@@ -39,7 +39,6 @@ from network.http.mentoring_out import (
 from network.http.path_params import Id
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
-from network.http.responses import out
 from orgs.db import utcnow
 from orgs.mentoring import (
     agreements,
@@ -56,6 +55,7 @@ from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, R
 from orgs.people.members import Member, MemberRepository
 from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
 from orgs.records.records_export import member_record, record_csv
+from orgs.structs import out
 
 
 async def _names(db: Db, member: Member, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:

@@ -9,7 +9,6 @@ from typing import Any
 
 import msgspec
 
-from network.http.responses import out
 from orgs.mentoring.agreements import ContactBy
 from orgs.mentoring.concerns import ConcernCategory, ConcernState
 from orgs.mentoring.evaluations import (
@@ -28,6 +27,7 @@ from orgs.mentoring.shadowing import ShadowingKind, ShadowingState
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.people.members import Member
 from orgs.people.notifications import NotificationKind
+from orgs.structs import out
 
 
 class TimeReleaseOut(msgspec.Struct, frozen=True):

@@ -12,10 +12,10 @@ from network.http.dependencies import Db, Principal_
 from network.http.orgs_out import CreatedToken, OrgOut, TokenOut
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
-from network.http.responses import out
 from orgs.errors import Forbidden, NotFound
 from orgs.models import Org, TokenRole
 from orgs.registry import OrgRegistry
+from orgs.structs import out
 from orgs.tokens import Principal, TokenIn, TokenService
 
 

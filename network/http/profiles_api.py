@@ -11,10 +11,10 @@ from network.http.actor import Actor, Actor_
 from network.http.dependencies import Db
 from network.http.people_out import MenteeProfileOut, MentorProfileOut, TaxonomyOut, TopicOut
 from network.http.problems import API_PROBLEMS
-from network.http.responses import out
 from orgs.errors import Forbidden, NotFound
 from orgs.people.members import Member
 from orgs.people.profiles import MenteeProfileIn, MentorProfileIn, ProfileService
+from orgs.structs import out
 
 
 def member_of(actor: Actor) -> Member:

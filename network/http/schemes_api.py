@@ -12,7 +12,6 @@ from network.http.dependencies import Db
 from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
-from network.http.responses import out
 from network.http.schemes_out import (
     ApplicationOut,
     AttendanceOut,
@@ -31,6 +30,7 @@ from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
 from orgs.schemes.rules_store import RulesIn, RulesStore
 from orgs.schemes.schemes import AttendanceIn, SchemeService, SchemeSpec, TrainingIn
+from orgs.structs import out
 
 SchemeId = FromPath[uuid.UUID]
 

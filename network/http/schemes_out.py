@@ -8,10 +8,10 @@ from typing import Any
 
 import msgspec
 
-from network.http.responses import out
 from orgs.schemes.applications import Application, ApplicationService, AppState, Placement
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeForm, SchemeKind
+from orgs.structs import out
 
 
 class SchemeOut(msgspec.Struct, frozen=True):

@@ -16,7 +16,6 @@ from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.people_out import ChainOut, RoleOut, StaffOut
 from network.http.problems import API_PROBLEMS
-from network.http.responses import out
 from orgs.errors import NotFound
 from orgs.org_settings import OrgSettings, read_settings, update_settings
 from orgs.people.chains import ManagementChains
@@ -25,6 +24,7 @@ from orgs.people.permissions import Action, authorize, may
 from orgs.people.role_grants import RoleGrants, RoleIn
 from orgs.people.roles import Role
 from orgs.records.staff_import import ImportReport, StaffImporter
+from orgs.structs import out
 
 
 @dataclass

@@ -12,7 +12,6 @@ from network.http.dependencies import Db
 from network.http.mentoring_out import ShadowingOut
 from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
-from network.http.responses import out
 from network.http.schemes_out import application_out
 from network.web.pages import (
     Errors,
@@ -34,6 +33,7 @@ from orgs.schemes.applications import ApplicationIn, ApplicationService, Manager
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
 from orgs.schemes.schemes import SchemeService
+from orgs.structs import out
 
 LABELS = {
     "career_to_date": "Your career to date",

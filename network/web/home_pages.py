@@ -14,7 +14,6 @@ from network.http.mentoring_api import _relationship_out, _requests_out
 from network.http.mentoring_out import NotificationOut
 from network.http.org_scope import acting
 from network.http.path_params import Slug
-from network.http.responses import out
 from network.http.schemes_out import application_out
 from network.web.pages import Viewer_, render, see_other, theme_of, with_headers
 from orgs.db import utcnow
@@ -24,6 +23,7 @@ from orgs.people.notifications import inbox, mark_read
 from orgs.registry import OrgRegistry
 from orgs.schemes.applications import ApplicationService
 from orgs.schemes.schemes import SchemeService
+from orgs.structs import out
 
 
 @get("/", include_in_schema=False, name="web:node-home")

@@ -12,7 +12,6 @@ from matching.taxonomy import TOPICS, TopicKind
 from network.http.dependencies import Db
 from network.http.path_params import Slug
 from network.http.people_out import MenteeProfileOut, MentorProfileOut
-from network.http.responses import out
 from network.web.pages import (
     Errors,
     Form,
@@ -27,6 +26,7 @@ from network.web.pages import (
 )
 from orgs.errors import DomainError
 from orgs.people.profiles import MenteeProfileIn, MentorProfileIn, ProfileService
+from orgs.structs import out
 
 #: The MyMentor rating scale: how important a topic is to the mentee.
 IMPORTANCE = (

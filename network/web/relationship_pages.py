@@ -22,7 +22,6 @@ from network.http.mentoring_out import (
     evaluation_out,
 )
 from network.http.path_params import Id, Slug
-from network.http.responses import out
 from network.web.pages import (
     Errors,
     Form,
@@ -40,6 +39,7 @@ from orgs.errors import DomainError
 from orgs.mentoring import agreements, evaluations, learning_log, meetings, objectives, shadowing
 from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationships import for_party
+from orgs.structs import out
 
 #: Which form of the page an error belongs to, and the fields it shows.
 SECTIONS = {

@@ -1,9 +1,11 @@
-"""Response structs built from domain objects: one helper, no hand-written copiers.
+"""Structs shown from domain objects: one helper, no hand-written copiers.
 
-A response struct (``network/http/*_out.py``) names its fields after the attributes of the
-domain object it shows; ``out(Shape, obj)`` reads them (``msgspec.convert(...,
-from_attributes=True)``). A field the object has no attribute for is passed by name, so what is
-derived is written once, next to the call, and every plain field is copied by the same code.
+A response struct (``network/http/*_out.py``, or a result a use case returns such as
+``CohortRunOut``) names its fields after the attributes of the object it shows;
+``out(Shape, obj)`` reads them (``msgspec.convert(..., from_attributes=True)``). A field the
+object has no attribute for is passed by name, so what is derived is written once, at the call,
+and every plain field is copied by the same code. Careful: a field with a default takes the
+default when the object lacks the attribute.
 """
 
 from __future__ import annotations
