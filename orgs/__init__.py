@@ -10,6 +10,6 @@ The rooms, each importing only the rooms below it (an import-linter contract kee
 
 The shared core at this level (``db``, ``errors``, ``repository``, ``audit``, ``registry``,
 ``models``, ``org_settings``, ``tokens``, ``structs``) imports none of the rooms. Each room keeps
-the input structs of its use cases beside them. Nothing here imports
-Litestar or click: adapters live in ``network``.
+the input structs of its use cases beside them. Nothing here imports Litestar or click:
+adapters live in ``network``.
 """

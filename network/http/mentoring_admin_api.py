@@ -91,10 +91,7 @@ class CoordinationController(Controller):
     ) -> SchemeTermsOut:
         who = _coordinator(slug, actor)
         scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
-        row = await agreements.set_terms(db, who.org_id, scheme.id, data)
-        return SchemeTermsOut(
-            scheme.id, row.code_of_conduct, list(row.principles), row.midpoint_evaluation
-        )
+        return out(SchemeTermsOut, await agreements.set_terms(db, who.org_id, scheme.id, data))
 
     @get(
         "/schemes/{scheme_id:uuid}/questionnaires",

@@ -43,17 +43,10 @@ class ProfilesController(Controller):
     async def put_mentee(
         self, actor: Actor_, db: Db, data: JSONBody[MenteeProfileIn]
     ) -> MenteeProfileOut:
-        low, high = data.wanted_bands if data.wanted_bands else (None, None)
+        fields = msgspec.structs.asdict(data)
+        low, high = fields.pop("wanted_bands") or (None, None)
         row = await ProfileService(db, member_of(actor)).save_mentee(
-            topics=data.topics,
-            meeting_mode=data.meeting_mode,
-            region=data.region,
-            languages=data.languages,
-            open_to_other_orgs=data.open_to_other_orgs,
-            wanted_band_low=low,
-            wanted_band_high=high,
-            goals=data.goals,
-            career_to_date=data.career_to_date,
+            **fields, wanted_band_low=low, wanted_band_high=high
         )
         return out(MenteeProfileOut, row)
 
