@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.candidates import check_remote_targets
 from federation.relationship_outbox import outbox_sink
+from federation.remote_candidates import check_remote_targets
 from orgs.pairing.requests import MentoringRequest, RequestService, RequestsIn
 from orgs.pairing.sharing import read_policy
 from orgs.people.members import Member

@@ -14,6 +14,8 @@ class FederationError(Exception):
     code: ClassVar[str] = "federation-error"
     title: ClassVar[str] = "Federation error"
     status: ClassVar[int] = 400
+    #: Seconds after which trying again makes sense (sent as ``Retry-After``), if known.
+    retry_after_s: ClassVar[int | None] = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -100,6 +102,16 @@ class Replayed(FederationError):
     code = "replayed"
     title = "Message already seen"
     status = 401
+
+
+class OrgNotHosted(FederationError):
+    """A verified payload speaks for an organisation its sender's node document does not list
+    (a peer naming another node's org, or one it added since we last refreshed its document).
+    403: the sender is known, but may not say this."""
+
+    code = "org-not-hosted"
+    title = "Organisation not hosted by the sender"
+    status = 403
 
 
 class RequestMismatch(FederationError):

@@ -2,7 +2,8 @@
 
 A retried message (same ``mid``, fresh ``jti``) finds its row and takes no second effect; the
 handler for its type runs in the same transaction as the store, so effect and record commit
-together or not at all.
+together or not at all. Before either, a message speaking for an organisation its sender does
+not host is refused (``federation.tenancy``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from federation import wire
+from federation.peer_registry import PeerRegistry
+from federation.tenancy import check_hosted
 from orgs.db import Base, utcnow
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
@@ -47,9 +50,12 @@ class Inbox:
         return found is not None
 
     async def accept(self, message: wire.InboxMessage) -> bool:
-        """Store and apply ``message``; False (and no effect) if it was already taken."""
+        """Store and apply ``message``; False (and no effect) if it was already taken.
+        ``OrgNotHosted`` (nothing stored) if it speaks for an org its sender does not host."""
         if await self.seen(message.iss, message.mid):
             return False
+        peer = await PeerRegistry(self.session).find(message.iss)
+        check_hosted(message, peer.hosted_slugs if peer is not None else ())
         kind = str(type(message).__struct_config__.tag)
         self.session.add(
             InboxEntry(

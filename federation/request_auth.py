@@ -15,7 +15,7 @@ from typing import Final
 from federation import wire
 from federation.encoding import b64url_encode
 from federation.errors import Replayed, RequestMismatch, Unauthenticated
-from federation.keys import NodeKey
+from federation.key_ring import NodeKey
 from federation.replay import ReplayCache
 from federation.signing import (
     LEEWAY,

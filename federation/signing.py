@@ -37,7 +37,7 @@ from federation.errors import (
     WrongAudience,
     WrongIssuer,
 )
-from federation.keys import NodeKey
+from federation.key_ring import NodeKey
 from federation.replay import ReplayCache
 from federation.trust import PinnedKey, PinnedPeer
 

@@ -1,6 +1,6 @@
 """Pinned peers: the only keys this node ever verifies a peer's signature with.
 
-Keys arrive here only from a node document verified by ``federation.peering`` (an operator's
+Keys arrive here only from a node document verified by ``federation.node_documents`` (an operator's
 fingerprint for the first one, an already pinned key for every later one). A message naming an
 unknown ``kid`` is refused, never a reason to fetch anything.
 """
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from federation.keys import PublicKey
+from federation.key_ring import PublicKey
 
 
 def normalise_node_id(url: str) -> str:

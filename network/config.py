@@ -38,6 +38,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: PostgreSQL: seconds to open a connection, to run one statement (the server cancels it;
+    #: the client gives up a second later on a server that does not answer at all), and to
+    #: wait for a free pooled connection; connections kept per worker (as many again in bursts).
+    db_connect_timeout_s: float = 3.0
+    db_statement_timeout_s: float = 5.0
+    db_pool_timeout_s: float = 3.0
+    db_pool_size: int = 10
+    #: Redis: seconds to connect, to get an answer and to wait for a free pooled connection;
+    #: connections per worker (a blocking pool: a burst waits, it does not fail).
+    redis_timeout_s: float = 2.0
+    redis_max_connections: int = 64
 
     @property
     def is_prod(self) -> bool:
@@ -159,6 +170,32 @@ def _smtp_url(text: str, *, prod: bool) -> str:
     return text
 
 
+def _seconds(largest: float) -> _Parse:
+    def parse(text: str, *, prod: bool) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0.1 <= value <= largest:  # NaN fails this too
+            raise _Refused(f"must be a number of seconds from 0.1 to {largest:g}")
+        return value
+
+    return parse
+
+
+def _count(largest: int) -> _Parse:
+    def parse(text: str, *, prod: bool) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= largest:
+            raise _Refused(f"must be an integer from 1 to {largest}")
+        return value
+
+    return parse
+
+
 #: Every setting but ``env``, in the order problems are reported.
 _FIELDS: tuple[_Field, ...] = (
     _Field("database_url", _database_url, prod_needs="a postgresql:// URL"),
@@ -171,6 +208,12 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("outbox_worker", _on_off),
     _Field("smtp_url", _smtp_url),
     _Field("jobs_worker", _on_off),
+    _Field("db_connect_timeout_s", _seconds(60)),
+    _Field("db_statement_timeout_s", _seconds(600)),
+    _Field("db_pool_timeout_s", _seconds(60)),
+    _Field("db_pool_size", _count(1000)),
+    _Field("redis_timeout_s", _seconds(60)),
+    _Field("redis_max_connections", _count(10_000)),
 )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from federation import feed as feed_models
 from federation import inbox as inbox_models
-from federation import node_keys as node_key_models
+from federation import key_store as node_key_models
 from federation import outbox as outbox_models
-from federation import peers as peer_models
+from federation import peer_registry as peer_models
 from federation import remote_cards as remote_card_models
+from federation import seen_requests as seen_request_models
 from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
@@ -42,6 +43,7 @@ __all__ = [
     "role_models",
     "rules_models",
     "scheme_models",
+    "seen_request_models",
     "special_category_models",
     "sso_models",
 ]

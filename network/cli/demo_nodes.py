@@ -12,8 +12,8 @@ from pathlib import Path
 
 from msgspec.structs import replace
 
-from federation.keys import kid_from_fingerprint
-from federation.peers import PeerRegistry
+from federation.key_ring import kid_from_fingerprint
+from federation.peer_registry import PeerRegistry
 from network import migrate
 from network.app import build_runtime
 from network.config import Settings

@@ -11,9 +11,9 @@ import click
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.keys import kid_from_fingerprint
+from federation.key_ring import kid_from_fingerprint
 from federation.outbox import Outbox, OutboxStatus
-from federation.peers import PeerRegistry
+from federation.peer_registry import PeerRegistry
 from federation.remote_cards import RemoteCards
 from federation.trust import normalise_node_id
 from network.app import build_runtime

@@ -46,7 +46,7 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
     settings = cli.settings
 
     async def go() -> PassReport:
-        engine = create_engine(settings)
+        engine = create_engine(settings, statement_timeout=False)
         try:
             return await run_once(create_sessionmaker(engine), settings, now)
         finally:

@@ -10,11 +10,12 @@ import httpx
 
 from federation import wire
 from federation.errors import FederationError
-from federation.keys import NodeKey
-from federation.peers import Peer, PeerRegistry
+from federation.key_ring import NodeKey
+from federation.peer_registry import Peer, PeerRegistry
 from federation.remote_cards import RemoteCards
 from federation.request_auth import sign_request
 from federation.signing import verify_feed_page
+from federation.tenancy import check_hosted
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
 from network.runtime import Runtime
@@ -81,13 +82,17 @@ async def _fetch(
     response = await client.get(f"{url}?{query}", headers={"Authorization": signed.authorization})
     if response.status_code != 200:
         raise _PullError(f"{url} answered HTTP {response.status_code}")
-    return verify_feed_page(
+    page = verify_feed_page(
         response.text,
         producer=peer.pinned(),
         me=me,
         request_jti=signed.jti,
         now=now_s(),
     )
+    # A card for an org the producer does not host refuses the whole page: its cursor is not
+    # taken, so once we refresh the peer's document the same cards come again.
+    check_hosted(page, peer.hosted_slugs)
+    return page
 
 
 async def pull_all(runtime: Runtime, client: httpx.AsyncClient) -> list[PullReport]:

@@ -9,8 +9,8 @@ import time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
-from federation.node_keys import NodeKeys
-from federation.peering import build_node_document, document_signing_key, sign_node_document
+from federation.key_store import NodeKeys
+from federation.node_documents import build_node_document, document_signing_key, sign_node_document
 from network.config import Settings
 from orgs.registry import OrgRegistry
 

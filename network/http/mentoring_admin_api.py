@@ -132,15 +132,12 @@ class CoordinationController(Controller):
     )
     async def results(self, slug: Slug, scheme_id: Id, actor: Actor_, db: Db) -> ResultsOut:
         who = _coordinator(slug, actor)
-        scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
+        report = await evaluations.scheme_report(db, who.org_id, scheme_id)
         return ResultsOut(
-            scheme.id,
+            report.scheme.id,
             evaluations.MIN_GROUP,
-            [
-                out(QuestionnaireResultOut, r)
-                for r in await evaluations.scheme_results(db, who.org_id, scheme.id)
-            ],
-            await evaluations.outcome_counts(db, who.org_id, scheme.id),
+            [out(QuestionnaireResultOut, r) for r in report.results],
+            report.outcomes,
         )
 
     @get(

@@ -10,7 +10,7 @@ from litestar import get
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.candidates import remote_pool, with_remote_orgs
+from federation.remote_candidates import remote_pool, with_remote_orgs
 from matching.ranking import CandidateIndex, suggest
 from network.http.actor import Actor_
 from network.http.dependencies import Db

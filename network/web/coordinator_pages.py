@@ -34,8 +34,7 @@ from network.web.pages import (
 from orgs.db import utcnow
 from orgs.errors import DomainError
 from orgs.mentoring import evaluations
-from orgs.mentoring.meetings import MeetingState, meetings_of
-from orgs.mentoring.oversight import health_list
+from orgs.mentoring.oversight import scheme_health
 from orgs.mentoring.relationship_states import EndKind, RelationshipState
 from orgs.mentoring.relationships import LIVE, Relationship, Relationships
 from orgs.mentoring.remote_events import discard
@@ -300,18 +299,10 @@ class CoordinatorPages(Controller):
     @get("/schemes/{scheme_id:uuid}/health", name="web:coordinate-health")
     async def health(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
-        scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        rows = await health_list(db, who.org_id, utcnow(), scheme_id=scheme.id)
-        rels = list(await Relationships(db, who.org_id).list(Relationship.scheme_id == scheme.id))
-        months: Counter[str] = Counter()
-        for rel in rels:
-            for m in await meetings_of(db, rel):
-                if m.state is MeetingState.HELD:
-                    months[m.starts_at.strftime("%Y-%m")] += 1
-        per_month = [(f"{_month(k)}", months[k]) for k in sorted(months)]
-        cross = sum(1 for r in rows if r.cross_org)
-        used = round(sum(r.hours_used for r in rows), 2)
-        budget = round(sum(r.hours_budget for r in rows), 2)
+        found = await scheme_health(db, who.org_id, scheme_id, utcnow())
+        scheme, rows, cross = found.scheme, found.rows, found.cross_org
+        per_month = [(_month(k), n) for k, n in found.held_by_month]
+        used, budget = found.hours_used, found.hours_budget
         return render(
             "coordinator/health.html",
             viewer,
@@ -334,10 +325,9 @@ class CoordinatorPages(Controller):
     @get("/schemes/{scheme_id:uuid}/results", name="web:coordinate-results")
     async def results(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
-        scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        found = await evaluations.scheme_results(db, who.org_id, scheme.id)
-        outcomes = await evaluations.outcome_counts(db, who.org_id, scheme.id)
-        counts = [(kind.replace("_", " ").capitalize(), n) for kind, n in outcomes.items()]
+        report = await evaluations.scheme_report(db, who.org_id, scheme_id)
+        scheme, found = report.scheme, report.results
+        counts = [(kind.replace("_", " ").capitalize(), n) for kind, n in report.outcomes.items()]
         return render(
             "coordinator/results.html",
             viewer,

@@ -46,15 +46,14 @@ from orgs.mentoring.relationships import (
     free_capacity,
     new_relationship,
 )
-from orgs.mentoring.remote_events import RemoteEvent, RemoteSink
+from orgs.mentoring.remote_events import RemoteEvent, RemoteSink, discard
 from orgs.models import Org
+from orgs.pairing.candidates import approved_members
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
 from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
 from orgs.repository import OrgRepository
-from orgs.schemes.applications import ACCEPTED as APPLICATION_ACCEPTED
-from orgs.schemes.applications import Application
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeRepository
 
@@ -191,16 +190,10 @@ class RequestService:
                 "mentors", f"at most {settings.max_ranked_requests} ranked mentors at once"
             )
         scheme = await SchemeRepository(self.session, self.org_id).get(data.scheme_id)
-        approved = await self.session.scalar(
-            select(Application.id).where(
-                Application.org_id == self.org_id,
-                Application.member_id == mentee.id,
-                Application.scheme_id == scheme.id,
-                Application.role == SchemeRole.MENTEE,
-                Application.state.in_(APPLICATION_ACCEPTED),
-            )
+        approved = await approved_members(
+            self.session, self.org_id, SchemeRole.MENTEE, scheme.id, today=now.date()
         )
-        if approved is None:
+        if mentee.id not in approved:
             raise IllegalTransition(
                 f"You need an approved application to {scheme.name} as a mentee first."
             )
@@ -586,6 +579,118 @@ class RequestService:
             )
         await self._cascade(req, system, now)
 
+    # --- what another node tells us ---------------------------------------------------------
+
+    async def received(
+        self,
+        mentor: Member,
+        peer: str,
+        remote_ref: str,
+        summary: dict[str, Any],
+        answer_by: datetime,
+        now: datetime,
+        message: str,
+    ) -> MentoringRequest:
+        """A request from another node for our ``mentor``, opened as our settings say."""
+        settings = await mentoring_settings(self.session, self.org_id)
+        req = self.requests.add(
+            MentoringRequest(
+                id=uuid.uuid4(),
+                batch_id=uuid.uuid4(),
+                rank=1,
+                direction=Direction.INCOMING,
+                mentor_id=mentor.id,
+                remote_peer=peer,
+                remote_ref=remote_ref,
+                remote_summary=summary,
+                message=message[:2000],
+                state=RequestState.QUEUED,
+                created_at=now,
+            )
+        )
+        who = Who.system(f"peer {peer}")
+        self.audit.record("request", req.id, "create", who, to_state="queued", at=now)
+        await self._open(req, settings, who, now)
+        assert req.expires_at is not None
+        req.expires_at = min(req.expires_at, answer_by)
+        await self.session.flush()
+        return req
+
+    async def accepted_remotely(
+        self, req: MentoringRequest, peer: str, mentor_name: str, mentor_email: str, now: datetime
+    ) -> Relationship:
+        """Our outgoing request was accepted on the mentor's node: the pairing starts here too,
+        and the mentor's node learns our mentee's name."""
+        who = Who.system(f"peer {peer}")
+        self._move(req, RequestEvent.ACCEPT, who, now)
+        req.answered_at = now
+        req.counterpart_name = mentor_name[:200]
+        req.counterpart_email = mentor_email[:320]
+        rel = await self._pair(req, who, now)
+        mentee = (
+            await MemberRepository(self.session, self.org_id).get(req.mentee_id)
+            if req.mentee_id
+            else None
+        )
+        # A mentee always had a work email when they asked (``_check_reachable``); one removed
+        # by a staff import since leaves the mentor with what they have, never a made-up one.
+        if mentee is not None and mentee.email:
+            self.remote(
+                RemoteEvent(
+                    "request.introduce",
+                    peer,
+                    {
+                        "request_id": req.remote_ref,
+                        "mentee": {
+                            "name": mentee.display_name,
+                            "work_email": mentee.email,
+                        },
+                    },
+                )
+            )
+        await notify(
+            self.session,
+            self.org_id,
+            req.mentee_id,
+            NotificationKind.REQUEST_ACCEPTED,
+            "Your mentoring request was accepted",
+            f"{mentor_name} (another organisation) has agreed to mentor you.",
+            now=now,
+            link=f"/relationships/{rel.id}",
+        )
+        await self.session.flush()
+        return rel
+
+    async def declined_remotely(
+        self, req: MentoringRequest, peer: str, reason_code: str, now: datetime
+    ) -> MentoringRequest:
+        """Our outgoing request was declined (or expired) on the mentor's node: it cascades."""
+        who = Who.system(f"peer {peer}")
+        self._move(req, RequestEvent.DECLINE, who, now, reason=reason_code)
+        req.answered_at = now
+        req.decline_code = reason_code if reason_code in DECLINE_CODES else "unavailable"
+        await notify(
+            self.session,
+            self.org_id,
+            req.mentee_id,
+            NotificationKind.REQUEST_DECLINED,
+            "A mentor could not take your request",
+            "A mentor of another organisation is not able to mentor you.",
+            now=now,
+        )
+        await self._cascade(req, who, now)
+        await self.session.flush()
+        return req
+
+    async def withdrawn_remotely(
+        self, req: MentoringRequest, peer: str, now: datetime
+    ) -> MentoringRequest:
+        """The mentee on the other node withdrew a request to our mentor."""
+        self._move(req, RequestEvent.WITHDRAW, Who.system(f"peer {peer}"), now)
+        await self._tell_withdrawn(req, now)
+        await self.session.flush()
+        return req
+
 
 #: Names are exchanged once a request is accepted; across organisations that means a work email.
 NO_WORK_EMAIL = (
@@ -657,30 +762,9 @@ async def receive_remote_request(
     if existing is not None:
         return existing
     mentor = await MemberRepository(session, org_id).get(mentor_id)
-    settings = await mentoring_settings(session, org_id)
-    service = RequestService(session, org_id, lambda _: None)
-    req = service.requests.add(
-        MentoringRequest(
-            id=uuid.uuid4(),
-            batch_id=uuid.uuid4(),
-            rank=1,
-            direction=Direction.INCOMING,
-            mentor_id=mentor.id,
-            remote_peer=peer,
-            remote_ref=remote_ref,
-            remote_summary=summary,
-            message=message[:2000],
-            state=RequestState.QUEUED,
-            created_at=now,
-        )
+    return await RequestService(session, org_id, discard).received(
+        mentor, peer, remote_ref, summary, answer_by, now, message
     )
-    who = Who.system(f"peer {peer}")
-    service.audit.record("request", req.id, "create", who, to_state="queued", at=now)
-    await service._open(req, settings, who, now)
-    assert req.expires_at is not None
-    req.expires_at = min(req.expires_at, answer_by)
-    await session.flush()
-    return req
 
 
 async def _remote(session: AsyncSession, peer: str, remote_ref: str) -> MentoringRequest:
@@ -707,44 +791,9 @@ async def apply_remote_accept(
         raise NotFound("No such request.")
     if req.state is RequestState.ACCEPTED and req.relationship_id is not None:
         return await Relationships(session, req.org_id).get(req.relationship_id)
-    service = RequestService(session, req.org_id, remote)
-    who = Who.system(f"peer {peer}")
-    service._move(req, RequestEvent.ACCEPT, who, now)
-    req.answered_at = now
-    req.counterpart_name = mentor_name[:200]
-    req.counterpart_email = mentor_email[:320]
-    rel = await service._pair(req, who, now)
-    mentee = (
-        await MemberRepository(session, req.org_id).get(req.mentee_id) if req.mentee_id else None
+    return await RequestService(session, req.org_id, remote).accepted_remotely(
+        req, peer, mentor_name, mentor_email, now
     )
-    # A mentee always had a work email when they asked (``_check_reachable``); one removed by
-    # a staff import since leaves the mentor with the name and email they have, never a made-up one.
-    if mentee is not None and mentee.email:
-        remote(
-            RemoteEvent(
-                "request.introduce",
-                peer,
-                {
-                    "request_id": remote_ref,
-                    "mentee": {
-                        "name": mentee.display_name,
-                        "work_email": mentee.email,
-                    },
-                },
-            )
-        )
-    await notify(
-        session,
-        req.org_id,
-        req.mentee_id,
-        NotificationKind.REQUEST_ACCEPTED,
-        "Your mentoring request was accepted",
-        f"{mentor_name} (another organisation) has agreed to mentor you.",
-        now=now,
-        link=f"/relationships/{rel.id}",
-    )
-    await session.flush()
-    return rel
 
 
 async def apply_remote_introduce(
@@ -778,23 +827,9 @@ async def apply_remote_decline(
         raise NotFound("No such request.")
     if req.state is RequestState.DECLINED:
         return req
-    service = RequestService(session, req.org_id, remote)
-    who = Who.system(f"peer {peer}")
-    service._move(req, RequestEvent.DECLINE, who, now, reason=reason_code)
-    req.answered_at = now
-    req.decline_code = reason_code if reason_code in DECLINE_CODES else "unavailable"
-    await notify(
-        session,
-        req.org_id,
-        req.mentee_id,
-        NotificationKind.REQUEST_DECLINED,
-        "A mentor could not take your request",
-        "A mentor of another organisation is not able to mentor you.",
-        now=now,
+    return await RequestService(session, req.org_id, remote).declined_remotely(
+        req, peer, reason_code, now
     )
-    await service._cascade(req, who, now)
-    await session.flush()
-    return req
 
 
 async def apply_remote_withdraw(
@@ -806,8 +841,4 @@ async def apply_remote_withdraw(
         raise NotFound("No such request.")
     if req.state is RequestState.WITHDRAWN:
         return req
-    service = RequestService(session, req.org_id, lambda _: None)
-    service._move(req, RequestEvent.WITHDRAW, Who.system(f"peer {peer}"), now)
-    await service._tell_withdrawn(req, now)
-    await session.flush()
-    return req
+    return await RequestService(session, req.org_id, discard).withdrawn_remotely(req, peer, now)

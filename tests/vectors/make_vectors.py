@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from federation import wire
-from federation.keys import key_from_seed
+from federation.key_ring import key_from_seed
 from federation.request_auth import query_sha256
 from federation.signing import sign
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from federation.errors import UnknownKey
-from federation.keys import kid_from_fingerprint
-from federation.peering import pin_new_peer
+from federation.key_ring import kid_from_fingerprint
+from federation.node_documents import pin_new_peer
 from federation.signing import open_signed
 from federation.trust import TrustStore
 from network.config import Settings

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
-from federation.peers import Peer, PeerRegistry
+from federation.peer_registry import Peer, PeerRegistry
 from federation.remote_cards import RemoteCard
 from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member, MemberRepository
@@ -124,6 +124,30 @@ async def test_the_mentees_line_manager_and_anyone_above_are_never_suggested(
     body = (await client.get(URL, headers=acting(brent, mentee))).json()
     assert [i["candidate"]["id"] for i in body["items"]] == [str(other.id)]
     assert "management chain" in body["shortfall"]
+
+
+async def test_an_approval_in_a_scheme_that_has_ended_clears_nobody(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    brent = await org(db, "brent", cross_org=False)
+    mentee = await person(db, brent, "m1", mentee_topics={"confidence": 5})
+    current = await person(db, brent, "a1", mentor_topics={"confidence": 3})
+    past = Org(
+        brent.handle,
+        (
+            await SchemeService(db, brent.id).create(
+                SchemeSpec(slug="pilot-2025", name="Pilot 2025")
+            )
+        ).id,
+    )
+    await person(db, past, "a2", mentor_topics={"confidence": 3})
+    before = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
+    assert len(before) == 2
+    pilot = await SchemeService(db, brent.id).by_slug("pilot-2025")
+    pilot.ends_on = datetime.now(UTC).date() - timedelta(days=1)
+    await db.commit()
+    items = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
+    assert [i["candidate"]["id"] for i in items] == [str(current.id)]
 
 
 async def test_unapproved_mentors_are_left_out_and_an_unapproved_mentee_is_told_why(

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from federation import wire
-from federation.keys import NodeKey, key_from_seed
+from federation.key_ring import NodeKey, key_from_seed
 from federation.signing import sign
 from federation.trust import PinnedKey, PinnedPeer, TrustStore
 

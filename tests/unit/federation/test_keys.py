@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from federation.encoding import b64url_encode
-from federation.keys import (
+from federation.key_ring import (
     KeyRing,
     PublicKey,
     dump_ring,

@@ -6,8 +6,8 @@ import msgspec
 import pytest
 
 from federation import errors, wire
-from federation.keys import KeyRing, NodeKey, rotate
-from federation.peering import (
+from federation.key_ring import KeyRing, NodeKey, rotate
+from federation.node_documents import (
     build_node_document,
     document_signing_key,
     pin_new_peer,

@@ -238,4 +238,5 @@ def test_error_codes_are_stable_and_distinct() -> None:
         "RequestMismatch": "request-mismatch",
         "FingerprintMismatch": "fingerprint-mismatch",
         "StaleDocument": "stale-document",
+        "OrgNotHosted": "org-not-hosted",
     }

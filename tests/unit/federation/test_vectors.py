@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from federation import wire
-from federation.keys import key_from_seed
+from federation.key_ring import key_from_seed
 from federation.request_auth import query_sha256
 from federation.signing import open_signed, sign_payload
 from federation.trust import PinnedKey, PinnedPeer

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from federation import wire
-from federation.keys import PublicKey
-from federation.peering import PeerDocument, pin_new_peer, refresh_peer
+from federation.key_ring import PublicKey
+from federation.node_documents import PeerDocument, pin_new_peer, refresh_peer
 from federation.remote_cards import FeedState, RemoteCard
 from federation.trust import PinnedKey, PinnedPeer, TrustStore, normalise_node_id
 from orgs.db import Base, utcnow
@@ -50,6 +50,11 @@ class Peer(Base):
     def hosted_orgs(self) -> list[dict[str, str]]:
         orgs: list[dict[str, str]] = self.document.get("orgs", [])
         return orgs
+
+    @property
+    def hosted_slugs(self) -> frozenset[str]:
+        """The orgs this peer may speak for (``federation.tenancy``)."""
+        return frozenset(org["slug"] for org in self.hosted_orgs)
 
 
 def _apply(row: Peer, accepted: PeerDocument) -> None:

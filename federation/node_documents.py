@@ -21,7 +21,13 @@ from typing import Final
 from federation import wire
 from federation.encoding import b64url_decode
 from federation.errors import FingerprintMismatch, MalformedMessage, StaleDocument
-from federation.keys import KeyRing, NodeKey, PublicKey, fingerprint_matches, kid_from_fingerprint
+from federation.key_ring import (
+    KeyRing,
+    NodeKey,
+    PublicKey,
+    fingerprint_matches,
+    kid_from_fingerprint,
+)
 from federation.signing import (
     LEEWAY,
     MAX_DOCUMENT_LIFETIME,

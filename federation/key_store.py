@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from federation.handles import new_handle_secret
-from federation.keys import KeyRing, dump_ring, generate_key, load_ring, rotate
+from federation.key_ring import KeyRing, dump_ring, generate_key, load_ring, rotate
 from orgs.db import Base, utcnow
 from orgs.errors import AlreadyExists, NotFound
 

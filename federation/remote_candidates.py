@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.peers import PeerRegistry
+from federation.peer_registry import PeerRegistry
 from federation.remote_cards import RemoteCards, to_candidate
 from federation.trust import normalise_node_id
 from matching.constraints import OrgPolicy, PairRules
