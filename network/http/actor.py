@@ -1,14 +1,12 @@
 """Who is acting: an org, optionally a member of it, and the roles they hold.
 
-Two ways in, one result:
+Two ways in, each its own kind of caller:
 - a browser session from the org's own SSO (``network.sso``): the session's member, with
   their stored roles plus the derived line-manager flag; unsafe methods need the session's
-  CSRF token (``network.sso.csrf``); and
+  CSRF token (``network.sso.csrf``). This is the only way a person acts.
 - an org API token (``Authorization: Bearer``, which wins over a cookie and needs no CSRF
-  token), optionally with ``X-Acting-Member: <member id>`` naming a member of the
-  token's org. That header is for tests and the dev demo only: it is refused in prod, where
-  members act only through their own sessions. Handlers depend on ``Actor`` alone, so the
-  session path replaces the header without touching them.
+  token): the org's script, with the token's roles and no member. No header or parameter
+  turns a token into a person (tests sign members in through real sessions, ``tests/sessions``).
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from litestar import Request
 from litestar.di import NamedDependency
 
 from network.http.dependencies import Db
-from network.runtime import Runtime
 from network.sso.csrf import SAFE_METHODS, check_csrf
 from network.sso.flow import SsoRuntime
 from orgs.errors import NotFound, Unauthenticated
@@ -30,14 +27,12 @@ from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.roles import TOKEN_ROLES, Role, roles_of
 from orgs.tokens import TokenService
 
-ACTING_MEMBER_HEADER = "x-acting-member"
-
 
 @dataclass(frozen=True)
 class Actor:
     org_id: uuid.UUID
     org_slug: str
-    member: Member | None  # None for a bare org token (an admin's script)
+    member: Member | None  # None for an org token (an admin's script): never a person
     roles: frozenset[Role]
     via: Literal["token", "session"]
     line_manager: bool = False  # derived from HR data (someone reports to them), never stored
@@ -90,30 +85,7 @@ async def _actor(request: Request[Any, Any, Any], db: Db) -> Actor:
             return session_actor
         raise Unauthenticated("Sign in, or send an org API token as 'Authorization: Bearer …'.")
     principal = await TokenService(db).authenticate(token.strip())
-    acting = request.headers.get(ACTING_MEMBER_HEADER)
-    if acting is None:
-        return Actor(
-            principal.org_id, principal.org_slug, None, TOKEN_ROLES[principal.role], "token"
-        )
-    if Runtime.of(request.app.state).settings.is_prod:
-        raise Unauthenticated(f"{ACTING_MEMBER_HEADER} is not accepted in prod; sign in instead.")
-    try:
-        member_id = uuid.UUID(acting)
-    except ValueError:
-        raise Unauthenticated(f"{ACTING_MEMBER_HEADER} must be a member id.") from None
-    member = await MemberRepository(db, principal.org_id).find_one(
-        Member.id == member_id, Member.status == MemberStatus.ACTIVE
-    )
-    if member is None:  # includes members of other orgs
-        raise Unauthenticated(f"{ACTING_MEMBER_HEADER} names no active member of this org.")
-    return Actor(
-        principal.org_id,
-        principal.org_slug,
-        member,
-        await roles_of(db, member),
-        "token",
-        line_manager=await is_line_manager(db, member),
-    )
+    return Actor(principal.org_id, principal.org_slug, None, TOKEN_ROLES[principal.role], "token")
 
 
 #: Handler parameter type for the app-level ``actor`` dependency.

@@ -25,6 +25,7 @@ from network.http.mentoring_out import (
 from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
+from network.http.text_responses import text_response
 from orgs.db import utcnow
 from orgs.mentoring import agreements, concerns, evaluations
 from orgs.mentoring.meetings import ExtraTimeIn, allow_extra_time
@@ -225,8 +226,6 @@ class CoordinationController(Controller):
     ) -> Response[str]:
         who = acting(slug, actor)
         authorize(who, Action.EXPORT_HR)
-        return Response(
-            await hr_export(db, who.org_id, since),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="mentoring-hr-export.csv"'},
+        return text_response(
+            await hr_export(db, who.org_id, since), "text/csv", download="mentoring-hr-export.csv"
         )

@@ -15,6 +15,7 @@ from network.http.mentoring_out import NotificationOut
 from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.schemes_out import application_out
+from network.http.text_responses import text_response
 from network.web.pages import Viewer_, render, see_other, theme_of, with_headers
 from orgs.db import utcnow
 from orgs.mentoring.relationships import relationships_of
@@ -44,7 +45,7 @@ def _text_colour(colour: str) -> str:
 async def theme_css(slug: Slug, db: Db) -> Response[str]:
     theme = theme_of(await OrgRegistry(db).get(slug))
     body = f":root{{--mn-brand:{theme.colour};--mn-brand-text:{_text_colour(theme.colour)};}}\n"
-    response = Response(body, media_type="text/css; charset=utf-8")
+    response = text_response(body, "text/css")
     with_headers(response)
     response.headers["Cache-Control"] = "max-age=300"
     return response

@@ -20,7 +20,7 @@ from orgs.audit import Who
 from orgs.errors import IllegalTransition, NotFound
 from orgs.mentoring.agreements import terms_of
 from orgs.mentoring.evaluations import Stage, open_evaluations
-from orgs.mentoring.meetings import MeetingState, meetings_of
+from orgs.mentoring.meetings import MeetingState, cancel_scheduled_meetings, meetings_of
 from orgs.mentoring.mentoring_settings import mentoring_settings
 from orgs.mentoring.relationship_states import (
     NO_FIT_MAX_HELD_MEETINGS,
@@ -68,6 +68,11 @@ TOLD = {
     EndKind.ENDED_REMOTELY: "The other organisation has ended the mentoring relationship.",
 }
 
+CANCELLED_MEETINGS = (
+    " The meetings that were still scheduled have been cancelled: download a meeting's "
+    "calendar file again to take it out of your calendar."
+)
+
 
 async def _finish(
     session: AsyncSession,
@@ -85,6 +90,7 @@ async def _finish(
     rel.ended_at = now
     rel.ended_by = by
     rel.end_reason = reason
+    cancelled = await cancel_scheduled_meetings(session, rel, who, now)
     if rel.is_remote and event is not RelationshipEvent.REMOTE_END:
         assert rel.remote_peer is not None
         remote(
@@ -106,7 +112,7 @@ async def _finish(
             member_id,
             NotificationKind.RELATIONSHIP_ENDED,
             "Your mentoring relationship has ended",
-            TOLD[kind],
+            TOLD[kind] + (CANCELLED_MEETINGS if cancelled else ""),
             now=now,
         )
     await open_evaluations(session, rel, Stage.END, now)
