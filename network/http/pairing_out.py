@@ -9,6 +9,9 @@ from typing import Literal
 import msgspec
 
 from matching.taxonomy import TAXONOMY_VERSION
+from orgs.pairing.cohort_runs import ExplanationOut  # one shape for a score's parts, everywhere
+
+__all__ = ["CandidateOut", "ExplanationOut", "SuggestionOut", "SuggestionsOut"]
 
 
 class CandidateOut(msgspec.Struct, frozen=True):
@@ -18,12 +21,6 @@ class CandidateOut(msgspec.Struct, frozen=True):
     node: str | None = None  # the other node's name, for remote candidates
     name: str | None = None  # only for a mentor of the member's own organisation
     job_title: str | None = None
-
-
-class ExplanationOut(msgspec.Struct, frozen=True):
-    factor: str
-    points: int
-    sentence: str
 
 
 class SuggestionOut(msgspec.Struct, frozen=True):
