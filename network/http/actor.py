@@ -11,9 +11,7 @@ Two ways in, each its own kind of caller:
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
@@ -22,28 +20,16 @@ from network.http.dependencies import Db
 from network.sso.csrf import SAFE_METHODS, check_csrf
 from network.sso.flow import SsoRuntime
 from orgs.errors import NotFound, Unauthenticated
+from orgs.people.actor import Actor
 from orgs.people.identity import is_line_manager
 from orgs.people.members import Member, MemberRepository, MemberStatus
-from orgs.people.roles import TOKEN_ROLES, Role, roles_of
+from orgs.people.roles import TOKEN_ROLES, roles_of
 from orgs.tokens import TokenService
-
-
-@dataclass(frozen=True)
-class Actor:
-    org_id: uuid.UUID
-    org_slug: str
-    member: Member | None  # None for an org token (an admin's script): never a person
-    roles: frozenset[Role]
-    via: Literal["token", "session"]
-    line_manager: bool = False  # derived from HR data (someone reports to them), never stored
-
-    def has(self, role: Role) -> bool:
-        return role in self.roles
 
 
 async def provide_actor(request: Request[Any, Any, Any], db: Db) -> Actor:
     actor = await _actor(request, db)
-    # Tenancy: an org-scoped route of another org is simply not there for this actor.
+    # Tenancy, once per request: an org-scoped route of another org is simply not there.
     slug = request.path_params.get("slug")
     if slug is not None and slug != actor.org_slug:
         raise NotFound(f"No organisation {slug!r} on this node.")
@@ -69,10 +55,11 @@ async def _session_actor(request: Request[Any, Any, Any], db: Db) -> Actor | Non
         await check_csrf(request, session)
     return Actor(
         record.org_id,
-        record.org_slug,
         member,
         await roles_of(db, member),
-        "session",
+        f"member {member.id}",
+        org_slug=record.org_slug,
+        via="session",
         line_manager=await is_line_manager(db, member),
     )
 
@@ -85,7 +72,9 @@ async def _actor(request: Request[Any, Any, Any], db: Db) -> Actor:
             return session_actor
         raise Unauthenticated("Sign in, or send an org API token as 'Authorization: Bearer …'.")
     principal = await TokenService(db).authenticate(token.strip())
-    return Actor(principal.org_id, principal.org_slug, None, TOKEN_ROLES[principal.role], "token")
+    roles = TOKEN_ROLES[principal.role]
+    label = "org token (" + ", ".join(sorted(r.value for r in roles)) + ")"
+    return Actor(principal.org_id, None, roles, label, org_slug=principal.org_slug, via="token")
 
 
 #: Handler parameter type for the app-level ``actor`` dependency.

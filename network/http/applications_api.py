@@ -9,7 +9,6 @@ from litestar.params import FromPath, JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from network.http.schemes_out import ApplicationOut, AuditOut, application_out
@@ -33,13 +32,13 @@ class ApplicationsController(Controller):
     async def apply(
         self, slug: Slug, data: JSONBody[ApplicationIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(service, await service.apply(who, data))
 
     @get("/mine", summary="My applications", responses=API_PROBLEMS)
     async def mine(self, slug: Slug, actor: Actor_, db: Db) -> list[ApplicationOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return [await application_out(service, a) for a in await service.mine(who)]
 
@@ -49,7 +48,7 @@ class ApplicationsController(Controller):
         responses=API_PROBLEMS,
     )
     async def to_decide(self, slug: Slug, actor: Actor_, db: Db) -> list[ApplicationOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return [await application_out(service, a) for a in await service.to_decide(who)]
 
@@ -57,7 +56,7 @@ class ApplicationsController(Controller):
     async def get_application(
         self, slug: Slug, application_id: AppId, actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(service, await service.get(who, application_id))
 
@@ -75,7 +74,7 @@ class ApplicationsController(Controller):
         actor: Actor_,
         db: Db,
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(service, await service.decide(who, application_id, data))
 
@@ -88,7 +87,7 @@ class ApplicationsController(Controller):
     async def request_exception(
         self, slug: Slug, application_id: AppId, data: JSONBody[ReasonIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         app = await service.request_exception(who, application_id, data.reason)
         return await application_out(service, app)
@@ -107,7 +106,7 @@ class ApplicationsController(Controller):
         actor: Actor_,
         db: Db,
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         app = await service.decide_exception(who, application_id, data)
         return await application_out(service, app)
@@ -121,7 +120,7 @@ class ApplicationsController(Controller):
     async def withdraw(
         self, slug: Slug, application_id: AppId, data: JSONBody[ReasonIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(
             service, await service.withdraw(who, application_id, data.reason)
@@ -135,6 +134,6 @@ class ApplicationsController(Controller):
     async def audit(
         self, slug: Slug, application_id: AppId, actor: Actor_, db: Db
     ) -> list[AuditOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return [out(AuditOut, e) for e in await service.trail(who, application_id)]

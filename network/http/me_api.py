@@ -10,7 +10,6 @@ from litestar.params import JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.people_out import ConsentOut, DeclarationOut, MeOut, StaffOut
 from network.http.problems import API_PROBLEMS
@@ -27,7 +26,7 @@ from orgs.structs import out
 
 
 def _member(slug: str, actor: Actor_) -> Member:
-    who = acting(slug, actor)
+    who = actor
     if who.member is None:
         raise Forbidden("Only a member can do this for themselves (act as or sign in as one).")
     return who.member

@@ -22,7 +22,6 @@ from network.http.mentoring_out import (
     ResultsOut,
     SchemeTermsOut,
 )
-from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
 from network.http.text_responses import text_response
@@ -36,15 +35,15 @@ from orgs.mentoring.mentoring_settings import (
 )
 from orgs.mentoring.oversight import health_list
 from orgs.mentoring.relationships import Relationships
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.permissions import Action, authorize
 from orgs.records.records_export import hr_export
 from orgs.schemes.schemes import SchemeRepository
 from orgs.structs import out
 
 
-def _coordinator(slug: str, actor: Actor_) -> Acting:
-    who = acting(slug, actor)
+def _coordinator(slug: str, actor: Actor_) -> Actor:
+    who = actor
     authorize(who, Action.COORDINATE)
     return who
 
@@ -55,14 +54,14 @@ class CoordinationController(Controller):
 
     @get("/mentoring-settings", summary="Request and relationship settings", responses=API_PROBLEMS)
     async def get_settings(self, slug: Slug, actor: Actor_, db: Db) -> MentoringSettings:
-        who = acting(slug, actor)
+        who = actor
         return await mentoring_settings(db, who.org_id)
 
     @put("/mentoring-settings", summary="Change the settings", responses=API_PROBLEMS)
     async def put_settings(
         self, slug: Slug, actor: Actor_, db: Db, data: JSONBody[MentoringSettings]
     ) -> MentoringSettings:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.COORDINATE)
         return await save_mentoring_settings(db, who.org_id, data)
 
@@ -72,7 +71,7 @@ class CoordinationController(Controller):
         responses=API_PROBLEMS,
     )
     async def get_terms(self, slug: Slug, scheme_id: Id, actor: Actor_, db: Db) -> SchemeTermsOut:
-        who = acting(slug, actor)
+        who = actor
         scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
         code, principles, midpoint = await agreements.terms_of(db, who.org_id, scheme.id)
         return SchemeTermsOut(scheme.id, code, principles, midpoint)
@@ -177,7 +176,7 @@ class CoordinationController(Controller):
     ) -> HealthOut:
         who = _coordinator(slug, actor)
         now = utcnow()
-        rel = await allow_extra_time(db, who.org_id, rel_id, data.hours, data.reason, who.who, now)
+        rel = await allow_extra_time(db, who.org_id, rel_id, data.hours, data.reason, who.ref, now)
         return out(HealthOut, (await health_list(db, who.org_id, now, [rel]))[0])
 
     @get("/concerns", summary="Concerns raised with coordinators", responses=API_PROBLEMS)
@@ -199,7 +198,7 @@ class CoordinationController(Controller):
         data: JSONBody[concerns.ConcernUpdateIn],
     ) -> ConcernOut:
         who = _coordinator(slug, actor)
-        row = await concerns.update_concern(db, who.org_id, concern_id, data, who.who, utcnow())
+        row = await concerns.update_concern(db, who.org_id, concern_id, data, who.ref, utcnow())
         return out(ConcernOut, row)
 
     @post("/outcomes", summary="Record an outcome after the end", responses=API_PROBLEMS)
@@ -224,7 +223,7 @@ class CoordinationController(Controller):
         db: Db,
         since: FromQuery[datetime | None] = None,
     ) -> Response[str]:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.EXPORT_HR)
         return text_response(
             await hr_export(db, who.org_id, since), "text/csv", download="mentoring-hr-export.csv"

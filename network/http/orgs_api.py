@@ -16,17 +16,17 @@ from orgs.errors import Forbidden, NotFound
 from orgs.models import Org, TokenRole
 from orgs.registry import OrgRegistry
 from orgs.structs import out
-from orgs.tokens import Principal, TokenIn, TokenService
+from orgs.tokens import AuthenticatedToken, TokenIn, TokenService
 
 
-async def own_org(slug: str, principal: Principal, db: AsyncSession) -> Org:
+async def own_org(slug: str, principal: AuthenticatedToken, db: AsyncSession) -> Org:
     """The org named in the path, if it is the caller's; otherwise exactly like a missing one."""
     if slug != principal.org_slug:
         raise NotFound(f"No organisation {slug!r} on this node.")
     return await OrgRegistry(db).get(slug)
 
 
-def require_admin(principal: Principal) -> None:
+def require_admin(principal: AuthenticatedToken) -> None:
     if principal.role is not TokenRole.ADMIN:
         raise Forbidden("Only an org admin token may manage tokens.")
 

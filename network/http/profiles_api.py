@@ -7,11 +7,12 @@ from litestar import Controller, get, put
 from litestar.params import JSONBody
 
 from matching.taxonomy import TAXONOMY_VERSION, TOPICS
-from network.http.actor import Actor, Actor_
+from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.people_out import MenteeProfileOut, MentorProfileOut, TaxonomyOut, TopicOut
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
+from orgs.people.actor import Actor
 from orgs.people.members import Member
 from orgs.people.profiles import MenteeProfileIn, MentorProfileIn, ProfileService
 from orgs.structs import out

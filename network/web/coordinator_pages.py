@@ -14,14 +14,13 @@ from litestar import Controller, Request, Response, get, post
 
 from matching.taxonomy import is_known, label_of
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.schemes_out import ApplicationOut, application_out
 from network.web import charts
 from network.web.pages import (
     Errors,
-    Viewer,
-    Viewer_,
+    PageContext,
+    PageContext_,
     decode,
     domain_errors,
     one,
@@ -39,7 +38,7 @@ from orgs.mentoring.relationship_states import EndKind, RelationshipState
 from orgs.mentoring.relationships import LIVE, Relationship, Relationships
 from orgs.mentoring.remote_events import discard
 from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.people.permissions import Action, authorize
 from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
@@ -52,9 +51,9 @@ RUN_LABELS = {"mode": "Matching mode", "min_score": "Minimum score"}
 WAITING_LIST = "waiting"
 
 
-def coordinator(viewer: Viewer, action: Action) -> Acting:
+def coordinator(viewer: PageContext, action: Action) -> Actor:
     """The viewer, if the permission table lets them ``action``; else the 403 page."""
-    who = acting(viewer.slug, viewer.actor)
+    who = viewer.actor
     authorize(who, action)
     return who
 
@@ -66,7 +65,7 @@ async def _names(db: Db, org_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UU
     return {m.id: m.display_name for m in members}
 
 
-async def _applicants(db: Db, who: Acting, scheme: Scheme) -> list[ApplicationOut]:
+async def _applicants(db: Db, who: Actor, scheme: Scheme) -> list[ApplicationOut]:
     service = ApplicationService(db, who.org_id)
     return [await application_out(service, a) for a in await service.for_scheme(who, scheme)]
 
@@ -110,7 +109,7 @@ class CoordinatorPages(Controller):
     include_in_schema = False
 
     @get("/", name="web:coordinate")
-    async def schemes(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def schemes(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
         schemes = await SchemeService(db, who.org_id).list()
         runs = CohortRunService(db, who.org_id)
@@ -125,7 +124,7 @@ class CoordinatorPages(Controller):
 
     async def _scheme_page(
         self,
-        viewer: Viewer,
+        viewer: PageContext,
         db: Db,
         scheme_id: uuid.UUID,
         errors: Errors | None = None,
@@ -165,12 +164,19 @@ class CoordinatorPages(Controller):
         )
 
     @get("/schemes/{scheme_id:uuid}", name="web:coordinate-scheme")
-    async def scheme(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def scheme(
+        self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         return await self._scheme_page(viewer, db, scheme_id)
 
     @post("/schemes/{scheme_id:uuid}/shortlist", name="web:coordinate-shortlist")
     async def shortlist(
-        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         who = coordinator(viewer, Action.SHORTLIST)
         form = await read_form(request)
@@ -189,7 +195,12 @@ class CoordinatorPages(Controller):
 
     @post("/schemes/{scheme_id:uuid}/runs", name="web:coordinate-run")
     async def run(
-        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
         form = await read_form(request)
@@ -222,7 +233,7 @@ class CoordinatorPages(Controller):
 
     async def _run_page(
         self,
-        viewer: Viewer,
+        viewer: PageContext,
         db: Db,
         run_id: uuid.UUID,
         errors: Errors | None = None,
@@ -250,12 +261,12 @@ class CoordinatorPages(Controller):
         )
 
     @get("/runs/{run_id:uuid}", name="web:coordinate-run-view")
-    async def run_view(self, slug: Slug, run_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def run_view(self, slug: Slug, run_id: Id, viewer: PageContext_, db: Db) -> Response[Any]:
         return await self._run_page(viewer, db, run_id)
 
     @post("/runs/{run_id:uuid}/moves", name="web:coordinate-move")
     async def move(
-        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
         form = await read_form(request)
@@ -280,7 +291,7 @@ class CoordinatorPages(Controller):
 
     @post("/runs/{run_id:uuid}/publish", name="web:coordinate-publish")
     async def publish(
-        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
         errors = Errors()
@@ -297,7 +308,9 @@ class CoordinatorPages(Controller):
     # --- oversight ----------------------------------------------------------------------------
 
     @get("/schemes/{scheme_id:uuid}/health", name="web:coordinate-health")
-    async def health(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def health(
+        self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
         found = await scheme_health(db, who.org_id, scheme_id, utcnow())
         scheme, rows, cross = found.scheme, found.rows, found.cross_org
@@ -323,7 +336,9 @@ class CoordinatorPages(Controller):
         )
 
     @get("/schemes/{scheme_id:uuid}/results", name="web:coordinate-results")
-    async def results(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def results(
+        self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
         report = await evaluations.scheme_report(db, who.org_id, scheme_id)
         scheme, found = report.scheme, report.results
@@ -346,7 +361,7 @@ def _month(key: str) -> str:
     return f"{calendar.month_name[int(month)]} {year}"
 
 
-async def _mentors(db: Db, who: Acting, scheme: Scheme) -> list[tuple[uuid.UUID, str]]:
+async def _mentors(db: Db, who: Actor, scheme: Scheme) -> list[tuple[uuid.UUID, str]]:
     """The scheme's cleared mentors, to move a mentee to."""
     service = ApplicationService(db, who.org_id)
     apps = [

@@ -12,11 +12,10 @@ from federation.relationship_outbox import outbox_sink
 from network.http.dependencies import Db
 from network.http.mentoring_api import _relationship_out, _requests_out
 from network.http.mentoring_out import NotificationOut
-from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.schemes_out import application_out
 from network.http.text_responses import text_response
-from network.web.pages import Viewer_, render, see_other, theme_of, with_headers
+from network.web.pages import PageContext_, render, see_other, theme_of, with_headers
 from orgs.db import utcnow
 from orgs.mentoring.relationships import relationships_of
 from orgs.pairing.requests import RequestService
@@ -57,10 +56,10 @@ class HomePages(Controller):
 
     @get("/", name="web:home")
     async def home(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         member = viewer.member
-        who = acting(slug, viewer.actor)
+        who = viewer.actor
         applications = ApplicationService(db, member.org_id)
         apps = [await application_out(applications, a) for a in await applications.mine(who)]
         schemes = {s.id: s for s in await SchemeService(db, member.org_id).list()}
@@ -86,7 +85,7 @@ class HomePages(Controller):
         )
 
     @get("/notifications", name="web:notifications")
-    async def notifications(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def notifications(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         notes = [out(NotificationOut, n) for n in await inbox(db, viewer.member)]
         return render(
             "notifications.html", viewer, nav="notifications", title="Notifications", notes=notes
@@ -94,7 +93,7 @@ class HomePages(Controller):
 
     @post("/notifications/{notification_id:uuid}/read", name="web:notification-read")
     async def read(
-        self, slug: Slug, notification_id: FromPath[uuid.UUID], viewer: Viewer_, db: Db
+        self, slug: Slug, notification_id: FromPath[uuid.UUID], viewer: PageContext_, db: Db
     ) -> Response[Any]:
         await mark_read(db, viewer.member, notification_id, utcnow())
         return see_other(f"{viewer.base}/notifications")

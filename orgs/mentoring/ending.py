@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.errors import IllegalTransition, NotFound
 from orgs.mentoring.agreements import terms_of
 from orgs.mentoring.evaluations import Stage, open_evaluations
@@ -78,7 +78,7 @@ async def _finish(
     session: AsyncSession,
     rel: Relationship,
     event: RelationshipEvent,
-    who: Who,
+    who: ActorRef,
     by: Party | None,
     reason: str,
     now: datetime,
@@ -138,7 +138,7 @@ async def end_relationship(
     if data.never_again and data.how is RelationshipEvent.CLOSE:
         raise IllegalTransition("'Never pair us again' goes with a change of mentor or no-fit.")
     await _finish(
-        session, rel, data.how, Who(member.id, party.value), party, data.reason, now, remote
+        session, rel, data.how, ActorRef(member.id, party.value), party, data.reason, now, remote
     )
     if data.never_again:
         NeverAgainPairs(session, rel.org_id).add(
@@ -174,7 +174,7 @@ async def apply_remote_end(
         session,
         rel,
         RelationshipEvent.REMOTE_END,
-        Who.system(f"peer {peer}"),
+        ActorRef.system(f"peer {peer}"),
         None,
         reason,
         now,
@@ -202,7 +202,7 @@ async def auto_close_due(session: AsyncSession, now: datetime, remote: RemoteSin
             session,
             rel,
             RelationshipEvent.AUTO_CLOSE,
-            Who.system("auto-closure job"),
+            ActorRef.system("auto-closure job"),
             None,
             "planned end date passed",
             now,

@@ -23,7 +23,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.relationship_states import RelationshipState
@@ -232,7 +232,12 @@ async def add_meeting(
         )
     )
     AuditLog(session, rel.org_id).record(
-        "meeting", meeting.id, "add", Who(member.id, party.value), to_state=meeting.state, at=now
+        "meeting",
+        meeting.id,
+        "add",
+        ActorRef(member.id, party.value),
+        to_state=meeting.state,
+        at=now,
     )
     if not data.held:
         await notify(
@@ -286,7 +291,7 @@ async def mark_held(
         "meeting",
         meeting.id,
         "held",
-        Who(member.id, party.value),
+        ActorRef(member.id, party.value),
         from_state="scheduled",
         to_state="held",
         at=now,
@@ -310,7 +315,7 @@ async def cancel_meeting(
         "meeting",
         meeting.id,
         "cancel",
-        Who(member.id, party.value),
+        ActorRef(member.id, party.value),
         from_state="scheduled",
         to_state="cancelled",
         at=now,
@@ -320,7 +325,7 @@ async def cancel_meeting(
 
 
 async def cancel_scheduled_meetings(
-    session: AsyncSession, rel: Relationship, who: Who, now: datetime
+    session: AsyncSession, rel: Relationship, who: ActorRef, now: datetime
 ) -> int:
     """Cancel every meeting of ``rel`` still scheduled, because the relationship ended: an ended
     relationship can hold no meeting, so none may stay scheduled (and be reminded of). They are
@@ -422,7 +427,7 @@ async def allow_extra_time(
     relationship_id: uuid.UUID,
     hours: int,
     reason: str,
-    who: Who,
+    who: ActorRef,
     now: datetime,
 ) -> Relationship:
     if not 1 <= hours <= 50:

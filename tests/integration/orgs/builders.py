@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
 from network.db import create_engine, create_sessionmaker
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.models import Org
 from orgs.org_settings import OrgSettings, update_settings
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.people.role_grants import RoleGrants
 from orgs.people.roles import Role, roles_of
@@ -120,11 +120,11 @@ async def import_people(db: AsyncSession, org: Org, people: Sequence[Person]) ->
 
 async def grant(db: AsyncSession, member: Member, *roles: Role) -> None:
     for role in roles:
-        await RoleGrants(db, member.org_id).grant(member.id, role, Who.system("test"))
+        await RoleGrants(db, member.org_id).grant(member.id, role, ActorRef.system("test"))
 
 
-async def act(db: AsyncSession, member: Member) -> Acting:
-    return Acting.of_member(member, await roles_of(db, member))
+async def act(db: AsyncSession, member: Member) -> Actor:
+    return Actor.of_member(member, await roles_of(db, member))
 
 
 def seed_rules(name: str) -> Any:
@@ -138,7 +138,7 @@ async def scheme_with_rules(
     values.update(spec)
     scheme = await SchemeService(db, org.id).create(SchemeSpec(**values))
     if rules is not None:
-        await RulesStore(db, org.id).set(scheme, seed_rules(rules), Who.system("test"))
+        await RulesStore(db, org.id).set(scheme, seed_rules(rules), ActorRef.system("test"))
     return scheme
 
 
