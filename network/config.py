@@ -38,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: A staff import of more data rows than this runs as a job (202 and a status URL); 0:
+    #: every import through the API or the pages does.
+    staff_import_inline_rows: int = 5000
 
     @property
     def is_prod(self) -> bool:
@@ -152,6 +155,16 @@ def _on_off(text: str, *, prod: bool) -> bool:
     return text.lower() == "on"
 
 
+def _inline_rows(text: str, *, prod: bool) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 1_000_000:
+        raise _Refused("must be an integer from 0 to 1000000")
+    return value
+
+
 def _smtp_url(text: str, *, prod: bool) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
@@ -171,6 +184,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("outbox_worker", _on_off),
     _Field("smtp_url", _smtp_url),
     _Field("jobs_worker", _on_off),
+    _Field("staff_import_inline_rows", _inline_rows),
 )
 
 
