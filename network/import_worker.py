@@ -243,7 +243,12 @@ async def imports_loop(
             failing = True
 
 
+#: The child's niceness: the web worker that started it comes first for the CPU.
+CHILD_NICE = 10
+
+
 async def _child_main(settings: Settings) -> None:
+    os.nice(CHILD_NICE)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
