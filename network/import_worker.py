@@ -1,8 +1,8 @@
 """Staff imports as jobs, off the web workers.
 
-An app worker with the jobs on (``MENTORNET_JOBS_WORKER``) asks every second whether an import
-waits; when one does it starts a child process (``python -m network.import_worker``) that runs
-every waiting import and exits. The child, not the web worker, parses the file and writes it:
+An app worker with the jobs on (``MENTORNET_JOBS_WORKER``) tries every second to claim a waiting
+import; when it gets one it starts a child process (``python -m network.import_worker``) that
+runs it, then any others waiting, and exits. The child, not the web worker, parses the file and writes it:
 a 100,000-row import is tens of seconds of Python that, in the web worker's event loop (or in a
 thread of it, through the GIL and the garbage collector's pauses), would hold up every other
 request of that worker. The child's memory is given back when it exits. ``mentornet jobs
@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +46,9 @@ from orgs.records.staff_import_jobs import (
     Claim,
     ImportState,
     claim_next,
+    claimed_file,
     finish,
-    has_work,
+    held_claim,
     record_progress,
     release,
 )
@@ -116,8 +118,12 @@ class ImportRun:
 
     async def _run(self) -> ImportState:
         claim = self.claim
-        await self._progress(rows_total=count_rows(claim.content))
-        check = StaffCsvCheck(claim.content, claim.columns)
+        async with self.sessionmaker() as session:
+            content = await claimed_file(session, claim)
+        if content is None:
+            raise _LostClaim
+        await self._progress(rows_total=count_rows(content))
+        check = StaffCsvCheck(content, claim.columns)
         while check.step(self.chunk_rows):
             await self._progress(rows_checked=check.rows_checked)
         rows, errors = check.result()
@@ -172,14 +178,18 @@ async def run_queued(
     *,
     stop: Callable[[], bool] = _never,
     chunk_rows: int = CHUNK_ROWS,
+    first: Claim | None = None,
 ) -> ImportsReport:
-    """Run waiting imports, oldest first, until none is left (or ``stop``)."""
+    """Run waiting imports, oldest first (``first`` before them, if given: one already
+    claimed), until none is left (or ``stop``)."""
     report = ImportsReport()
+    claim = first
     while not stop():
-        async with sessionmaker() as session, session.begin():
-            claim = await claim_next(session, utcnow())
         if claim is None:
-            break
+            async with sessionmaker() as session, session.begin():
+                claim = await claim_next(session, utcnow())
+            if claim is None:
+                break
         started = time.monotonic()
         state = await ImportRun(sessionmaker, claim, chunk_rows, stop).run()
         log.info(
@@ -190,6 +200,7 @@ async def run_queued(
         )
         if state is not None:
             report.ended[state] = report.ended.get(state, 0) + 1
+        claim = None
     return report
 
 
@@ -203,11 +214,16 @@ def child_environ(settings: Settings) -> dict[str, str]:
     return {**os.environ, **to_environ(settings), "PYTHONPATH": path}
 
 
-async def run_child(settings: Settings) -> int:
-    """Run the waiting imports in a child process; if cancelled, stop it (it gives its import
-    back to the queue) before passing the cancellation on."""
+async def run_child(settings: Settings, claim: Claim) -> int:
+    """Run the claimed import, then any others waiting, in a child process; if cancelled, stop
+    the child (it gives its import back to the queue) before passing the cancellation on."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "network.import_worker", env=child_environ(settings)
+        sys.executable,
+        "-m",
+        "network.import_worker",
+        str(claim.job_id),
+        str(claim.token),
+        env=child_environ(settings),
     )
     try:
         return await child.wait()
@@ -225,15 +241,17 @@ async def run_child(settings: Settings) -> int:
 async def imports_loop(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, poll_s: float = POLL_S
 ) -> None:
-    """Until cancelled: every ``poll_s``, a child for the waiting imports, if any."""
+    """Until cancelled: every ``poll_s``, claim a waiting import, if any, and start a child for
+    it. The claim is made here, so that of many workers only the one holding it starts a
+    child; a child that never starts leaves its claim to run out (then it is claimed again)."""
     failing = False
     while True:
         await asyncio.sleep(poll_s)
         try:
-            async with sessionmaker() as session:
-                waiting = await has_work(session, utcnow())
-            if waiting:
-                code = await run_child(settings)
+            async with sessionmaker() as session, session.begin():
+                claim = await claim_next(session, utcnow())
+            if claim is not None:
+                code = await run_child(settings, claim)
                 if code != 0:
                     log.error("staff_import_child_failed", exit_code=code)
             failing = False
@@ -247,7 +265,7 @@ async def imports_loop(
 CHILD_NICE = 10
 
 
-async def _child_main(settings: Settings) -> None:
+async def _child_main(settings: Settings, job_id: uuid.UUID, token: uuid.UUID) -> None:
     os.nice(CHILD_NICE)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -255,16 +273,21 @@ async def _child_main(settings: Settings) -> None:
         loop.add_signal_handler(signum, stopping.set)
     engine = create_engine(settings)
     try:
-        await run_queued(create_sessionmaker(engine), stop=stopping.is_set)
+        sessionmaker = create_sessionmaker(engine)
+        async with sessionmaker() as session:
+            first = await held_claim(session, job_id, token)
+        await run_queued(sessionmaker, stop=stopping.is_set, first=first)
     finally:
         await engine.dispose()
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    """``python -m network.import_worker JOB_ID CLAIM_TOKEN``: the child an app worker starts."""
+    job_id, token = (uuid.UUID(a) for a in argv)
     settings = load_settings(os.environ)
     configure_logging(settings)
-    asyncio.run(_child_main(settings))
+    asyncio.run(_child_main(settings, job_id, token))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

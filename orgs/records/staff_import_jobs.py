@@ -143,14 +143,18 @@ class StaffImports(OrgRepository[StaffImportJob]):
 
 @dataclass(frozen=True)
 class Claim:
-    """One worker's hold on one import, with what it needs to run it."""
+    """One worker's hold on one import, with what it needs to run it but the file."""
 
     job_id: uuid.UUID
     org_id: uuid.UUID
     token: uuid.UUID
-    content: bytes
     columns: dict[str, str]
     dry_run: bool
+
+    @classmethod
+    def of(cls, job: StaffImportJob) -> Claim:
+        assert job.claim is not None
+        return cls(job.id, job.org_id, job.claim, dict(job.columns), job.dry_run)
 
 
 def _claimable(now: datetime) -> Any:
@@ -160,16 +164,10 @@ def _claimable(now: datetime) -> Any:
     return or_(StaffImportJob.state == ImportState.QUEUED, stale)
 
 
-async def has_work(session: AsyncSession, now: datetime) -> bool:
-    """Whether an import waits for a worker (cheap: the worker loop asks it every second)."""
-    query = select(StaffImportJob.id).where(_claimable(now)).limit(1)
-    return (await session.scalar(query)) is not None
-
-
 async def claim_next(session: AsyncSession, now: datetime) -> Claim | None:
     """Claim the oldest import waiting (or left by a dead worker), skipping those another
     worker is claiming; the caller commits at once. One claimed :data:`MAX_ATTEMPTS` times
-    already is failed instead."""
+    already is failed instead. Cheap when nothing waits: app workers ask every second."""
     while True:
         query = (
             select(StaffImportJob)
@@ -185,9 +183,6 @@ async def claim_next(session: AsyncSession, now: datetime) -> Claim | None:
             _end(job, ImportState.FAILED, now, None, _STOPPED.format(n=job.attempts))
             await session.flush()
             continue
-        content = await session.scalar(
-            select(StaffImportJob.content).where(StaffImportJob.id == job.id)
-        )
         job.state = ImportState.RUNNING
         job.claim = uuid.uuid4()
         job.attempts += 1
@@ -196,7 +191,25 @@ async def claim_next(session: AsyncSession, now: datetime) -> Claim | None:
         job.rows_checked = job.rows_written = 0
         job.detail = "Checking the file."
         await session.flush()
-        return Claim(job.id, job.org_id, job.claim, content or b"", dict(job.columns), job.dry_run)
+        return Claim.of(job)
+
+
+async def held_claim(session: AsyncSession, job_id: uuid.UUID, token: uuid.UUID) -> Claim | None:
+    """The claim ``token`` on an import, if it is still held (how a worker hands its claim to
+    the process that runs the import)."""
+    job = await session.scalar(
+        select(StaffImportJob).where(
+            StaffImportJob.id == job_id,
+            StaffImportJob.claim == token,
+            StaffImportJob.state == ImportState.RUNNING,
+        )
+    )
+    return Claim.of(job) if job is not None else None
+
+
+async def claimed_file(session: AsyncSession, claim: Claim) -> bytes | None:
+    """The export of a claimed import; None if the claim is no longer held."""
+    return await session.scalar(select(StaffImportJob.content).where(_held(claim)))
 
 
 _STOPPED = (
