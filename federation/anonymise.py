@@ -10,9 +10,14 @@ Why that is safe: each published combination is the union of groups of ≥ k ide
 combinations, so no combination in the output is carried by fewer than k cards — a lone mentor
 in a rare band is published only inside a coarse group of ≥ k, or not at all.
 
-Limits (documented in docs/federation.md): only these four attributes are treated as
-quasi-identifiers; topics, languages and modes can still narrow a group; and a consumer watching
-the feed over time sees groups change.
+Topics are anonymised too (``k_anonymise_topics``), per org over the mentors one consumer is
+sent: every published (topic, level) is carried by ≥ k of that org's cards. A rarer one is
+published at level 1, then as its area (``matching.taxonomy.AREA_OF``: ``hr`` becomes
+``corporate-services``), else left off; a mentor left with no topic gets no card.
+
+Limits (documented in docs/federation.md): each topic is counted on its own, not in combination
+with other topics or with band, region and sector; languages and modes can still narrow a group;
+and a consumer watching the feed over time sees groups change.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
 from federation.wire import FreeSlots
+from matching.taxonomy import AREA_OF
 
 V = TypeVar("V", bound=Hashable)
 K = TypeVar("K", bound=Hashable)
@@ -239,6 +245,123 @@ def _coarsen(facts: MentorFacts, step: Step, scheme: Scheme) -> Coarse:
         region=scheme.regions.generalise(facts.region, step.region),
         sector=scheme.sectors.generalise(facts.sector, step.sector),
     )
+
+
+# --- topics -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicStep:
+    """One rung of the topic ladder: how many levels a topic climbs its hierarchy, and whether
+    its level (1..3) is kept or said as 1 (offered, no more)."""
+
+    up: int
+    keep_level: bool
+
+
+@dataclass(frozen=True)
+class TopicScheme:
+    topics: Hierarchy[str]
+    ladder: tuple[TopicStep, ...]
+
+    def __post_init__(self) -> None:
+        if not self.ladder or self.ladder[0] != TopicStep(up=0, keep_level=True):
+            raise ValueError(
+                "the topic ladder starts with publishing as is: TopicStep(up=0, keep_level=True)"
+            )
+        for lower, upper in zip(self.ladder, self.ladder[1:], strict=False):
+            if upper.up < lower.up or (upper.keep_level and not lower.keep_level):
+                raise ValueError("each step of the topic ladder is at least as coarse as the last")
+        if self.ladder[-1].up > self.topics.depth:
+            raise ValueError("a topic step climbs past the top of the hierarchy")
+
+
+TOPIC_AREAS: Final = Hierarchy[str]("topic", (dict(AREA_OF),))
+DEFAULT_TOPIC_SCHEME: Final = TopicScheme(
+    TOPIC_AREAS,
+    ladder=(
+        TopicStep(up=0, keep_level=True),  # as is: hr at level 3
+        TopicStep(up=0, keep_level=False),  # hr, level 1
+        TopicStep(up=1, keep_level=False),  # corporate-services, level 1
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MentorTopics:
+    """What one mentor offers (taxonomy id → level 1..3), and the org the card will name."""
+
+    org: str
+    topics: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class AnonymisedTopics(Generic[K]):
+    published: Mapping[K, Mapping[str, int]]  # topic or area id → level, never empty
+    withheld: frozenset[K]  # every topic too rare: no card
+
+
+Mention = tuple[K, str, int]  # (mentor, topic as offered, level)
+Said = tuple[str, int]  # (topic or area id, level) as a card says it
+
+
+def k_anonymise_topics(
+    mentors: Mapping[K, MentorTopics],
+    *,
+    k_by_org: Mapping[str, int] | None = None,
+    default_k: int = DEFAULT_K,
+    scheme: TopicScheme = DEFAULT_TOPIC_SCHEME,
+) -> AnonymisedTopics[K]:
+    """Generalise or leave off topics until every (topic, level) a card says is said by ≥ k
+    cards of the same org (``mentors`` is one consumer's card set)."""
+    by_org: dict[str, list[K]] = defaultdict(list)
+    for key, offered in mentors.items():
+        by_org[offered.org].append(key)
+    said: dict[K, dict[str, int]] = {key: {} for key in mentors}
+    for org, keys in by_org.items():
+        k = (k_by_org or {}).get(org, default_k)
+        if k < MIN_K:
+            raise ValueError(f"k for {org} must be ≥ {MIN_K}, got {k}")
+        mentions = [(key, tid, lvl) for key in keys for tid, lvl in mentors[key].topics.items()]
+        for (label, level), carriers in _climb(mentions, k, scheme).items():
+            for key in carriers:
+                said[key][label] = level
+    published = {key: topics for key, topics in said.items() if topics}
+    return AnonymisedTopics(published, frozenset(said) - frozenset(published))
+
+
+def _climb(mentions: list[Mention[K]], k: int, scheme: TopicScheme) -> dict[Said, set[K]]:
+    """Who says what, for one org: at each step, a (label, level) said by ≥ k mentors in all
+    (those already saying it at an earlier step count too) is published for the mentors
+    reaching it now; the rest climb on, and what is left after the last step is left off."""
+    carriers: dict[Said, set[K]] = defaultdict(set)
+    labels: dict[K, set[str]] = defaultdict(set)  # what each mentor's card says already
+    pending = mentions
+    for step in scheme.ladder:
+        groups: dict[Said, dict[K, Mention[K]]] = defaultdict(dict)
+        for mention in pending:
+            key, topic, level = mention
+            label = _topic_at(topic, step, scheme)
+            if label is None or label in labels[key]:
+                continue  # cannot climb (unknown topic), or the card says it already
+            # Two topics of one mentor reaching one area count once (the one said first).
+            groups[(label, level if step.keep_level else 1)].setdefault(key, mention)
+        pending = []
+        for said, reaching in sorted(groups.items()):
+            fresh = {key for key in reaching if said[0] not in labels[key]}
+            if len(carriers[said] | fresh) >= k:
+                carriers[said] |= fresh
+                for key in fresh:
+                    labels[key].add(said[0])
+            else:
+                pending.extend(reaching.values())
+    return {said: keys for said, keys in carriers.items() if keys}
+
+
+def _topic_at(topic: str, step: TopicStep, scheme: TopicScheme) -> str | None:
+    if step.up == 0:
+        return topic
+    return scheme.topics.generalise(topic, step.up) if scheme.topics.knows(topic) else None
 
 
 def bucket_free_slots(free: int) -> FreeSlots | None:

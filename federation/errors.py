@@ -14,6 +14,8 @@ class FederationError(Exception):
     code: ClassVar[str] = "federation-error"
     title: ClassVar[str] = "Federation error"
     status: ClassVar[int] = 400
+    #: Seconds after which trying again makes sense (sent as ``Retry-After``), if known.
+    retry_after_s: ClassVar[int | None] = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

@@ -27,9 +27,11 @@ from federation.cards import CardSet, MentorOffer
 from matching.model import MeetingMode
 from orgs.db import Base, utcnow
 from orgs.models import Org
+from orgs.pairing.candidates import approved_members
 from orgs.pairing.sharing import org_ref, policy_of
 from orgs.people.members import Member, MemberStatus
 from orgs.people.profiles import MentorProfileRow, MentorProfiles
+from orgs.schemes.eligibility import SchemeRole
 
 PAGE_SIZE = 500
 LANGUAGE_TAG = wire.LanguageTag
@@ -82,7 +84,10 @@ async def offers_for(
     taken: Mapping[uuid.UUID, int],
     today: date,
 ) -> Offers:
-    """Opted-in mentors of every org here that publishes and allows an org of ``consumer``."""
+    """Opted-in mentors of every org here that publishes and allows an org of ``consumer``,
+    each cleared to mentor (``approved_members``: an accepted application in a scheme that has
+    not ended). A mentor who stops being cleared drops out here, so the next ``Feed.sync``
+    turns their card into a tombstone."""
     offers: list[MentorOffer] = []
     k_by_org: dict[str, int] = {}
     for org in (await session.scalars(select(Org).order_by(Org.slug))).all():
@@ -92,11 +97,16 @@ async def offers_for(
         ):
             continue
         k_by_org[org.slug] = policy.k
+        cleared = await approved_members(session, org.id, SchemeRole.MENTOR, None, today=today)
         rows = await session.execute(
             MentorProfiles(session, org.id)
             .select(MentorProfileRow.open_to_other_orgs.is_(True))
             .join(Member, Member.id == MentorProfileRow.member_id)
-            .where(Member.org_id == org.id, Member.status == MemberStatus.ACTIVE)
+            .where(
+                Member.org_id == org.id,
+                Member.status == MemberStatus.ACTIVE,
+                Member.id.in_(cleared),
+            )
             .add_columns(Member.id)
         )
         for profile, member_id in rows:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 import msgspec
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,7 +29,10 @@ from orgs.errors import FieldError, IllegalTransition, InvalidInput, NotFound
 FIRST_RETRY: Final = timedelta(seconds=5)
 MAX_BACKOFF: Final = timedelta(hours=1)
 DEAD_AFTER: Final = timedelta(hours=48)  # "retries for at least 24 hours", with room to spare
-BREAKER_THRESHOLD: Final = 5  # consecutive failures before a peer's breaker opens
+BREAKER_THRESHOLD: Final = 5  # consecutive failed attempts before a peer's breaker opens
+#: The longest a breaker stays open: a peer that is back is probed, and gets its queue, within
+#: a minute (this plus the delivery loop's few seconds).
+BREAKER_MAX_WINDOW: Final = timedelta(seconds=45)
 ATTEMPT_LIFETIME: Final = 120  # seconds a signed attempt stays valid (≤ 300 by protocol)
 
 
@@ -76,6 +79,12 @@ def backoff(attempts: int, mid: str) -> timedelta:
     base = min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), MAX_BACKOFF)
     spread = int.from_bytes(hashlib.sha256(mid.encode()).digest()[:2], "big") / 65535
     return min(base * (0.8 + 0.4 * spread), MAX_BACKOFF)
+
+
+def breaker_window(failures: int, peer: str) -> timedelta:
+    """How long the breaker of ``peer`` stays open after its ``failures``-th failed attempt in
+    a row: doubling from 5 s once ``BREAKER_THRESHOLD`` is reached, capped."""
+    return min(backoff(failures - BREAKER_THRESHOLD + 1, peer), BREAKER_MAX_WINDOW)
 
 
 _ENVELOPE = {"type", "v", "iss", "aud", "iat", "exp", "jti", "mid"}
@@ -148,8 +157,9 @@ class Outbox:
         return row
 
     async def due(self, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
-        """Pending messages whose time has come, for peers whose breaker is closed. Locked
-        (SKIP LOCKED on PostgreSQL) so that several workers never send the same one."""
+        """Pending messages whose time has come, for peers whose breaker is closed, in the
+        order they were queued. Locked (SKIP LOCKED on PostgreSQL) so that several workers
+        never send the same one; :meth:`claim` keeps each peer's order across workers."""
         open_peers = select(PeerDelivery.peer).where(PeerDelivery.open_until > now)
         query = (
             select(OutboxMessage)
@@ -158,11 +168,24 @@ class Outbox:
                 OutboxMessage.next_attempt_at <= now,
                 OutboxMessage.peer.not_in(open_peers),
             )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.created_at)
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         return (await self.session.scalars(query)).all()
+
+    async def claim(self, peer: str) -> bool:
+        """Whether this transaction may deliver to ``peer`` now: one worker per peer at a time
+        (a PostgreSQL advisory lock, held until commit), so its messages go in order and a
+        probe is one attempt, not one per worker. SQLite (the one-process demo) has no
+        rival."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return True
+        locked = await self.session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"mentornet:outbox:{peer}"},
+        )
+        return bool(locked)
 
     async def _peer(self, peer: str) -> PeerDelivery:
         health = await self.session.get(PeerDelivery, peer)
@@ -180,18 +203,43 @@ class Outbox:
         health.consecutive_failures = 0
         health.open_until = None
 
-    async def failed(self, row: OutboxMessage, now: datetime, error: str) -> None:
+    def _attempt_failed(self, row: OutboxMessage, now: datetime, error: str) -> bool:
+        """Count a failed attempt on ``row``; whether it is now a dead letter."""
         row.attempts += 1
         row.last_error = error[:1000]
         if now - row.created_at >= DEAD_AFTER:
             row.status = OutboxStatus.DEAD
-        else:
-            row.next_attempt_at = now + backoff(row.attempts, row.mid)
+            return True
+        return False
+
+    async def unreachable(
+        self, row: OutboxMessage, now: datetime, error: str, waiting: Sequence[OutboxMessage]
+    ) -> None:
+        """The attempt on ``row`` found the peer down (no answer, or a 5xx): one failed attempt
+        on the peer, whatever its queue. ``row`` stays first in the queue (its next attempt is
+        the breaker's probe); the ``waiting`` messages behind it were not tried, and those past
+        the retry window become dead letters with the peer's error."""
+        self._attempt_failed(row, now, error)
+        for later in waiting:
+            if now - later.created_at >= DEAD_AFTER:
+                later.status = OutboxStatus.DEAD
+                later.last_error = f"not sent: the peer was unreachable ({error})"[:1000]
         health = await self._peer(row.peer)
         health.consecutive_failures += 1
         health.last_error = row.last_error
         if health.consecutive_failures >= BREAKER_THRESHOLD:
-            health.open_until = now + backoff(health.consecutive_failures, row.peer)
+            health.open_until = now + breaker_window(health.consecutive_failures, row.peer)
+
+    async def refused(self, row: OutboxMessage, now: datetime, error: str) -> None:
+        """The peer answered and refused this message (a 4xx): the peer is up, so its breaker
+        closes, and the message alone backs off (a message refused as it is cannot keep its
+        place without holding up every later one)."""
+        if not self._attempt_failed(row, now, error):
+            row.next_attempt_at = now + backoff(row.attempts, row.mid)
+        health = await self._peer(row.peer)
+        health.consecutive_failures = 0
+        health.open_until = None
+        health.last_error = row.last_error
 
     def undeliverable(self, row: OutboxMessage, now: datetime, error: str) -> None:
         """A row that can never be sent (its body no longer builds a valid message): a dead

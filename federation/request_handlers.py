@@ -59,9 +59,12 @@ async def _refusal(session: AsyncSession, message: wire.RequestCreate) -> tuple[
     )
     if profile is None or not profile.open_to_other_orgs:
         return "unavailable", None
-    if mentor.id not in await approved_members(session, org.id, SchemeRole.MENTOR, None):
+    today = utcnow().date()
+    if mentor.id not in await approved_members(
+        session, org.id, SchemeRole.MENTOR, None, today=today
+    ):
         return "org-rules", None
-    if profile.paused_on(utcnow().date()) or await free_capacity(session, profile) < 1:
+    if profile.paused_on(today) or await free_capacity(session, profile) < 1:
         return "no-capacity", None
     return "", mentor
 

@@ -3,6 +3,11 @@
 Ids never change meaning; a new topic gets a new id and a new `TAXONOMY_VERSION`. Labels may
 be reworded. Skills come from the schemes' topic lists (MyMentor, Nottingham City Homes, HPMA);
 fields are public-sector areas of work.
+
+Each topic belongs to one **area** (e.g. ``hr`` to ``corporate-services``): the level above it,
+which a card names instead of a topic too rare to publish (``federation.anonymise``). Area ids
+are taxonomy ids too (they travel on cards) but are never topics: nobody offers or wants an
+area in a profile.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import msgspec
 
 from matching.errors import UnknownTopicError
 
-TAXONOMY_VERSION = "2025.1"
+TAXONOMY_VERSION = "2025.2"  # 2025.2: areas
 
 
 class TopicKind(enum.StrEnum):
@@ -79,6 +84,95 @@ TOPICS: Mapping[str, Topic] = MappingProxyType(
 )
 
 
+class Area(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    label: str
+    kind: TopicKind
+    topics: tuple[str, ...]
+
+
+_AREAS: tuple[tuple[str, str, TopicKind, tuple[str, ...]], ...] = (
+    (
+        "career-development",
+        "Career development",
+        TopicKind.SKILL,
+        (
+            "career-review",
+            "applying-promotion",
+            "personal-professional-development",
+            "returning-to-work",
+            "work-life-balance",
+        ),
+    ),
+    (
+        "personal-effectiveness",
+        "Personal effectiveness",
+        TopicKind.SKILL,
+        ("confidence", "resilience-change", "communication", "problem-solving"),
+    ),
+    (
+        "leading-people",
+        "Leading people",
+        TopicKind.SKILL,
+        ("leadership-management", "coaching-skills", "work-relationships", "strategic-thinking"),
+    ),
+    (
+        "delivering-change",
+        "Delivering change",
+        TopicKind.SKILL,
+        (
+            "project-management",
+            "service-improvement",
+            "partnership-working",
+            "networks",
+            "specific-business-issues",
+        ),
+    ),
+    (
+        "corporate-services",
+        "Corporate services",
+        TopicKind.FIELD,
+        (
+            "hr",
+            "finance",
+            "procurement",
+            "legal",
+            "digital",
+            "data-analysis",
+            "communications-marketing",
+            "policy-governance",
+        ),
+    ),
+    (
+        "people-services",
+        "People services",
+        TopicKind.FIELD,
+        ("social-care", "public-health", "health-services", "education"),
+    ),
+    (
+        "place-and-community",
+        "Place and community services",
+        TopicKind.FIELD,
+        (
+            "housing",
+            "planning",
+            "environment",
+            "regeneration",
+            "customer-services",
+            "fire-rescue",
+        ),
+    ),
+)
+
+AREAS: Mapping[str, Area] = MappingProxyType(
+    {aid: Area(aid, label, kind, topics) for aid, label, kind, topics in _AREAS}
+)
+#: topic id → the id of its area.
+AREA_OF: Mapping[str, str] = MappingProxyType(
+    {tid: area.id for area in AREAS.values() for tid in area.topics}
+)
+
+
 def topic(topic_id: str) -> Topic:
     """The topic with this id; `UnknownTopicError` when the taxonomy has none."""
     try:
@@ -91,9 +185,14 @@ def is_known(topic_id: str) -> bool:
     return topic_id in TOPICS
 
 
+def is_area(taxonomy_id: str) -> bool:
+    return taxonomy_id in AREAS
+
+
 def label_of(topic_id: str) -> str:
-    """A readable label; an id from a newer taxonomy (e.g. on a remote card) shows as itself."""
-    found = TOPICS.get(topic_id)
+    """A readable label of a topic or an area; an id from a newer taxonomy (e.g. on a remote
+    card) shows as itself."""
+    found = TOPICS.get(topic_id) or AREAS.get(topic_id)
     return found.label if found is not None else topic_id
 
 

@@ -38,6 +38,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: PostgreSQL: seconds to open a connection, to run one statement (the server cancels it;
+    #: the client gives up a second later on a server that does not answer at all), and to
+    #: wait for a free pooled connection; connections kept per worker (as many again in bursts).
+    db_connect_timeout_s: float = 3.0
+    db_statement_timeout_s: float = 5.0
+    db_pool_timeout_s: float = 3.0
+    db_pool_size: int = 10
+    #: Redis: seconds to connect, to get an answer and to wait for a free pooled connection;
+    #: connections per worker (a blocking pool: a burst waits, it does not fail).
+    redis_timeout_s: float = 2.0
+    redis_max_connections: int = 64
     #: A staff import of more data rows than this runs as a job (202 and a status URL); 0:
     #: every import through the API or the pages does.
     staff_import_inline_rows: int = 5000
@@ -155,21 +166,37 @@ def _on_off(text: str, *, prod: bool) -> bool:
     return text.lower() == "on"
 
 
-def _inline_rows(text: str, *, prod: bool) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 1_000_000:
-        raise _Refused("must be an integer from 0 to 1000000")
-    return value
-
-
 def _smtp_url(text: str, *, prod: bool) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise _Refused("must be an smtp:// or smtps:// URL with a host")
     return text
+
+
+def _seconds(largest: float) -> _Parse:
+    def parse(text: str, *, prod: bool) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0.1 <= value <= largest:  # NaN fails this too
+            raise _Refused(f"must be a number of seconds from 0.1 to {largest:g}")
+        return value
+
+    return parse
+
+
+def _count(largest: int, smallest: int = 1) -> _Parse:
+    def parse(text: str, *, prod: bool) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = smallest - 1
+        if not smallest <= value <= largest:
+            raise _Refused(f"must be an integer from {smallest} to {largest}")
+        return value
+
+    return parse
 
 
 #: Every setting but ``env``, in the order problems are reported.
@@ -184,7 +211,13 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("outbox_worker", _on_off),
     _Field("smtp_url", _smtp_url),
     _Field("jobs_worker", _on_off),
-    _Field("staff_import_inline_rows", _inline_rows),
+    _Field("db_connect_timeout_s", _seconds(60)),
+    _Field("db_statement_timeout_s", _seconds(600)),
+    _Field("db_pool_timeout_s", _seconds(60)),
+    _Field("db_pool_size", _count(1000)),
+    _Field("redis_timeout_s", _seconds(60)),
+    _Field("redis_max_connections", _count(10_000)),
+    _Field("staff_import_inline_rows", _count(1_000_000, smallest=0)),
 )
 
 

@@ -1,4 +1,10 @@
-"""Database wiring: the async engine and session factory for the configured URL."""
+"""Database wiring: the async engine and session factory for the configured URL.
+
+On PostgreSQL nothing waits longer than the settings allow: opening a connection
+(``db_connect_timeout_s``), one statement (``db_statement_timeout_s``, enforced by the server,
+and by the client a second later for a server that does not answer at all) and a free pooled
+connection (``db_pool_timeout_s``). What a request sees when they run out: ``network.faults``.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +20,30 @@ from sqlalchemy.ext.asyncio import (
 
 from network.config import Settings
 
+#: The client waits this much longer than the server's own statement_timeout, so that a slow
+#: statement is cancelled by the server (the connection stays usable) before the client gives up.
+CLIENT_MARGIN_S = 1.0
 
-def create_engine(settings: Settings) -> AsyncEngine:
+
+def create_engine(settings: Settings, *, statement_timeout: bool = True) -> AsyncEngine:
+    """The engine for ``settings``; ``statement_timeout=False`` for operator commands (the CLI),
+    whose single long statements are expected and have nobody waiting on a web page."""
     if settings.uses_sqlite:
         engine = create_async_engine(settings.database_url)
         _enforce_sqlite_foreign_keys(engine)
         return engine
+    connect_args: dict[str, Any] = {"timeout": settings.db_connect_timeout_s}
+    if statement_timeout:
+        milliseconds = round(settings.db_statement_timeout_s * 1000)
+        connect_args["server_settings"] = {"statement_timeout": str(milliseconds)}
+        connect_args["command_timeout"] = settings.db_statement_timeout_s + CLIENT_MARGIN_S
     return create_async_engine(
-        settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10
+        settings.database_url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_s,
+        connect_args=connect_args,
     )
 
 

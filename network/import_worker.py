@@ -1,12 +1,12 @@
 """Staff imports as jobs, off the web workers.
 
-An app worker with the jobs on (``MENTORNET_JOBS_WORKER``) tries every second to claim a waiting
-import; when it gets one it starts a child process (``python -m network.import_worker``) that
-runs it, then any others waiting, and exits. The child, not the web worker, parses the file and writes it:
-a 100,000-row import is tens of seconds of Python that, in the web worker's event loop (or in a
-thread of it, through the GIL and the garbage collector's pauses), would hold up every other
-request of that worker. The child's memory is given back when it exits. ``mentornet jobs
-run-once`` runs the same imports in its own process.
+An app worker with the jobs on (``MENTORNET_JOBS_WORKER``) tries every second to claim a
+waiting import; when it gets one it starts a child process (``python -m network.import_worker``)
+that runs it, then any others waiting, and exits. The child, not the web worker, parses the
+file and writes it: a 100,000-row import is tens of seconds of Python that, in the web worker's
+event loop (or in a thread of it, through the GIL and the garbage collector's pauses), would
+hold up every other request of that worker. The child's memory is given back when it exits.
+``mentornet jobs run-once`` runs the same imports in its own process.
 
 One run: claim (committed at once), check every row a chunk at a time (progress committed
 after each chunk), then write in one transaction that also marks the import done, so a failed
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.config import Settings, load_settings, to_environ
 from network.db import create_engine, create_sessionmaker
+from network.faults import log_pass_failure, store_fault
 from network.logs import configure_logging, get_logger
 from orgs.db import utcnow
 from orgs.records.staff_import import (
@@ -105,6 +106,12 @@ class ImportRun:
             await self._commit(lambda s: release(s, self.claim, utcnow()))
             return ImportState.QUEUED
         except Exception as exc:
+            if store_fault(exc) is not None:
+                # The database failed under it: try again later (this attempt counts). If the
+                # database cannot even take it back, the claim runs out and it is claimed again.
+                log_pass_failure(log, "staff_import_interrupted", exc)
+                await self._commit(lambda s: release(s, self.claim, utcnow(), attempt_used=True))
+                return ImportState.QUEUED
             log.error(
                 "staff_import_error",
                 staff_import=str(self.claim.job_id),
@@ -257,7 +264,7 @@ async def imports_loop(
             failing = False
         except Exception as exc:
             if not failing:  # once per outage, not every second
-                log.error("staff_import_poll_failed", error_type=type(exc).__name__)
+                log_pass_failure(log, "staff_import_poll_failed", exc)
             failing = True
 
 
@@ -271,7 +278,8 @@ async def _child_main(settings: Settings, job_id: uuid.UUID, token: uuid.UUID) -
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    engine = create_engine(settings)
+    # No statement timeout: an import's statements are long, and no page waits on them.
+    engine = create_engine(settings, statement_timeout=False)
     try:
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker() as session:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.relationship_outbox import outbox_sink
 from network.config import Settings
+from network.faults import log_pass_failure
 from network.logs import get_logger
 from network.mail import SmtpMailer, default_sender
 from orgs.people.notifications import Mailer, SendReport, send_due_emails
@@ -70,4 +71,4 @@ async def jobs_loop(
             if report.emails is not None and report.emails.errors:
                 log.warning("email_send_failed", failed=report.emails.failed)
         except Exception as exc:
-            log.error("jobs_pass_failed", error_type=type(exc).__name__, exc_info=exc)
+            log_pass_failure(log, "jobs_pass_failed", exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class DomainError(Exception):
 
     code = "domain-error"
     title = "Request could not be completed"
+    #: Seconds after which trying again makes sense (sent as ``Retry-After``), if known.
+    retry_after_s: ClassVar[int | None] = None
 
     def __init__(self, detail: str, errors: tuple[FieldError, ...] = ()) -> None:
         super().__init__(detail)

@@ -13,6 +13,7 @@ from federation import wire
 from federation.inbox import InboxEntry
 from federation.key_ring import KeyRing, NodeKey, generate_key
 from federation.node_documents import build_node_document, sign_node_document
+from federation.outbox import Outbox
 from federation.peer_registry import PeerRegistry
 from federation.signing import new_jti, sign
 from network.app import build_runtime
@@ -82,6 +83,17 @@ def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> set[st
 def node(settings: Settings, base_url: str) -> Node:
     configured = replace(settings, base_url=base_url, outbox_worker=False)
     return Node(configured, build_runtime(configured))
+
+
+async def enqueue(here: Node, peer: Node, count: int) -> list[str]:
+    """Queue ``count`` card revocations from ``here`` to ``peer``; their mids, in queue order."""
+    async with here.runtime.sessionmaker() as session, session.begin():
+        outbox = Outbox(session)
+        rows = [
+            outbox.enqueue(peer.settings.base_url, "card.revoke", {"handles": [handle()]})
+            for _ in range(count)
+        ]
+    return [row.mid for row in rows]
 
 
 @dataclass

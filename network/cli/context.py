@@ -42,7 +42,7 @@ class CliContext:
         settings = self.settings
 
         async def go() -> T:
-            engine = create_engine(settings)
+            engine = create_engine(settings, statement_timeout=False)
             try:
                 async with create_sessionmaker(engine)() as session, session.begin():
                     return await work(session)

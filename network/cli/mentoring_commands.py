@@ -49,7 +49,7 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
     settings = cli.settings
 
     async def go() -> tuple[PassReport, ImportsReport]:
-        engine = create_engine(settings)
+        engine = create_engine(settings, statement_timeout=False)
         try:
             sessionmaker = create_sessionmaker(engine)
             return await run_once(sessionmaker, settings, now), await run_queued(sessionmaker)

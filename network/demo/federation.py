@@ -26,14 +26,30 @@ class DemoMentor:
     topics: dict[str, int]
 
 
+#: Each org's five mentors all offer leadership: with k = 5, a card says only what five cards of
+#: the org say (federation/anonymise.py), so that is all their cards show, and at level 1 (four
+#: offer it at 2, one at 3: neither is said by five); the HR director's hr, career review and
+#: promotion are left off, where before they singled her out.
 MENTORS = (
     DemoMentor("mentor", 8, {"housing": 3, "leadership-management": 3, "applying-promotion": 2}),
     DemoMentor(
         "resources_director", 8, {"finance": 3, "strategic-thinking": 3, "leadership-management": 2}
     ),
-    DemoMentor("hr_director", 8, {"hr": 3, "career-review": 3, "applying-promotion": 3}),
-    DemoMentor("finance_manager", 7, {"finance": 3, "confidence": 2, "networks": 2}),
-    DemoMentor("repairs_manager", 6, {"housing": 2, "problem-solving": 3, "confidence": 3}),
+    DemoMentor(
+        "hr_director",
+        8,
+        {"hr": 3, "career-review": 3, "applying-promotion": 3, "leadership-management": 2},
+    ),
+    DemoMentor(
+        "finance_manager",
+        7,
+        {"finance": 3, "confidence": 2, "networks": 2, "leadership-management": 2},
+    ),
+    DemoMentor(
+        "repairs_manager",
+        6,
+        {"housing": 2, "problem-solving": 3, "confidence": 3, "leadership-management": 2},
+    ),
 )
 #: Card facts per demo org: sector and region ids of federation/anonymise.py.
 FACTS = {

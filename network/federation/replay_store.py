@@ -5,8 +5,24 @@ from __future__ import annotations
 import time
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from federation.errors import FederationError
+from network.faults import RETRY_AFTER_S
+from network.logs import get_logger
 
 KEY_PREFIX = "mentornet:fed:jti:"
+log = get_logger("mentornet.federation.replay")
+
+
+class ReplayStoreDown(FederationError):
+    """Redis could not say whether a token is new: the message is refused before anything is
+    stored, and the sender's next attempt (a fresh token, the same mid) goes through."""
+
+    code = "replay-store-unavailable"
+    title = "Messages cannot be accepted right now"
+    status = 503
+    retry_after_s = RETRY_AFTER_S
 
 
 class RedisReplayCache:
@@ -16,7 +32,13 @@ class RedisReplayCache:
         self.redis = redis
 
     async def first_seen(self, issuer: str, jti: str, until: int) -> bool:
-        stored = await self.redis.set(f"{KEY_PREFIX}{issuer}:{jti}", b"1", nx=True, exat=until)
+        try:
+            stored = await self.redis.set(f"{KEY_PREFIX}{issuer}:{jti}", b"1", nx=True, exat=until)
+        except RedisError as exc:
+            log.warning("store_unavailable", store="redis", error_type=type(exc).__name__)
+            raise ReplayStoreDown(
+                "This node cannot check messages for replays right now; send it again shortly."
+            ) from exc
         return bool(stored)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from litestar import Response, get
 from litestar.datastructures import State
@@ -20,23 +21,40 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _database_ok(runtime: Runtime) -> bool:
-    try:
-        async with runtime.engine.connect() as connection:
-            await asyncio.wait_for(connection.execute(text("SELECT 1")), CHECK_TIMEOUT_S)
-    except Exception:
+#: Checks that ran over the limit, kept until they end by their own timeouts.
+_late: set[asyncio.Future[object]] = set()
+
+
+def _forget(check: asyncio.Future[object]) -> None:
+    _late.discard(check)
+    if not check.cancelled():
+        check.exception()  # a late failure is no news: the probe has already said so
+
+
+async def _answers_in_time(work: Awaitable[object]) -> bool:
+    """Whether ``work`` succeeds within the limit, all of it (pool checkout and connect
+    included). Work that runs over is not cancelled but left to end by its own timeouts:
+    cancelling would make the probe wait for the clean-up on a server that does not answer."""
+    check = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({check}, timeout=CHECK_TIMEOUT_S)
+    if not done:
+        _late.add(check)
+        check.add_done_callback(_forget)
         return False
-    return True
+    return not check.cancelled() and check.exception() is None
+
+
+async def _select_one(runtime: Runtime) -> None:
+    async with runtime.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _database_ok(runtime: Runtime) -> bool:
+    return await _answers_in_time(_select_one(runtime))
 
 
 async def _redis_ok(runtime: Runtime) -> bool:
-    if runtime.redis is None:
-        return True
-    try:
-        await asyncio.wait_for(runtime.redis.ping(), CHECK_TIMEOUT_S)
-    except Exception:
-        return False
-    return True
+    return runtime.redis is None or await _answers_in_time(runtime.redis.ping())
 
 
 @get(

@@ -8,11 +8,7 @@ import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
 
-from federation.errors import MalformedMessage
-from federation.inbox import Inbox
-from federation.inbox_handlers import HANDLERS
-from federation.peer_registry import PeerRegistry
-from federation.signing import verify_message
+from federation.receiving import receive
 from network.federation.wiring import INBOX_PATH, node_id, now_s
 from network.http.dependencies import Db
 from network.http.problems import documented_problems
@@ -33,22 +29,15 @@ class Accepted(msgspec.Struct, frozen=True):
     summary="A signed message from a peer (JWS compact body); 202 once stored",
     security=[],
     request_max_body_size=MAX_MESSAGE_BYTES,
-    responses=documented_problems(400, 401, 403, 404, 413),
+    responses=documented_problems(400, 401, 403, 404, 413, 503),
 )
 async def inbox(request: Request[Any, Any, Any], state: State, db: Db) -> Accepted:
     runtime = Runtime.of(state)
-    body = await request.body()
-    try:
-        token = body.decode("ascii").strip()
-    except UnicodeDecodeError:
-        raise MalformedMessage("the body must be a JWS compact token") from None
-    verified = await verify_message(
-        token,
-        trust=await PeerRegistry(db).trust_store(),
+    receipt = await receive(
+        db,
+        await request.body(),
         me=node_id(runtime.settings),
         now=now_s(),
         replay=runtime.replay,
     )
-    message = verified.message
-    taken = await Inbox(db, HANDLERS).accept(message)
-    return Accepted(mid=message.mid, duplicate=not taken)
+    return Accepted(mid=receipt.mid, duplicate=receipt.duplicate)

@@ -16,6 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from federation.errors import FederationError
+from network.faults import RETRY_AFTER_S, Store, store_fault
 from network.http.request_context import request_id_of
 from network.logs import get_logger
 from orgs.errors import (
@@ -91,7 +92,7 @@ def documented_problems(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 #: What every token-authenticated API route may answer besides success.
-API_PROBLEMS = documented_problems(400, 401, 403, 404, 409, 413, 422)
+API_PROBLEMS = documented_problems(400, 401, 403, 404, 409, 413, 422, 503)
 
 
 def problem_response(
@@ -126,12 +127,21 @@ def _domain_status(exc: DomainError) -> int:
     return 400
 
 
+def _retry_after(exc: DomainError | FederationError) -> dict[str, str] | None:
+    """``Retry-After`` for errors that say when trying again makes sense (a store that is
+    down), nothing for the others."""
+    seconds = exc.retry_after_s
+    return None if seconds is None else {"Retry-After": str(seconds)}
+
+
 def handle_federation_error(_: Request[Any, Any, Any], exc: FederationError) -> Response[bytes]:
-    return problem_response(exc.status, exc.code, exc.title, exc.detail)
+    return problem_response(exc.status, exc.code, exc.title, exc.detail, headers=_retry_after(exc))
 
 
 def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
-    return problem_response(_domain_status(exc), exc.code, exc.title, exc.detail, exc.errors)
+    return problem_response(
+        _domain_status(exc), exc.code, exc.title, exc.detail, exc.errors, _retry_after(exc)
+    )
 
 
 # msgspec says where the fault is as "$.field" or "$.list[0].field"; clients want "list[0].field".
@@ -194,7 +204,39 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return problem_response(status, code, title, detail, headers=headers)
 
 
+def log_store_fault(request: Request[Any, Any, Any], store: Store, exc: BaseException) -> None:
+    """One line per request and no traceback: an outage is news once, not a bug report."""
+    log.warning(
+        "store_unavailable",
+        store=store,
+        method=request.method,
+        path=request.url.path,
+        error_type=type(exc).__name__,
+    )
+
+
+#: The answer to a request whose store failed: try again shortly, nothing was done.
+RETRY_HEADERS = {"Retry-After": str(RETRY_AFTER_S)}
+
+
+def handle_store_fault(
+    request: Request[Any, Any, Any], store: Store, exc: BaseException
+) -> Response[bytes]:
+    log_store_fault(request, store, exc)
+    return problem_response(
+        503,
+        "store-unavailable",
+        "Service unavailable",
+        f"The node cannot reach its {store} right now; nothing was changed. "
+        f"Please try again in {RETRY_AFTER_S} seconds.",
+        headers=RETRY_HEADERS,
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    store = store_fault(exc)
+    if store is not None:
+        return handle_store_fault(request, store, exc)
     request_id = request_id_of(request.scope)
     log.error(
         "unhandled_error",

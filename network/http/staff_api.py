@@ -16,7 +16,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 from network.config import Settings
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from network.runtime import Runtime
@@ -150,11 +149,11 @@ class StaffController(Controller):
         *,
         dry_run: FromQuery[bool] = False,
     ) -> Response[ImportReport | StaffImportView]:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.IMPORT_STAFF)
         columns = (await read_settings(db, who.org_id)).staff_columns
         if runs_as_job(body, Runtime.of(request.app.state).settings):
-            job = StaffImports(db, who.org_id).queue(body, columns, who.who, dry_run=dry_run)
+            job = StaffImports(db, who.org_id).queue(body, columns, who.ref, dry_run=dry_run)
             await db.flush()
             location = f"/api/v1/orgs/{slug}/staff/imports/{job.id}"
             return Response(
@@ -176,7 +175,7 @@ class StaffController(Controller):
     async def staff_import(
         self, slug: Slug, import_id: FromPath[uuid.UUID], actor: Actor_, db: Db
     ) -> StaffImportView:
-        who = acting(slug, actor)
+        who = actor
         job = await StaffImports(db, who.org_id).get(import_id)
         authorize(who, Action.IMPORT_STAFF)
         return StaffImportView.of(job)
@@ -192,7 +191,7 @@ class StaffController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[StaffOut]:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.READ_STAFF)
         repo = MemberRepository(db, who.org_id)
         where = [] if include_leavers else [Member.status == MemberStatus.ACTIVE]
@@ -204,7 +203,7 @@ class StaffController(Controller):
     async def get_staff(
         self, slug: Slug, member_id: FromPath[uuid.UUID], actor: Actor_, db: Db
     ) -> StaffOut:
-        who = acting(slug, actor)
+        who = actor
         mine = who.member is not None and who.member.id == member_id
         if not mine and not may(who, Action.READ_STAFF):
             raise NotFound("No such member.")
@@ -218,7 +217,7 @@ class StaffController(Controller):
     async def chain(
         self, slug: Slug, member_id: FromPath[uuid.UUID], actor: Actor_, db: Db
     ) -> ChainOut:
-        who = acting(slug, actor)
+        who = actor
         chains = ManagementChains(db, who.org_id)
         member = await chains.get(member_id)
         authorize(who, Action.READ_STAFF)
@@ -227,7 +226,7 @@ class StaffController(Controller):
 
     @get("/settings", summary="Staff-data and approval settings", responses=API_PROBLEMS)
     async def get_settings(self, slug: Slug, actor: Actor_, db: Db) -> OrgSettings:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.READ_ORG_SETTINGS)
         return await read_settings(db, who.org_id)
 
@@ -239,13 +238,13 @@ class StaffController(Controller):
     async def put_settings(
         self, slug: Slug, data: JSONBody[OrgSettings], actor: Actor_, db: Db
     ) -> OrgSettings:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.CHANGE_ORG_SETTINGS)
         return await update_settings(db, who.org_id, data)
 
     @get("/roles", summary="Who holds which org role", responses=API_PROBLEMS)
     async def list_roles(self, slug: Slug, actor: Actor_, db: Db) -> list[RoleOut]:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.READ_ROLES)
         return [
             RoleOut(m.id, m.employee_id, m.display_name, r.role, r.granted_at)
@@ -256,11 +255,11 @@ class StaffController(Controller):
     async def grant_role(
         self, slug: Slug, data: JSONBody[RoleIn], actor: Actor_, db: Db
     ) -> RoleOut:
-        who = acting(slug, actor)
+        who = actor
         grants = RoleGrants(db, who.org_id)
         member = await grants.members.get(data.member_id)
         authorize(who, Action.GRANT_ROLES)
-        row = await grants.grant(member.id, data.role, who.who)
+        row = await grants.grant(member.id, data.role, who.ref)
         return RoleOut(member.id, member.employee_id, member.display_name, row.role, row.granted_at)
 
     @delete(
@@ -277,9 +276,9 @@ class StaffController(Controller):
         actor: Actor_,
         db: Db,
     ) -> None:
-        who = acting(slug, actor)
+        who = actor
         grants = RoleGrants(db, who.org_id)
         await grants.members.get(member_id)
         authorize(who, Action.GRANT_ROLES)
-        if not await grants.revoke(member_id, role, who.who):
+        if not await grants.revoke(member_id, role, who.ref):
             raise NotFound("That member does not hold that role.")

@@ -13,6 +13,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from network.faults import RETRY_AFTER_S
 from network.sso.errors import IdpUnavailable
 
 PREFIX = "mentornet:sso:"
@@ -39,6 +40,7 @@ class Store(Protocol):
 class StoreDown(IdpUnavailable):
     code = "session-store-unavailable"
     title = "Sign-in is unavailable"
+    retry_after_s = RETRY_AFTER_S
 
 
 class RedisStore:

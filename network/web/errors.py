@@ -9,7 +9,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandler, ExceptionHandlersMap
 
-from network.http.problems import _domain_status
+from network.faults import RETRY_AFTER_S, store_fault
+from network.http.problems import RETRY_HEADERS, _domain_status, log_store_fault
 from network.http.request_context import request_id_of
 from network.logs import get_logger
 from network.web.pages import login_redirect, render
@@ -49,7 +50,10 @@ def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     if isinstance(exc, Unauthenticated) and isinstance(slug, str) and request.method == "GET":
         return login_redirect(request, slug)
     if isinstance(exc, DomainError):
-        return error_page(request, _domain_status(exc), exc.title, exc.detail)
+        page = error_page(request, _domain_status(exc), exc.title, exc.detail)
+        if exc.retry_after_s is not None:
+            page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
     if isinstance(exc, ValidationException):
         return error_page(request, 400, "Something is wrong with this address", str(exc.detail))
     if isinstance(exc, HTTPException) and exc.status_code < 500:
@@ -58,6 +62,17 @@ def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
                 request, 404, "Page not found", "If you typed the web address, check it is correct."
             )
         return error_page(request, exc.status_code, "This could not be done", str(exc.detail))
+    store = store_fault(exc)
+    if store is not None:
+        log_store_fault(request, store, exc)
+        page = error_page(
+            request,
+            503,
+            "Sorry, the service is unavailable",
+            f"Nothing was changed. Please try again in {RETRY_AFTER_S} seconds.",
+        )
+        page.headers.update(RETRY_HEADERS)
+        return page
     request_id = request_id_of(request.scope)
     log.error(
         "unhandled_error",

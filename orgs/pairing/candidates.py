@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.constraints import Pair, PairRules
@@ -29,11 +29,9 @@ from orgs.people.profiles import (
     to_mentee,
     to_mentor,
 )
-from orgs.schemes.applications import Application, AppState
+from orgs.schemes.applications import ACCEPTED, Application
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import Scheme, SchemeService
-
-APPROVED = (AppState.APPROVED, AppState.EXCEPTION_GRANTED)
 
 
 @dataclass(frozen=True)
@@ -58,10 +56,31 @@ class LocalPool:
 
 
 async def approved_members(
-    session: AsyncSession, org_id: uuid.UUID, role: SchemeRole, scheme_id: uuid.UUID | None
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    role: SchemeRole,
+    scheme_id: uuid.UUID | None,
+    *,
+    today: date,
 ) -> set[uuid.UUID]:
-    query = select(Application.member_id).where(
-        Application.org_id == org_id, Application.role == role, Application.state.in_(APPROVED)
+    """Who the org's rules and approval let take part in ``role``: an application accepted
+    (line manager's approval, or an HR-director exception) in a scheme that has not ended by
+    ``today`` (``scheme_id``, or any scheme of the org when None).
+
+    The one rule for local suggestions, requests received from other nodes and the cards this
+    node publishes: withdrawing the application or the scheme ending takes a mentor off all
+    three at once (the card becomes a tombstone at the next feed build).
+    """
+    query = (
+        select(Application.member_id)
+        .join(Scheme, Scheme.id == Application.scheme_id)
+        .where(
+            Application.org_id == org_id,
+            Scheme.org_id == org_id,
+            Application.role == role,
+            Application.state.in_(ACCEPTED),
+            or_(Scheme.ends_on.is_(None), Scheme.ends_on >= today),
+        )
     )
     if scheme_id is not None:
         query = query.where(Application.scheme_id == scheme_id)
@@ -109,7 +128,9 @@ async def local_pool(
     )
     if row is None:
         return LocalPool(None, kind, blocked="Fill in your mentee profile first.")
-    if mentee.id not in await approved_members(session, org.id, SchemeRole.MENTEE, scheme_id):
+    if mentee.id not in await approved_members(
+        session, org.id, SchemeRole.MENTEE, scheme_id, today=today
+    ):
         return LocalPool(
             to_mentee(row, mentee, None),
             kind,
@@ -120,7 +141,7 @@ async def local_pool(
     found = await local_mentors(
         session,
         org,
-        await approved_members(session, org.id, SchemeRole.MENTOR, scheme_id),
+        await approved_members(session, org.id, SchemeRole.MENTOR, scheme_id, today=today),
         today=today,
     )
     # Other organisations are reached through federation (their cards), even when they are

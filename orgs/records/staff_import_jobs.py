@@ -23,7 +23,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.db import Base, JSONType, OrgOwned, enum_column, utcnow
 from orgs.records.staff_import import ImportReport
 from orgs.repository import OrgRepository
@@ -115,7 +115,7 @@ class StaffImports(OrgRepository[StaffImportJob]):
     noun = "staff import"
 
     def queue(
-        self, content: bytes, columns: dict[str, str], who: Who, *, dry_run: bool
+        self, content: bytes, columns: dict[str, str], who: ActorRef, *, dry_run: bool
     ) -> StaffImportJob:
         return self.add(
             StaffImportJob(
@@ -279,9 +279,12 @@ async def finish(
     )
 
 
-async def release(session: AsyncSession, claim: Claim, now: datetime) -> bool:
-    """Give the import back to the queue (its worker is stopping); it starts again from the
-    first row with the next worker, as nothing was written."""
+async def release(
+    session: AsyncSession, claim: Claim, now: datetime, *, attempt_used: bool = False
+) -> bool:
+    """Give the import back to the queue (its worker is stopping, or the database failed under
+    it); it starts again from the first row with the next worker, as nothing was written. A
+    stop does not count as an attempt; a failure does (``attempt_used``)."""
     return await _update_held(
         session,
         claim,
@@ -290,6 +293,6 @@ async def release(session: AsyncSession, claim: Claim, now: datetime) -> bool:
         heartbeat_at=None,
         rows_checked=0,
         rows_written=0,
-        attempts=StaffImportJob.attempts - 1,
+        attempts=StaffImportJob.attempts - (0 if attempt_used else 1),
         detail=QUEUED_DETAIL,
     )

@@ -24,10 +24,12 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy import select
 
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
+from orgs.pairing.requests import MentoringRequest
 from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
@@ -75,15 +77,17 @@ LOCAL_MENTORS: list[dict[str, Any]] = [
     )
 ]
 BRENT_PEOPLE = [MENTEE, MANAGER, APPLICANT, *LOCAL_MENTORS]
-#: NCH mentors: k = 5 cards are published only when five mentors share a coarse profile. The
-#: first is the best match for the mentee (expert in housing and leadership).
+#: NCH mentors: with k = 5, cards are published only when five mentors share a coarse profile
+#: and each topic a card says is said by five cards, so no card can be told from the others: all
+#: five are experts in housing and leadership, and the mentee asks whichever comes first
+#: (``Federation.asked_mentor`` says who that is).
 MENTORS: list[dict[str, Any]] = [
     {
         "sub": f"mentor{i}",
         "given_name": given,
         "family_name": "Shah",
         "employee_id": f"N00{i}",
-        "topics": {"housing": 3, "leadership-management": 3} if i == 0 else {"finance": 2},
+        "topics": {"housing": 3, "leadership-management": 3},
     }
     for i, given in enumerate(("Priya", "Dev", "Anil", "Kiran", "Sita"))
 ]
@@ -169,6 +173,13 @@ class Federation:
             report = await deliver_due(where.runtime, datetime.now(UTC), client)
         assert report.failed == 0, report.errors
         return report.delivered
+
+    async def asked_mentor(self) -> dict[str, Any]:
+        """The NCH mentor the mentee's request reached on node B: the cards, being
+        k-anonymous, do not say which of the five the mentee chose."""
+        async with self.b.runtime.sessionmaker() as session:
+            asked = set(await session.scalars(select(MentoringRequest.mentor_id)))
+        return next(m for m in MENTORS if {self.mentors[m["sub"]]} == asked)
 
 
 async def _org(

@@ -10,7 +10,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
-from tests.e2e.web.conftest import MENTEE, MENTORS, Federation, Visitor, visitor
+from tests.e2e.web.conftest import MENTEE, Federation, Visitor, visitor
 
 MAX_TABS = 150
 
@@ -88,13 +88,14 @@ async def test_the_main_journey_with_the_keyboard_only_and_the_csp_enforced(
     )
     await mentee.check("requests-sent")
     assert await fed.deliver(fed.a) == 1
+    asked = await fed.asked_mentor()
 
     mentor = await visitor(browser, contexts, "keyboard-mentor", None)
     watch_csp(mentor, violations)
     mpage = mentor.page
     await mpage.goto(fed.b_url + "/")
     await press(mpage, "Nottingham City Homes")
-    await mentor.sign_in_at_idp(MENTORS[0]["sub"])
+    await mentor.sign_in_at_idp(asked["sub"])
     await press(mpage, "Requests")
     await press(mpage, "Accept")
     await expect(mpage.get_by_role("heading", level=1)).to_contain_text("Mentoring with")

@@ -5,7 +5,7 @@ node B and accepts, and both record a first meeting — all through pages, with 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -66,14 +66,15 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await expect(sent).to_contain_text("Open")
     await mentee.check("requests-sent")
     assert await fed.deliver(fed.a) == 1  # request.create reaches node B
+    asked = await fed.asked_mentor()
 
-    # The best-matching NCH mentor signs in on node B and accepts.
+    # The NCH mentor she chose signs in on node B and accepts.
     mentor = await visitor(browser, contexts, "mentor", axe_source)
     mpage = mentor.page
     await mpage.goto(fed.b_url + "/")
     await mentor.check("node-b-home")
     await mpage.get_by_role("link", name="Nottingham City Homes").click()
-    await mentor.sign_in_at_idp(MENTORS[0]["sub"])
+    await mentor.sign_in_at_idp(asked["sub"])
     await mentor.check("home")
     await nav(mpage, "Requests")
     received = mpage.get_by_role("table", name="Requests to you, as a mentor")
@@ -86,23 +87,24 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     assert await fed.deliver(fed.b) == 1  # request.accept, with the introduction
     assert await fed.deliver(fed.a) == 1  # request.introduce, the mentee's half
 
-    # The mentor records the first meeting (yesterday, an hour) on node B.
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    await record_first_meeting(mpage, yesterday)
+    # The mentor records the first meeting (today from midnight UTC, an hour) on node B: not
+    # before the day the relationship began, not in the future.
+    today = datetime.now(UTC).date().isoformat()
+    await record_first_meeting(mpage, today)
     await expect(mpage.get_by_role("table", name="Meetings")).to_contain_text("Held")
     await expect(mpage.get_by_text("1.0 of")).to_be_visible()
     await mentor.check("relationship-meeting")
 
     # The mentee now sees her mentor's name, and records the meeting on her side.
     await nav(page, "Home")
-    await expect(page.get_by_role("link", name=f"{MENTORS[0]['given_name']} Shah")).to_be_visible()
+    await expect(page.get_by_role("link", name=f"{asked['given_name']} Shah")).to_be_visible()
     await mentee.check("home-with-mentor")
-    await page.get_by_role("link", name=f"{MENTORS[0]['given_name']} Shah").click()
+    await page.get_by_role("link", name=f"{asked['given_name']} Shah").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Mentoring with {MENTORS[0]['given_name']} Shah"
+        f"Mentoring with {asked['given_name']} Shah"
     )
     await mentee.check("relationship")
-    await record_first_meeting(page, yesterday)
+    await record_first_meeting(page, today)
     await expect(page.get_by_role("table", name="Meetings")).to_contain_text("Held")
     await mentee.check("relationship-meeting")
     await nav(page, "Notifications")
@@ -121,7 +123,7 @@ async def record_first_meeting(page: Page, day: str) -> None:
     form = page.locator("form", has=page.get_by_role("button", name="Add meeting"))
     await form.get_by_label("Yes, record it as held").check()
     await form.get_by_label("Date").fill(day)
-    await form.get_by_label("Start time (UTC)").fill("10:00")
+    await form.get_by_label("Start time (UTC)").fill("00:00")
     await form.get_by_label("How long, in minutes").fill("60")
     await form.get_by_label("Online").check()
     await form.get_by_role("button", name="Add meeting").click()

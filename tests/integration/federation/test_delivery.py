@@ -19,17 +19,7 @@ from network.federation.delivery import deliver_due
 from orgs.errors import InvalidInput
 from tests.conftest import Cli
 from tests.live import live_node
-from tests.nodes import Node, handle
-
-
-async def enqueue(here: Node, peer: Node, count: int) -> list[str]:
-    async with here.runtime.sessionmaker() as session, session.begin():
-        outbox = Outbox(session)
-        rows = [
-            outbox.enqueue(peer.settings.base_url, "card.revoke", {"handles": [handle()]})
-            for _ in range(count)
-        ]
-    return [row.mid for row in rows]
+from tests.nodes import Node, enqueue, handle
 
 
 async def statuses(here: Node) -> list[OutboxStatus]:

@@ -1,11 +1,14 @@
 """The card feed between real nodes: only for pinned peers, anonymised, incremental, and a
-consumer that never trades its last valid feed for an invalid page."""
+consumer that never trades its last valid feed for an invalid page; cards only for cleared mentors,
+with rare topics said only as their area."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,9 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import msgspec
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
 from federation.encoding import b64url_decode
+from federation.feed import Feed
 from federation.key_ring import KeyRing, generate_key
 from federation.node_documents import build_node_document, sign_node_document
 from federation.peer_registry import PeerRegistry
@@ -24,17 +30,37 @@ from federation.remote_cards import RemoteCards
 from federation.signing import new_jti, sign
 from network.federation.feed_pull import pull_feed
 from orgs.pairing.sharing import SharingPolicy, set_policy
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
+from orgs.schemes.applications import (
+    Application,
+    ApplicationRepository,
+    ApplicationService,
+    AppState,
+)
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import Scheme, SchemeService, SchemeSpec
 from tests.live import free_port, live_node
 from tests.nodes import Node
 
 NAMES = [f"Person{i}" for i in range(8)]
 
 
-async def publish_mentors(there: Node, bands: list[int]) -> list[Member]:
-    """An org on ``there`` publishing cards of opted-in mentors with these seniority bands."""
+HOUSING_LEAD = {"housing": 3, "leadership-management": 2}
+
+
+async def publish_mentors(
+    there: Node,
+    bands: list[int],
+    *,
+    cleared: AppState | None = AppState.APPROVED,
+    topics: list[dict[str, int]] | None = None,
+) -> list[Member]:
+    """An org on ``there`` publishing cards of opted-in mentors with these seniority bands
+    (offering ``topics``, one per mentor; default HOUSING_LEAD), each with a mentor application
+    in ``cleared`` state to its open scheme (none if None)."""
     async with there.runtime.sessionmaker() as session, session.begin():
         org = await OrgRegistry(session).create("nch", "Nottingham City Homes")
         await set_policy(
@@ -43,6 +69,9 @@ async def publish_mentors(there: Node, bands: list[int]) -> list[Member]:
             SharingPolicy(
                 cross_org=True, publish_cards=True, k=5, sector="housing", region="east-midlands"
             ),
+        )
+        scheme = await SchemeService(session, org.id).create(
+            SchemeSpec(slug="mentoring", name="Mentoring")
         )
         members = []
         for index, band in enumerate(bands):
@@ -56,14 +85,32 @@ async def publish_mentors(there: Node, bands: list[int]) -> list[Member]:
             )
             await session.flush()
             await ProfileService(session, member).save_mentor(
-                topics={"housing": 3, "leadership-management": 2},
+                topics=topics[index] if topics else HOUSING_LEAD,
                 seniority_band=band,
                 open_to_other_orgs=True,
                 pen_picture=f"{NAMES[index]} has run housing services for years",
                 languages=["en", "English"],
             )
+            if cleared is not None:
+                await clear_as_mentor(session, member, scheme.id, cleared)
             members.append(member)
     return members
+
+
+async def clear_as_mentor(
+    session: AsyncSession, member: Member, scheme_id: uuid.UUID, state: AppState
+) -> Application:
+    """The state a mentor application reaches after its line manager (or the HR director)."""
+    return ApplicationRepository(session, member.org_id).add(
+        Application(
+            scheme_id=scheme_id,
+            member_id=member.id,
+            role=SchemeRole.MENTOR,
+            state=state,
+            eligible=True,
+            eligibility_reasons=[],
+        )
+    )
 
 
 async def consumer_org(here: Node) -> None:
@@ -124,6 +171,107 @@ async def test_pausing_a_mentor_reaches_the_consumer_as_a_tombstone(
             second = await pull_feed(ours.runtime, theirs.settings.base_url, client)
     assert (second.cards, second.tombstones) == (0, 1)
     assert len(await live_cards(ours)) == 5
+
+
+async def published_mentors(here: Node, there: Node) -> set[uuid.UUID]:
+    """The mentors behind the cards ``here`` holds from ``there`` (the producer's own map)."""
+    cards = await live_cards(here)
+    async with there.runtime.sessionmaker() as session:
+        feed = Feed(session, here.settings.base_url)
+        found = {await feed.mentor_for(card.handle) for card in cards}
+    assert None not in found
+    return {mentor for mentor in found if mentor is not None}
+
+
+async def test_only_mentors_cleared_by_their_org_are_published_and_a_withdrawal_unpublishes(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await consumer_org(ours)
+    mentors = await publish_mentors(theirs, [4] * 7, cleared=None)  # profiles, no approval
+    lone, excepted, *approved = mentors
+    async with theirs.runtime.sessionmaker() as session, session.begin():
+        scheme = await SchemeService(session, lone.org_id).by_slug("mentoring")
+        for member in approved:
+            await clear_as_mentor(session, member, scheme.id, AppState.APPROVED)
+        await clear_as_mentor(session, excepted, scheme.id, AppState.EXCEPTION_GRANTED)
+        # Applied, but the line manager has not said yes: not cleared either.
+        waiting = await clear_as_mentor(session, lone, scheme.id, AppState.AWAITING_LINE_MANAGER)
+    await theirs.pin(ours)
+    await ours.pin(theirs)
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            first = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+            assert (first.error, first.cards) == (None, 6)
+            assert await published_mentors(ours, theirs) == {m.id for m in mentors} - {lone.id}
+            async with theirs.runtime.sessionmaker() as session, session.begin():
+                application = await session.get(Application, waiting.id)
+                assert application is not None
+                application.state = AppState.APPROVED  # the line manager says yes
+            second = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+            assert (second.cards, second.tombstones) == (1, 0)
+            assert lone.id in await published_mentors(ours, theirs)
+            async with theirs.runtime.sessionmaker() as session, session.begin():
+                applicant = await session.get(Member, lone.id)
+                assert applicant is not None
+                await ApplicationService(session, lone.org_id).withdraw(
+                    Actor.of_member(applicant), waiting.id, "no time this year"
+                )
+            third = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+    assert (third.error, third.cards, third.tombstones) == (None, 0, 1)
+    assert await published_mentors(ours, theirs) == {m.id for m in mentors} - {lone.id}
+
+
+async def test_a_scheme_that_ends_takes_its_mentors_off_the_feed(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await consumer_org(ours)
+    mentors = await publish_mentors(theirs, [4] * 6)
+    await theirs.pin(ours)
+    await ours.pin(theirs)
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            first = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+            assert (first.error, first.cards) == (None, 6)
+            async with theirs.runtime.sessionmaker() as session, session.begin():
+                scheme = await session.scalar(
+                    select(Scheme).where(Scheme.org_id == mentors[0].org_id)
+                )
+                assert scheme is not None
+                scheme.ends_on = datetime.now(UTC).date() - timedelta(days=1)
+            ended = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+    assert (ended.error, ended.cards, ended.tombstones) == (None, 0, 6)
+    assert await live_cards(ours) == []
+
+
+async def test_a_topic_only_one_mentor_offers_reaches_the_peer_only_as_its_area(
+    ours: Node, theirs: Node, peer_port: int
+) -> None:
+    await consumer_org(ours)
+    director = {"hr": 3, "career-review": 3, "applying-promotion": 3, "leadership-management": 2}
+    finance = {"finance": 2, "leadership-management": 2}
+    mentors = await publish_mentors(
+        theirs, [4] * 6, topics=[director, finance, finance, finance, finance, HOUSING_LEAD]
+    )
+    await theirs.pin(ours)
+    await ours.pin(theirs)
+    with live_node(theirs.settings, port=peer_port):
+        async with httpx.AsyncClient(timeout=10) as client:
+            report = await pull_feed(ours.runtime, theirs.settings.base_url, client)
+    assert (report.error, report.cards) == (None, 6)
+    cards = await live_cards(ours)
+    said = Counter((card.org, t.topic, t.level) for card in cards for t in card.topics)
+    assert said == {
+        ("nch", "leadership-management", 2): 6,
+        ("nch", "corporate-services", 1): 5,  # hr and finance: the director is one of five
+    }  # housing (one mentor), career review and promotion (the director) are left off
+    async with theirs.runtime.sessionmaker() as session:
+        feed = Feed(session, ours.settings.base_url)
+        by_mentor = {await feed.mentor_for(card.handle): card for card in cards}
+    assert {t.topic for t in by_mentor[mentors[0].id].topics} == {
+        "corporate-services",
+        "leadership-management",
+    }
+    assert by_mentor[mentors[0].id].topics == by_mentor[mentors[1].id].topics
 
 
 async def test_the_feed_refuses_anyone_but_a_pinned_peer(

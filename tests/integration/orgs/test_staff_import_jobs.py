@@ -18,12 +18,11 @@ from msgspec.structs import replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from network.app import build_runtime, create_app
+from network.app import create_app
 from network.config import Settings
 from network.db import create_sessionmaker
 from network.import_worker import ImportRun
-from network.sso.flow import SsoRuntime
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.db import utcnow
 from orgs.models import TokenRole
 from orgs.people.members import Member, MemberRepository
@@ -41,6 +40,7 @@ from orgs.registry import OrgRegistry
 from tests.conftest import Cli
 from tests.integration.network.helpers import OrgWithToken, assert_problem, org_with_token
 from tests.integration.orgs.builders import big_export, csv_of, grant, in_db
+from tests.sessions import sign_in
 
 Client = AsyncTestClient[Litestar]
 #: Exports of more rows than this run as jobs in these tests.
@@ -340,7 +340,7 @@ def test_jobs_run_once_runs_the_waiting_imports(mentornet: Cli, settings: Settin
     async def queue(session: AsyncSession) -> uuid.UUID:
         org = await OrgRegistry(session).create("brent", "Brent")
         job = StaffImports(session, org.id).queue(
-            csv_of(big_export(60)).encode(), {}, Who.system("test"), dry_run=False
+            csv_of(big_export(60)).encode(), {}, ActorRef.system("test"), dry_run=False
         )
         await session.flush()
         return job.id
@@ -364,7 +364,7 @@ def test_jobs_run_once_runs_the_waiting_imports(mentornet: Cli, settings: Settin
 async def signed_in_admin(
     settings: Settings, client: Client, db: AsyncSession, slug: str
 ) -> tuple[Member, str]:
-    """An org admin with a session as the sign-in callback makes it; returns the CSRF token."""
+    """An org admin signed in on ``client`` (the session cookie in its jar); their CSRF token."""
     org = await OrgRegistry(db).find(slug) or await OrgRegistry(db).create(slug, slug.title())
     member = MemberRepository(db, org.id).add(
         Member(employee_id="ADMIN", given_name="Ada", family_name="Min", email="ada@b.example")
@@ -372,19 +372,9 @@ async def signed_in_admin(
     await db.flush()
     await grant(db, member, Role.ORG_ADMIN)
     await db.commit()
-    runtime = build_runtime(settings)
-    sso = SsoRuntime.build(settings, runtime)
-    session = await sso.sessions.create(
-        member_id=member.id,
-        org_id=org.id,
-        org_slug=slug,
-        issuer="http://127.0.0.1:9/idp",
-        id_token=None,
-        replacing=None,
-    )
-    await runtime.close()
-    client.cookies.set(sso.cookies.session, session.id)
-    return member, session.record.csrf
+    (session,) = await sign_in(slug, [member], settings=settings)
+    client.cookies.update(session.cookies)
+    return member, session.csrf
 
 
 async def test_the_admin_page_queues_a_large_upload_and_shows_its_status(

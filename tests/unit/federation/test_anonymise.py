@@ -1,4 +1,5 @@
-"""k-anonymity of cards: no published (org, band, region, sector) covers fewer than k mentors."""
+"""k-anonymity of cards: no published (org, band, region, sector) covers fewer than k mentors,
+and no published topic (at its level) is said by fewer than k cards of its org."""
 
 from __future__ import annotations
 
@@ -13,13 +14,19 @@ from federation.anonymise import (
     DEFAULT_SCHEME,
     REGIONS,
     SECTORS,
+    TOPIC_AREAS,
     Hierarchy,
     MentorFacts,
+    MentorTopics,
     Scheme,
     Step,
+    TopicScheme,
+    TopicStep,
     bucket_free_slots,
     k_anonymise,
+    k_anonymise_topics,
 )
+from matching.taxonomy import AREA_OF, TOPICS
 
 REGION_VALUES = sorted(REGIONS.levels[0])
 SECTOR_VALUES = sorted(SECTORS.levels[0])
@@ -147,3 +154,125 @@ def test_free_slots_are_bucketed(free: int, bucket: str | None) -> None:
 def test_negative_free_slots_are_a_bug() -> None:
     with pytest.raises(ValueError, match="negative"):
         bucket_free_slots(-1)
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+TOPIC_IDS = sorted(TOPICS)
+offered_topics = st.dictionaries(st.sampled_from(TOPIC_IDS), st.integers(1, 3), max_size=6)
+topic_sets = st.builds(
+    MentorTopics, org=st.sampled_from(["brent", "harrow", "nch"]), topics=offered_topics
+)
+topic_populations = st.dictionaries(st.text(min_size=1, max_size=8), topic_sets, max_size=60)
+
+
+@settings(max_examples=300)
+@given(topic_populations, ks, st.integers(2, 8))
+def test_every_published_topic_and_level_is_said_by_at_least_k_cards_of_its_org(
+    mentors: dict[str, MentorTopics], k_by_org: dict[str, int], default_k: int
+) -> None:
+    result = k_anonymise_topics(mentors, k_by_org=k_by_org, default_k=default_k)
+    said = Counter(
+        (mentors[key].org, topic, level)
+        for key, topics in result.published.items()
+        for topic, level in topics.items()
+    )
+    for (org, topic, level), count in said.items():
+        assert count >= k_by_org.get(org, default_k), (org, topic, level)
+
+
+@settings(max_examples=300)
+@given(topic_populations, st.integers(2, 8))
+def test_a_card_says_only_what_the_mentor_offers_or_its_area_and_never_more(
+    mentors: dict[str, MentorTopics], k: int
+) -> None:
+    result = k_anonymise_topics(mentors, default_k=k)
+    assert set(result.published) | result.withheld == set(mentors)
+    assert not set(result.published) & result.withheld
+    for key, topics in result.published.items():
+        assert topics  # a mentor with nothing left to say is withheld, not published empty
+        offered = mentors[key].topics
+        for label, level in topics.items():
+            if label in offered:
+                assert level in {offered[label], 1}
+            else:
+                assert label in {AREA_OF[t] for t in offered}
+                assert level == 1
+
+
+@settings(max_examples=200)
+@given(topic_populations, st.integers(2, 6))
+def test_a_topic_nobody_else_in_the_org_offers_is_never_named(
+    others: dict[str, MentorTopics], k: int
+) -> None:
+    crowd = {key: m for key, m in others.items() if not (m.org == "nch" and "hr" in m.topics)}
+    director = MentorTopics("nch", {"hr": 3, "career-review": 3, "applying-promotion": 3})
+    result = k_anonymise_topics({**crowd, "director": director}, default_k=k)
+    assert "hr" not in result.published.get("director", {})  # hr elsewhere does not cover nch
+
+
+def test_the_hr_director_is_shown_as_one_of_the_corporate_services_mentors() -> None:
+    crowd = {f"f{n}": MentorTopics("nch", {"finance": 2, "confidence": 2}) for n in range(4)}
+    crowd["lawyer"] = MentorTopics("nch", {"legal": 1, "confidence": 2})
+    director = MentorTopics(
+        "nch", {"hr": 3, "career-review": 3, "applying-promotion": 3, "confidence": 2}
+    )
+    result = k_anonymise_topics({**crowd, "director": director}, default_k=5)
+    assert result.published["director"] == {"corporate-services": 1, "confidence": 2}
+    assert result.published["f0"] == result.published["director"]
+    assert result.published["lawyer"] == result.published["director"]
+
+
+def test_a_lone_expert_is_said_at_level_1_with_the_rest() -> None:
+    mentors = {f"m{n}": MentorTopics("nch", {"housing": 1}) for n in range(4)}
+    mentors["expert"] = MentorTopics("nch", {"housing": 3})
+    result = k_anonymise_topics(mentors, default_k=5)
+    assert len(result.published) == 5
+    assert all(topics == {"housing": 1} for topics in result.published.values())
+
+
+def test_common_levels_are_kept_and_each_org_is_counted_on_its_own() -> None:
+    mentors = {f"n{n}": MentorTopics("nch", {"housing": 3}) for n in range(5)}
+    mentors |= {f"b{n}": MentorTopics("brent", {"housing": 3}) for n in range(4)}
+    result = k_anonymise_topics(mentors, default_k=5)
+    assert all(result.published[f"n{n}"] == {"housing": 3} for n in range(5))
+    assert result.withheld == {f"b{n}" for n in range(4)}  # nch's five do not cover brent's
+    assert set(k_anonymise_topics(mentors, k_by_org={"brent": 4}).published) == set(mentors)
+
+
+def test_a_topic_outside_the_taxonomy_is_published_only_as_is() -> None:
+    mentors = {f"m{n}": MentorTopics("nch", {"future-topic": 2, "housing": 2}) for n in range(5)}
+    mentors["odd"] = MentorTopics("nch", {"other-future-topic": 2, "housing": 2})
+    result = k_anonymise_topics(mentors, default_k=5)
+    assert result.published["m0"] == {"future-topic": 2, "housing": 2}
+    assert result.published["odd"] == {"housing": 2}
+
+
+def test_k_below_two_is_refused_for_topics_too() -> None:
+    with pytest.raises(ValueError, match="k for brent"):
+        k_anonymise_topics({"m": MentorTopics("brent", {"hr": 1})}, k_by_org={"brent": 1})
+
+
+@pytest.mark.parametrize(
+    "ladder",
+    [
+        (),
+        (TopicStep(up=0, keep_level=False),),
+        (
+            TopicStep(up=0, keep_level=True),
+            TopicStep(up=1, keep_level=False),
+            TopicStep(up=0, keep_level=False),
+        ),
+        (
+            TopicStep(up=0, keep_level=True),
+            TopicStep(up=0, keep_level=False),
+            TopicStep(up=1, keep_level=True),
+        ),
+        (TopicStep(up=0, keep_level=True), TopicStep(up=2, keep_level=False)),
+    ],
+)
+def test_a_topic_ladder_must_start_exact_and_climb_steadily_within_the_hierarchy(
+    ladder: tuple[TopicStep, ...],
+) -> None:
+    with pytest.raises(ValueError, match=r"ladder|step"):
+        TopicScheme(TOPIC_AREAS, ladder)

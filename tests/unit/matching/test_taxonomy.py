@@ -4,6 +4,8 @@ import pytest
 
 from matching.errors import UnknownTopicError
 from matching.taxonomy import (
+    AREA_OF,
+    AREAS,
     TAXONOMY_VERSION,
     TOPICS,
     TopicKind,
@@ -19,6 +21,17 @@ def test_ids_are_stable_slugs_and_cover_the_scheme_topics() -> None:
         assert topic(tid).kind is TopicKind.SKILL
     for tid in ("housing", "finance", "social-care", "hr", "digital", "procurement", "planning"):
         assert topic(tid).kind is TopicKind.FIELD
+
+
+def test_every_topic_is_in_exactly_one_area_of_its_kind_and_no_area_is_a_topic() -> None:
+    assert set(AREA_OF) == set(TOPICS)
+    assert sum(len(area.topics) for area in AREAS.values()) == len(TOPICS)
+    assert not set(AREAS) & set(TOPICS)
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", aid) for aid in AREAS)
+    for tid, aid in AREA_OF.items():
+        assert AREAS[aid].kind is topic(tid).kind
+    assert AREA_OF["hr"] == "corporate-services"
+    assert label_of("corporate-services") == "Corporate services"
 
 
 def test_unknown_topic_is_a_domain_error_naming_the_id_and_version() -> None:

@@ -99,9 +99,44 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         outbox_worker=False,
         smtp_url="smtp://127.0.0.1:1025",
         jobs_worker=False,
+        db_connect_timeout_s=1.5,
+        db_statement_timeout_s=30.0,
+        db_pool_timeout_s=0.5,
+        db_pool_size=25,
+        redis_timeout_s=0.25,
+        redis_max_connections=200,
         staff_import_inline_rows=0,
     )
     assert load_settings(to_environ(settings)) == settings
+
+
+def test_store_timeouts_and_pool_sizes_have_bounded_defaults() -> None:
+    settings = load_settings({})
+    assert (settings.db_connect_timeout_s, settings.db_statement_timeout_s) == (3.0, 5.0)
+    assert (settings.db_pool_timeout_s, settings.db_pool_size) == (3.0, 10)
+    assert (settings.redis_timeout_s, settings.redis_max_connections) == (2.0, 64)
+
+
+def test_store_timeouts_and_pool_sizes_out_of_range_are_named_one_line_each() -> None:
+    problems = problems_of(
+        {
+            "MENTORNET_DB_CONNECT_TIMEOUT_S": "0",
+            "MENTORNET_DB_STATEMENT_TIMEOUT_S": "nan",
+            "MENTORNET_DB_POOL_TIMEOUT_S": "soon",
+            "MENTORNET_DB_POOL_SIZE": "2.5",
+            "MENTORNET_REDIS_TIMEOUT_S": "inf",
+            "MENTORNET_REDIS_MAX_CONNECTIONS": "0",
+        }
+    )
+    assert [p.split(":")[0] for p in problems] == [
+        "MENTORNET_DB_CONNECT_TIMEOUT_S",
+        "MENTORNET_DB_STATEMENT_TIMEOUT_S",
+        "MENTORNET_DB_POOL_TIMEOUT_S",
+        "MENTORNET_DB_POOL_SIZE",
+        "MENTORNET_REDIS_TIMEOUT_S",
+        "MENTORNET_REDIS_MAX_CONNECTIONS",
+    ]
+    assert problems[3] == "MENTORNET_DB_POOL_SIZE: must be an integer from 1 to 1000"
 
 
 def test_every_setting_has_its_variable() -> None:
