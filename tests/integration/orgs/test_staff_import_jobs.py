@@ -15,7 +15,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from msgspec.structs import replace
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from network.app import create_app
@@ -227,6 +227,38 @@ async def test_an_import_stopped_while_writing_leaves_nothing_and_starts_again(
     assert await run_next(engine, chunk_rows=10) is ImportState.DONE
     done = (await jobs_client.get(location, headers=brent.headers)).json()
     assert (done["state"], done["report"]["updated"], done["report"]["left"]) == ("done", 5, 4)
+
+
+async def test_a_database_failure_while_writing_leaves_nothing_and_the_import_waits_again(
+    client: Client, jobs_client: Client, db: AsyncSession, engine: AsyncEngine
+) -> None:
+    brent = await org_with_token(db, "brent")
+    await imported(client, brent, big_export(60))
+    before = await staff_of(client, brent)
+    location = await queued(jobs_client, brent, csv_of(changed(big_export(60))))
+    reports = 0
+
+    async def cut_the_writer() -> None:  # the server ends the writing connection mid-import
+        nonlocal reports
+        reports += 1
+        if reports == 9:
+            async with engine.connect() as connection:
+                await connection.execute(TERMINATE_WRITER)
+
+    assert await run_next(engine, chunk_rows=10, on_progress=cut_the_writer) is ImportState.QUEUED
+    back = (await jobs_client.get(location, headers=brent.headers)).json()
+    assert (back["state"], back["detail"]) == ("queued", "Waiting for a worker.")
+    assert await staff_of(client, brent) == before
+    attempts = await db.scalar(select(StaffImportJob.attempts))
+    assert attempts == 1  # a failure counts as an attempt
+    assert await run_next(engine, chunk_rows=10) is ImportState.DONE
+
+
+#: Ends the connection that holds this database's import lock (the one writing the rows).
+TERMINATE_WRITER = text(
+    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 async def test_a_large_dry_run_is_a_job_too_and_writes_nothing(
