@@ -103,14 +103,14 @@ class ImportRun:
             log.warning("staff_import_claim_lost", staff_import=str(self.claim.job_id))
             return None
         except _Stopping:
-            await self._commit(lambda s: release(s, self.claim, utcnow()))
+            await self._commit(lambda s: release(s, self.claim))
             return ImportState.QUEUED
         except Exception as exc:
             if store_fault(exc) is not None:
                 # The database failed under it: try again later (this attempt counts). If the
                 # database cannot even take it back, the claim runs out and it is claimed again.
                 log_pass_failure(log, "staff_import_interrupted", exc)
-                await self._commit(lambda s: release(s, self.claim, utcnow(), attempt_used=True))
+                await self._commit(lambda s: release(s, self.claim, attempt_used=True))
                 return ImportState.QUEUED
             log.error(
                 "staff_import_error",

@@ -37,6 +37,7 @@ from orgs.errors import DomainError
 from orgs.org_settings import read_settings
 from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
 from orgs.people.actor import Actor
+from orgs.people.members import Member, MemberRepository
 from orgs.people.permissions import Action, authorize
 from orgs.people.sso_config import SsoConfigService, SsoSettings
 from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
@@ -225,14 +226,22 @@ class AdminPages(Controller):
         self, slug: Slug, import_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = viewer.actor
-        job = StaffImportView.of(await StaffImports(db, who.org_id).get(import_id))
+        row = await StaffImports(db, who.org_id).get(import_id)
         admin(viewer, Action.IMPORT_STAFF)
+        # Who sent it, by name while they are a member (the import keeps only their id).
+        sender = (
+            await MemberRepository(db, who.org_id).find_one(Member.id == row.created_by_id)
+            if row.created_by_id is not None
+            else None
+        )
+        job = StaffImportView.of(row)
         return render(
             "admin/staff_import_status.html",
             viewer,
             nav="admin",
             title="Dry run of a staff import" if job.dry_run else "Staff import",
             job=job,
+            sent_by=sender.display_name if sender is not None else job.created_by,
             report=job.report,
         )
 

@@ -279,9 +279,7 @@ async def finish(
     )
 
 
-async def release(
-    session: AsyncSession, claim: Claim, now: datetime, *, attempt_used: bool = False
-) -> bool:
+async def release(session: AsyncSession, claim: Claim, *, attempt_used: bool = False) -> bool:
     """Give the import back to the queue (its worker is stopping, or the database failed under
     it); it starts again from the first row with the next worker, as nothing was written. A
     stop does not count as an attempt; a failure does (``attempt_used``)."""

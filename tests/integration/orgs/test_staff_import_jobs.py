@@ -427,6 +427,7 @@ async def test_the_admin_page_queues_a_large_upload_and_shows_its_status(
     waiting = await jobs_client.get(page_url)
     assert waiting.status_code == 200
     assert "Queued" in waiting.text
+    assert "by Ada Min" in waiting.text  # the sender by name, not their id
     assert "Refresh this page" in waiting.text
 
     assert await run_next(engine) is ImportState.DONE
