@@ -19,7 +19,18 @@ from enum import StrEnum
 from typing import Any
 
 import msgspec
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -32,6 +43,8 @@ from orgs.repository import OrgRepository
 LEASE = timedelta(minutes=5)
 #: Claims of one import before it is failed (a file that stops every worker that runs it).
 MAX_ATTEMPTS = 3
+#: How long an ended import is kept: its errors quote the file (emails, names in a cycle).
+KEPT_FOR = timedelta(days=30)
 
 
 class ImportState(StrEnum):
@@ -136,6 +149,14 @@ class StaffImports(OrgRepository[StaffImportJob]):
     async def recent(self, limit: int = 5) -> Sequence[StaffImportJob]:
         query = self.select().order_by(StaffImportJob.created_at.desc()).limit(limit)
         return (await self.session.scalars(query)).all()
+
+
+async def forget_ended(session: AsyncSession, now: datetime) -> int:
+    """Delete the imports of every org that ended more than :data:`KEPT_FOR` ago (a job)."""
+    result = await session.execute(
+        delete(StaffImportJob).where(StaffImportJob.finished_at < now - KEPT_FOR)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- the worker's side: node-wide, each write naming its claim ------------------------------

@@ -22,12 +22,14 @@ from network.app import create_app
 from network.config import Settings
 from network.db import create_sessionmaker
 from network.import_worker import ImportRun
+from network.jobs import run_jobs
 from orgs.audit import ActorRef
 from orgs.db import utcnow
 from orgs.models import TokenRole
 from orgs.people.members import Member, MemberRepository
 from orgs.people.roles import Role
 from orgs.records.staff_import_jobs import (
+    KEPT_FOR,
     LEASE,
     MAX_ATTEMPTS,
     ImportState,
@@ -271,6 +273,21 @@ async def test_a_large_dry_run_is_a_job_too_and_writes_nothing(
     assert (done["state"], done["dry_run"], done["report"]["created"]) == ("done", True, 60)
     assert done["detail"] == "Dry run, nothing saved: 60 new, 0 updated, 0 unchanged, 0 left."
     assert await staff_of(client, brent) == []
+
+
+async def test_an_ended_import_is_forgotten_after_its_time(
+    jobs_client: Client, db: AsyncSession, engine: AsyncEngine
+) -> None:
+    brent = await org_with_token(db, "brent")
+    bad = big_export(60)
+    bad[30]["email"] = "someone-at-brent"  # the error quotes the file
+    location = await queued(jobs_client, brent, csv_of(bad))
+    assert await run_next(engine) is ImportState.FAILED
+    sessionmaker = create_sessionmaker(engine)
+    await run_jobs(sessionmaker, utcnow() + KEPT_FOR - timedelta(hours=1))
+    assert (await jobs_client.get(location, headers=brent.headers)).json()["state"] == "failed"
+    await run_jobs(sessionmaker, utcnow() + KEPT_FOR + timedelta(hours=1))
+    assert_problem(await jobs_client.get(location, headers=brent.headers), 404, "not-found")
 
 
 async def test_a_small_import_still_runs_at_once(jobs_client: Client, db: AsyncSession) -> None:
