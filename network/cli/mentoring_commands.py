@@ -68,6 +68,11 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
     else:
         e = report.emails
         click.echo(f"emails sent: {e.sent}; to retry: {e.failed}; given up: {e.dead}")
+    p = report.purged
+    click.echo(
+        f"bodies emptied after {settings.message_retention_days} days: inbox {p.inbox}; "
+        f"outbox {p.outbox}; emails {p.emails}"
+    )
     click.echo(
         f"staff imports: {imports.count(ImportState.DONE)} done, "
         f"{imports.count(ImportState.FAILED)} failed"

@@ -1,7 +1,6 @@
 """The mentoring jobs, one pass over every org of the node at the given ``now``: request
 approval reminders and escalation, expiry (with cascading), meeting reminders, nudges, midpoint
-evaluations, end reminders, automatic closure, daily digests, and forgetting staff imports
-that ended long ago. Sending emails is separate
+evaluations, end reminders, automatic closure and daily digests. Sending emails is separate
 (:func:`orgs.people.notifications.send_due_emails`), because it needs the node's mailer."""
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from orgs.mentoring.relationships import Relationship
 from orgs.mentoring.remote_events import RemoteSink
 from orgs.pairing.requests import expire_due_requests
 from orgs.people.notifications import NotificationKind, notify, queue_digests
-from orgs.records.staff_import_jobs import forget_ended
 from orgs.schemes.applications import remind_overdue
 
 MEETING_REMINDER_AHEAD = timedelta(hours=24)
@@ -89,7 +87,6 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
     midpoint = await open_midpoint_evaluations(session, now)
     end_reminders = await remind_end_approaching(session, now)
     digests = await queue_digests(session, now)
-    await forget_ended(session, now)
     return JobReport(
         expired, reminders, nudges, midpoint, end_reminders, closed, digests, approval_nudges
     )

@@ -43,8 +43,6 @@ from orgs.repository import OrgRepository
 LEASE = timedelta(minutes=5)
 #: Claims of one import before it is failed (a file that stops every worker that runs it).
 MAX_ATTEMPTS = 3
-#: How long an ended import is kept: its errors quote the file (emails, names in a cycle).
-KEPT_FOR = timedelta(days=30)
 
 
 class ImportState(StrEnum):
@@ -151,10 +149,11 @@ class StaffImports(OrgRepository[StaffImportJob]):
         return (await self.session.scalars(query)).all()
 
 
-async def forget_ended(session: AsyncSession, now: datetime) -> int:
-    """Delete the imports of every org that ended more than :data:`KEPT_FOR` ago (a job)."""
+async def forget_ended(session: AsyncSession, now: datetime, keep: timedelta) -> int:
+    """Delete the imports of every org that ended more than ``keep`` ago (a job): their errors
+    quote the file (emails, the names in a cycle)."""
     result = await session.execute(
-        delete(StaffImportJob).where(StaffImportJob.finished_at < now - KEPT_FOR)
+        delete(StaffImportJob).where(StaffImportJob.finished_at < now - keep)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -22,14 +22,13 @@ from network.app import create_app
 from network.config import Settings
 from network.db import create_sessionmaker
 from network.import_worker import ImportRun
-from network.jobs import run_jobs
+from network.jobs import run_once
 from orgs.audit import ActorRef
 from orgs.db import utcnow
 from orgs.models import TokenRole
 from orgs.people.members import Member, MemberRepository
 from orgs.people.roles import Role
 from orgs.records.staff_import_jobs import (
-    KEPT_FOR,
     LEASE,
     MAX_ATTEMPTS,
     ImportState,
@@ -275,8 +274,8 @@ async def test_a_large_dry_run_is_a_job_too_and_writes_nothing(
     assert await staff_of(client, brent) == []
 
 
-async def test_an_ended_import_is_forgotten_after_its_time(
-    jobs_client: Client, db: AsyncSession, engine: AsyncEngine
+async def test_an_ended_import_is_forgotten_after_the_retention_days(
+    jobs_client: Client, job_settings: Settings, db: AsyncSession, engine: AsyncEngine
 ) -> None:
     brent = await org_with_token(db, "brent")
     bad = big_export(60)
@@ -284,9 +283,10 @@ async def test_an_ended_import_is_forgotten_after_its_time(
     location = await queued(jobs_client, brent, csv_of(bad))
     assert await run_next(engine) is ImportState.FAILED
     sessionmaker = create_sessionmaker(engine)
-    await run_jobs(sessionmaker, utcnow() + KEPT_FOR - timedelta(hours=1))
+    keep = timedelta(days=job_settings.message_retention_days)
+    await run_once(sessionmaker, job_settings, utcnow() + keep - timedelta(hours=1))
     assert (await jobs_client.get(location, headers=brent.headers)).json()["state"] == "failed"
-    await run_jobs(sessionmaker, utcnow() + KEPT_FOR + timedelta(hours=1))
+    await run_once(sessionmaker, job_settings, utcnow() + keep + timedelta(hours=1))
     assert_problem(await jobs_client.get(location, headers=brent.headers), 404, "not-found")
 
 
