@@ -265,12 +265,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("assignment", "stable", "ranking", "import"),
+        choices=("assignment", "stable", "ranking", "import", "import-latency"),
         action="append",
         help="run a part",
     )
     args = parser.parse_args()
-    parts = set(args.only or ("assignment", "stable", "ranking", "import"))
+    parts = set(args.only or ("assignment", "stable", "ranking", "import", "import-latency"))
     sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
     stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
     if not (args.quick or args.skip_slow_references):
@@ -303,6 +303,15 @@ def main() -> None:
         rows = "1000" if args.quick else "10000"
         subprocess.run(
             [sys.executable, "-m", "benchmarks.bench_import", "--rows", rows], cwd=REPO, check=True
+        )
+    if "import-latency" in parts:
+        # A live node on PostgreSQL: a cheap request's latency while a large import runs, in the
+        # request (before imports were jobs) and as a job; it prints its own figures.
+        rows = "10000" if args.quick else "100000"
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_import_latency", "--rows", rows],
+            cwd=REPO,
+            check=True,
         )
 
 

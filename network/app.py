@@ -44,6 +44,7 @@ from network.http.sharing_api import SharingController
 from network.http.sign_in_api import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
 from network.http.staff_api import StaffController
 from network.http.suggestions_api import suggestions
+from network.import_worker import imports_loop
 from network.jobs import jobs_loop
 from network.logs import configure_logging
 from network.runtime import Runtime
@@ -79,10 +80,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if settings.jobs_worker
             else None
         )
+        # Staff imports have a quick loop of their own: the mentoring jobs' minute is too long
+        # to wait for an import someone has just sent.
+        imports = (
+            asyncio.create_task(imports_loop(runtime.sessionmaker, settings))
+            if settings.jobs_worker
+            else None
+        )
         try:
             yield
         finally:
-            for task in (worker, jobs):
+            for task in (worker, jobs, imports):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -55,6 +55,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: connections per worker (a blocking pool: a burst waits, it does not fail).
     redis_timeout_s: float = 2.0
     redis_max_connections: int = 64
+    #: A staff import of more data rows than this runs as a job (202 and a status URL); 0:
+    #: every import through the API or the pages does.
+    staff_import_inline_rows: int = 5000
 
     @property
     def is_prod(self) -> bool:
@@ -189,14 +192,14 @@ def _seconds(largest: float) -> _Parse:
     return parse
 
 
-def _count(largest: int) -> _Parse:
+def _count(largest: int, smallest: int = 1) -> _Parse:
     def parse(text: str, *, prod: bool) -> int:
         try:
             value = int(text)
         except ValueError:
-            value = 0
-        if not 1 <= value <= largest:
-            raise _Refused(f"must be an integer from 1 to {largest}")
+            value = smallest - 1
+        if not smallest <= value <= largest:
+            raise _Refused(f"must be an integer from {smallest} to {largest}")
         return value
 
     return parse
@@ -222,6 +225,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("db_pool_size", _count(1000)),
     _Field("redis_timeout_s", _seconds(60)),
     _Field("redis_max_connections", _count(10_000)),
+    _Field("staff_import_inline_rows", _count(1_000_000, smallest=0)),
 )
 
 

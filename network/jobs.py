@@ -2,7 +2,8 @@
 background loop each app worker may run. Every pass is given ``now``; the jobs commit in one
 transaction and the emails are sent in another, so a slow mail server never holds up state
 changes, and a failed send is retried by a later pass. Last, message bodies past their
-retention (``MENTORNET_MESSAGE_RETENTION_DAYS``) are emptied, in a third."""
+retention (``MENTORNET_MESSAGE_RETENTION_DAYS``) are emptied, and staff imports that ended
+longer ago deleted, in a third."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from network.logs import get_logger
 from network.mail import SmtpMailer, default_sender
 from orgs.people.notifications import Mailer, SendReport, send_due_emails
 from orgs.records.mentoring_jobs import JobReport, run_due_jobs
+from orgs.records.staff_import_jobs import forget_ended
 
 log = get_logger("mentornet.jobs")
 
@@ -55,6 +57,7 @@ async def purge_messages(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, keep: timedelta
 ) -> Purged:
     async with sessionmaker() as session, session.begin():
+        await forget_ended(session, now, keep)  # staff imports: their errors quote the file
         return await purge_bodies(session, now, keep)
 
 

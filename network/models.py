@@ -19,6 +19,7 @@ from orgs.people import roles as role_models
 from orgs.people import special_category as special_category_models
 from orgs.people import sso_config as sso_models
 from orgs.records import records_export as relationship_models  # imports every mentoring table
+from orgs.records import staff_import_jobs as staff_import_models
 from orgs.schemes import applications as application_models
 from orgs.schemes import rules_store as rules_models
 from orgs.schemes import schemes as scheme_models
@@ -46,4 +47,5 @@ __all__ = [
     "seen_request_models",
     "special_category_models",
     "sso_models",
+    "staff_import_models",
 ]

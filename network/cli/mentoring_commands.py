@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import org_id_of
 from network.db import create_engine, create_sessionmaker
+from network.import_worker import ImportsReport, run_queued
 from network.jobs import PassReport, run_once
 from orgs.mentoring.mentoring_settings import (
     MentoringSettings,
@@ -20,6 +21,7 @@ from orgs.mentoring.mentoring_settings import (
     save_mentoring_settings,
 )
 from orgs.records.records_export import hr_export
+from orgs.records.staff_import_jobs import ImportState
 
 
 @click.group()
@@ -36,7 +38,8 @@ def jobs() -> None:
 )
 @pass_cli
 def run_once_command(cli: CliContext, now_text: str | None) -> None:
-    """Run every mentoring job once, then send the emails that are due."""
+    """Run every mentoring job once, then send the emails that are due, then run the staff
+    imports that wait (in this process: no web worker waits on them)."""
     try:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
     except ValueError:
@@ -45,14 +48,15 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
         now = now.replace(tzinfo=UTC)
     settings = cli.settings
 
-    async def go() -> PassReport:
+    async def go() -> tuple[PassReport, ImportsReport]:
         engine = create_engine(settings, statement_timeout=False)
         try:
-            return await run_once(create_sessionmaker(engine), settings, now)
+            sessionmaker = create_sessionmaker(engine)
+            return await run_once(sessionmaker, settings, now), await run_queued(sessionmaker)
         finally:
             await engine.dispose()
 
-    report = asyncio.run(go())
+    report, imports = asyncio.run(go())
     j = report.jobs
     click.echo(
         f"expired requests: {j.expired_requests}; meeting reminders: {j.meeting_reminders}; "
@@ -68,6 +72,10 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
     click.echo(
         f"bodies emptied after {settings.message_retention_days} days: inbox {p.inbox}; "
         f"outbox {p.outbox}; emails {p.emails}"
+    )
+    click.echo(
+        f"staff imports: {imports.count(ImportState.DONE)} done, "
+        f"{imports.count(ImportState.FAILED)} failed"
     )
 
 

@@ -14,8 +14,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 
 from federation.card_facts import check_card_facts
+from network.config import Settings
 from network.http.dependencies import Db
 from network.http.path_params import Id, Slug
+from network.http.staff_api import MAX_IMPORT_BYTES, runs_as_job
+from network.runtime import Runtime
 from network.sso.flow import SsoRuntime
 from network.web.pages import (
     Errors,
@@ -34,15 +37,16 @@ from orgs.errors import DomainError
 from orgs.org_settings import read_settings
 from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
 from orgs.people.actor import Actor
+from orgs.people.members import Member, MemberRepository
 from orgs.people.permissions import Action, authorize
 from orgs.people.sso_config import SsoConfigService, SsoSettings
 from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
+from orgs.records.staff_import_jobs import StaffImports, StaffImportView
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks, Preview
 from orgs.schemes.rules_store import RulesStore
 from orgs.schemes.schemes import SchemeService
-
-MAX_CSV = 5 * 1024 * 1024
+from orgs.structs import out
 
 
 def admin(viewer: PageContext, action: Action) -> Actor:
@@ -149,23 +153,45 @@ class AdminPages(Controller):
 
     # --- staff import -------------------------------------------------------------------------
 
-    @get("/staff-import", name="web:admin-staff")
-    async def staff_form(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
-        admin(viewer, Action.IMPORT_STAFF)
+    async def _staff_page(
+        self,
+        viewer: PageContext,
+        db: Db,
+        settings: Settings,
+        *,
+        report: ImportReport | None = None,
+        errors: Errors | None = None,
+        dry_run: bool = True,
+    ) -> Response[Any]:
+        who = admin(viewer, Action.IMPORT_STAFF)
         return render(
             "admin/staff_import.html",
             viewer,
             nav="admin",
             title="Import staff",
-            report=None,
-            values={"dry_run": "yes"},
+            report=report,
+            errors=errors,
+            values={"dry_run": "yes" if dry_run else ""},
+            recent=await StaffImports(db, who.org_id).recent(),
+            inline_rows=f"{settings.staff_import_inline_rows:,}",
         )
 
-    @post("/staff-import", name="web:admin-staff-import")
+    @get("/staff-import", name="web:admin-staff")
+    async def staff_form(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        return await self._staff_page(viewer, db, Runtime.of(request.app.state).settings)
+
+    @post(
+        "/staff-import",
+        name="web:admin-staff-import",
+        request_max_body_size=MAX_IMPORT_BYTES + 64 * 1024,  # the file and the form around it
+    )
     async def staff_import(
         self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = admin(viewer, Action.IMPORT_STAFF)
+        settings = Runtime.of(request.app.state).settings
         data = await request.form()
         upload = data.get("file")
         dry_run = data.get("dry_run") == "yes"
@@ -174,10 +200,14 @@ class AdminPages(Controller):
         content = await upload.read() if isinstance(upload, UploadFile) else b""
         if not content:
             errors.add("file", "Choose a CSV file of your staff")
-        elif len(content) > MAX_CSV:
-            errors.add("file", "The file must be smaller than 5 MB")
+        elif len(content) > MAX_IMPORT_BYTES:
+            errors.add("file", f"The file must be smaller than {MAX_IMPORT_BYTES // 2**20} MB")
         else:
             columns = (await read_settings(db, who.org_id)).staff_columns
+            if runs_as_job(content, settings):
+                job = StaffImports(db, who.org_id).queue(content, columns, who.ref, dry_run=dry_run)
+                await db.flush()
+                return see_other(f"{viewer.base}/admin/staff-imports/{job.id}")
             try:
                 async with db.begin_nested():
                     report = await StaffImporter(db, who.org_id).run(
@@ -188,14 +218,32 @@ class AdminPages(Controller):
                 errors.summary = exc.detail
             except DomainError as exc:
                 domain_errors(exc, errors, ())
+        return await self._staff_page(
+            viewer, db, settings, report=report, errors=errors, dry_run=dry_run
+        )
+
+    @get("/staff-imports/{import_id:uuid}", name="web:admin-staff-import-status")
+    async def staff_import_status(
+        self, slug: Slug, import_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        who = viewer.actor
+        row = await StaffImports(db, who.org_id).get(import_id)
+        admin(viewer, Action.IMPORT_STAFF)
+        # Who sent it, by name while they are a member (the import keeps only their id).
+        sender = (
+            await MemberRepository(db, who.org_id).find_one(Member.id == row.created_by_id)
+            if row.created_by_id is not None
+            else None
+        )
+        job = out(StaffImportView, row)
         return render(
-            "admin/staff_import.html",
+            "admin/staff_import_status.html",
             viewer,
             nav="admin",
-            title="Import staff",
-            report=report,
-            errors=errors,
-            values={"dry_run": "yes" if dry_run else ""},
+            title="Dry run of a staff import" if job.dry_run else "Staff import",
+            job=job,
+            sent_by=sender.display_name if sender is not None else job.created_by,
+            report=job.report,
         )
 
     # --- single sign-on -----------------------------------------------------------------------

@@ -11,13 +11,13 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import ActorRef, AuditLog
@@ -46,6 +46,10 @@ EMAIL = re.compile(
 TRUE = frozenset({"true", "yes", "y", "1", "t"})
 FALSE = frozenset({"false", "no", "n", "0", "f", ""})
 MAX_ATTRIBUTE_LENGTH = 500
+#: Rows of the file written (or checked) between two progress reports of a job.
+CHUNK_ROWS = 5_000
+#: Told how many rows of the file are done so far.
+Progress = Callable[[int], Awaitable[None]]
 
 
 class StaffRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -314,55 +318,102 @@ def find_cycles(manager_of: Mapping[str, str | None]) -> list[list[str]]:
     return cycles
 
 
+class StaffCsvCheck:
+    """:func:`parse_staff_csv` in steps, so that a job can say how far it has got between them:
+    :meth:`step` checks the next rows, :meth:`result` finishes (references and cycles are
+    checked over the whole file, so only at the end)."""
+
+    def __init__(self, content: str | bytes, columns: Mapping[str, str] | None = None) -> None:
+        text = (
+            content.decode("utf-8-sig") if isinstance(content, bytes) else content.lstrip("\ufeff")
+        )
+        self.rows_checked = 0
+        self._result = _Parse()
+        self._reader = csv.reader(io.StringIO(text, newline=""))
+        self._headers: list[str] = []
+        self._positions: dict[int, str] = {}
+        self._seen: dict[str, int] = {}
+        self._managers: list[tuple[int, str]] = []
+        self._more = False
+        try:
+            self._headers = next(self._reader)
+        except StopIteration:
+            self._result.error(0, "", "the file is empty")
+        except csv.Error as exc:
+            self._result.error(0, "", f"not a CSV file ({exc})")
+        else:
+            self._positions = _header_map(self._headers, columns or {}, self._result)
+            self._more = True
+
+    def step(self, limit: int) -> bool:
+        """Check up to ``limit`` more lines of the file; False once every line is checked."""
+        try:
+            for _ in range(limit):
+                values = next(self._reader, None)
+                if values is None:
+                    self._more = False
+                    break
+                self._check(values)
+        except csv.Error as exc:
+            self._result.error(self.rows_checked + 1, "", f"not valid CSV ({exc})")
+            self._more = False
+        return self._more
+
+    def result(self) -> tuple[list[StaffRow], list[RowError]]:
+        """Every row if the file is valid, else no rows and every error, sorted."""
+        while self.step(10_000):
+            pass
+        result = self._result
+        if self._headers and not any(e.row == 0 for e in result.errors):
+            _check_references(result.rows, self._seen, self._managers, result)
+        result.errors.sort(key=lambda e: (e.row, e.column))
+        return (result.rows if not result.errors else []), result.errors
+
+    def _check(self, values: list[str]) -> None:
+        if not any(v.strip() for v in values):
+            return
+        self.rows_checked += 1
+        number, result = self.rows_checked, self._result
+        if len(values) > len(self._headers):
+            result.error(number, "", f"{len(values)} values for {len(self._headers)} columns")
+            return
+        named = {self._positions[i]: v for i, v in enumerate(values) if i in self._positions}
+        employee_id = named.get("employee_id", "").strip()
+        manager = named.get("manager_employee_id", "").strip()
+        if employee_id in self._seen:
+            result.error(
+                number,
+                "employee_id",
+                f"duplicate employee_id {employee_id!r} (first on row {self._seen[employee_id]})",
+            )
+        elif employee_id:
+            self._seen[employee_id] = number
+        if manager:
+            self._managers.append((number, manager))
+        row = _parse_row(number, named, result)
+        if row is not None:
+            result.rows.append(row)
+
+
 def parse_staff_csv(
     content: str | bytes, columns: Mapping[str, str] | None = None
 ) -> tuple[list[StaffRow], list[RowError]]:
     """Parse and validate a whole export; rows are returned only if there are no errors."""
-    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content.lstrip("\ufeff")
-    result = _Parse()
+    return StaffCsvCheck(content, columns).result()
+
+
+def count_rows(content: str | bytes) -> int:
+    """The data rows of an export as the check numbers them (blank lines are not rows); a
+    file that is not CSV counts the rows before the fault."""
+    text = content.decode("utf-8-sig", "replace") if isinstance(content, bytes) else content
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        headers = next(reader)
-    except StopIteration:
-        result.error(0, "", "the file is empty")
-        return [], result.errors
-    except csv.Error as exc:
-        result.error(0, "", f"not a CSV file ({exc})")
-        return [], result.errors
-    positions = _header_map(headers, columns or {}, result)
-    number = 0
-    seen: dict[str, int] = {}
-    managers: list[tuple[int, str]] = []
+    rows = 0
     try:
         for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            number += 1
-            if len(values) > len(headers):
-                result.error(number, "", f"{len(values)} values for {len(headers)} columns")
-                continue
-            named = {positions[i]: v for i, v in enumerate(values) if i in positions}
-            employee_id = named.get("employee_id", "").strip()
-            manager = named.get("manager_employee_id", "").strip()
-            if employee_id in seen:
-                result.error(
-                    number,
-                    "employee_id",
-                    f"duplicate employee_id {employee_id!r} (first on row {seen[employee_id]})",
-                )
-            elif employee_id:
-                seen[employee_id] = number
-            if manager:
-                managers.append((number, manager))
-            row = _parse_row(number, named, result)
-            if row is not None:
-                result.rows.append(row)
-    except csv.Error as exc:
-        result.error(number + 1, "", f"not valid CSV ({exc})")
-    if not any(e.row == 0 for e in result.errors):
-        _check_references(result.rows, seen, managers, result)
-    result.errors.sort(key=lambda e: (e.row, e.column))
-    return (result.rows if not result.errors else []), result.errors
+            rows += any(v.strip() for v in values)
+    except csv.Error:
+        pass
+    return max(rows - 1, 0)
 
 
 def _depth_order(rows: Sequence[StaffRow]) -> list[StaffRow]:
@@ -443,7 +494,18 @@ class StaffImporter:
             raise StaffImportFailed(ImportReport(errors=errors, dry_run=dry_run))
         return await self.apply(rows, dry_run=dry_run)
 
-    async def apply(self, rows: Iterable[StaffRow], *, dry_run: bool = False) -> ImportReport:
+    async def apply(
+        self,
+        rows: Iterable[StaffRow],
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        chunk_rows: int = CHUNK_ROWS,
+    ) -> ImportReport:
+        """Write the differences, ``chunk_rows`` rows of the file at a time (managers first),
+        telling ``progress`` how many rows are done after each chunk."""
+        if not dry_run:
+            await self._lock_org()
         ordered = _depth_order(list(rows))
         existing = await self.staff.by_employee_id()
         ids = {
@@ -453,9 +515,43 @@ class StaffImporter:
             for r in ordered
         }
         report = ImportReport(dry_run=dry_run)
-        updates: list[tuple[Member, dict[str, Any]]] = []
+        for start in range(0, len(ordered), chunk_rows):
+            new, updates = self._diff(ordered[start : start + chunk_rows], existing, ids, report)
+            if not dry_run:
+                await self.staff.insert_many(new)
+                for member, changes in updates:
+                    for name, value in changes.items():
+                        setattr(member, name, value)
+                await self.session.flush()
+            if progress is not None:
+                await progress(min(start + chunk_rows, len(ordered)))
+        leavers = [
+            m
+            for employee_id, m in existing.items()
+            if employee_id not in ids and m.status is MemberStatus.ACTIVE
+        ]
+        report.left = len(leavers)
+        if dry_run:
+            return report
+        now = utcnow()
+        for member in leavers:
+            member.status = MemberStatus.LEFT
+            member.left_at = now
+        await self._flag_open_applications([m.id for m in leavers])
+        await self.session.flush()
+        return report
+
+    def _diff(
+        self,
+        rows: Sequence[StaffRow],
+        existing: Mapping[str, Member],
+        ids: Mapping[str, uuid.UUID],
+        report: ImportReport,
+    ) -> tuple[list[dict[str, Any]], list[tuple[Member, dict[str, Any]]]]:
+        """The new members and the changes to existing ones among ``rows``, counted."""
         new: list[dict[str, Any]] = []
-        for row in ordered:
+        updates: list[tuple[Member, dict[str, Any]]] = []
+        for row in rows:
             manager_id = ids[row.manager_employee_id] if row.manager_employee_id else None
             member = existing.get(row.employee_id)
             if member is None:
@@ -468,25 +564,14 @@ class StaffImporter:
                 updates.append((member, changes))
             else:
                 report.unchanged += 1
-        leavers = [
-            m
-            for employee_id, m in existing.items()
-            if employee_id not in ids and m.status is MemberStatus.ACTIVE
-        ]
-        report.left = len(leavers)
-        if dry_run:
-            return report
-        now = utcnow()
-        await self.staff.insert_many(new)
-        for member, changes in updates:
-            for name, value in changes.items():
-                setattr(member, name, value)
-        for member in leavers:
-            member.status = MemberStatus.LEFT
-            member.left_at = now
-        await self._flag_open_applications([m.id for m in leavers])
-        await self.session.flush()
-        return report
+        return new, updates
+
+    async def _lock_org(self) -> None:
+        """One import of an org writes at a time (until the transaction ends): two at once
+        would each compare the file with members as they were before the other."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = f"staff-import:{self.staff.org_id}"
+            await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
     async def _flag_open_applications(self, leaver_ids: Sequence[uuid.UUID]) -> None:
         """Leavers' open applications stay as they are, flagged in their audit trail."""

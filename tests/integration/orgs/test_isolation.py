@@ -11,7 +11,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.audit import ActorRef
 from orgs.models import TokenRole
+from orgs.records.staff_import_jobs import StaffImports
 from orgs.tokens import TokenService
 from tests.integration.network.helpers import assert_problem
 from tests.integration.orgs.builders import ApiOrg, api_org
@@ -38,7 +40,13 @@ async def two_orgs(client: Client, db: AsyncSession) -> tuple[ApiOrg, ApiOrg, di
         json={"role": "mentor", "title": "Mentor training", "training_key": "mentor-training"},
         headers=harrow.as_("COORD"),
     )
+    # A staff import of harrow's that runs as a job (queued: the tests here run no worker).
+    job = StaffImports(db, harrow.org.id).queue(
+        b"employee_id,email\n", {}, ActorRef.system("test"), dry_run=False
+    )
+    await db.commit()
     ids = {
+        "import": str(job.id),
         "member": harrow.id("MENTEE"),
         "scheme": harrow.scheme_id,
         "app": app.json()["id"],
@@ -82,6 +90,7 @@ def routes(ids: dict[str, str], brent: ApiOrg) -> list[tuple[str, str, Any, tupl
     return [
         ("GET", f"/staff/{m}", None, ()),
         ("GET", f"/staff/{m}/chain", None, ()),
+        ("GET", f"/staff/imports/{ids['import']}", None, ()),
         ("POST", "/roles", {"member_id": m, "role": "coordinator"}, roles),
         ("DELETE", f"/roles/{c}/coordinator", None, roles),
         ("GET", f"/schemes/{s}", None, ()),
@@ -177,6 +186,7 @@ async def test_another_orgs_slug_is_404_for_every_org_route_and_changes_nothing(
         "application_id": ids["app"],
         "training_id": ids["training"],
         "token_id": ids["member"],
+        "import_id": ids["import"],
         "role": "coordinator",
     }
     bodies = {(m.lower(), p): b for m, p, b, _ in routes(ids, brent)}

@@ -122,6 +122,7 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         db_pool_size=25,
         redis_timeout_s=0.25,
         redis_max_connections=200,
+        staff_import_inline_rows=0,
     )
     assert load_settings(to_environ(settings)) == settings
 
@@ -161,3 +162,11 @@ def test_every_setting_has_its_variable() -> None:
     assert set(to_environ(settings)) == {
         f"MENTORNET_{name.upper()}" for name in Settings.__struct_fields__
     }
+
+
+def test_the_inline_import_limit_is_a_row_count() -> None:
+    assert Settings().staff_import_inline_rows == 5000
+    assert load_settings({"MENTORNET_STAFF_IMPORT_INLINE_ROWS": "0"}).staff_import_inline_rows == 0
+    for bad in ("lots", "-1", "1000001"):
+        problems = problems_of({"MENTORNET_STAFF_IMPORT_INLINE_ROWS": bad})
+        assert [p.split(":")[0] for p in problems] == ["MENTORNET_STAFF_IMPORT_INLINE_ROWS"]
