@@ -28,7 +28,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -84,7 +84,7 @@ def topics(rng: random.Random, low: int, high: int, top: int) -> dict[str, int]:
 
 
 def mentor_row(rng: random.Random, org_id: object, member: Member) -> MentorProfileRow:
-    today = date.today()
+    today = datetime.now(UTC).date()
     return MentorProfileRow(
         org_id=org_id,
         member_id=member.id,
@@ -137,7 +137,7 @@ def relationship(
         mentee_id=mentee.id,
         mentor_id=mentor.id,
         state=state,
-        planned_end_on=date.today() + timedelta(days=180),
+        planned_end_on=datetime.now(UTC).date() + timedelta(days=180),
     )
 
 
