@@ -6,7 +6,7 @@ scratch database ``mentornet_bench_suggestions`` on the server of
 a management tree, ``--mentors`` approved mentors (some with live relationships, some paused),
 ``--mentees`` approved mentees (some with never-again pairs), and ``--cards`` live cards from a
 peer. Each mentee gets a real server-side session in the Redis of ``MENTORNET_TEST_REDIS_URL``.
-Then ``mentornet serve`` (one Granian worker) is started and an async client (httpx) asks:
+Then ``mentornet serve`` (one Granian worker) is started and an async client asks:
 
 - closed loop at 1, 16 and 64 connections, for suggestions and for ``/health/live``;
 - open loop at ``--rate`` requests a second (the target: p95 < 50 ms at 200 req/s per worker),
@@ -32,7 +32,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import httpx
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -231,6 +230,15 @@ async def seed(settings: Settings, args: argparse.Namespace) -> Seeded:
     return Seeded("bench", "mentoring", sso.cookies.session, sessions)
 
 
+async def analyze(url: str) -> None:
+    """Statistics as a node that has been running has them (autovacuum would, later)."""
+    connection = await asyncpg.connect(dsn(url))
+    try:
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
 async def recreate(url: str) -> None:
     admin = await asyncpg.connect(dsn(SERVER))
     try:
@@ -261,61 +269,115 @@ class Run:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-Ask = Callable[[httpx.AsyncClient, int], Awaitable[bool]]
+class Connection:
+    """A bare HTTP/1.1 keep-alive client: httpx costs more CPU per request than the server
+    under test does for ``/health/live``, and the client shares the machine's cores."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str, headers: dict[str, str]) -> int:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{lines}\r\n".encode())
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            fields = dict(line.split(b":", 1) for line in head.split(b"\r\n")[1:] if b":" in line)
+            found = {k.strip().lower(): v.strip() for k, v in fields.items()}
+            if found.get(b"transfer-encoding") == b"chunked":
+                while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")
+            else:
+                await reader.readexactly(int(found.get(b"content-length", b"0")))
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            raise
+        return int(head[9:12])
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+class Pool:
+    """``size`` connections, each used by one request at a time."""
+
+    def __init__(self, port: int, size: int) -> None:
+        self.free: asyncio.Queue[Connection] = asyncio.Queue()
+        for _ in range(size):
+            self.free.put_nowait(Connection("127.0.0.1", port))
+
+    async def get(self, path: str, headers: dict[str, str]) -> int:
+        connection = await self.free.get()
+        try:
+            return await asyncio.wait_for(connection.get(path, headers), TIMEOUT_S)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
+            connection.close()
+            return 0
+        finally:
+            self.free.put_nowait(connection)
+
+    def close(self) -> None:
+        while not self.free.empty():
+            self.free.get_nowait().close()
+
+
+Ask = Callable[[Pool, int], Awaitable[bool]]
 
 
 def asker(path: str, seeded: Seeded | None) -> Ask:
-    async def ask(client: httpx.AsyncClient, n: int) -> bool:
+    async def ask(pool: Pool, n: int) -> bool:
         headers = {}
         if seeded is not None:
             cookie = seeded.sessions[n % len(seeded.sessions)]
             headers["cookie"] = f"{seeded.cookie_name}={cookie}"
-        response = await client.get(path, headers=headers)
-        return response.status_code == 200
+        return await pool.get(path, headers) == 200
 
     return ask
 
 
-async def timed(ask: Ask, client: httpx.AsyncClient, n: int, start: float, run: Run) -> None:
-    try:
-        ok = await ask(client, n)
-    except httpx.HTTPError:
-        ok = False
-    if ok:
+async def timed(ask: Ask, pool: Pool, n: int, start: float, run: Run) -> None:
+    if await ask(pool, n):
         run.latencies.append(time.perf_counter() - start)
     else:
         run.failures += 1
 
 
-async def closed_loop(base: str, label: str, ask: Ask, connections: int, seconds: float) -> Run:
+async def closed_loop(port: int, label: str, ask: Ask, connections: int, seconds: float) -> Run:
     """``connections`` clients, each asking again as soon as it has its answer."""
     run = Run(label, seconds, [], 0)
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT_S) as client:
-        counter = iter(range(10**9))
-        started = time.perf_counter()
+    pool = Pool(port, connections)
+    counter = iter(range(10**9))
+    started = time.perf_counter()
 
-        async def one_client() -> None:
-            while time.perf_counter() - started < seconds:
-                await timed(ask, client, next(counter), time.perf_counter(), run)
+    async def one_client() -> None:
+        while time.perf_counter() - started < seconds:
+            await timed(ask, pool, next(counter), time.perf_counter(), run)
 
-        await asyncio.gather(*(one_client() for _ in range(connections)))
-        run.seconds = time.perf_counter() - started
+    await asyncio.gather(*(one_client() for _ in range(connections)))
+    run.seconds = time.perf_counter() - started
+    pool.close()
     return run
 
 
-async def open_loop(base: str, label: str, ask: Ask, rate: float, seconds: float) -> Run:
-    """Requests started on a fixed schedule, whatever the answers take (at most 64 open)."""
+async def open_loop(port: int, label: str, ask: Ask, rate: float, seconds: float) -> Run:
+    """Requests started on a fixed schedule whatever the answers take (at most 64 at once:
+    beyond that a request waits for a connection, and the wait counts in its latency)."""
     run = Run(label, seconds, [], 0)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT_S) as client:
-        started = time.perf_counter()
-        tasks = []
-        for n in range(int(rate * seconds)):
-            due = started + n / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(timed(ask, client, n, due, run)))
-        await asyncio.gather(*tasks)
+    pool = Pool(port, 64)
+    started = time.perf_counter()
+    tasks = []
+    for n in range(int(rate * seconds)):
+        due = started + n / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(timed(ask, pool, n, due, run)))
+    await asyncio.gather(*tasks)
+    pool.close()
     return run
 
 
@@ -340,17 +402,16 @@ def serve(settings: Settings, port: int, code: Path) -> subprocess.Popen[bytes]:
     )
 
 
-async def wait_live(base: str, server: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=1.0) as client:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise SystemExit("the server exited before it answered")
-            try:
-                if (await client.get("/health/live")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
+async def wait_live(port: int, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit("the server exited before it answered")
+        pool = Pool(port, 1)
+        answered = await pool.get("/health/live", {})
+        pool.close()
+        if answered == 200:
+            return
+        await asyncio.sleep(0.1)
     raise SystemExit("the server did not answer /health/live within 30 s")
 
 
@@ -365,23 +426,24 @@ def row(run: Run) -> str:
     )
 
 
-async def measure(base: str, seeded: Seeded, args: argparse.Namespace, name: str) -> list[Run]:
+async def measure(port: int, seeded: Seeded, args: argparse.Namespace, name: str) -> list[Run]:
     live = asker("/health/live", None)
     suggest = asker(f"/api/v1/me/suggestions?scheme={seeded.scheme_slug}", seeded)
-    async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
-        for n in range(len(seeded.sessions)):  # warm: every mentee once
-            if not await suggest(client, n):
-                raise SystemExit(f"suggestions failed on {name}")
+    pool = Pool(port, 1)
+    for n in range(len(seeded.sessions)):  # warm: every mentee once
+        if not await suggest(pool, n):
+            raise SystemExit(f"suggestions failed on {name}")
+    pool.close()
     runs = []
     for connections in args.connections:
         for label, ask in (("/health/live", live), ("suggestions", suggest)):
             run = await closed_loop(
-                base, f"{name}: {label}, {connections} conn.", ask, connections, args.seconds
+                port, f"{name}: {label}, {connections} conn.", ask, connections, args.seconds
             )
             print(row(run), flush=True)
             runs.append(run)
     paced = await open_loop(
-        base, f"{name}: suggestions at {args.rate:.0f} req/s", suggest, args.rate, args.seconds
+        port, f"{name}: suggestions at {args.rate:.0f} req/s", suggest, args.rate, args.seconds
     )
     print(row(paced), flush=True)
     return [*runs, paced]
@@ -414,6 +476,7 @@ async def main(args: argparse.Namespace) -> None:
     await asyncio.to_thread(migrate.upgrade, settings)
     started = time.perf_counter()
     seeded = await seed(settings, args)
+    await analyze(url)
     print(
         f"seeded {args.staff:,} staff, {args.mentors:,} mentors, {args.mentees} mentees, "
         f"{args.cards:,} remote cards in {time.perf_counter() - started:.1f} s",
@@ -425,9 +488,8 @@ async def main(args: argparse.Namespace) -> None:
         port = args.port
         server = serve(settings, port, code)
         try:
-            base = f"http://127.0.0.1:{port}"
-            await wait_live(base, server)
-            runs += await measure(base, seeded, args, f"{name} ({code.name})")
+            await wait_live(port, server)
+            runs += await measure(port, seeded, args, f"{name} ({code.name})")
         finally:
             server.terminate()
             server.wait(timeout=30)

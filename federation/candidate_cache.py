@@ -1,21 +1,23 @@
 """Candidate indexes kept between requests, per org and scheme, and never stale.
 
 A suggestions request used to read every mentor, count each one's relationships, reload every
-remote card and rebuild the engine's index. Now each worker keeps three kinds of parts, each
-tagged with the database's change stamp (``orgs.pairing.stamps``) it was read at:
+remote card and rebuild the engine's index. Now each worker keeps parts, each tagged with the
+database's change stamp (``orgs.pairing.stamps``) it was read at:
 
-- an org's approved mentors for one scheme and day (``people`` stamp: profiles, members,
+- an org's approved mentors for one scheme and day (``people``: profiles, members,
   applications, schemes);
-- the org's live relationships per mentor (``capacity`` stamp);
-- the node's live remote cards (``remote`` stamp; and only until the first card expires);
+- the org's live relationships per mentor (``capacity``);
+- the node's live remote cards (``remote``; and only until the first of them expires);
+- each mentee's side: profile, approval, chains, never-again pairs, the org's policy
+  (``mentees``);
 
-and, built from them, one index per (org, scheme, day, scheme kind, the org's sharing policy
-for remote cards). A request reads the stamps (one query) and uses a part only while its stamp
-is at or above the one just read; a part that is behind is read again alone (a capacity change
-reads one GROUP BY, not every profile), and the index is rebuilt from the parts. Reads for the
-cache run in a session of their own, so a request's uncommitted writes never enter it.
-Where the database keeps no stamps (SQLite, the demo) nothing is cached: every request reads
-its candidates afresh, with the same constant number of queries.
+and, built from the first three, one index per (org, scheme, day, scheme kind, the org's
+sharing policy for remote cards). A request reads the stamps (one query) and uses a part only
+while its stamp is at or below the part's; a part that is behind is read again alone (a
+capacity change reads one GROUP BY, not every profile) and the index is rebuilt from the parts.
+Reads for the cache run in a session of their own, so a request's uncommitted writes never
+enter it. Where the database keeps no stamps (SQLite, the demo) nothing is cached: every
+request reads its candidates afresh, with the same constant number of queries.
 """
 
 from __future__ import annotations
@@ -39,11 +41,20 @@ from federation.remote_candidates import (
 )
 from matching.ranking import CandidateIndex
 from orgs.mentoring.relationships import live_counts
-from orgs.pairing.candidates import LocalMentor, MenteeSide, MentorView, org_mentors, with_capacity
+from orgs.pairing.candidates import (
+    LocalMentor,
+    MenteeSide,
+    MentorView,
+    mentee_side,
+    org_mentors,
+    with_capacity,
+)
 from orgs.pairing.stamps import Stamps, read_stamps, watched
+from orgs.people.members import Member
 
-#: Parts and indexes kept per worker; the least recently used go first.
+#: Parts and indexes kept per worker (and mentees' sides); the least recently used go first.
 MAX_ENTRIES = 128
+MAX_MENTEES = 20_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,10 @@ class _Entry:
 
 
 class _Lru(OrderedDict[Hashable, Any]):
+    def __init__(self, size: int = MAX_ENTRIES) -> None:
+        super().__init__()
+        self.size = size
+
     def use(self, key: Hashable) -> Any:
         found = self.get(key)
         if found is not None:
@@ -81,7 +96,7 @@ class _Lru(OrderedDict[Hashable, Any]):
     def keep(self, key: Hashable, value: Any) -> None:
         self[key] = value
         self.move_to_end(key)
-        while len(self) > MAX_ENTRIES:
+        while len(self) > self.size:
             self.popitem(last=False)
 
 
@@ -94,18 +109,34 @@ class CandidateCache:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._parts = _Lru()
+        self._mentees = _Lru(MAX_MENTEES)
         self._entries = _Lru()
-        self._lock = asyncio.Lock()  # one rebuild at a time; a hit never waits for it
+        self._lock = asyncio.Lock()  # one index rebuild at a time; a hit never waits for it
         self._watched: bool | None = None
-        self.reads = 0  # parts read from the database, for tests and the docs' figures
+        self.reads = 0  # parts read from the database, for tests
 
-    async def suggestable(self, db: AsyncSession, side: MenteeSide, now: datetime) -> Suggestable:
-        assert side.mentee is not None
+    async def prepare(
+        self, db: AsyncSession, member: Member, scheme_slug: str | None, now: datetime
+    ) -> tuple[MenteeSide, Suggestable | None]:
+        """The mentee's side, and what to rank over unless they are blocked."""
         if self._watched is None:
             self._watched = await watched(db)
         if not self._watched:
-            return await _uncached(db, side, now)
-        stamps = await read_stamps(db, side.org_id)
+            return await _uncached(db, member, scheme_slug, now)
+        stamps = await read_stamps(db, member.org_id)
+
+        async def side_of(session: AsyncSession) -> tuple[MenteeSide, None]:
+            return await mentee_side(session, member, scheme_slug, now.date()), None
+
+        key = (member.org_id, member.id, scheme_slug, now.date())
+        side: MenteeSide = (
+            await self._part(self._mentees, key, stamps.mentees, now, side_of)
+        ).value
+        if side.mentee is None or side.blocked is not None:
+            return side, None
+        return side, await self._suggestable(side, stamps, now)
+
+    async def _suggestable(self, side: MenteeSide, stamps: Stamps, now: datetime) -> Suggestable:
         key = _entry_key(side, now.date())
         entry: _Entry | None = self._entries.use(key)
         if entry is not None and _still_fresh(entry, stamps, now):
@@ -138,22 +169,25 @@ class CandidateCache:
         assert side.mentee is not None
         remote = None
         if wants_remote(side.mentee, side.policy):
-            remote = await self._part(("remote",), stamps.remote, now, cards)
+            remote = await self._part(self._parts, ("remote",), stamps.remote, now, cards)
+        people = ("people", org, scheme, today)
         return (
-            await self._part(("people", org, scheme, today), stamps.people, now, mentors),
-            await self._part(("capacity", org), stamps.capacity, now, capacity),
+            await self._part(self._parts, people, stamps.people, now, mentors),
+            await self._part(self._parts, ("capacity", org), stamps.capacity, now, capacity),
             remote,
         )
 
-    async def _part(self, key: Hashable, stamp: int, now: datetime, load: Load) -> _Part:
-        part: _Part | None = self._parts.use(key)
+    async def _part(
+        self, kept: _Lru, key: Hashable, stamp: int, now: datetime, load: Load
+    ) -> _Part:
+        part: _Part | None = kept.use(key)
         if part is None or not part.fresh(stamp, now):
             # Read after the stamps: what is read is at least as new as ``stamp``.
             async with self._sessions() as session:
                 value, until = await load(session)
             self.reads += 1
             part = _Part(stamp, value, until)
-            self._parts.keep(key, part)
+            kept.keep(key, part)
         return part
 
 
@@ -196,12 +230,16 @@ def _rank_over(
     )
 
 
-async def _uncached(db: AsyncSession, side: MenteeSide, now: datetime) -> Suggestable:
+async def _uncached(
+    db: AsyncSession, member: Member, scheme_slug: str | None, now: datetime
+) -> tuple[MenteeSide, Suggestable | None]:
     """Everything read afresh in the request's own session (no stamps to trust)."""
-    assert side.mentee is not None
+    side = await mentee_side(db, member, scheme_slug, now.date())
+    if side.mentee is None or side.blocked is not None:
+        return side, None
     mentors = await org_mentors(db, side.org_id, side.scheme_id, today=now.date())
     live = {str(k): v for k, v in (await live_counts(db, side.org_id)).items()}
     cards = LiveCards((), None)
     if wants_remote(side.mentee, side.policy):
         cards = await live_cards(db, now)
-    return _rank_over(side, mentors, live, cards)
+    return side, _rank_over(side, mentors, live, cards)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,10 @@ class RemoteView:
 class RemotePool:
     mentors: tuple[MentorProfile, ...]
     views: dict[str, RemoteView]
+
+    @cached_property
+    def orgs(self) -> frozenset[str]:
+        return frozenset(m.org_id for m in self.mentors)
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ async def remote_pool(
 
 def with_remote_orgs(rules: PairRules, mentee: MenteeProfile, pool: RemotePool) -> PairRules:
     """Open the engine's org policies to the remote orgs whose cards made it into the pool."""
-    remote = {m.org_id for m in pool.mentors}
+    remote = pool.orgs
     if not remote:
         return rules
     own = rules.policy_of(mentee.org_id)

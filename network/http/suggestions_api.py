@@ -21,7 +21,6 @@ from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
 from network.runtime import Runtime
-from orgs.pairing.candidates import mentee_side
 from orgs.people.members import Member
 
 
@@ -82,10 +81,9 @@ async def build_suggestions(
 ) -> SuggestionsOut:
     """Local mentors and remote cards ranked together; the API and the web pages both call this.
     A constant number of queries whatever the number of candidates (``docs/matching.md``)."""
-    side = await mentee_side(db, member, scheme, now.date())
-    if side.mentee is None or side.blocked is not None:
+    side, found = await cache.prepare(db, member, scheme, now)
+    if side.mentee is None or found is None:
         return SuggestionsOut([], side.blocked)
-    found = await cache.suggestable(db, side, now)
     rules = with_remote_orgs(side.rules, side.mentee, found.remote)
     ranked = suggest(found.index, side.mentee, rules, k=limit)
     items = []

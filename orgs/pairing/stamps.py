@@ -29,24 +29,39 @@ NODE = uuid.UUID(int=0)
 
 
 class StampKind(StrEnum):
-    PEOPLE = "people"  # mentor profiles, members, applications and schemes of one org
-    CAPACITY = "capacity"  # mentoring relationships of one org
+    PEOPLE = "people"  # an org's mentors: profiles, members, applications, schemes
+    CAPACITY = "capacity"  # an org's mentoring relationships
+    MENTEES = "mentees"  # what a mentee's side is read from: the above, and more (WATCHED)
     REMOTE = "remote"  # cards from peers, and the peers (node-wide)
 
 
-#: The tables each kind watches, and the columns whose change matters (None: any column).
-#: The migration creates one trigger per table; ``watched`` checks they are all there.
-WATCHED: dict[str, tuple[StampKind, tuple[str, ...] | None]] = {
-    "mentor_profiles": (StampKind.PEOPLE, None),
-    "members": (
-        StampKind.PEOPLE,
-        ("status", "given_name", "family_name", "job_title", "department", "org_id"),
+@dataclass(frozen=True)
+class Watch:
+    org_column: str | None  # None: node-wide
+    kinds: tuple[StampKind, ...]
+    columns: tuple[str, ...] | None  # an UPDATE of these (None: of any column) counts
+
+
+_BOTH = (StampKind.PEOPLE, StampKind.MENTEES)
+
+#: What each table's writes bump. The migration creates one trigger per table; ``watched``
+#: checks they are all there. A mentee's side filters chains to people with a mentor profile,
+#: so mentor profiles bump it too.
+WATCHED: dict[str, Watch] = {
+    "mentor_profiles": Watch("org_id", _BOTH, None),
+    "members": Watch(
+        "org_id",
+        _BOTH,
+        ("status", "given_name", "family_name", "job_title", "department", "manager_id"),
     ),
-    "applications": (StampKind.PEOPLE, ("state", "role", "scheme_id", "member_id", "org_id")),
-    "schemes": (StampKind.PEOPLE, ("ends_on", "kind", "org_id")),
-    "mentoring_relationships": (StampKind.CAPACITY, ("state", "mentor_id", "org_id")),
-    "federation_remote_cards": (StampKind.REMOTE, None),
-    "peers": (StampKind.REMOTE, None),
+    "applications": Watch("org_id", _BOTH, ("state", "role", "scheme_id", "member_id")),
+    "schemes": Watch("org_id", _BOTH, None),
+    "mentee_profiles": Watch("org_id", (StampKind.MENTEES,), None),
+    "never_again_pairs": Watch("org_id", (StampKind.MENTEES,), None),
+    "orgs": Watch("id", (StampKind.MENTEES,), ("name", "settings")),
+    "mentoring_relationships": Watch("org_id", (StampKind.CAPACITY,), ("state", "mentor_id")),
+    "federation_remote_cards": Watch(None, (StampKind.REMOTE,), None),
+    "peers": Watch(None, (StampKind.REMOTE,), None),
 }
 
 
@@ -66,26 +81,30 @@ class CandidateStamp(Base):
 class Stamps:
     people: int
     capacity: int
+    mentees: int
     remote: int
 
 
 async def read_stamps(session: AsyncSession, org_id: uuid.UUID) -> Stamps:
-    """The org's two stamps and the node's remote one, in one query (0 where never bumped)."""
+    """The org's stamps and the node's remote one, in one query (0 where never bumped)."""
     rows = await session.execute(
         select(CandidateStamp.kind, CandidateStamp.version).where(
             or_(
                 and_(
                     CandidateStamp.org_id == org_id,
-                    CandidateStamp.kind.in_([StampKind.PEOPLE, StampKind.CAPACITY]),
+                    CandidateStamp.kind.in_(
+                        [StampKind.PEOPLE, StampKind.CAPACITY, StampKind.MENTEES]
+                    ),
                 ),
                 and_(CandidateStamp.org_id == NODE, CandidateStamp.kind == StampKind.REMOTE),
             )
         )
     )
-    found: dict[str, int] = {kind: version for kind, version in rows}
+    found: dict[str, int] = dict(rows.all())
     return Stamps(
         people=found.get(StampKind.PEOPLE, 0),
         capacity=found.get(StampKind.CAPACITY, 0),
+        mentees=found.get(StampKind.MENTEES, 0),
         remote=found.get(StampKind.REMOTE, 0),
     )
 

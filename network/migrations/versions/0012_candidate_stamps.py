@@ -22,17 +22,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # A copy, not an import: a migration keeps meaning what it meant when it was written.
-WATCHED: dict[str, tuple[str, tuple[str, ...] | None]] = {
-    "mentor_profiles": ("people", None),
+# table: (column naming the org, or None: node-wide; kinds bumped; columns whose UPDATE counts)
+BOTH = ("people", "mentees")
+WATCHED: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...] | None]] = {
+    "mentor_profiles": ("org_id", BOTH, None),
     "members": (
-        "people",
-        ("status", "given_name", "family_name", "job_title", "department", "org_id"),
+        "org_id",
+        BOTH,
+        ("status", "given_name", "family_name", "job_title", "department", "manager_id"),
     ),
-    "applications": ("people", ("state", "role", "scheme_id", "member_id", "org_id")),
-    "schemes": ("people", ("ends_on", "kind", "org_id")),
-    "mentoring_relationships": ("capacity", ("state", "mentor_id", "org_id")),
-    "federation_remote_cards": ("remote", None),
-    "peers": ("remote", None),
+    "applications": ("org_id", BOTH, ("state", "role", "scheme_id", "member_id")),
+    "schemes": ("org_id", BOTH, None),
+    "mentee_profiles": ("org_id", ("mentees",), None),
+    "never_again_pairs": ("org_id", ("mentees",), None),
+    "orgs": ("id", ("mentees",), ("name", "settings")),
+    "mentoring_relationships": ("org_id", ("capacity",), ("state", "mentor_id")),
+    "federation_remote_cards": (None, ("remote",), None),
+    "peers": (None, ("remote",), None),
 }
 
 TOUCH = """
@@ -51,32 +57,45 @@ BEGIN
 END $$;
 """
 
+# Arguments: the column naming the org ('' for node-wide), then the kinds to bump. An UPDATE
+# bumps the org of the old row and of the new one (the same org, but it costs nothing to ask).
 BUMP = """
 CREATE FUNCTION candidate_stamp_bump() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    orgs uuid[] := ARRAY[]::uuid[];
+    org uuid;
 BEGIN
-    IF TG_ARGV[0] = 'remote' THEN
-        PERFORM candidate_stamp_touch('remote', '00000000-0000-0000-0000-000000000000');
-        RETURN NULL;
+    IF TG_ARGV[0] = '' THEN
+        orgs := ARRAY['00000000-0000-0000-0000-000000000000'::uuid];
+    ELSE
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            orgs := orgs || (to_jsonb(OLD) ->> TG_ARGV[0])::uuid;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            orgs := orgs || (to_jsonb(NEW) ->> TG_ARGV[0])::uuid;
+        END IF;
     END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM candidate_stamp_touch(TG_ARGV[0], OLD.org_id);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM candidate_stamp_touch(TG_ARGV[0], NEW.org_id);
-    END IF;
+    FOREACH org IN ARRAY orgs LOOP
+        FOR i IN 1 .. TG_NARGS - 1 LOOP
+            PERFORM candidate_stamp_touch(TG_ARGV[i], org);
+        END LOOP;
+    END LOOP;
     RETURN NULL;
 END $$;
 """
 
 
-def trigger(table: str, kind: str, columns: tuple[str, ...] | None) -> str:
+def trigger(
+    table: str, org: str | None, kinds: tuple[str, ...], columns: tuple[str, ...] | None
+) -> str:
     update = "UPDATE" if columns is None else "UPDATE OF " + ", ".join(columns)
+    arguments = ", ".join(f"'{value}'" for value in (org or "", *kinds))
     return (
         f"CREATE CONSTRAINT TRIGGER candidate_stamp_{table} "
         f"AFTER INSERT OR DELETE OR {update} ON {table} "
         f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-        f"EXECUTE FUNCTION candidate_stamp_bump('{kind}')"
+        f"EXECUTE FUNCTION candidate_stamp_bump({arguments})"
     )
 
 
@@ -92,8 +111,8 @@ def upgrade() -> None:
         return
     op.execute(TOUCH)
     op.execute(BUMP)
-    for table, (kind, columns) in WATCHED.items():
-        op.execute(trigger(table, kind, columns))
+    for table, (org, kinds, columns) in WATCHED.items():
+        op.execute(trigger(table, org, kinds, columns))
 
 
 def downgrade() -> None:
