@@ -8,11 +8,7 @@ import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
 
-from federation.errors import MalformedMessage
-from federation.inbox import Inbox
-from federation.inbox_handlers import HANDLERS
-from federation.peer_registry import PeerRegistry
-from federation.signing import verify_message
+from federation.receiving import receive
 from network.federation.wiring import INBOX_PATH, node_id, now_s
 from network.http.dependencies import Db
 from network.http.problems import documented_problems
@@ -37,18 +33,11 @@ class Accepted(msgspec.Struct, frozen=True):
 )
 async def inbox(request: Request[Any, Any, Any], state: State, db: Db) -> Accepted:
     runtime = Runtime.of(state)
-    body = await request.body()
-    try:
-        token = body.decode("ascii").strip()
-    except UnicodeDecodeError:
-        raise MalformedMessage("the body must be a JWS compact token") from None
-    verified = await verify_message(
-        token,
-        trust=await PeerRegistry(db).trust_store(),
+    receipt = await receive(
+        db,
+        await request.body(),
         me=node_id(runtime.settings),
         now=now_s(),
         replay=runtime.replay,
     )
-    message = verified.message
-    taken = await Inbox(db, HANDLERS).accept(message)
-    return Accepted(mid=message.mid, duplicate=not taken)
+    return Accepted(mid=receipt.mid, duplicate=receipt.duplicate)

@@ -11,10 +11,11 @@ from litestar.params import JSONBody
 
 from matching.model import MeetingMode
 from matching.taxonomy import TAXONOMY_VERSION, TOPICS, TopicKind
-from network.http.actor import Actor, Actor_
+from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
+from orgs.people.actor import Actor
 from orgs.people.members import Member
 from orgs.people.profiles import MenteeProfileRow, MentorProfileRow, ProfileService
 
