@@ -426,27 +426,52 @@ def row(run: Run) -> str:
     )
 
 
-async def measure(port: int, seeded: Seeded, args: argparse.Namespace, name: str) -> list[Run]:
-    live = asker("/health/live", None)
-    suggest = asker(f"/api/v1/me/suggestions?scheme={seeded.scheme_slug}", seeded)
+WARM_S = 20.0
+
+
+async def warm(port: int, ask: Ask, sessions: int) -> None:
+    """Every mentee once (a worker's steady state), within ``WARM_S``: slow code gets less."""
     pool = Pool(port, 1)
-    for n in range(len(seeded.sessions)):  # warm: every mentee once
-        if not await suggest(pool, n):
-            raise SystemExit(f"suggestions failed on {name}")
+    started = time.perf_counter()
+    for n in range(sessions):
+        if not await ask(pool, n):
+            raise SystemExit("suggestions failed while warming up")
+        if time.perf_counter() - started > WARM_S:
+            break
     pool.close()
-    runs = []
+
+
+async def one_run(
+    settings: Settings, code: Path, seeded: Seeded, args: argparse.Namespace, plan: Plan
+) -> Run:
+    """One measurement on a server of its own: requests a slow server has not finished
+    (answers past the timeout) must not slow down the next measurement."""
+    label, path, connections = plan
+    server = serve(settings, args.port, code)
+    try:
+        await wait_live(args.port, server)
+        ask = asker(path, seeded if path != "/health/live" else None)
+        if path != "/health/live":
+            await warm(args.port, ask, len(seeded.sessions))
+        if connections is None:
+            return await open_loop(args.port, label, ask, args.rate, args.seconds)
+        return await closed_loop(args.port, label, ask, connections, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+Plan = tuple[str, str, int | None]  # label, path, connections (None: the open loop)
+
+
+def plans(name: str, seeded: Seeded, args: argparse.Namespace) -> list[Plan]:
+    suggestions = f"/api/v1/me/suggestions?scheme={seeded.scheme_slug}"
+    found: list[Plan] = []
     for connections in args.connections:
-        for label, ask in (("/health/live", live), ("suggestions", suggest)):
-            run = await closed_loop(
-                port, f"{name}: {label}, {connections} conn.", ask, connections, args.seconds
-            )
-            print(row(run), flush=True)
-            runs.append(run)
-    paced = await open_loop(
-        port, f"{name}: suggestions at {args.rate:.0f} req/s", suggest, args.rate, args.seconds
-    )
-    print(row(paced), flush=True)
-    return [*runs, paced]
+        found.append((f"{name}: /health/live, {connections} conn.", "/health/live", connections))
+        found.append((f"{name}: suggestions, {connections} conn.", suggestions, connections))
+    found.append((f"{name}: suggestions at {args.rate:.0f} req/s", suggestions, None))
+    return found
 
 
 def ratios(runs: list[Run], connections: list[int], rate: float) -> None:
@@ -484,15 +509,11 @@ async def main(args: argparse.Namespace) -> None:
     )
     print("\n| run | req/s | p50 | p95 | failed or > 10 s |\n|---|---|---|---|---|")
     runs: list[Run] = []
-    for name, code in [("ours", REPO), *(("other", Path(c)) for c in args.code)]:
-        port = args.port
-        server = serve(settings, port, code)
-        try:
-            await wait_live(port, server)
-            runs += await measure(port, seeded, args, f"{name} ({code.name})")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    for code in [REPO, *(Path(c) for c in args.code)]:
+        for plan in plans(f"{code.name}", seeded, args):
+            run = await one_run(settings, code, seeded, args, plan)
+            print(row(run), flush=True)
+            runs.append(run)
     print()
     ratios(runs, args.connections, args.rate)
 
