@@ -88,15 +88,6 @@ def allowed_pool(cards: LiveCards, mentee: MenteeProfile, policy: SharingPolicy)
     return RemotePool(tuple(c.profile for c in chosen), {c.profile.id: c.view for c in chosen})
 
 
-async def remote_pool(
-    session: AsyncSession, mentee: MenteeProfile, policy: SharingPolicy, now: datetime
-) -> RemotePool:
-    """``allowed_pool`` over the cards as they are now (uncached)."""
-    if not wants_remote(mentee, policy):
-        return RemotePool((), {})
-    return allowed_pool(await live_cards(session, now), mentee, policy)
-
-
 def with_remote_orgs(rules: PairRules, mentee: MenteeProfile, pool: RemotePool) -> PairRules:
     """Open the engine's org policies to the remote orgs whose cards made it into the pool."""
     remote = pool.orgs

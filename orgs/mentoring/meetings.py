@@ -102,7 +102,7 @@ Body = Annotated[str, msgspec.Meta(max_length=10000)]
 class MeetingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """``held: true`` records a meeting that already took place; otherwise it is scheduled."""
 
-    starts_at: datetime
+    starts_at: Annotated[datetime, msgspec.Meta(tz=True)]  # with its offset, like every time
     duration_minutes: Minutes
     mode: MeetingMode
     location: Annotated[str, msgspec.Meta(max_length=300)] = ""
@@ -132,6 +132,14 @@ class TimeRelease:
     used_minutes: int
     sessions_held: int
     recommended_sessions: int
+
+    @property
+    def budget_hours(self) -> float:
+        return round(self.budget_minutes / 60, 2)
+
+    @property
+    def used_hours(self) -> float:
+        return round(self.used_minutes / 60, 2)
 
     @property
     def percent(self) -> int:
@@ -404,6 +412,13 @@ async def read_note(session: AsyncSession, member: Member, note_id: uuid.UUID) -
 
 
 # --- coordinators ---------------------------------------------------------------------------
+
+
+class ExtraTimeIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """More time release for one relationship, allowed by a coordinator."""
+
+    hours: Annotated[int, msgspec.Meta(ge=1, le=50)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 async def allow_extra_time(
