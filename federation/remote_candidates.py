@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,35 +34,63 @@ class RemotePool:
     mentors: tuple[MentorProfile, ...]
     views: dict[str, RemoteView]
 
+    @cached_property
+    def orgs(self) -> frozenset[str]:
+        return frozenset(m.org_id for m in self.mentors)
 
-async def remote_pool(
-    session: AsyncSession, mentee: MenteeProfile, policy: SharingPolicy, now: datetime
-) -> RemotePool:
-    """Live cards of orgs the mentee's org allows, when the mentee is open to other orgs.
-    The producer applied its own org's consent before publishing to this node."""
-    if not mentee.open_to_other_orgs or not policy.cross_org:
-        return RemotePool((), {})
+
+@dataclass(frozen=True)
+class RemoteCandidate:
+    """A live card from a known peer, before any org's policy is applied."""
+
+    profile: MentorProfile
+    org_ref: str
+    view: RemoteView
+
+
+@dataclass(frozen=True)
+class LiveCards:
+    candidates: tuple[RemoteCandidate, ...]
+    until: datetime | None  # when the first of them expires (None: there are none)
+
+
+def wants_remote(mentee: MenteeProfile, policy: SharingPolicy) -> bool:
+    return mentee.open_to_other_orgs and policy.cross_org
+
+
+async def live_cards(session: AsyncSession, now: datetime) -> LiveCards:
+    """Every live card of every known peer as a candidate: two queries, plain rows."""
     peers = {peer.node_id: peer for peer in await PeerRegistry(session).list()}
-    mentors: list[MentorProfile] = []
-    views: dict[str, RemoteView] = {}
-    for row in await RemoteCards(session).live(now):
+    found: list[RemoteCandidate] = []
+    until: datetime | None = None
+    for row in await RemoteCards(session).live_rows(now):
         peer = peers.get(row.peer)
-        if peer is None or not policy.allows(org_ref(row.org, row.peer)):
+        if peer is None:
             continue
-        mentors.append(to_candidate(row))
         org_names = {o.get("slug"): o.get("display_name", "") for o in peer.hosted_orgs}
-        views[row.candidate_id] = RemoteView(
+        view = RemoteView(
             org_slug=row.org,
             node=row.peer,
             node_name=peer.name,
             org_name=str(org_names.get(row.org) or row.org),
         )
-    return RemotePool(tuple(mentors), views)
+        found.append(RemoteCandidate(to_candidate(row), org_ref(row.org, row.peer), view))
+        until = row.expires_at if until is None else min(until, row.expires_at)
+    return LiveCards(tuple(found), until)
+
+
+def allowed_pool(cards: LiveCards, mentee: MenteeProfile, policy: SharingPolicy) -> RemotePool:
+    """The cards of orgs the mentee's org allows, when the mentee is open to other orgs.
+    The producer applied its own org's consent before publishing to this node."""
+    if not wants_remote(mentee, policy):
+        return RemotePool((), {})
+    chosen = [c for c in cards.candidates if policy.allows(c.org_ref)]
+    return RemotePool(tuple(c.profile for c in chosen), {c.profile.id: c.view for c in chosen})
 
 
 def with_remote_orgs(rules: PairRules, mentee: MenteeProfile, pool: RemotePool) -> PairRules:
     """Open the engine's org policies to the remote orgs whose cards made it into the pool."""
-    remote = {m.org_id for m in pool.mentors}
+    remote = pool.orgs
     if not remote:
         return rules
     own = rules.policy_of(mentee.org_id)

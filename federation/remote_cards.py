@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from sqlalchemy import String, Text, UniqueConstraint, delete, select, update
@@ -124,6 +124,21 @@ class RemoteCards:
             query = query.where(RemoteCard.peer == peer)
         return (await self.session.scalars(query.order_by(RemoteCard.handle))).all()
 
+    async def live_rows(self, now: datetime) -> Sequence[CardRow]:
+        """Every live card as plain columns (no ORM objects: thousands are read at once)."""
+        query = (
+            select(
+                RemoteCard.peer,
+                RemoteCard.handle,
+                RemoteCard.org,
+                RemoteCard.card,
+                RemoteCard.expires_at,
+            )
+            .where(RemoteCard.expires_at > now)
+            .order_by(RemoteCard.handle)
+        )
+        return [CardRow(*row) for row in await self.session.execute(query)]
+
     async def find(self, peer: str, handle: str, now: datetime) -> RemoteCard | None:
         return await self.session.scalar(
             select(RemoteCard).where(
@@ -141,7 +156,22 @@ class RemoteCards:
         )
 
 
-def to_candidate(row: RemoteCard) -> MentorProfile:
+class CardRow(NamedTuple):
+    peer: str
+    handle: str
+    org: str
+    card: dict[str, Any]
+    expires_at: datetime
+
+    @property
+    def candidate_id(self) -> str:
+        return candidate_id(self.peer, self.handle)
+
+    def as_card(self) -> wire.Card:
+        return msgspec.convert(self.card, wire.Card)
+
+
+def to_candidate(row: RemoteCard | CardRow) -> MentorProfile:
     """A remote card as a matching candidate: the same input type as a local mentor."""
     card = row.as_card()
     return MentorProfile(

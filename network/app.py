@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from federation.candidate_cache import CandidateCache
 from network.cache import create_redis
 from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
@@ -57,12 +58,14 @@ VERSION = "0.1.0"
 def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings)
     redis = create_redis(settings)
+    sessions = create_sessionmaker(engine)
     return Runtime(
         settings=settings,
         engine=engine,
-        sessionmaker=create_sessionmaker(engine),
+        sessionmaker=sessions,
         redis=redis,
         replay=RedisReplayCache(redis) if redis is not None else MemoryReplayCache(),
+        candidates=CandidateCache(sessions),
     )
 
 

@@ -13,6 +13,7 @@ from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
 from orgs.pairing import cohort_runs as cohort_run_models
+from orgs.pairing import stamps as stamp_models
 from orgs.people import members as member_models
 from orgs.people import profiles as profile_models
 from orgs.people import roles as role_models
@@ -48,4 +49,5 @@ __all__ = [
     "special_category_models",
     "sso_models",
     "staff_import_models",
+    "stamp_models",
 ]

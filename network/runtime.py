@@ -8,6 +8,7 @@ from litestar.datastructures import State
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from federation.candidate_cache import CandidateCache
 from federation.replay import ReplayCache
 from network.config import Settings
 
@@ -19,6 +20,7 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis | None
     replay: ReplayCache
+    candidates: CandidateCache
 
     @staticmethod
     def of(state: State) -> Runtime:

@@ -7,17 +7,19 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import get
+from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.remote_candidates import remote_pool, with_remote_orgs
-from matching.ranking import CandidateIndex, suggest
+from federation.candidate_cache import CandidateCache
+from federation.remote_candidates import with_remote_orgs
+from matching.ranking import suggest
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.pairing_out import CandidateOut, ExplanationOut, SuggestionOut, SuggestionsOut
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
-from orgs.pairing.candidates import local_pool
+from network.runtime import Runtime
 from orgs.people.members import Member
 from orgs.structs import out
 
@@ -33,36 +35,42 @@ Limit = Annotated[int, QueryParameter(ge=1, le=50)]
 async def suggestions(
     actor: Actor_,
     db: Db,
+    state: State,
     limit: FromQuery[Limit] = 10,
     scheme: Annotated[str | None, QueryParameter(max_length=60)] = None,
 ) -> SuggestionsOut:
-    return await build_suggestions(db, member_of(actor), scheme, limit, datetime.now(UTC))
+    cache = Runtime.of(state).candidates
+    return await build_suggestions(db, cache, member_of(actor), scheme, limit, datetime.now(UTC))
 
 
 async def build_suggestions(
-    db: AsyncSession, member: Member, scheme: str | None, limit: int, now: datetime
+    db: AsyncSession,
+    cache: CandidateCache,
+    member: Member,
+    scheme: str | None,
+    limit: int,
+    now: datetime,
 ) -> SuggestionsOut:
-    """Local mentors and remote cards ranked together; the API and the web pages both call this."""
-    pool = await local_pool(db, member, scheme, now.date())
-    if pool.mentee is None or pool.blocked is not None:
-        return SuggestionsOut([], pool.blocked)
-    remote = await remote_pool(db, pool.mentee, pool.policy, now)
-    rules = with_remote_orgs(pool.rules, pool.mentee, remote)
-    index = CandidateIndex.build([*pool.mentors, *remote.mentors], scheme=pool.scheme_kind)
-    ranked = suggest(index, pool.mentee, rules, k=limit)
+    """Local mentors and remote cards ranked together; the API and the web pages both call this.
+    A constant number of queries whatever the number of candidates (``docs/matching.md``)."""
+    side, found = await cache.prepare(db, member, scheme, now)
+    if side.mentee is None or found is None:
+        return SuggestionsOut([], side.blocked)
+    rules = with_remote_orgs(side.rules, side.mentee, found.remote)
+    ranked = suggest(found.index, side.mentee, rules, k=limit)
     items = []
     for item in ranked.items:
-        local = pool.views.get(item.mentor_id)
+        local = found.local.get(item.mentor_id)
         if local is not None:
             candidate = CandidateOut(
                 id=item.mentor_id,
                 kind="local",
-                organisation=local.org_name,
+                organisation=side.org_name,
                 name=local.name,
                 job_title=local.job_title,
             )
         else:
-            view = remote.views[item.mentor_id]
+            view = found.remote.views[item.mentor_id]
             candidate = CandidateOut(
                 id=item.mentor_id, kind="remote", organisation=view.org_name, node=view.node_name
             )

@@ -15,6 +15,7 @@ from network.http.dependencies import Db
 from network.http.mentoring_api import _requests_out
 from network.http.path_params import Id, Slug
 from network.http.suggestions_api import build_suggestions
+from network.runtime import Runtime
 from network.web.pages import (
     Errors,
     PageContext_,
@@ -78,7 +79,12 @@ class MatchPages(Controller):
         wanted = (values or {}).get("scheme") or request.query_params.get("scheme")
         scheme = next((s for s in schemes if s.slug == wanted), schemes[0] if schemes else None)
         found = await build_suggestions(
-            db, viewer.member, scheme.slug if scheme else None, SUGGESTIONS, utcnow()
+            db,
+            Runtime.of(request.app.state).candidates,
+            viewer.member,
+            scheme.slug if scheme else None,
+            SUGGESTIONS,
+            utcnow(),
         )
         return render(
             "suggestions.html",

@@ -13,7 +13,7 @@ Visibility: a relationship is visible to its local parties; coordinators see its
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -276,6 +276,21 @@ async def active_count(session: AsyncSession, org_id: uuid.UUID, mentor_id: uuid
     return int(count or 0)
 
 
+async def live_counts(session: AsyncSession, org_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """Live (agreeing or active) relationships per local mentor of ``org_id``, in one query:
+    mentors with none are absent."""
+    rows = await session.execute(
+        select(Relationship.mentor_id, func.count())
+        .where(
+            Relationship.org_id == org_id,
+            Relationship.mentor_id.is_not(None),
+            Relationship.state.in_(LIVE),
+        )
+        .group_by(Relationship.mentor_id)
+    )
+    return {mentor_id: int(count) for mentor_id, count in rows if mentor_id is not None}
+
+
 async def free_capacity(session: AsyncSession, mentor: MentorProfileRow) -> int:
     """The mentor's capacity less their live (agreeing or active) relationships, never < 0."""
     used = await active_count(session, mentor.org_id, mentor.member_id)
@@ -283,10 +298,12 @@ async def free_capacity(session: AsyncSession, mentor: MentorProfileRow) -> int:
 
 
 async def never_again_pairs(
-    session: AsyncSession, org_id: uuid.UUID
+    session: AsyncSession, org_id: uuid.UUID, mentee_ids: Iterable[uuid.UUID] | None = None
 ) -> frozenset[tuple[uuid.UUID, uuid.UUID]]:
-    """(mentee id, mentor id) of every local pair that must not be matched again."""
-    rows = await NeverAgainPairs(session, org_id).list()
+    """(mentee id, mentor id) of every local pair that must not be matched again; only those
+    of ``mentee_ids`` when given (one query either way)."""
+    where = [] if mentee_ids is None else [NeverAgainPair.mentee_id.in_(list(mentee_ids))]
+    rows = await NeverAgainPairs(session, org_id).list(*where)
     return frozenset(
         (r.mentee_id, r.mentor_id) for r in rows if r.mentee_id and r.mentor_id is not None
     )

@@ -3,21 +3,27 @@
 Hard rules are settled here or handed to the engine as data: both sides approved (an approved
 application, or a granted exception), opted in across orgs, both orgs consenting, free
 capacity, and the pairs the engine must never make (management chain, never again).
+
+Every read here is a constant number of queries whatever the number of mentors: the mentors
+of an org with one join, their live relationships with one GROUP BY, the chains of any number
+of mentees with two recursive queries, never-again pairs with one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+import msgspec
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.constraints import Pair, PairRules
 from matching.model import MenteeProfile, MentorProfile, SchemeKind
-from orgs.mentoring.relationships import active_count, never_again_pairs
+from orgs.mentoring.relationships import live_counts, never_again_pairs
 from orgs.models import Org
 from orgs.pairing.sharing import SharingPolicy, policy_of
 from orgs.people.chains import ManagementChains
@@ -39,20 +45,50 @@ class MentorView:
     """What a mentee sees of a mentor of their own organisation before any request (a mentor
     elsewhere is a card: organisation and node only, see ``federation.remote_candidates``)."""
 
-    org_name: str
     name: str
     job_title: str
 
 
 @dataclass(frozen=True)
-class LocalPool:
-    mentee: MenteeProfile | None
+class LocalMentor:
+    """A mentor of the org as the engine sees them, before their live relationships are
+    counted (``with_capacity``), and as the mentee sees them."""
+
+    profile: MentorProfile
+    view: MentorView
+
+
+@dataclass(frozen=True)
+class MenteeSide:
+    """One mentee's side of a suggestions request, read afresh every time (constant SQL)."""
+
+    org_id: uuid.UUID
+    org_name: str
+    scheme_id: uuid.UUID | None
     scheme_kind: SchemeKind
-    mentors: tuple[MentorProfile, ...] = ()
-    views: dict[str, MentorView] = field(default_factory=dict)
+    mentee: MenteeProfile | None
     rules: PairRules = field(default_factory=PairRules)
     policy: SharingPolicy = field(default_factory=SharingPolicy)
     blocked: str | None = None  # why this member gets no suggestions at all
+
+
+def _approved(
+    org_id: uuid.UUID, role: SchemeRole, scheme_id: uuid.UUID | None, today: date
+) -> Select[uuid.UUID]:
+    query = (
+        select(Application.member_id)
+        .join(Scheme, Scheme.id == Application.scheme_id)
+        .where(
+            Application.org_id == org_id,
+            Scheme.org_id == org_id,
+            Application.role == role,
+            Application.state.in_(ACCEPTED),
+            or_(Scheme.ends_on.is_(None), Scheme.ends_on >= today),
+        )
+    )
+    if scheme_id is not None:
+        query = query.where(Application.scheme_id == scheme_id)
+    return query
 
 
 async def approved_members(
@@ -71,20 +107,52 @@ async def approved_members(
     node publishes: withdrawing the application or the scheme ending takes a mentor off all
     three at once (the card becomes a tombstone at the next feed build).
     """
+    return set(await session.scalars(_approved(org_id, role, scheme_id, today)))
+
+
+async def is_approved(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    org_id: uuid.UUID,
+    role: SchemeRole,
+    scheme_id: uuid.UUID | None,
+    *,
+    today: date,
+) -> bool:
+    """``approved_members`` for one member, without reading everybody else's."""
+    query = _approved(org_id, role, scheme_id, today).where(Application.member_id == member_id)
+    return bool(await session.scalar(select(exists(query))))
+
+
+def with_capacity(profile: MentorProfile, live: int) -> MentorProfile:
+    """The mentor with ``live`` relationships taking seats (never below 0 free)."""
+    return msgspec.structs.replace(
+        profile, free_capacity=max(0, min(profile.capacity - live, profile.capacity))
+    )
+
+
+async def org_mentors(
+    session: AsyncSession, org_id: uuid.UUID, scheme_id: uuid.UUID | None, *, today: date
+) -> list[LocalMentor]:
+    """The approved, active mentors of the org with a mentor profile, paused as of ``today``
+    and all seats free (one query, the approvals as a subquery)."""
     query = (
-        select(Application.member_id)
-        .join(Scheme, Scheme.id == Application.scheme_id)
+        select(MentorProfileRow, Member)
+        .join(Member, Member.id == MentorProfileRow.member_id)
         .where(
-            Application.org_id == org_id,
-            Scheme.org_id == org_id,
-            Application.role == role,
-            Application.state.in_(ACCEPTED),
-            or_(Scheme.ends_on.is_(None), Scheme.ends_on >= today),
+            MentorProfileRow.org_id == org_id,
+            Member.org_id == org_id,
+            Member.status == MemberStatus.ACTIVE,
+            Member.id.in_(_approved(org_id, SchemeRole.MENTOR, scheme_id, today)),
         )
     )
-    if scheme_id is not None:
-        query = query.where(Application.scheme_id == scheme_id)
-    return set(await session.scalars(query))
+    return [
+        LocalMentor(
+            to_mentor(row, member, row.capacity, today),
+            MentorView(name=member.display_name, job_title=member.job_title),
+        )
+        for row, member in await session.execute(query)
+    ]
 
 
 async def local_mentors(
@@ -106,16 +174,18 @@ async def local_mentors(
             Member.id.in_(approved),
         )
     )
-    found = []
-    for row, member in await session.execute(query):
-        free = row.capacity - await active_count(session, org.id, member.id)
-        found.append((to_mentor(row, member, free, today), member))
-    return found
+    found = list(await session.execute(query))
+    live = await live_counts(session, org.id)
+    return [
+        (to_mentor(row, member, row.capacity - live.get(member.id, 0), today), member)
+        for row, member in found
+    ]
 
 
-async def local_pool(
+async def mentee_side(
     session: AsyncSession, mentee: Member, scheme_slug: str | None, today: date
-) -> LocalPool:
+) -> MenteeSide:
+    """The mentee's profile, approval and the pairs the engine must never make for them."""
     org = await session.get(Org, mentee.org_id)
     assert org is not None
     scheme: Scheme | None = (
@@ -123,41 +193,22 @@ async def local_pool(
     )
     kind = SchemeKind(scheme.kind.value) if scheme is not None else SchemeKind.ONE_TO_ONE
     scheme_id = scheme.id if scheme is not None else None
+    side = MenteeSide(org.id, org.name, scheme_id, kind, None)
     row: MenteeProfileRow | None = await MenteeProfiles(session, org.id).find_one(
         MenteeProfileRow.member_id == mentee.id
     )
     if row is None:
-        return LocalPool(None, kind, blocked="Fill in your mentee profile first.")
-    if mentee.id not in await approved_members(
-        session, org.id, SchemeRole.MENTEE, scheme_id, today=today
-    ):
-        return LocalPool(
-            to_mentee(row, mentee, None),
-            kind,
-            blocked="You need an approved application as a mentee first.",
-        )
+        return dataclasses.replace(side, blocked="Fill in your mentee profile first.")
     profile = to_mentee(row, mentee, None)
-    policy = policy_of(org)
-    found = await local_mentors(
-        session,
-        org,
-        await approved_members(session, org.id, SchemeRole.MENTOR, scheme_id, today=today),
-        today=today,
-    )
+    if not await is_approved(session, mentee.id, org.id, SchemeRole.MENTEE, scheme_id, today=today):
+        return dataclasses.replace(
+            side, mentee=profile, blocked="You need an approved application as a mentee first."
+        )
     # Other organisations are reached through federation (their cards), even when they are
     # hosted on this node: requests, relationships and notifications are org-scoped rows, so a
     # pair across two orgs of one node needs the same two-sided protocol as across nodes.
-    views = {
-        m.id: MentorView(org_name=org.name, name=member.display_name, job_title=member.job_title)
-        for m, member in found
-    }
-    return LocalPool(
-        mentee=profile,
-        scheme_kind=kind,
-        mentors=tuple(m for m, _ in found),
-        views=views,
-        rules=await pair_rules(session, mentee),
-        policy=policy,
+    return dataclasses.replace(
+        side, mentee=profile, rules=await pair_rules(session, mentee), policy=policy_of(org)
     )
 
 
@@ -165,22 +216,21 @@ async def chain_pairs(
     session: AsyncSession, org_id: uuid.UUID, mentee_ids: Iterable[uuid.UUID]
 ) -> frozenset[Pair]:
     """(mentee, other) for everyone above or below each mentee: both directions of the
-    management chain, as the engine's ``PairRules.management_chain`` wants them."""
-    chains = ManagementChains(session, org_id)
-    pairs: set[Pair] = set()
-    for mentee_id in mentee_ids:
-        chain = await chains.chain(mentee_id)
-        pairs.update((str(mentee_id), str(other)) for other in chain.related)
-    return frozenset(pairs)
+    management chain, as the engine's ``PairRules.management_chain`` wants them. Only people
+    with a mentor profile can be candidates, so only they are returned."""
+    mentors = select(MentorProfileRow.member_id).where(MentorProfileRow.org_id == org_id)
+    related = await ManagementChains(session, org_id).related(set(mentee_ids), among=mentors)
+    return frozenset(
+        (str(mentee_id), str(other)) for mentee_id, others in related.items() for other in others
+    )
 
 
 async def never_again_of(
     session: AsyncSession, org_id: uuid.UUID, mentee_ids: Iterable[uuid.UUID]
 ) -> frozenset[Pair]:
     """The local never-again pairs of these mentees, as engine pairs."""
-    wanted = set(mentee_ids)
-    never = await never_again_pairs(session, org_id)
-    return frozenset((str(a), str(b)) for a, b in never if a in wanted)
+    never = await never_again_pairs(session, org_id, set(mentee_ids))
+    return frozenset((str(a), str(b)) for a, b in never)
 
 
 async def pair_rules(session: AsyncSession, mentee: Member) -> PairRules:

@@ -8,9 +8,10 @@ forms a loop. The index ``(org_id, manager_id)`` serves the downward walk.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import CTE, Select, exists, select
 from sqlalchemy.orm import aliased
 
 from orgs.people.members import Member, MemberRepository
@@ -65,6 +66,57 @@ class ManagementChains(MemberRepository):
         )
         rows = await self.session.scalars(select(down.c.id))
         return frozenset(r for r in rows if r != member_id)
+
+    async def related(
+        self,
+        member_ids: Collection[uuid.UUID],
+        among: Select[uuid.UUID] | None = None,
+    ) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """Everyone above and below each of ``member_ids`` (only those in ``among`` when
+        given): two queries however many members, each walk tagged with where it started."""
+        found: dict[uuid.UUID, set[uuid.UUID]] = {member_id: set() for member_id in member_ids}
+        if not found:
+            return found
+        for walk in (self._up_from(found), self._down_from(found)):
+            query = select(walk.c.origin, walk.c.id)
+            if among is not None:
+                query = query.where(walk.c.id.in_(among))
+            for origin, other in await self.session.execute(query):
+                if other is not None and other != origin:
+                    found[origin].add(other)
+        return found
+
+    def _up_from(self, member_ids: Collection[uuid.UUID]) -> CTE:
+        start = (
+            select(Member.id.label("origin"), Member.manager_id.label("id"))
+            .where(
+                Member.org_id == self.org_id,
+                Member.id.in_(list(member_ids)),
+                Member.manager_id.is_not(None),
+            )
+            .cte("up_many", recursive=True)
+        )
+        step = aliased(Member)
+        return start.union(
+            select(start.c.origin, step.manager_id).where(
+                step.org_id == self.org_id,
+                step.id == start.c.id,
+                step.manager_id.is_not(None),
+            )
+        )
+
+    def _down_from(self, member_ids: Collection[uuid.UUID]) -> CTE:
+        start = (
+            select(Member.manager_id.label("origin"), Member.id.label("id"))
+            .where(Member.org_id == self.org_id, Member.manager_id.in_(list(member_ids)))
+            .cte("down_many", recursive=True)
+        )
+        step = aliased(Member)
+        return start.union(
+            select(start.c.origin, step.id).where(
+                step.org_id == self.org_id, step.manager_id == start.c.id
+            )
+        )
 
     async def chain(self, member_id: uuid.UUID) -> Chain:
         """The batch form for matching: everyone above and below one mentee."""
