@@ -8,15 +8,16 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.errors import FederationError
 from network.config import Settings, SettingsError, load_settings
-from network.db import create_engine, create_sessionmaker
 from orgs.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -39,6 +40,8 @@ class CliContext:
 
     def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction: committed if it returns, rolled back if it raises."""
+        from network.db import create_engine, create_sessionmaker  # not for offline commands
+
         settings = self.settings
 
         async def go() -> T:
