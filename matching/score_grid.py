@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,7 @@ NEWLINE, RETURN, COMMA, QUOTE, ZERO = (ord(c) for c in '\n\r,"0')
 EMPTY = np.uint8(255)  # an empty cell, while the cells are uint8; -1 (NOT_ALLOWED) as int8
 assert np.array([EMPTY]).view(np.int8)[0] == NOT_ALLOWED
 MAX_DIGITS = 3  # "100"; "007" is 7, as a spreadsheet would read it
-BLOCK_BYTES = 8 << 20  # lines are parsed in blocks of about this size
+BLOCK_BYTES = 128 << 10  # lines are parsed in blocks of about this size: it stays in cache
 
 Positions = npt.NDArray[np.int64]
 
@@ -75,6 +76,11 @@ class _Reader:
     def width(self) -> int:
         return len(self.columns)
 
+    @cached_property
+    def in_order(self) -> bool:
+        """The columns are the input's mentors in the input's order: rows are copied whole."""
+        return bool(np.array_equal(self.columns, np.arange(self.matrix.shape[1])))
+
     def block(self, data: bytes) -> None:
         """Parse whole lines (the file's last line may lack its newline)."""
         if not data.endswith(b"\n"):
@@ -98,7 +104,9 @@ class _Reader:
         if values is None:  # a problem somewhere: find the first, as the exact reader says it
             commas = np.flatnonzero(text == COMMA)
             values = self._cells(data, text, commas, id_ends, stops, numbers, rows)
-        if self.width:
+        if self.in_order:
+            self.matrix[rows] = values
+        elif self.width:
             self.matrix[rows[:, None], self.columns[None, :]] = values
 
     def _ids(
@@ -295,20 +303,19 @@ def _bad_cell(cell: str) -> str:
 
 
 def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The bytes again in blocks of whole lines, each at least BLOCK_BYTES but the last (which
-    may lack its final newline)."""
-    parts: list[bytes] = []
-    size = 0
+    """The bytes again in blocks of whole lines of about BLOCK_BYTES (a longer line is a block
+    of its own; the last block may lack its final newline)."""
+    rest = b""
     for chunk in chunks:
-        parts.append(chunk)
-        size += len(chunk)
-        if size >= BLOCK_BYTES:
-            data = b"".join(parts)
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                yield data[:cut]
-            parts, size = [data[cut:]], len(data) - cut
-    rest = b"".join(parts)
+        data = rest + chunk
+        start = 0
+        while len(data) - start >= BLOCK_BYTES:
+            cut = data.rfind(b"\n", start, start + BLOCK_BYTES) + 1 or data.find(b"\n", start) + 1
+            if not cut:
+                break
+            yield data[start:cut]
+            start = cut
+        rest = data[start:]
     if rest:
         yield rest
 
