@@ -16,6 +16,7 @@ lets a 20,000 × 8,000 grid (160 million cells) run where one object per score c
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,6 +34,7 @@ MAX_DIGITS = 3  # "100"; "007" is 7, as a spreadsheet would read it
 BLOCK_BYTES = 128 << 10  # lines are parsed in blocks of about this size: it stays in cache
 
 Positions = npt.NDArray[np.int64]
+_INTEGER = re.compile(r"-?[0-9]+")  # what a cell may say, in range or not (int() takes more)
 
 
 def _where(line: int, column: int | None = None) -> str:
@@ -295,22 +297,20 @@ def _numbers(
 
 
 def _bad_cell(cell: str) -> str:
-    try:
-        number = int(cell)
-    except ValueError:
-        return f"expected an integer 0..100 or an empty cell, got {cell!r}"
-    return f"must be 0..100, got {number}"
+    if _INTEGER.fullmatch(cell):
+        return f"must be 0..100, got {int(cell)}"
+    return f"expected an integer 0..100 or an empty cell, got {cell!r}"
 
 
-def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The bytes again in blocks of whole lines of about BLOCK_BYTES (a longer line is a block
+def _blocks(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """The bytes again in blocks of whole lines of about `size` bytes (a longer line is a block
     of its own; the last block may lack its final newline)."""
     rest = b""
     for chunk in chunks:
         data = rest + chunk
         start = 0
-        while len(data) - start >= BLOCK_BYTES:
-            cut = data.rfind(b"\n", start, start + BLOCK_BYTES) + 1 or data.find(b"\n", start) + 1
+        while len(data) - start >= size:
+            cut = data.rfind(b"\n", start, start + size) + 1 or data.find(b"\n", start) + 1
             if not cut:
                 break
             yield data[start:cut]
@@ -321,7 +321,11 @@ def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def read_score_grid(
-    chunks: Iterable[bytes], mentees: Mapping[str, int], mentors: Mapping[str, int]
+    chunks: Iterable[bytes],
+    mentees: Mapping[str, int],
+    mentors: Mapping[str, int],
+    *,
+    block_bytes: int = BLOCK_BYTES,
 ) -> npt.NDArray[np.int16]:
     """The grid's scores as a (mentees, mentors) matrix in the input's order.
 
@@ -330,7 +334,7 @@ def read_score_grid(
     """
     matrix = np.full((len(mentees), len(mentors)), NOT_ALLOWED, dtype=np.int16)
     reader: _Reader | None = None
-    for data in _blocks(chunks):
+    for data in _blocks(chunks, block_bytes):
         if reader is None:
             head_end = data.find(b"\n") + 1 or len(data)
             reader = _Reader(mentees, _header(data[:head_end], mentors), matrix, {})
