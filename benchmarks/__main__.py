@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import cohort_cli
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 REFERENCE_VENV = HERE / ".venv-ref"
@@ -133,6 +135,134 @@ def assignment_tables(sizes: list[tuple[int, int]], *, skip_slow: bool) -> list[
                 )
             tables.append(table)
     return tables
+
+
+def _cli_inputs(n: int, m: int, folder: Path, *, json_scores: bool) -> None:
+    args = [sys.executable, "-m", "benchmarks.cohort_cli", "contended", str(n), str(m), str(folder)]
+    subprocess.run([*args, *(["--json-scores"] if json_scores else [])], cwd=REPO, check=True)
+
+
+def cli_table(n: int, m: int, *, skip_slow: bool, repeats: int) -> tuple[Table, list[str]]:
+    """`mentornet cohort match` as a subprocess beside the in-process solve and the references,
+    on the same contended instance; returns the table and the target lines."""
+    table = Table(
+        f"`mentornet cohort match`, contended {n:,} mentees × {m:,} mentors (capacity 3, 30% "
+        "forbidden), end to end",
+        ("run", "wall", "CPU", "peak memory", "matched", "total score", "exact?", "wall vs CLI"),
+    )
+    json_path = n * m <= 20_000_000  # one Python object per score: ~0.45 KiB each
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _cli_inputs(n, m, folder, json_scores=json_path)
+        _cli_inputs(1, 1, folder / "tiny", json_scores=False)
+        grid_mib = (folder / "scores.csv").stat().st_size / 2**20
+        people, grid = folder / "people.json", folder / "scores.csv"
+        cli = cohort_cli.median_run(
+            [cohort_cli.run_cli(people, grid, folder) for _ in range(repeats)]
+        )
+        print(f"  cli {n}x{m}: {fmt_seconds(cli.wall)}", flush=True)
+        startup = cohort_cli.median_run(
+            [
+                cohort_cli.run_cli(folder / "tiny/people.json", folder / "tiny/scores.csv", folder)
+                for _ in range(repeats)
+            ]
+        )
+        old = cohort_cli.run_cli(folder / "triples.json", None, folder) if json_path else None
+    base = {"task": "assignment", "shape": "contended", "n": n, "m": m}
+    solve = sorted(
+        (measure(base | {"solver": "optimal"}) for _ in range(repeats)), key=lambda r: r["seconds"]
+    )[repeats // 2]
+    best = (solve["matched"], solve["total"])
+
+    def row(label: str, wall: float, cpu: str, peak: float, matched: int, total: int) -> None:
+        exact = "yes" if (matched, total) == best else "NO"
+        table.rows.append(
+            (
+                label,
+                fmt_seconds(wall),
+                cpu,
+                fmt_mib(peak),
+                f"{matched:,}",
+                f"{total:,}",
+                exact,
+                f"{wall / cli.wall:.1f}×",
+            )
+        )
+
+    def cli_row(label: str, run: cohort_cli.Run) -> None:
+        matched, total = run.result["matched"], run.result["total_score"]
+        row(label, run.wall, fmt_seconds(run.cpu), run.peak_mib, matched, total)
+
+    cli_row(f"CLI, `--scores` CSV grid ({grid_mib:.0f} MiB), median of {repeats}", cli)
+    if old is not None:
+        cli_row("CLI, JSON `scores` list (one object per score), once", old)
+    else:
+        table.rows.append(("CLI, JSON `scores` list", "not run: ~0.45 KiB per score", *[""] * 6))
+    table.rows.append(
+        (
+            "CLI start-up (1 × 1 input)",
+            fmt_seconds(startup.wall),
+            fmt_seconds(startup.cpu),
+            fmt_mib(startup.peak_mib),
+            "",
+            "",
+            "",
+            "",
+        )
+    )
+    row(
+        f"in-process exact solve, median of {repeats}",
+        solve["seconds"],
+        "",
+        solve["peak_mib"],
+        solve["matched"],
+        solve["total"],
+    )
+    references: dict[str, float] = {}
+    for solver, label in (
+        ("scipy", "scipy linear_sum_assignment, seats"),
+        ("full_mcf", "OR-Tools min-cost flow, all arcs"),
+    ):
+        if skip_slow and not json_path:
+            table.rows.append((label, "skipped (--skip-slow-references)", *[""] * 6))
+            continue
+        report = measure(base | {"solver": solver})
+        print(f"  cli {n}x{m} reference {solver}: {fmt_seconds(report['seconds'])}", flush=True)
+        references[solver] = report["seconds"]
+        row(label, report["seconds"], "", report["peak_mib"], report["matched"], report["total"])
+    return table, _cli_targets(n, m, cli, startup, solve["seconds"], references)
+
+
+def _cli_targets(
+    n: int,
+    m: int,
+    cli: cohort_cli.Run,
+    startup: cohort_cli.Run,
+    solve: float,
+    references: dict[str, float],
+) -> list[str]:
+    def verdict(*, met: bool) -> str:
+        return "met" if met else "NOT met"
+
+    lines = []
+    bound = 2 * (solve + startup.wall)
+    lines.append(
+        f"CLI {n:,} × {m:,} within 2× of in-process solve + start-up: {fmt_seconds(cli.wall)} vs "
+        f"2 × ({fmt_seconds(solve)} + {fmt_seconds(startup.wall)}) = {fmt_seconds(bound)}: "
+        f"{verdict(met=cli.wall <= bound)}"
+    )
+    if n * m <= 20_000_000 and "scipy" in references:
+        ratio = references["scipy"] / cli.wall
+        lines.append(
+            f"CLI {n:,} × {m:,} ≥ 20× faster than scipy LSA: {fmt_seconds(cli.wall)} vs "
+            f"{fmt_seconds(references['scipy'])} ({ratio:.1f}×): {verdict(met=ratio >= 20)}"
+        )
+    else:
+        lines.append(
+            f"CLI {n:,} × {m:,} < 10 s, < 2 GiB: {fmt_seconds(cli.wall)}, {fmt_mib(cli.peak_mib)}"
+            f": {verdict(met=cli.wall < 10 and cli.peak_mib < 2048)}"
+        )
+    return lines
 
 
 def run_package_reference(
@@ -265,12 +395,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("assignment", "stable", "ranking", "import"),
+        choices=("assignment", "cli", "stable", "ranking", "import"),
         action="append",
         help="run a part",
     )
     args = parser.parse_args()
-    parts = set(args.only or ("assignment", "stable", "ranking", "import"))
+    parts = set(args.only or ("assignment", "cli", "stable", "ranking", "import"))
     sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
     stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
     if not (args.quick or args.skip_slow_references):
@@ -294,6 +424,17 @@ def main() -> None:
 
     if "assignment" in parts:
         report(assignment_tables(sizes, skip_slow=args.skip_slow_references))
+    if "cli" in parts:
+        targets = []
+        for n, m in [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]:
+            table, lines = cli_table(
+                n, m, skip_slow=args.skip_slow_references, repeats=1 if args.quick else 3
+            )
+            targets += lines
+            report([table])
+        target_table = Table("`cohort match` targets", ("target",))
+        target_table.rows += [(line,) for line in targets]
+        report([target_table])
     if "stable" in parts:
         report([stable_table(stable_sizes, args.package_timeout)])
     if "ranking" in parts:

@@ -1,4 +1,5 @@
-"""`mentornet cohort match` end to end: the benchmark instances written as the CLI's input files.
+"""`mentornet cohort match` end to end: the benchmark instances written as the CLI's input files,
+and the CLI run as a subprocess (wall time, CPU time and peak memory from its own rusage).
 
 `python -m benchmarks.cohort_cli SHAPE N M FOLDER [--json-scores]` writes FOLDER/people.json
 (mentees e0.., mentors r0.. with capacity 3) and FOLDER/scores.csv (the score grid; an empty
@@ -10,6 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +25,49 @@ import numpy.typing as npt
 from benchmarks import instances
 
 ROWS_PER_WRITE = 500
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the CLI process
+    peak_mib: float  # its ru_maxrss
+    result: dict[str, int]  # matched, total_score
+
+
+def cli_command() -> list[str]:
+    """The installed `mentornet` script beside this interpreter, else the same entry point."""
+    script = Path(sys.executable).with_name("mentornet")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from network.cli import main; main()"]
+
+
+def run_cli(people_file: Path, scores_file: Path | None, folder: Path) -> Run:
+    """One `mentornet cohort match` in a fresh process, this checkout's code first on the path."""
+    output = folder / "result.json"
+    output.unlink(missing_ok=True)
+    args = [*cli_command(), "cohort", "match", "--input", str(people_file), "--output", str(output)]
+    if scores_file is not None:
+        args += ["--scores", str(scores_file)]
+    env = os.environ | {"PYTHONPATH": str(REPO)}
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{args} failed:\n{errors.read()[-2000:].decode()}")
+    result = json.loads(output.read_text())
+    summary = {key: result[key] for key in ("matched", "total_score")}
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, summary)
+
+
+def median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda run: run.wall)[len(runs) // 2]
 
 
 def people(n: int, m: int) -> dict[str, object]:
@@ -65,7 +115,9 @@ def write_triples(scores: npt.NDArray[np.int8], path: Path) -> None:
     data = people(n, m) | {
         "scores": [
             [f"e{i}", f"r{j}", int(s)]
-            for i, j, s in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True)
+            for i, j, s in zip(
+                rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True
+            )
         ]
     }
     path.write_text(json.dumps(data))
