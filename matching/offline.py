@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.assignment import NOT_ALLOWED, AssignmentProblem, Mode, assign
-from matching.cohort import assign_cohort
 from matching.constraints import OrgPolicy, PairRules
 from matching.errors import ConstraintViolationError, InputError, InvalidProfileError
 from matching.model import (
@@ -291,6 +290,8 @@ def run(checked: CheckedInput, mode_override: str | None = None) -> OfflineOutpu
 
 
 def _run_profiles(parsed: OfflineInput, mode: Mode) -> OfflineOutput:
+    from matching.cohort import assign_cohort  # the ranking index: not for given scores
+
     mentees = [
         MenteeProfile(
             id=m.id,

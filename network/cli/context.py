@@ -3,7 +3,6 @@ a way to run one unit of work, and one way to report errors."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -40,7 +39,9 @@ class CliContext:
 
     def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction: committed if it returns, rolled back if it raises."""
-        from network.db import create_engine, create_sessionmaker  # not for offline commands
+        import asyncio  # with the database: not imported by offline commands
+
+        from network.db import create_engine, create_sessionmaker
 
         settings = self.settings
 
