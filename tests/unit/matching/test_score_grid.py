@@ -27,7 +27,7 @@ def people(n: int, capacities: list[int], ids: tuple[str, str] = ("e", "r")) -> 
 
 
 def grid_text(
-    scores: npt.NDArray[np.int16],
+    scores: npt.NDArray[np.integer],
     mentee_ids: list[str],
     mentor_ids: list[str],
     rows: list[int],
@@ -42,7 +42,9 @@ def grid_text(
     return newline.join(lines) + newline
 
 
-def triples(scores: npt.NDArray[np.int16], mentee_ids: list[str], mentor_ids: list[str]) -> list:
+def triples(
+    scores: npt.NDArray[np.integer], mentee_ids: list[str], mentor_ids: list[str]
+) -> list[list[Any]]:
     return [
         [mentee_ids[i], mentor_ids[j], int(scores[i, j])]
         for i, j in zip(*np.nonzero(scores >= 0), strict=True)
@@ -223,7 +225,7 @@ BASE = {
     ],
 )
 def test_a_bad_grid_names_the_line_and_column(
-    grid: str, location: str, problem: str, listed: list | None
+    grid: str, location: str, problem: str, listed: list[list[Any]] | None
 ) -> None:
     raw = grid.encode("latin-1") if "\xff" in grid else grid.encode()
     with pytest.raises(ScoreFileError) as caught:
