@@ -284,8 +284,17 @@ def _pruned_arcs(
         keep.append((rows, cols + col_chunk.start))
     rows = np.concatenate([r for r, _ in keep]).astype(np.int64)
     cols = np.concatenate([c for _, c in keep]).astype(np.int64)
-    unique = np.unique(rows * m + cols)
+    unique = _distinct(rows * m + cols)
     return unique // m, unique % m
+
+
+def _distinct(values: IntArray) -> IntArray:
+    """np.unique without its first call's import of numpy.ma (tens of ms of a CLI start)."""
+    ordered: IntArray = np.sort(values)
+    if len(ordered) == 0:
+        return ordered
+    first: IntArray = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    return first
 
 
 def _transposed(sub: npt.NDArray[np.int16], cols: slice) -> npt.NDArray[np.int16]:
@@ -310,7 +319,7 @@ def _best_in_rows(
     if rows == 0 or not width.any():
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    kth = np.unique(cols - width[width > 0])
+    kth = _distinct(cols - width[width > 0])
     part = np.partition(block, kth, axis=1)
     threshold = np.maximum(part[np.arange(rows), np.minimum(cols - width, cols - 1)], floor)
     threshold[width == 0] = np.iinfo(np.int16).max  # nothing is above it
@@ -559,7 +568,7 @@ def _accept_best(
     n: int,
 ) -> IntArray:
     """Each mentor keeps its best `seats` among held and new mentees; returns the rejected."""
-    touched = np.unique(offers)
+    touched = _distinct(offers)
     is_touched = np.zeros(len(seats), dtype=np.bool_)
     is_touched[touched] = True
     holders = np.flatnonzero((held_by >= 0) & is_touched[np.maximum(held_by, 0)])
