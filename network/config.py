@@ -19,6 +19,7 @@ Environment = Literal["dev", "prod"]
 #: Used only in dev so that the demo starts with no setup; production refuses it.
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production-use!"  # noqa: S105
 MIN_SECRET_BYTES = 32
+MAX_RETENTION_DAYS = 3650
 DEFAULT_DEV_DATABASE = Path("var") / "mentornet-dev.db"
 
 
@@ -29,6 +30,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET_KEY
     max_body_bytes: int = 1_048_576
+    #: Seconds a request body may take to arrive, from the app's first read (408 after).
+    body_timeout_s: float = 15.0
     log_level: str = "INFO"
     node_name: str = "MentorNet node"
     #: Deliver the federation outbox from a background task in each app worker.
@@ -38,6 +41,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: Days a processed inbox payload, a delivered outbox body and a sent email are kept
+    #: before the jobs loop empties them (long enough to look into a problem, no longer).
+    message_retention_days: int = 30
     #: PostgreSQL: seconds to open a connection, to run one statement (the server cancels it;
     #: the client gives up a second later on a server that does not answer at all), and to
     #: wait for a free pooled connection; connections kept per worker (as many again in bursts).
@@ -203,11 +209,13 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("secret_key", _secret_key, prod_needs=f"at least {MIN_SECRET_BYTES} random bytes"),
     _Field("base_url", _base_url, prod_needs="the node's public https:// URL"),
     _Field("max_body_bytes", _max_body_bytes),
+    _Field("body_timeout_s", _seconds(600)),
     _Field("log_level", _log_level),
     _Field("node_name", _node_name),
     _Field("outbox_worker", _on_off),
     _Field("smtp_url", _smtp_url),
     _Field("jobs_worker", _on_off),
+    _Field("message_retention_days", _count(MAX_RETENTION_DAYS)),
     _Field("db_connect_timeout_s", _seconds(60)),
     _Field("db_statement_timeout_s", _seconds(600)),
     _Field("db_pool_timeout_s", _seconds(60)),

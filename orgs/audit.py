@@ -16,14 +16,14 @@ from orgs.repository import OrgRepository
 
 
 @dataclass(frozen=True)
-class Who:
+class ActorRef:
     """The actor of an audited change: a member, an org token, or the system (jobs)."""
 
     member_id: uuid.UUID | None
     label: str
 
     @classmethod
-    def system(cls, what: str = "system") -> Who:
+    def system(cls, what: str = "system") -> ActorRef:
         return cls(None, what)
 
 
@@ -58,7 +58,7 @@ class AuditLog(OrgRepository[AuditEntry]):
         subject_type: str,
         subject_id: uuid.UUID,
         action: str,
-        who: Who,
+        who: ActorRef,
         *,
         from_state: str | None = None,
         to_state: str | None = None,

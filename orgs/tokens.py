@@ -30,8 +30,8 @@ def hash_token(token: str) -> str:
 
 
 @dataclass(frozen=True)
-class Principal:
-    """Who is calling: always one org, and a role within it."""
+class AuthenticatedToken:
+    """An org API token once authenticated: its org and role. A script, never a person."""
 
     org_id: uuid.UUID
     org_slug: str
@@ -74,7 +74,7 @@ class TokenService:
             record.revoked_at = utcnow()
         return record
 
-    async def authenticate(self, token: str) -> Principal:
+    async def authenticate(self, token: str) -> AuthenticatedToken:
         """The principal behind a bearer token; the same error for unknown and revoked ones."""
         if not token.startswith(TOKEN_PREFIX):
             raise Unauthenticated("The bearer token is not valid.")
@@ -91,7 +91,9 @@ class TokenService:
         now = utcnow()
         if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
             record.last_used_at = now
-        return Principal(org_id=record.org_id, org_slug=slug, role=record.role, token_id=record.id)
+        return AuthenticatedToken(
+            org_id=record.org_id, org_slug=slug, role=record.role, token_id=record.id
+        )
 
 
 def parse_token_id(token_id: str) -> uuid.UUID:

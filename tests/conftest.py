@@ -22,7 +22,6 @@ from network.models import metadata
 from tests import services
 
 TABLES = [t.name for t in metadata.sorted_tables]
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -37,17 +36,7 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(
-        env="dev",
-        database_url=database_url,
-        redis_url=services.REDIS_URL,
-        base_url="http://127.0.0.1:8000",
-        secret_key=TEST_SECRET,
-        log_level="WARNING",
-        # Tests drive deliveries and jobs themselves, with explicit clocks.
-        outbox_worker=False,
-        jobs_worker=False,
-    )
+    return services.node_settings(database_url)
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +69,7 @@ def app(settings: Settings) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app, base_url="http://127.0.0.1:8000") as test_client:
+    async with AsyncTestClient(app, base_url=services.BASE_URL) as test_client:
         yield test_client
 
 

@@ -10,7 +10,7 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from network.config import normalise_database_url
+from network.config import Settings, normalise_database_url
 
 DATABASE_URL = normalise_database_url(
     os.environ.get(
@@ -21,6 +21,26 @@ REDIS_URL = os.environ.get("MENTORNET_TEST_REDIS_URL", "redis://127.0.0.1:6379/1
 # Lets two checkouts run their suites at once on one server: each sets its own namespace
 # (and its own MENTORNET_TEST_REDIS_URL database) so their databases never collide.
 NAMESPACE = os.environ.get("MENTORNET_TEST_NAMESPACE", "")
+
+#: The in-process test node's address (the ``client`` fixture talks to it there).
+BASE_URL = "http://127.0.0.1:8000"
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def node_settings(database_url: str) -> Settings:
+    """The in-process test node: dev, plain http, this run's Redis, no background workers."""
+    return Settings(
+        env="dev",
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        base_url=BASE_URL,
+        secret_key=TEST_SECRET,
+        log_level="WARNING",
+        # Tests drive deliveries and jobs themselves, with explicit clocks.
+        outbox_worker=False,
+        jobs_worker=False,
+    )
+
 
 START_POSTGRES = (
     "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "

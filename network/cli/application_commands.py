@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.cli.context import CliContext, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
 from orgs.db import utcnow
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.roles import roles_of
 from orgs.schemes.applications import (
     Application,
@@ -45,7 +45,7 @@ def list_applications(cli: CliContext, slug: str, scheme_slug: str) -> None:
         service = ApplicationService(session, org_id)
         return [
             f"{a.id}  {a.role.value:<6} {a.state.value:<22} {a.placement.value:<8} {a.member_id}"
-            for a in await service.for_scheme(Acting.operator(org_id), found)
+            for a in await service.for_scheme(Actor.operator(org_id), found)
         ]
 
     for line in cli.run(work):
@@ -65,7 +65,7 @@ def audit(cli: CliContext, slug: str, application_id: uuid.UUID) -> None:
         return [
             f"{e.at:%Y-%m-%d %H:%M:%S}  {e.action:<10} {e.from_state or '-':>22} → "
             f"{e.to_state or '-':<22} by {e.actor_label}  {e.reason}"
-            for e in await service.trail(Acting.operator(org_id), application_id)
+            for e in await service.trail(Actor.operator(org_id), application_id)
         ]
 
     for line in cli.run(work):
@@ -107,11 +107,11 @@ def remind(cli: CliContext, *, now_text: str | None, as_json: bool) -> None:
 # action is audited as "operator (cli) as member <id>".
 
 
-async def _as_member(session: AsyncSession, slug: str, employee: str) -> tuple[Acting, Any]:
+async def _as_member(session: AsyncSession, slug: str, employee: str) -> tuple[Actor, Any]:
     org_id = await org_id_of(session, slug)
     member = await member_by_employee(session, org_id, employee)
     roles = await roles_of(session, member)
-    return Acting(org_id, member, roles, f"operator (cli) as member {member.id}"), org_id
+    return Actor(org_id, member, roles, f"operator (cli) as member {member.id}"), org_id
 
 
 def _line(app: Application) -> str:

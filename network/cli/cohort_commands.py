@@ -124,7 +124,7 @@ def run_command(
     from matching.assignment import Mode
     from network.cli.staff_commands import org_id_of
     from orgs.pairing.cohort_runs import CohortRunService, RunIn
-    from orgs.people.acting import Acting
+    from orgs.people.actor import Actor
     from orgs.schemes.schemes import SchemeService
 
     async def work(session: AsyncSession) -> CohortRunOut:
@@ -132,7 +132,7 @@ def run_command(
         scheme = await SchemeService(session, org_id).by_slug(scheme_slug)
         service = CohortRunService(session, org_id)
         found = await service.run(
-            Acting.operator(org_id), scheme.id, RunIn(mode=Mode(mode), min_score=min_score)
+            Actor.operator(org_id), scheme.id, RunIn(mode=Mode(mode), min_score=min_score)
         )
         return await service.view(found)
 
@@ -152,12 +152,12 @@ def publish_command(cli: CliContext, slug: str, run_id: uuid.UUID) -> None:
     from network.cli.staff_commands import org_id_of
     from orgs.mentoring.remote_events import discard
     from orgs.pairing.cohort_runs import CohortRunService
-    from orgs.people.acting import Acting
+    from orgs.people.actor import Actor
 
     async def work(session: AsyncSession) -> CohortRunOut:
         org_id = await org_id_of(session, slug)
         service = CohortRunService(session, org_id)
-        return await service.view(await service.publish(Acting.operator(org_id), run_id, discard))
+        return await service.view(await service.publish(Actor.operator(org_id), run_id, discard))
 
     view = cli.run(work)
     sent = [p for p in view.proposals if p.request_id]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
 from orgs.errors import DomainError
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
 from orgs.schemes.rules_store import RulesStore
@@ -48,7 +48,7 @@ def set_rules(cli: CliContext, slug: str, scheme_slug: str, path: Path, note: st
         scheme = await SchemeService(session, org_id).by_slug(scheme_slug)
         try:
             row, new = await RulesStore(session, org_id).set(
-                scheme, document, Acting.operator(org_id).who, note
+                scheme, document, Actor.operator(org_id).ref, note
             )
         except DomainError as exc:
             for error in exc.errors:

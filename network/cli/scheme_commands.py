@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.staff_commands import member_by_employee, org_id_of
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.schemes.applications import ApplicationService
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeForm, SchemeKind, SchemeService, SchemeSpec
@@ -163,7 +163,7 @@ def attendance(
         org_id = await org_id_of(session, slug)
         member = await member_by_employee(session, org_id, employee)
         await SchemeService(session, org_id).record_attendance(
-            training_id, member.id, attended=attended, who=Acting.operator(org_id).who
+            training_id, member.id, attended=attended, who=Actor.operator(org_id).ref
         )
         return f"{employee}: {'attended' if attended else 'absent'}"
 
@@ -186,7 +186,7 @@ def shortlist(
         found = await SchemeService(session, org_id).by_slug(scheme_slug)
         service = ApplicationService(session, org_id)
         apps = await service.shortlist(
-            Acting.operator(org_id), found, SchemeRole(role), list(application_ids)
+            Actor.operator(org_id), found, SchemeRole(role), list(application_ids)
         )
         lines = []
         for app in apps:

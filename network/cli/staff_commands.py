@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.cli.context import CliContext, fail, pass_cli
 from orgs.errors import NotFound
 from orgs.org_settings import STAFF_FIELDS, OrgSettings, read_settings, update_settings
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository
 from orgs.people.role_grants import RoleGrants
@@ -154,7 +154,7 @@ def grant(cli: CliContext, slug: str, employee: str, role_name: str) -> None:
     async def work(session: AsyncSession) -> str:
         org_id = await org_id_of(session, slug)
         member = await member_by_employee(session, org_id, employee)
-        await RoleGrants(session, org_id).grant(member.id, role, Acting.operator(org_id).who)
+        await RoleGrants(session, org_id).grant(member.id, role, Actor.operator(org_id).ref)
         return f"{member.display_name} ({employee}) is {role.value}"
 
     click.echo(cli.run(work))
@@ -172,9 +172,7 @@ def revoke(cli: CliContext, slug: str, employee: str, role_name: str) -> None:
     async def work(session: AsyncSession) -> bool:
         org_id = await org_id_of(session, slug)
         member = await member_by_employee(session, org_id, employee)
-        return await RoleGrants(session, org_id).revoke(
-            member.id, role, Acting.operator(org_id).who
-        )
+        return await RoleGrants(session, org_id).revoke(member.id, role, Actor.operator(org_id).ref)
 
     click.echo("revoked" if cli.run(work) else "that member did not hold that role")
 

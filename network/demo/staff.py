@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.errors import NotFound
 from orgs.org_settings import OrgSettings, read_settings, update_settings
 from orgs.people.members import Member, MemberRepository
@@ -32,7 +32,7 @@ from orgs.schemes.rules_store import RulesStore
 from orgs.schemes.schemes import Scheme, SchemeService, SchemeSpec
 
 RULES = Path(__file__).parent / "rules"
-DEMO = Who(None, "demo data")
+DEMO = ActorRef(None, "demo data")
 
 COUNCIL_GRADES = ["Scale 3", "Scale 5", "SO1", "SO2", "PO1", "PO3", "PO5", "SM1", "SM2", "D1"]
 NCH_GRADES = ["G1", "G2", "G3", "G4", "G5", "G6", "G7", "SM1", "SM2", "D1"]

@@ -1,54 +1,35 @@
 """Who is acting: an org, optionally a member of it, and the roles they hold.
 
-Two ways in, one result:
+Two ways in, each its own kind of caller:
 - a browser session from the org's own SSO (``network.sso``): the session's member, with
   their stored roles plus the derived line-manager flag; unsafe methods need the session's
-  CSRF token (``network.sso.csrf``); and
+  CSRF token (``network.sso.csrf``). This is the only way a person acts.
 - an org API token (``Authorization: Bearer``, which wins over a cookie and needs no CSRF
-  token), optionally with ``X-Acting-Member: <member id>`` naming a member of the
-  token's org. That header is for tests and the dev demo only: it is refused in prod, where
-  members act only through their own sessions. Handlers depend on ``Actor`` alone, so the
-  session path replaces the header without touching them.
+  token): the org's script, with the token's roles and no member. No header or parameter
+  turns a token into a person (tests sign members in through real sessions, ``tests/sessions``).
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
 
 from network.http.dependencies import Db
-from network.runtime import Runtime
 from network.sso.csrf import SAFE_METHODS, check_csrf
 from network.sso.flow import SsoRuntime
 from orgs.errors import NotFound, Unauthenticated
+from orgs.people.actor import Actor
 from orgs.people.identity import is_line_manager
 from orgs.people.members import Member, MemberRepository, MemberStatus
-from orgs.people.roles import TOKEN_ROLES, Role, roles_of
+from orgs.people.roles import TOKEN_ROLES, roles_of
 from orgs.tokens import TokenService
-
-ACTING_MEMBER_HEADER = "x-acting-member"
-
-
-@dataclass(frozen=True)
-class Actor:
-    org_id: uuid.UUID
-    org_slug: str
-    member: Member | None  # None for a bare org token (an admin's script)
-    roles: frozenset[Role]
-    via: Literal["token", "session"]
-    line_manager: bool = False  # derived from HR data (someone reports to them), never stored
-
-    def has(self, role: Role) -> bool:
-        return role in self.roles
 
 
 async def provide_actor(request: Request[Any, Any, Any], db: Db) -> Actor:
     actor = await _actor(request, db)
-    # Tenancy: an org-scoped route of another org is simply not there for this actor.
+    # Tenancy, once per request: an org-scoped route of another org is simply not there.
     slug = request.path_params.get("slug")
     if slug is not None and slug != actor.org_slug:
         raise NotFound(f"No organisation {slug!r} on this node.")
@@ -74,10 +55,11 @@ async def _session_actor(request: Request[Any, Any, Any], db: Db) -> Actor | Non
         await check_csrf(request, session)
     return Actor(
         record.org_id,
-        record.org_slug,
         member,
         await roles_of(db, member),
-        "session",
+        f"member {member.id}",
+        org_slug=record.org_slug,
+        via="session",
         line_manager=await is_line_manager(db, member),
     )
 
@@ -90,30 +72,9 @@ async def _actor(request: Request[Any, Any, Any], db: Db) -> Actor:
             return session_actor
         raise Unauthenticated("Sign in, or send an org API token as 'Authorization: Bearer …'.")
     principal = await TokenService(db).authenticate(token.strip())
-    acting = request.headers.get(ACTING_MEMBER_HEADER)
-    if acting is None:
-        return Actor(
-            principal.org_id, principal.org_slug, None, TOKEN_ROLES[principal.role], "token"
-        )
-    if Runtime.of(request.app.state).settings.is_prod:
-        raise Unauthenticated(f"{ACTING_MEMBER_HEADER} is not accepted in prod; sign in instead.")
-    try:
-        member_id = uuid.UUID(acting)
-    except ValueError:
-        raise Unauthenticated(f"{ACTING_MEMBER_HEADER} must be a member id.") from None
-    member = await MemberRepository(db, principal.org_id).find_one(
-        Member.id == member_id, Member.status == MemberStatus.ACTIVE
-    )
-    if member is None:  # includes members of other orgs
-        raise Unauthenticated(f"{ACTING_MEMBER_HEADER} names no active member of this org.")
-    return Actor(
-        principal.org_id,
-        principal.org_slug,
-        member,
-        await roles_of(db, member),
-        "token",
-        line_manager=await is_line_manager(db, member),
-    )
+    roles = TOKEN_ROLES[principal.role]
+    label = "org token (" + ", ".join(sorted(r.value for r in roles)) + ")"
+    return Actor(principal.org_id, None, roles, label, org_slug=principal.org_slug, via="token")
 
 
 #: Handler parameter type for the app-level ``actor`` dependency.

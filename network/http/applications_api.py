@@ -12,7 +12,6 @@ from litestar.params import FromPath, JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.audit import AuditEntry
@@ -111,13 +110,13 @@ class ApplicationsController(Controller):
     async def apply(
         self, slug: Slug, data: JSONBody[ApplicationIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(service, await service.apply(who, data))
 
     @get("/mine", summary="My applications", responses=API_PROBLEMS)
     async def mine(self, slug: Slug, actor: Actor_, db: Db) -> list[ApplicationOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return [await application_out(service, a) for a in await service.mine(who)]
 
@@ -127,7 +126,7 @@ class ApplicationsController(Controller):
         responses=API_PROBLEMS,
     )
     async def to_decide(self, slug: Slug, actor: Actor_, db: Db) -> list[ApplicationOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return [await application_out(service, a) for a in await service.to_decide(who)]
 
@@ -135,7 +134,7 @@ class ApplicationsController(Controller):
     async def get_application(
         self, slug: Slug, application_id: AppId, actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(service, await service.get(who, application_id))
 
@@ -153,7 +152,7 @@ class ApplicationsController(Controller):
         actor: Actor_,
         db: Db,
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(service, await service.decide(who, application_id, data))
 
@@ -166,7 +165,7 @@ class ApplicationsController(Controller):
     async def request_exception(
         self, slug: Slug, application_id: AppId, data: JSONBody[ReasonIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         app = await service.request_exception(who, application_id, data.reason)
         return await application_out(service, app)
@@ -185,7 +184,7 @@ class ApplicationsController(Controller):
         actor: Actor_,
         db: Db,
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         app = await service.decide_exception(who, application_id, data)
         return await application_out(service, app)
@@ -199,7 +198,7 @@ class ApplicationsController(Controller):
     async def withdraw(
         self, slug: Slug, application_id: AppId, data: JSONBody[ReasonIn], actor: Actor_, db: Db
     ) -> ApplicationOut:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return await application_out(
             service, await service.withdraw(who, application_id, data.reason)
@@ -213,6 +212,6 @@ class ApplicationsController(Controller):
     async def audit(
         self, slug: Slug, application_id: AppId, actor: Actor_, db: Db
     ) -> list[AuditOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         return [AuditOut.of(e) for e in await service.trail(who, application_id)]

@@ -9,17 +9,16 @@ from litestar.params import JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
 from orgs.mentoring.remote_events import discard
 from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, MovesIn, RunIn
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.permissions import Action, authorize
 
 
-def _coordinator(slug: str, actor: Actor_) -> Acting:
-    who = acting(slug, actor)
+def _coordinator(slug: str, actor: Actor_) -> Actor:
+    who = actor
     authorize(who, Action.RUN_COHORTS)
     return who
 

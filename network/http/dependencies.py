@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.runtime import Runtime
 from orgs.errors import Unauthenticated
-from orgs.tokens import Principal, TokenService
+from orgs.tokens import AuthenticatedToken, TokenService
 
 #: Handler parameter types for the app-level dependencies of the same names.
 Db = NamedDependency[AsyncSession]
-Principal_ = NamedDependency[Principal]
+Principal_ = NamedDependency[AuthenticatedToken]
 
 
 async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
@@ -31,7 +31,7 @@ async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-async def provide_principal(request: Request[Any, Any, Any], db: Db) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], db: Db) -> AuthenticatedToken:
     """The org and role behind ``Authorization: Bearer <org token>``."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

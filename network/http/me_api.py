@@ -13,7 +13,6 @@ from litestar.params import JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from network.http.staff_api import StaffOut
@@ -59,7 +58,7 @@ class DeclarationOut(msgspec.Struct, frozen=True):
 
 
 def _member(slug: str, actor: Actor_) -> Member:
-    who = acting(slug, actor)
+    who = actor
     if who.member is None:
         raise Forbidden("Only a member can do this for themselves (act as or sign in as one).")
     return who.member

@@ -6,7 +6,6 @@ summaries, objectives or learning logs."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -22,9 +21,9 @@ from network.http.mentoring_out import (
     QuestionnaireResultOut,
     ResultsOut,
 )
-from network.http.org_scope import acting
-from network.http.path_params import Id, Slug
+from network.http.path_params import DateTimeQuery, Id, Slug, instant
 from network.http.problems import API_PROBLEMS
+from network.http.text_responses import text_response
 from orgs.db import utcnow
 from orgs.mentoring import agreements, concerns, evaluations
 from orgs.mentoring.meetings import allow_extra_time
@@ -35,14 +34,14 @@ from orgs.mentoring.mentoring_settings import (
 )
 from orgs.mentoring.oversight import health_list
 from orgs.mentoring.relationships import Relationships
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.permissions import Action, authorize
 from orgs.records.records_export import hr_export
 from orgs.schemes.schemes import SchemeRepository
 
 
-def _coordinator(slug: str, actor: Actor_) -> Acting:
-    who = acting(slug, actor)
+def _coordinator(slug: str, actor: Actor_) -> Actor:
+    who = actor
     authorize(who, Action.COORDINATE)
     return who
 
@@ -72,14 +71,14 @@ class CoordinationController(Controller):
 
     @get("/mentoring-settings", summary="Request and relationship settings", responses=API_PROBLEMS)
     async def get_settings(self, slug: Slug, actor: Actor_, db: Db) -> MentoringSettings:
-        who = acting(slug, actor)
+        who = actor
         return await mentoring_settings(db, who.org_id)
 
     @put("/mentoring-settings", summary="Change the settings", responses=API_PROBLEMS)
     async def put_settings(
         self, slug: Slug, actor: Actor_, db: Db, data: JSONBody[MentoringSettings]
     ) -> MentoringSettings:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.COORDINATE)
         return await save_mentoring_settings(db, who.org_id, data)
 
@@ -89,7 +88,7 @@ class CoordinationController(Controller):
         responses=API_PROBLEMS,
     )
     async def get_terms(self, slug: Slug, scheme_id: Id, actor: Actor_, db: Db) -> SchemeTermsOut:
-        who = acting(slug, actor)
+        who = actor
         scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
         code, principles, midpoint = await agreements.terms_of(db, who.org_id, scheme.id)
         return SchemeTermsOut(scheme.id, code, principles, midpoint)
@@ -153,15 +152,12 @@ class CoordinationController(Controller):
     )
     async def results(self, slug: Slug, scheme_id: Id, actor: Actor_, db: Db) -> ResultsOut:
         who = _coordinator(slug, actor)
-        scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
+        report = await evaluations.scheme_report(db, who.org_id, scheme_id)
         return ResultsOut(
-            scheme.id,
+            report.scheme.id,
             evaluations.MIN_GROUP,
-            [
-                QuestionnaireResultOut.of(r)
-                for r in await evaluations.scheme_results(db, who.org_id, scheme.id)
-            ],
-            await evaluations.outcome_counts(db, who.org_id, scheme.id),
+            [QuestionnaireResultOut.of(r) for r in report.results],
+            report.outcomes,
         )
 
     @get(
@@ -200,7 +196,7 @@ class CoordinationController(Controller):
     ) -> HealthOut:
         who = _coordinator(slug, actor)
         now = utcnow()
-        rel = await allow_extra_time(db, who.org_id, rel_id, data.hours, data.reason, who.who, now)
+        rel = await allow_extra_time(db, who.org_id, rel_id, data.hours, data.reason, who.ref, now)
         return HealthOut.of((await health_list(db, who.org_id, now, [rel]))[0])
 
     @get("/concerns", summary="Concerns raised with coordinators", responses=API_PROBLEMS)
@@ -222,7 +218,7 @@ class CoordinationController(Controller):
         data: JSONBody[concerns.ConcernUpdateIn],
     ) -> ConcernOut:
         who = _coordinator(slug, actor)
-        row = await concerns.update_concern(db, who.org_id, concern_id, data, who.who, utcnow())
+        row = await concerns.update_concern(db, who.org_id, concern_id, data, who.ref, utcnow())
         return ConcernOut.of(row)
 
     @post("/outcomes", summary="Record an outcome after the end", responses=API_PROBLEMS)
@@ -245,12 +241,11 @@ class CoordinationController(Controller):
         slug: Slug,
         actor: Actor_,
         db: Db,
-        since: FromQuery[datetime | None] = None,
+        since: DateTimeQuery = None,
     ) -> Response[str]:
-        who = acting(slug, actor)
+        after = instant(since, "since")
+        who = actor
         authorize(who, Action.EXPORT_HR)
-        return Response(
-            await hr_export(db, who.org_id, since),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="mentoring-hr-export.csv"'},
+        return text_response(
+            await hr_export(db, who.org_id, after), "text/csv", download="mentoring-hr-export.csv"
         )

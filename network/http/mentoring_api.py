@@ -39,6 +39,7 @@ from network.http.mentoring_out import (
 from network.http.path_params import Id
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
+from network.http.text_responses import text_response
 from orgs.db import utcnow
 from orgs.mentoring import (
     agreements,
@@ -271,12 +272,8 @@ class RelationshipsController(Controller):
         meeting, rel, _ = await meetings.meeting_for(db, me, rel_id, meeting_id)
         people = await MemberRepository(db, me.org_id).list(Member.id.in_(rel.local_party_ids))
         emails = [p.email for p in people] + ([rel.counterpart_email] if rel.is_remote else [])
-        body = meetings.ics(meeting, "Mentoring meeting", me.email, emails)
-        return Response(
-            body,
-            media_type="text/calendar; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
-        )
+        body = meetings.ics(meeting, "Mentoring meeting", me.email, emails, utcnow())
+        return text_response(body, "text/calendar", download=f"meeting-{meeting.id}.ics")
 
     @get(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/notes",
@@ -530,8 +527,4 @@ class MyMentoringController(Controller):
     )
     async def record_csv(self, actor: Actor_, db: Db) -> Response[str]:
         record = await member_record(db, member_of(actor))
-        return Response(
-            record_csv(record),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="mentoring-record.csv"'},
-        )
+        return text_response(record_csv(record), "text/csv", download="mentoring-record.csv")

@@ -17,7 +17,7 @@ from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
 from orgs.models import Org, OrgApiToken, TokenRole
 from orgs.registry import OrgRegistry
-from orgs.tokens import Principal, TokenService
+from orgs.tokens import AuthenticatedToken, TokenService
 
 
 class OrgOut(msgspec.Struct, frozen=True):
@@ -57,14 +57,14 @@ class CreatedToken(msgspec.Struct, frozen=True):
     details: TokenOut
 
 
-async def own_org(slug: str, principal: Principal, db: AsyncSession) -> Org:
+async def own_org(slug: str, principal: AuthenticatedToken, db: AsyncSession) -> Org:
     """The org named in the path, if it is the caller's; otherwise exactly like a missing one."""
     if slug != principal.org_slug:
         raise NotFound(f"No organisation {slug!r} on this node.")
     return await OrgRegistry(db).get(slug)
 
 
-def require_admin(principal: Principal) -> None:
+def require_admin(principal: AuthenticatedToken) -> None:
     if principal.role is not TokenRole.ADMIN:
         raise Forbidden("Only an org admin token may manage tokens.")
 

@@ -13,7 +13,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from network.http.actor import Actor_
 from network.http.applications_api import ApplicationOut, application_out
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.errors import NotFound
@@ -167,20 +166,20 @@ class SchemesController(Controller):
 
     @get("/", summary="The organisation's schemes", responses=API_PROBLEMS)
     async def list_schemes(self, slug: Slug, actor: Actor_, db: Db) -> list[SchemeOut]:
-        who = acting(slug, actor)
+        who = actor
         return [SchemeOut.of(s) for s in await SchemeService(db, who.org_id).list()]
 
     @post("/", summary="Create a scheme (open or cohort)", responses=API_PROBLEMS)
     async def create_scheme(
         self, slug: Slug, data: JSONBody[SchemeSpec], actor: Actor_, db: Db
     ) -> SchemeOut:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.MANAGE_SCHEMES)
         return SchemeOut.of(await SchemeService(db, who.org_id).create(data))
 
     @get("/{scheme_id:uuid}", summary="One scheme", responses=API_PROBLEMS)
     async def get_scheme(self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db) -> SchemeOut:
-        who = acting(slug, actor)
+        who = actor
         return SchemeOut.of(await SchemeService(db, who.org_id).get(scheme_id))
 
     @get(
@@ -189,7 +188,7 @@ class SchemesController(Controller):
     async def get_rules(
         self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db
     ) -> RulesOut | None:
-        who = acting(slug, actor)
+        who = actor
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         current = await RulesStore(db, who.org_id).current(scheme)
         return RulesOut.of(current) if current else None
@@ -202,10 +201,10 @@ class SchemesController(Controller):
     async def put_rules(
         self, slug: Slug, scheme_id: SchemeId, data: JSONBody[RulesIn], actor: Actor_, db: Db
     ) -> RulesOut:
-        who = acting(slug, actor)
+        who = actor
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         authorize(who, Action.SET_RULES)
-        row, _ = await RulesStore(db, who.org_id).set(scheme, data.document, who.who, data.note)
+        row, _ = await RulesStore(db, who.org_id).set(scheme, data.document, who.ref, data.note)
         return RulesOut.of(row)
 
     @get(
@@ -216,7 +215,7 @@ class SchemesController(Controller):
     async def rule_versions(
         self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db
     ) -> list[RulesOut]:
-        who = acting(slug, actor)
+        who = actor
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         authorize(who, Action.READ_RULE_HISTORY)
         return [RulesOut.of(r) for r in await RulesStore(db, who.org_id).versions(scheme)]
@@ -229,7 +228,7 @@ class SchemesController(Controller):
     async def preview(
         self, slug: Slug, scheme_id: SchemeId, role: FromQuery[SchemeRole], actor: Actor_, db: Db
     ) -> PreviewOut:
-        who = acting(slug, actor)
+        who = actor
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         authorize(who, Action.READ_RULE_HISTORY)
         found = await EligibilityChecks(db, who.org_id).preview(scheme, role)
@@ -255,7 +254,7 @@ class SchemesController(Controller):
         db: Db,
         member_id: FromQuery[uuid.UUID | None] = None,
     ) -> DecisionOut:
-        who = acting(slug, actor)
+        who = actor
         target = member_id or (who.member.id if who.member else None)
         if target is None:
             raise NotFound("Name a member_id.")
@@ -273,7 +272,7 @@ class SchemesController(Controller):
     async def list_trainings(
         self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db
     ) -> list[TrainingOut]:
-        who = acting(slug, actor)
+        who = actor
         service = SchemeService(db, who.org_id)
         return [
             TrainingOut.of(t) for t in await service.list_trainings(await service.get(scheme_id))
@@ -283,7 +282,7 @@ class SchemesController(Controller):
     async def add_training(
         self, slug: Slug, scheme_id: SchemeId, data: JSONBody[TrainingIn], actor: Actor_, db: Db
     ) -> TrainingOut:
-        who = acting(slug, actor)
+        who = actor
         service = SchemeService(db, who.org_id)
         scheme = await service.get(scheme_id)
         authorize(who, Action.MANAGE_SCHEMES)
@@ -307,7 +306,7 @@ class SchemesController(Controller):
         actor: Actor_,
         db: Db,
     ) -> AttendanceOut:
-        who = acting(slug, actor)
+        who = actor
         service = SchemeService(db, who.org_id)
         training = await service.trainings.get(training_id)
         if training.scheme_id != (await service.get(scheme_id)).id:
@@ -315,7 +314,7 @@ class SchemesController(Controller):
         await MemberRepository(db, who.org_id).get(member_id)
         authorize(who, Action.RECORD_ATTENDANCE)
         row = await service.record_attendance(
-            training.id, member_id, attended=data.attended, who=who.who
+            training.id, member_id, attended=data.attended, who=who.ref
         )
         return AttendanceOut.of(row)
 
@@ -332,7 +331,7 @@ class SchemesController(Controller):
         actor: Actor_,
         db: Db,
     ) -> list[AttendanceOut]:
-        who = acting(slug, actor)
+        who = actor
         service = SchemeService(db, who.org_id)
         training = await service.trainings.get(training_id)
         if training.scheme_id != (await service.get(scheme_id)).id:
@@ -353,7 +352,7 @@ class SchemesController(Controller):
         db: Db,
         role: FromQuery[SchemeRole | None] = None,
     ) -> list[ApplicationOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         return [
@@ -369,7 +368,7 @@ class SchemesController(Controller):
     async def shortlist(
         self, slug: Slug, scheme_id: SchemeId, data: JSONBody[ShortlistIn], actor: Actor_, db: Db
     ) -> list[ApplicationOut]:
-        who = acting(slug, actor)
+        who = actor
         service = ApplicationService(db, who.org_id)
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         apps = await service.shortlist(who, scheme, data.role, data.application_ids)

@@ -6,10 +6,11 @@ from litestar import Controller, get, put
 from litestar.params import JSONBody
 
 from federation.card_facts import check_card_facts
-from network.http.actor import Actor, Actor_
+from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.problems import API_PROBLEMS
 from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
+from orgs.people.actor import Actor
 from orgs.people.permissions import Action, authorize
 
 

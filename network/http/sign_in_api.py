@@ -18,7 +18,7 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from litestar.response import Redirect
 
-from network.http.actor import Actor, Actor_
+from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.dev_idp import DevIdpController
 from network.http.path_params import Slug
@@ -30,6 +30,7 @@ from network.sso.errors import SignInFailed
 from network.sso.flow import SsoRuntime
 from network.sso.sessions import ABSOLUTE_TIMEOUT_S, CSRF_FIELD, LOGIN_TIMEOUT_S
 from orgs.errors import DomainError, NotFound
+from orgs.people.actor import Actor
 from orgs.people.identity import is_line_manager
 from orgs.people.permissions import Action, authorize
 from orgs.people.roles import roles_of

@@ -14,8 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.org_scope import acting
-from network.http.path_params import Slug
+from network.http.path_params import Offset, Slug
 from network.http.problems import API_PROBLEMS
 from orgs.errors import NotFound
 from orgs.org_settings import OrgSettings, read_settings, update_settings
@@ -125,7 +124,7 @@ class StaffController(Controller):
         *,
         dry_run: FromQuery[bool] = False,
     ) -> ImportReport:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.IMPORT_STAFF)
         settings = await read_settings(db, who.org_id)
         return await StaffImporter(db, who.org_id).run(
@@ -141,9 +140,9 @@ class StaffController(Controller):
         *,
         include_leavers: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[StaffOut]:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.READ_STAFF)
         repo = MemberRepository(db, who.org_id)
         where = [] if include_leavers else [Member.status == MemberStatus.ACTIVE]
@@ -155,7 +154,7 @@ class StaffController(Controller):
     async def get_staff(
         self, slug: Slug, member_id: FromPath[uuid.UUID], actor: Actor_, db: Db
     ) -> StaffOut:
-        who = acting(slug, actor)
+        who = actor
         mine = who.member is not None and who.member.id == member_id
         if not mine and not may(who, Action.READ_STAFF):
             raise NotFound("No such member.")
@@ -169,7 +168,7 @@ class StaffController(Controller):
     async def chain(
         self, slug: Slug, member_id: FromPath[uuid.UUID], actor: Actor_, db: Db
     ) -> ChainOut:
-        who = acting(slug, actor)
+        who = actor
         chains = ManagementChains(db, who.org_id)
         member = await chains.get(member_id)
         authorize(who, Action.READ_STAFF)
@@ -178,7 +177,7 @@ class StaffController(Controller):
 
     @get("/settings", summary="Staff-data and approval settings", responses=API_PROBLEMS)
     async def get_settings(self, slug: Slug, actor: Actor_, db: Db) -> OrgSettings:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.READ_ORG_SETTINGS)
         return await read_settings(db, who.org_id)
 
@@ -190,13 +189,13 @@ class StaffController(Controller):
     async def put_settings(
         self, slug: Slug, data: JSONBody[OrgSettings], actor: Actor_, db: Db
     ) -> OrgSettings:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.CHANGE_ORG_SETTINGS)
         return await update_settings(db, who.org_id, data)
 
     @get("/roles", summary="Who holds which org role", responses=API_PROBLEMS)
     async def list_roles(self, slug: Slug, actor: Actor_, db: Db) -> list[RoleOut]:
-        who = acting(slug, actor)
+        who = actor
         authorize(who, Action.READ_ROLES)
         return [
             RoleOut(m.id, m.employee_id, m.display_name, r.role, r.granted_at)
@@ -207,11 +206,11 @@ class StaffController(Controller):
     async def grant_role(
         self, slug: Slug, data: JSONBody[RoleIn], actor: Actor_, db: Db
     ) -> RoleOut:
-        who = acting(slug, actor)
+        who = actor
         grants = RoleGrants(db, who.org_id)
         member = await grants.members.get(data.member_id)
         authorize(who, Action.GRANT_ROLES)
-        row = await grants.grant(member.id, data.role, who.who)
+        row = await grants.grant(member.id, data.role, who.ref)
         return RoleOut(member.id, member.employee_id, member.display_name, row.role, row.granted_at)
 
     @delete(
@@ -228,9 +227,9 @@ class StaffController(Controller):
         actor: Actor_,
         db: Db,
     ) -> None:
-        who = acting(slug, actor)
+        who = actor
         grants = RoleGrants(db, who.org_id)
         await grants.members.get(member_id)
         authorize(who, Action.GRANT_ROLES)
-        if not await grants.revoke(member_id, role, who.who):
+        if not await grants.revoke(member_id, role, who.ref):
             raise NotFound("That member does not hold that role.")

@@ -15,14 +15,13 @@ from litestar.datastructures import UploadFile
 
 from federation.card_facts import check_card_facts
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.sso.flow import SsoRuntime
 from network.web.pages import (
     Errors,
     Form,
-    Viewer,
-    Viewer_,
+    PageContext,
+    PageContext_,
     decode,
     domain_errors,
     one,
@@ -34,7 +33,7 @@ from network.web.pages import (
 from orgs.errors import DomainError
 from orgs.org_settings import read_settings
 from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.permissions import Action, authorize
 from orgs.people.sso_config import SsoConfigService, SsoSettings
 from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
@@ -46,9 +45,9 @@ from orgs.schemes.schemes import SchemeService
 MAX_CSV = 5 * 1024 * 1024
 
 
-def admin(viewer: Viewer, action: Action) -> Acting:
+def admin(viewer: PageContext, action: Action) -> Actor:
     """The viewer, if the permission table lets them ``action``; else the 403 page."""
-    who = acting(viewer.slug, viewer.actor)
+    who = viewer.actor
     authorize(who, action)
     return who
 
@@ -62,7 +61,7 @@ class AdminPages(Controller):
     include_in_schema = False
 
     @get("/", name="web:admin")
-    async def index(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def index(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         who = admin(viewer, Action.ADMINISTER)
         schemes = await SchemeService(db, who.org_id).list()
         return render("admin/index.html", viewer, nav="admin", title="Administer", schemes=schemes)
@@ -71,7 +70,7 @@ class AdminPages(Controller):
 
     async def _rules_page(
         self,
-        viewer: Viewer,
+        viewer: PageContext,
         db: Db,
         scheme_id: uuid.UUID,
         *,
@@ -104,12 +103,17 @@ class AdminPages(Controller):
         )
 
     @get("/schemes/{scheme_id:uuid}/rules", name="web:admin-rules")
-    async def rules(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def rules(self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db) -> Response[Any]:
         return await self._rules_page(viewer, db, scheme_id)
 
     @post("/schemes/{scheme_id:uuid}/rules", name="web:admin-rules-save")
     async def save_rules(
-        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         who = admin(viewer, Action.SET_RULES)
         form = await read_form(request)
@@ -126,7 +130,7 @@ class AdminPages(Controller):
         preview: list[tuple[str, Preview]] = []
         try:
             async with db.begin_nested():
-                await store.set(scheme, document, who.who, one(form, "note"))
+                await store.set(scheme, document, who.ref, one(form, "note"))
                 if previewing:  # the counts under these rules, then undo the version
                     checks = EligibilityChecks(db, who.org_id)
                     preview = [(r.value, await checks.preview(scheme, r)) for r in SchemeRole]
@@ -146,7 +150,7 @@ class AdminPages(Controller):
     # --- staff import -------------------------------------------------------------------------
 
     @get("/staff-import", name="web:admin-staff")
-    async def staff_form(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def staff_form(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         admin(viewer, Action.IMPORT_STAFF)
         return render(
             "admin/staff_import.html",
@@ -159,7 +163,7 @@ class AdminPages(Controller):
 
     @post("/staff-import", name="web:admin-staff-import")
     async def staff_import(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = admin(viewer, Action.IMPORT_STAFF)
         data = await request.form()
@@ -198,7 +202,7 @@ class AdminPages(Controller):
 
     async def _sso_page(
         self,
-        viewer: Viewer,
+        viewer: PageContext,
         db: Db,
         errors: Errors | None = None,
         values: dict[str, Any] | None = None,
@@ -223,12 +227,12 @@ class AdminPages(Controller):
         )
 
     @get("/sso", name="web:admin-sso")
-    async def sso(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def sso(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         return await self._sso_page(viewer, db)
 
     @post("/sso", name="web:admin-sso-save")
     async def save_sso(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = admin(viewer, Action.CONFIGURE_SIGN_IN)
         form = await read_form(request)
@@ -258,7 +262,7 @@ class AdminPages(Controller):
     # --- partner organisations ----------------------------------------------------------------
 
     async def _sharing_page(
-        self, viewer: Viewer, db: Db, errors: Errors | None = None, form: Form | None = None
+        self, viewer: PageContext, db: Db, errors: Errors | None = None, form: Form | None = None
     ) -> Response[Any]:
         who = admin(viewer, Action.SET_SHARING)
         policy = await read_policy(db, who.org_id)
@@ -284,12 +288,12 @@ class AdminPages(Controller):
         )
 
     @get("/sharing", name="web:admin-sharing")
-    async def sharing(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def sharing(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         return await self._sharing_page(viewer, db)
 
     @post("/sharing", name="web:admin-sharing-save")
     async def save_sharing(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = admin(viewer, Action.SET_SHARING)
         form = await read_form(request)

@@ -11,12 +11,11 @@ from litestar import Controller, Request, Response, get, post
 from network.http.applications_api import application_out
 from network.http.dependencies import Db
 from network.http.mentoring_out import ShadowingOut
-from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.web.pages import (
     Errors,
-    Viewer,
-    Viewer_,
+    PageContext,
+    PageContext_,
     decode,
     domain_errors,
     one,
@@ -54,7 +53,7 @@ class ApplyPages(Controller):
     include_in_schema = False
 
     @get("/apply", name="web:apply")
-    async def schemes(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def schemes(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         schemes = await SchemeService(db, viewer.member.org_id).list()
         return render(
             "apply_list.html", viewer, nav="apply", title="Apply to a scheme", schemes=schemes
@@ -62,7 +61,7 @@ class ApplyPages(Controller):
 
     async def _form(
         self,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
         scheme_id: uuid.UUID,
         role: SchemeRole,
@@ -87,13 +86,23 @@ class ApplyPages(Controller):
 
     @get("/apply/{scheme_id:uuid}", name="web:apply-form")
     async def form(
-        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         return await self._form(viewer, db, scheme_id, _role(request.query_params.get("role")))
 
     @post("/apply/{scheme_id:uuid}", name="web:apply-submit")
     async def submit(
-        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         form = await read_form(request)
         role = _role(one(form, "role"))
@@ -114,7 +123,7 @@ class ApplyPages(Controller):
             service = ApplicationService(db, viewer.member.org_id)
             try:
                 async with db.begin_nested():  # a refusal undoes only this attempt
-                    await service.apply(acting(slug, viewer.actor), data)
+                    await service.apply(viewer.actor, data)
             except DomainError as exc:
                 domain_errors(exc, errors, LABELS)
             else:
@@ -124,22 +133,19 @@ class ApplyPages(Controller):
     # --- the line manager --------------------------------------------------------------------
 
     @get("/approvals", name="web:approvals")
-    async def approvals_page(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def approvals_page(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         return await self.approvals(slug, viewer, db)
 
     async def approvals(
         self,
         slug: str,
-        viewer: Viewer,
+        viewer: PageContext,
         db: Db,
         errors: Errors | None = None,
         values: dict[str, Any] | None = None,
     ) -> Response[Any]:
         service = ApplicationService(db, viewer.member.org_id)
-        waiting = [
-            await application_out(service, a)
-            for a in await service.to_decide(acting(slug, viewer.actor))
-        ]
+        waiting = [await application_out(service, a) for a in await service.to_decide(viewer.actor)]
         people = await _people(db, viewer.member, [a.member_id for a in waiting])
         schemes = {s.id: s for s in await SchemeService(db, viewer.member.org_id).list()}
         placements = [
@@ -164,7 +170,7 @@ class ApplyPages(Controller):
         request: Request[Any, Any, Any],
         slug: Slug,
         shadowing_id: Id,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
     ) -> Response[Any]:
         form = await read_form(request)
@@ -192,14 +198,14 @@ class ApplyPages(Controller):
 
     async def _decision_page(
         self,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
         application_id: uuid.UUID,
         errors: Errors | None = None,
         values: dict[str, Any] | None = None,
     ) -> Response[Any]:
         service = ApplicationService(db, viewer.member.org_id)
-        who = acting(viewer.slug, viewer.actor)
+        who = viewer.actor
         app = await application_out(service, await service.get(who, application_id))
         applicant = (await _people(db, viewer.member, [app.member_id]))[app.member_id]
         scheme = await SchemeService(db, viewer.member.org_id).get(app.scheme_id)
@@ -217,7 +223,7 @@ class ApplyPages(Controller):
 
     @get("/approvals/{application_id:uuid}", name="web:approval")
     async def approval(
-        self, slug: Slug, application_id: Id, viewer: Viewer_, db: Db
+        self, slug: Slug, application_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         return await self._decision_page(viewer, db, application_id)
 
@@ -227,7 +233,7 @@ class ApplyPages(Controller):
         request: Request[Any, Any, Any],
         slug: Slug,
         application_id: Id,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
     ) -> Response[Any]:
         form = await read_form(request)
@@ -252,7 +258,7 @@ class ApplyPages(Controller):
             service = ApplicationService(db, viewer.member.org_id)
             try:
                 async with db.begin_nested():
-                    await service.decide(acting(slug, viewer.actor), application_id, data)
+                    await service.decide(viewer.actor, application_id, data)
             except DomainError as exc:
                 domain_errors(exc, errors, ("reason", "service_delivery_considered"))
             else:

@@ -15,13 +15,12 @@ from litestar import Controller, Request, Response, get, post
 from matching.taxonomy import is_known, label_of
 from network.http.applications_api import ApplicationOut, application_out
 from network.http.dependencies import Db
-from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.web import charts
 from network.web.pages import (
     Errors,
-    Viewer,
-    Viewer_,
+    PageContext,
+    PageContext_,
     decode,
     domain_errors,
     one,
@@ -34,13 +33,12 @@ from network.web.pages import (
 from orgs.db import utcnow
 from orgs.errors import DomainError
 from orgs.mentoring import evaluations
-from orgs.mentoring.meetings import MeetingState, meetings_of
-from orgs.mentoring.oversight import health_list
+from orgs.mentoring.oversight import scheme_health
 from orgs.mentoring.relationship_states import EndKind, RelationshipState
 from orgs.mentoring.relationships import LIVE, Relationship, Relationships
 from orgs.mentoring.remote_events import discard
 from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.people.permissions import Action, authorize
 from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
@@ -53,9 +51,9 @@ RUN_LABELS = {"mode": "Matching mode", "min_score": "Minimum score"}
 WAITING_LIST = "waiting"
 
 
-def coordinator(viewer: Viewer, action: Action) -> Acting:
+def coordinator(viewer: PageContext, action: Action) -> Actor:
     """The viewer, if the permission table lets them ``action``; else the 403 page."""
-    who = acting(viewer.slug, viewer.actor)
+    who = viewer.actor
     authorize(who, action)
     return who
 
@@ -67,7 +65,7 @@ async def _names(db: Db, org_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UU
     return {m.id: m.display_name for m in members}
 
 
-async def _applicants(db: Db, who: Acting, scheme: Scheme) -> list[ApplicationOut]:
+async def _applicants(db: Db, who: Actor, scheme: Scheme) -> list[ApplicationOut]:
     service = ApplicationService(db, who.org_id)
     return [await application_out(service, a) for a in await service.for_scheme(who, scheme)]
 
@@ -111,7 +109,7 @@ class CoordinatorPages(Controller):
     include_in_schema = False
 
     @get("/", name="web:coordinate")
-    async def schemes(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def schemes(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
         schemes = await SchemeService(db, who.org_id).list()
         runs = CohortRunService(db, who.org_id)
@@ -126,7 +124,7 @@ class CoordinatorPages(Controller):
 
     async def _scheme_page(
         self,
-        viewer: Viewer,
+        viewer: PageContext,
         db: Db,
         scheme_id: uuid.UUID,
         errors: Errors | None = None,
@@ -166,12 +164,19 @@ class CoordinatorPages(Controller):
         )
 
     @get("/schemes/{scheme_id:uuid}", name="web:coordinate-scheme")
-    async def scheme(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def scheme(
+        self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         return await self._scheme_page(viewer, db, scheme_id)
 
     @post("/schemes/{scheme_id:uuid}/shortlist", name="web:coordinate-shortlist")
     async def shortlist(
-        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         who = coordinator(viewer, Action.SHORTLIST)
         form = await read_form(request)
@@ -190,7 +195,12 @@ class CoordinatorPages(Controller):
 
     @post("/schemes/{scheme_id:uuid}/runs", name="web:coordinate-run")
     async def run(
-        self, request: Request[Any, Any, Any], slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
         form = await read_form(request)
@@ -223,7 +233,7 @@ class CoordinatorPages(Controller):
 
     async def _run_page(
         self,
-        viewer: Viewer,
+        viewer: PageContext,
         db: Db,
         run_id: uuid.UUID,
         errors: Errors | None = None,
@@ -251,12 +261,12 @@ class CoordinatorPages(Controller):
         )
 
     @get("/runs/{run_id:uuid}", name="web:coordinate-run-view")
-    async def run_view(self, slug: Slug, run_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def run_view(self, slug: Slug, run_id: Id, viewer: PageContext_, db: Db) -> Response[Any]:
         return await self._run_page(viewer, db, run_id)
 
     @post("/runs/{run_id:uuid}/moves", name="web:coordinate-move")
     async def move(
-        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
         form = await read_form(request)
@@ -281,7 +291,7 @@ class CoordinatorPages(Controller):
 
     @post("/runs/{run_id:uuid}/publish", name="web:coordinate-publish")
     async def publish(
-        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
         errors = Errors()
@@ -298,20 +308,14 @@ class CoordinatorPages(Controller):
     # --- oversight ----------------------------------------------------------------------------
 
     @get("/schemes/{scheme_id:uuid}/health", name="web:coordinate-health")
-    async def health(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def health(
+        self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
-        scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        rows = await health_list(db, who.org_id, utcnow(), scheme_id=scheme.id)
-        rels = list(await Relationships(db, who.org_id).list(Relationship.scheme_id == scheme.id))
-        months: Counter[str] = Counter()
-        for rel in rels:
-            for m in await meetings_of(db, rel):
-                if m.state is MeetingState.HELD:
-                    months[m.starts_at.strftime("%Y-%m")] += 1
-        per_month = [(f"{_month(k)}", months[k]) for k in sorted(months)]
-        cross = sum(1 for r in rows if r.cross_org)
-        used = round(sum(r.hours_used for r in rows), 2)
-        budget = round(sum(r.hours_budget for r in rows), 2)
+        found = await scheme_health(db, who.org_id, scheme_id, utcnow())
+        scheme, rows, cross = found.scheme, found.rows, found.cross_org
+        per_month = [(_month(k), n) for k, n in found.held_by_month]
+        used, budget = found.hours_used, found.hours_budget
         return render(
             "coordinator/health.html",
             viewer,
@@ -332,12 +336,13 @@ class CoordinatorPages(Controller):
         )
 
     @get("/schemes/{scheme_id:uuid}/results", name="web:coordinate-results")
-    async def results(self, slug: Slug, scheme_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def results(
+        self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         who = coordinator(viewer, Action.COORDINATE)
-        scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        found = await evaluations.scheme_results(db, who.org_id, scheme.id)
-        outcomes = await evaluations.outcome_counts(db, who.org_id, scheme.id)
-        counts = [(kind.replace("_", " ").capitalize(), n) for kind, n in outcomes.items()]
+        report = await evaluations.scheme_report(db, who.org_id, scheme_id)
+        scheme, found = report.scheme, report.results
+        counts = [(kind.replace("_", " ").capitalize(), n) for kind, n in report.outcomes.items()]
         return render(
             "coordinator/results.html",
             viewer,
@@ -356,7 +361,7 @@ def _month(key: str) -> str:
     return f"{calendar.month_name[int(month)]} {year}"
 
 
-async def _mentors(db: Db, who: Acting, scheme: Scheme) -> list[tuple[uuid.UUID, str]]:
+async def _mentors(db: Db, who: Actor, scheme: Scheme) -> list[tuple[uuid.UUID, str]]:
     """The scheme's cleared mentors, to move a mentee to."""
     service = ApplicationService(db, who.org_id)
     apps = [

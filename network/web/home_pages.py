@@ -13,9 +13,9 @@ from network.http.applications_api import application_out
 from network.http.dependencies import Db
 from network.http.mentoring_api import _relationship_out, _requests_out
 from network.http.mentoring_out import NotificationOut
-from network.http.org_scope import acting
 from network.http.path_params import Slug
-from network.web.pages import Viewer_, render, see_other, theme_of, with_headers
+from network.http.text_responses import text_response
+from network.web.pages import PageContext_, render, see_other, theme_of, with_headers
 from orgs.db import utcnow
 from orgs.mentoring.relationships import relationships_of
 from orgs.pairing.requests import RequestService
@@ -43,7 +43,7 @@ def _text_colour(colour: str) -> str:
 async def theme_css(slug: Slug, db: Db) -> Response[str]:
     theme = theme_of(await OrgRegistry(db).get(slug))
     body = f":root{{--mn-brand:{theme.colour};--mn-brand-text:{_text_colour(theme.colour)};}}\n"
-    response = Response(body, media_type="text/css; charset=utf-8")
+    response = text_response(body, "text/css")
     with_headers(response)
     response.headers["Cache-Control"] = "max-age=300"
     return response
@@ -55,10 +55,10 @@ class HomePages(Controller):
 
     @get("/", name="web:home")
     async def home(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         member = viewer.member
-        who = acting(slug, viewer.actor)
+        who = viewer.actor
         applications = ApplicationService(db, member.org_id)
         apps = [await application_out(applications, a) for a in await applications.mine(who)]
         schemes = {s.id: s for s in await SchemeService(db, member.org_id).list()}
@@ -84,7 +84,7 @@ class HomePages(Controller):
         )
 
     @get("/notifications", name="web:notifications")
-    async def notifications(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def notifications(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         notes = [NotificationOut.of(n) for n in await inbox(db, viewer.member)]
         return render(
             "notifications.html", viewer, nav="notifications", title="Notifications", notes=notes
@@ -92,7 +92,7 @@ class HomePages(Controller):
 
     @post("/notifications/{notification_id:uuid}/read", name="web:notification-read")
     async def read(
-        self, slug: Slug, notification_id: FromPath[uuid.UUID], viewer: Viewer_, db: Db
+        self, slug: Slug, notification_id: FromPath[uuid.UUID], viewer: PageContext_, db: Db
     ) -> Response[Any]:
         await mark_read(db, viewer.member, notification_id, utcnow())
         return see_other(f"{viewer.base}/notifications")

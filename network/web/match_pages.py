@@ -13,12 +13,11 @@ from federation.relationship_outbox import outbox_sink
 from matching.taxonomy import TOPICS
 from network.http.dependencies import Db
 from network.http.mentoring_api import _requests_out
-from network.http.org_scope import acting
 from network.http.path_params import Id, Slug
 from network.http.suggestions_api import build_suggestions
 from network.web.pages import (
     Errors,
-    Viewer_,
+    PageContext_,
     decode,
     domain_errors,
     one,
@@ -43,12 +42,12 @@ DECLINE_LABELS = {
 SUGGESTIONS = 10
 
 
-async def _mentee_schemes(viewer: Viewer_, db: Db) -> list[Scheme]:
+async def _mentee_schemes(viewer: PageContext_, db: Db) -> list[Scheme]:
     """The schemes where the viewer is an approved mentee."""
     service = ApplicationService(db, viewer.member.org_id)
     ids = {
         a.scheme_id
-        for a in await service.mine(acting(viewer.slug, viewer.actor))
+        for a in await service.mine(viewer.actor)
         if a.role is SchemeRole.MENTEE
         and a.state in (AppState.APPROVED, AppState.EXCEPTION_GRANTED)
     }
@@ -70,7 +69,7 @@ class MatchPages(Controller):
     async def _suggestions_page(
         self,
         request: Request[Any, Any, Any],
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
         errors: Errors | None = None,
         values: dict[str, Any] | None = None,
@@ -95,13 +94,13 @@ class MatchPages(Controller):
 
     @get("/suggestions", name="web:suggestions")
     async def suggestions(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         return await self._suggestions_page(request, viewer, db)
 
     @post("/requests", name="web:requests-send")
     async def send(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()
@@ -137,7 +136,7 @@ class MatchPages(Controller):
         return await self._suggestions_page(request, viewer, db, errors, values_of(form))
 
     @get("/requests", name="web:requests")
-    async def requests(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def requests(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         me = viewer.member
         rows = await _requests_out(
             db, me, await RequestService(db, me.org_id, outbox_sink(db)).mine(me)
@@ -154,20 +153,24 @@ class MatchPages(Controller):
         )
 
     @post("/requests/{request_id:uuid}/accept", name="web:request-accept")
-    async def accept(self, slug: Slug, request_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def accept(
+        self, slug: Slug, request_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         me = viewer.member
         rel = await RequestService(db, me.org_id, outbox_sink(db)).accept(me, request_id, utcnow())
         return see_other(f"{viewer.base}/relationships/{rel.id}")
 
     @post("/requests/{request_id:uuid}/withdraw", name="web:request-withdraw")
-    async def withdraw(self, slug: Slug, request_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def withdraw(
+        self, slug: Slug, request_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
         me = viewer.member
         await RequestService(db, me.org_id, outbox_sink(db)).withdraw(me, request_id, utcnow())
         return see_other(f"{viewer.base}/requests")
 
     async def _decline_page(
         self,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
         request_id: uuid.UUID,
         errors: Errors | None = None,
@@ -189,13 +192,18 @@ class MatchPages(Controller):
 
     @get("/requests/{request_id:uuid}/decline", name="web:request-decline-form")
     async def decline_form(
-        self, slug: Slug, request_id: Id, viewer: Viewer_, db: Db
+        self, slug: Slug, request_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         return await self._decline_page(viewer, db, request_id)
 
     @post("/requests/{request_id:uuid}/decline", name="web:request-decline")
     async def decline(
-        self, request: Request[Any, Any, Any], slug: Slug, request_id: Id, viewer: Viewer_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        request_id: Id,
+        viewer: PageContext_,
+        db: Db,
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()

@@ -20,13 +20,14 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from network.http.actor import Actor, provide_actor
+from network.http.actor import provide_actor
 from network.http.dependencies import Db
 from network.sso.flow import SsoRuntime
 from network.web.security import HEADERS
 from orgs.errors import DomainError, Unauthenticated
 from orgs.models import Org
 from orgs.org_settings import settings_of
+from orgs.people.actor import Actor
 from orgs.people.members import Member
 from orgs.people.sso_config import SsoConfigService
 
@@ -47,7 +48,7 @@ def theme_of(org: Org) -> Theme:
 
 
 @dataclass(frozen=True)
-class Viewer:
+class PageContext:
     """A member signed in (by session) to the org of the page."""
 
     actor: Actor
@@ -70,7 +71,7 @@ class Viewer:
         return f"/orgs/{self.org.slug}"
 
 
-async def provide_viewer(request: Request[Any, Any, Any], db: Db, state: State) -> Viewer:
+async def provide_viewer(request: Request[Any, Any, Any], db: Db, state: State) -> PageContext:
     """The page's viewer; not signed in → ``Unauthenticated`` (the page handler redirects)."""
     sso = SsoRuntime.of(state)
     if request.cookies.get(sso.cookies.session) is None:
@@ -86,7 +87,7 @@ async def provide_viewer(request: Request[Any, Any, Any], db: Db, state: State) 
     if config is not None:
         parts = urlsplit(config.issuer)
         origin = f"{parts.scheme}://{parts.netloc}"
-    return Viewer(actor, actor.member, org, session.record.csrf, origin)
+    return PageContext(actor, actor.member, org, session.record.csrf, origin)
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ def with_headers(response: Response[Any], form_origin: str | None = None) -> Res
 
 def render(
     name: str,
-    viewer: Viewer | None,
+    viewer: PageContext | None,
     *,
     theme: Theme | None = None,
     status: int | None = None,
@@ -233,4 +234,4 @@ def uuid_or_none(text: str) -> uuid.UUID | None:
 
 
 #: Handler parameter type for the pages' ``viewer`` dependency.
-Viewer_ = NamedDependency[Viewer]
+PageContext_ = NamedDependency[PageContext]

@@ -20,7 +20,7 @@ from network.http.profiles_api import (
 from network.web.pages import (
     Errors,
     Form,
-    Viewer_,
+    PageContext_,
     decode,
     domain_errors,
     one,
@@ -95,7 +95,7 @@ class ProfilePages(Controller):
     include_in_schema = False
 
     @get("/", name="web:profiles")
-    async def overview(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def overview(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         service = ProfileService(db, viewer.member)
         mentee, mentor = await service.mentee(), await service.mentor()
         return render(
@@ -111,7 +111,7 @@ class ProfilePages(Controller):
     # --- mentee -----------------------------------------------------------------------------
 
     def _mentee_page(
-        self, viewer: Viewer_, values: dict[str, Any], errors: Errors | None = None
+        self, viewer: PageContext_, values: dict[str, Any], errors: Errors | None = None
     ) -> Response[Any]:
         return render(
             "mentee_profile.html",
@@ -125,7 +125,7 @@ class ProfilePages(Controller):
         )
 
     @get("/mentee", name="web:mentee-profile")
-    async def mentee(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def mentee(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         row = await ProfileService(db, viewer.member).mentee()
         values: dict[str, Any] = {"meeting_mode": "either", "open_to_other_orgs": "yes"}
         if row is not None:
@@ -142,7 +142,7 @@ class ProfilePages(Controller):
 
     @post("/mentee", name="web:mentee-profile-save")
     async def save_mentee(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()
@@ -179,7 +179,7 @@ class ProfilePages(Controller):
     # --- mentor -----------------------------------------------------------------------------
 
     def _mentor_page(
-        self, viewer: Viewer_, values: dict[str, Any], errors: Errors | None = None
+        self, viewer: PageContext_, values: dict[str, Any], errors: Errors | None = None
     ) -> Response[Any]:
         return render(
             "mentor_profile.html",
@@ -193,7 +193,7 @@ class ProfilePages(Controller):
         )
 
     @get("/mentor", name="web:mentor-profile")
-    async def mentor(self, slug: Slug, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def mentor(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
         row = await ProfileService(db, viewer.member).mentor()
         values: dict[str, Any] = {
             "capacity": "1",
@@ -218,7 +218,7 @@ class ProfilePages(Controller):
 
     @post("/mentor", name="web:mentor-profile-save")
     async def save_mentor(
-        self, request: Request[Any, Any, Any], slug: Slug, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()

@@ -25,7 +25,7 @@ from network.http.path_params import Id, Slug
 from network.web.pages import (
     Errors,
     Form,
-    Viewer_,
+    PageContext_,
     decode,
     domain_errors,
     one,
@@ -82,7 +82,7 @@ class RelationshipPages(Controller):
 
     async def _page(
         self,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
         rel_id: uuid.UUID,
         errors: Errors | None = None,
@@ -117,13 +117,13 @@ class RelationshipPages(Controller):
         )
 
     @get("/", name="web:relationship")
-    async def show(self, slug: Slug, rel_id: Id, viewer: Viewer_, db: Db) -> Response[Any]:
+    async def show(self, slug: Slug, rel_id: Id, viewer: PageContext_, db: Db) -> Response[Any]:
         return await self._page(viewer, db, rel_id)
 
     async def _act(
         self,
         request: Request[Any, Any, Any],
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
         rel_id: uuid.UUID,
         section: str,
@@ -149,7 +149,7 @@ class RelationshipPages(Controller):
 
     @post("/agreement", name="web:agreement")
     async def agreement(
-        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> agreements.AgreementIn | None:
             for name in ("frequency", "location", "contact_by"):
@@ -183,7 +183,7 @@ class RelationshipPages(Controller):
 
     @post("/agreement/confirm", name="web:agreement-confirm")
     async def confirm(
-        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> agreements.ConfirmIn | None:
             accepted = form.get("accept", [])
@@ -203,7 +203,7 @@ class RelationshipPages(Controller):
 
     @post("/meetings", name="web:meeting-add")
     async def add_meeting(
-        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> meetings.MeetingIn | None:
             starts = _date_time(form, errors, "meeting_date", "meeting_time")
@@ -239,7 +239,7 @@ class RelationshipPages(Controller):
         slug: Slug,
         rel_id: Id,
         meeting_id: Id,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> meetings.HeldIn | None:
@@ -254,7 +254,7 @@ class RelationshipPages(Controller):
 
     @post("/objectives", name="web:objective-add")
     async def add_objective(
-        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> objectives.ObjectiveIn | None:
             if not one(form, "title"):
@@ -279,7 +279,7 @@ class RelationshipPages(Controller):
 
     @post("/learning-log", name="web:log-add")
     async def add_log(
-        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> learning_log.LogEntryIn | None:
             if not (one(form, "activity") or one(form, "learning")):
@@ -310,7 +310,7 @@ class RelationshipPages(Controller):
         slug: Slug,
         rel_id: Id,
         entry_id: Id,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> learning_log.ShareIn:
@@ -327,7 +327,7 @@ class RelationshipPages(Controller):
 
     @post("/shadowing", name="web:shadowing-add")
     async def propose_shadowing(
-        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> shadowing.ShadowingIn | None:
             if not one(form, "host_name"):
@@ -355,7 +355,7 @@ class RelationshipPages(Controller):
 
     @post("/end", name="web:relationship-end")
     async def end(
-        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: Viewer_, db: Db
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> EndIn | None:
             if one(form, "how") not in ("close", "no_fit", "change_mentor"):
@@ -384,7 +384,7 @@ class RelationshipPages(Controller):
         slug: Slug,
         rel_id: Id,
         evaluation_id: Id,
-        viewer: Viewer_,
+        viewer: PageContext_,
         db: Db,
     ) -> Response[Any]:
         me = viewer.member

@@ -18,7 +18,7 @@ from sqlalchemy import ForeignKey, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.relationship_states import RelationshipEvent, RelationshipState
@@ -208,7 +208,9 @@ async def confirm_agreement(
         agreement.mentor_confirmed_at = now
     both = agreement.mentee_confirmed_at is not None and agreement.mentor_confirmed_at is not None
     if both or rel.is_remote:
-        move(session, rel, RelationshipEvent.CONFIRM_AGREEMENT, Who(member.id, party.value), now)
+        move(
+            session, rel, RelationshipEvent.CONFIRM_AGREEMENT, ActorRef(member.id, party.value), now
+        )
     else:
         await notify(
             session,

@@ -18,7 +18,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.relationships import for_party
@@ -101,7 +101,7 @@ async def raise_concern(
         )
     )
     AuditLog(session, rel.org_id).record(
-        "concern", concern.id, "raise", Who(member.id, party.value), to_state="open", at=now
+        "concern", concern.id, "raise", ActorRef(member.id, party.value), to_state="open", at=now
     )
     await session.flush()
     return concern
@@ -128,7 +128,7 @@ async def update_concern(
     org_id: uuid.UUID,
     concern_id: uuid.UUID,
     data: ConcernUpdateIn,
-    who: Who,
+    who: ActorRef,
     now: datetime,
 ) -> Concern:
     concern = await Concerns(session, org_id).get(concern_id)

@@ -16,11 +16,11 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.errors import IllegalTransition, NotFound
 from orgs.mentoring.agreements import terms_of
 from orgs.mentoring.evaluations import Stage, open_evaluations
-from orgs.mentoring.meetings import MeetingState, meetings_of
+from orgs.mentoring.meetings import MeetingState, cancel_scheduled_meetings, meetings_of
 from orgs.mentoring.mentoring_settings import mentoring_settings
 from orgs.mentoring.relationship_states import (
     NO_FIT_MAX_HELD_MEETINGS,
@@ -68,12 +68,17 @@ TOLD = {
     EndKind.ENDED_REMOTELY: "The other organisation has ended the mentoring relationship.",
 }
 
+CANCELLED_MEETINGS = (
+    " The meetings that were still scheduled have been cancelled: download a meeting's "
+    "calendar file again to take it out of your calendar."
+)
+
 
 async def _finish(
     session: AsyncSession,
     rel: Relationship,
     event: RelationshipEvent,
-    who: Who,
+    who: ActorRef,
     by: Party | None,
     reason: str,
     now: datetime,
@@ -85,6 +90,7 @@ async def _finish(
     rel.ended_at = now
     rel.ended_by = by
     rel.end_reason = reason
+    cancelled = await cancel_scheduled_meetings(session, rel, who, now)
     if rel.is_remote and event is not RelationshipEvent.REMOTE_END:
         assert rel.remote_peer is not None
         remote(
@@ -106,7 +112,7 @@ async def _finish(
             member_id,
             NotificationKind.RELATIONSHIP_ENDED,
             "Your mentoring relationship has ended",
-            TOLD[kind],
+            TOLD[kind] + (CANCELLED_MEETINGS if cancelled else ""),
             now=now,
         )
     await open_evaluations(session, rel, Stage.END, now)
@@ -132,7 +138,7 @@ async def end_relationship(
     if data.never_again and data.how is RelationshipEvent.CLOSE:
         raise IllegalTransition("'Never pair us again' goes with a change of mentor or no-fit.")
     await _finish(
-        session, rel, data.how, Who(member.id, party.value), party, data.reason, now, remote
+        session, rel, data.how, ActorRef(member.id, party.value), party, data.reason, now, remote
     )
     if data.never_again:
         NeverAgainPairs(session, rel.org_id).add(
@@ -168,7 +174,7 @@ async def apply_remote_end(
         session,
         rel,
         RelationshipEvent.REMOTE_END,
-        Who.system(f"peer {peer}"),
+        ActorRef.system(f"peer {peer}"),
         None,
         reason,
         now,
@@ -196,7 +202,7 @@ async def auto_close_due(session: AsyncSession, now: datetime, remote: RemoteSin
             session,
             rel,
             RelationshipEvent.AUTO_CLOSE,
-            Who.system("auto-closure job"),
+            ActorRef.system("auto-closure job"),
             None,
             "planned end date passed",
             now,

@@ -28,6 +28,7 @@ from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository
 from orgs.people.notifications import NotificationKind, notify
 from orgs.repository import OrgRepository
+from orgs.schemes.schemes import Scheme, SchemeRepository
 
 MIN_GROUP = 5
 
@@ -415,3 +416,23 @@ async def outcome_counts(
         n = sum(1 for r in rows if r.kind is kind)
         counts[kind.value] = n if n >= MIN_GROUP else None
     return counts
+
+
+@dataclass(frozen=True)
+class SchemeReport:
+    """What a scheme's evaluations say, small groups suppressed, and the outcomes recorded."""
+
+    scheme: Scheme
+    results: list[QuestionnaireResult]
+    outcomes: dict[str, int | None]
+
+
+async def scheme_report(
+    session: AsyncSession, org_id: uuid.UUID, scheme_id: uuid.UUID
+) -> SchemeReport:
+    scheme = await SchemeRepository(session, org_id).get(scheme_id)
+    return SchemeReport(
+        scheme,
+        await scheme_results(session, org_id, scheme.id),
+        await outcome_counts(session, org_id, scheme.id),
+    )

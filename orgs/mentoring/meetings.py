@@ -23,7 +23,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.relationship_states import RelationshipState
@@ -102,7 +102,7 @@ Body = Annotated[str, msgspec.Meta(max_length=10000)]
 class MeetingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """``held: true`` records a meeting that already took place; otherwise it is scheduled."""
 
-    starts_at: datetime
+    starts_at: Annotated[datetime, msgspec.Meta(tz=True)]  # with its offset, like every time
     duration_minutes: Minutes
     mode: MeetingMode
     location: Annotated[str, msgspec.Meta(max_length=300)] = ""
@@ -195,6 +195,13 @@ async def add_meeting(
     rel, party = await for_party(session, member, relationship_id)
     require_live(rel)
     starts = _aware(data.starts_at)
+    # By day, not by the instant of acceptance: a first meeting on the day the mentor accepted
+    # is real, and the other node's copy of the relationship may have begun a little later.
+    if starts.date() < rel.started_at.astimezone(UTC).date():
+        raise InvalidInput.on(
+            "starts_at",
+            f"a meeting cannot be before the relationship began, on {rel.started_at:%d %B %Y}",
+        )
     meetings = await meetings_of(session, rel)
     release = time_release_of(rel, meetings)
     if data.held:
@@ -217,7 +224,12 @@ async def add_meeting(
         )
     )
     AuditLog(session, rel.org_id).record(
-        "meeting", meeting.id, "add", Who(member.id, party.value), to_state=meeting.state, at=now
+        "meeting",
+        meeting.id,
+        "add",
+        ActorRef(member.id, party.value),
+        to_state=meeting.state,
+        at=now,
     )
     if not data.held:
         await notify(
@@ -271,7 +283,7 @@ async def mark_held(
         "meeting",
         meeting.id,
         "held",
-        Who(member.id, party.value),
+        ActorRef(member.id, party.value),
         from_state="scheduled",
         to_state="held",
         at=now,
@@ -295,13 +307,38 @@ async def cancel_meeting(
         "meeting",
         meeting.id,
         "cancel",
-        Who(member.id, party.value),
+        ActorRef(member.id, party.value),
         from_state="scheduled",
         to_state="cancelled",
         at=now,
     )
     await session.flush()
     return meeting
+
+
+async def cancel_scheduled_meetings(
+    session: AsyncSession, rel: Relationship, who: ActorRef, now: datetime
+) -> int:
+    """Cancel every meeting of ``rel`` still scheduled, because the relationship ended: an ended
+    relationship can hold no meeting, so none may stay scheduled (and be reminded of). They are
+    kept as cancelled, so the record shows them and their ``.ics`` tells calendars to drop them."""
+    rows = await Meetings(session, rel.org_id).list(
+        Meeting.relationship_id == rel.id, Meeting.state == MeetingState.SCHEDULED
+    )
+    audit = AuditLog(session, rel.org_id)
+    for meeting in rows:
+        meeting.state = MeetingState.CANCELLED
+        audit.record(
+            "meeting",
+            meeting.id,
+            "cancel",
+            who,
+            from_state="scheduled",
+            to_state="cancelled",
+            reason="the relationship ended",
+            at=now,
+        )
+    return len(rows)
 
 
 async def write_record(
@@ -375,7 +412,7 @@ async def allow_extra_time(
     relationship_id: uuid.UUID,
     hours: int,
     reason: str,
-    who: Who,
+    who: ActorRef,
     now: datetime,
 ) -> Relationship:
     if not 1 <= hours <= 50:
@@ -423,28 +460,45 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def ics(meeting: Meeting, title: str, organiser_email: str, attendees: Sequence[str]) -> str:
-    """An iCalendar invitation (RFC 5545) for a scheduled meeting."""
+def ics(
+    meeting: Meeting,
+    title: str,
+    organiser_email: str,
+    attendees: Sequence[str],
+    now: datetime,
+) -> str:
+    """An iCalendar invitation (RFC 5545, RFC 5546) for a meeting. A cancelled one is sent as a
+    cancellation (METHOD:CANCEL, STATUS:CANCELLED) with a higher SEQUENCE than the invitation, so a
+    calendar that imported the invitation drops the event."""
     stamp = "%Y%m%dT%H%M%SZ"
     end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
-    status = "CANCELLED" if meeting.state is MeetingState.CANCELLED else "CONFIRMED"
+    cancelled = meeting.state is MeetingState.CANCELLED
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//MentorNet//Mentoring meetings//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:REQUEST",
+        "METHOD:CANCEL" if cancelled else "METHOD:REQUEST",
         "BEGIN:VEVENT",
         f"UID:{meeting.id}@mentornet",
-        f"DTSTAMP:{meeting.created_at.astimezone(UTC).strftime(stamp)}",
+        # With a METHOD, DTSTAMP is when this object was made (RFC 5545 §3.8.7.2).
+        f"DTSTAMP:{now.astimezone(UTC).strftime(stamp)}",
+        f"SEQUENCE:{_sequence(meeting)}",
         f"DTSTART:{meeting.starts_at.astimezone(UTC).strftime(stamp)}",
         f"DTEND:{end.astimezone(UTC).strftime(stamp)}",
         f"SUMMARY:{_ics_text(title)}",
         f"LOCATION:{_ics_text(meeting.location or meeting.mode.value.replace('_', ' '))}",
-        f"STATUS:{status}",
+        "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
     ]
     if organiser_email:
         lines.append(f"ORGANIZER:mailto:{organiser_email}")
     lines += [f"ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:{a}" for a in attendees if a]
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _sequence(meeting: Meeting) -> int:
+    """RFC 5545 §3.8.7.4: the revision a calendar must apply over an earlier one. A meeting is
+    never rescheduled in place, so it is revised once at most: when it is held (its duration may
+    change) or cancelled."""
+    return 0 if meeting.state is MeetingState.SCHEDULED else 1

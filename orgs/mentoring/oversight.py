@@ -9,15 +9,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.mentoring.concerns import Concern, Concerns, ConcernState
 from orgs.mentoring.evaluations import overdue_count
-from orgs.mentoring.meetings import MeetingState, meetings_of, time_release_of
+from orgs.mentoring.meetings import Meeting, Meetings, MeetingState, meetings_of, time_release_of
 from orgs.mentoring.mentoring_settings import mentoring_settings
 from orgs.mentoring.relationship_states import EndKind, RelationshipState
 from orgs.mentoring.relationships import Relationship, Relationships
 from orgs.people.members import Member, MemberRepository
+from orgs.schemes.schemes import Scheme, SchemeRepository
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,42 @@ async def health_list(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class SchemeHealth:
+    """A scheme's relationships at a glance: their health and the meetings held each month."""
+
+    scheme: Scheme
+    rows: list[Health]
+    held_by_month: list[tuple[str, int]]  # ("2026-11", meetings held), oldest first
+
+    @property
+    def cross_org(self) -> int:
+        return sum(1 for r in self.rows if r.cross_org)
+
+    @property
+    def hours_used(self) -> float:
+        return round(sum(r.hours_used for r in self.rows), 2)
+
+    @property
+    def hours_budget(self) -> float:
+        return round(sum(r.hours_budget for r in self.rows), 2)
+
+
+async def scheme_health(
+    session: AsyncSession, org_id: uuid.UUID, scheme_id: uuid.UUID, now: datetime
+) -> SchemeHealth:
+    scheme = await SchemeRepository(session, org_id).get(scheme_id)
+    rows = await health_list(session, org_id, now, scheme_id=scheme.id)
+    in_scheme = select(Relationship.id).where(
+        Relationship.org_id == org_id, Relationship.scheme_id == scheme.id
+    )
+    held = await Meetings(session, org_id).list(
+        Meeting.relationship_id.in_(in_scheme), Meeting.state == MeetingState.HELD
+    )
+    months: dict[str, int] = {}
+    for meeting in held:
+        key = meeting.starts_at.strftime("%Y-%m")
+        months[key] = months.get(key, 0) + 1
+    return SchemeHealth(scheme, rows, sorted(months.items()))

@@ -21,7 +21,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import Forbidden, IllegalTransition, NotFound
 from orgs.mentoring.relationship_states import (
@@ -175,7 +175,7 @@ async def new_relationship(
     counterpart_name: str,
     counterpart_email: str,
     now: datetime,
-    who: Who,
+    who: ActorRef,
 ) -> Relationship:
     scheme = await SchemeRepository(session, org_id).get(scheme_id) if scheme_id else None
     rel = Relationships(session, org_id).add(
@@ -212,7 +212,7 @@ def move(
     session: AsyncSession,
     rel: Relationship,
     event: RelationshipEvent,
-    who: Who,
+    who: ActorRef,
     now: datetime,
     reason: str = "",
 ) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.relationships import Relationships, for_party, require_live
@@ -98,7 +98,7 @@ class ShadowingDecisionIn(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
 
 
 def _move(
-    row: Shadowing, to: ShadowingState, who: Who, now: datetime, session: AsyncSession
+    row: Shadowing, to: ShadowingState, who: ActorRef, now: datetime, session: AsyncSession
 ) -> None:
     if to not in SHADOWING_TRANSITIONS[row.state]:
         raise IllegalTransition(f"Shadowing that is {row.state.value} cannot become {to.value}.")
@@ -140,7 +140,12 @@ async def propose(
         )
     )
     AuditLog(session, rel.org_id).record(
-        "shadowing", row.id, "propose", Who(member.id, party.value), to_state="proposed", at=now
+        "shadowing",
+        row.id,
+        "propose",
+        ActorRef(member.id, party.value),
+        to_state="proposed",
+        at=now,
     )
     await notify(
         session,
@@ -186,7 +191,7 @@ async def decide(
             "service_delivery_considered", "confirm you considered service delivery"
         )
     to = ShadowingState.AGREED if data.agree else ShadowingState.DECLINED
-    _move(row, to, Who(manager.id, "line manager"), now, session)
+    _move(row, to, ActorRef(manager.id, "line manager"), now, session)
     row.manager_reason = data.reason
     row.service_delivery_considered = data.service_delivery_considered
     row.decided_at = now
@@ -219,6 +224,6 @@ async def finish(
     if row.relationship_id != rel.id:
         raise NotFound("No such shadowing.")
     to = ShadowingState.COMPLETED if completed else ShadowingState.CANCELLED
-    _move(row, to, Who(member.id, party.value), now, session)
+    _move(row, to, ActorRef(member.id, party.value), now, session)
     await session.flush()
     return row

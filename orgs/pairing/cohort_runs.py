@@ -48,7 +48,7 @@ from matching.errors import ConstraintViolationError
 from matching.model import MenteeProfile, MentorProfile, SchemeKind
 from matching.scoring import DEFAULT_WEIGHTS, score_pair
 from matching.taxonomy import TAXONOMY_VERSION
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, JSONType, OrgOwned, enum_column, utcnow
 from orgs.errors import (
     ConstraintViolation,
@@ -62,7 +62,7 @@ from orgs.mentoring.remote_events import RemoteSink
 from orgs.models import Org
 from orgs.pairing.candidates import chain_pairs, local_mentors, never_again_of
 from orgs.pairing.requests import RankedMentor, RequestService, RequestsIn
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
 from orgs.people.permissions import Action, authorize
@@ -445,7 +445,7 @@ class CohortRunService:
         self.audit = AuditLog(session, org_id)
 
     @staticmethod
-    def _may_manage(acting: Acting) -> None:
+    def _may_manage(acting: Actor) -> None:
         authorize(acting, Action.RUN_COHORTS)
 
     # --- reading --------------------------------------------------------------------------
@@ -527,7 +527,7 @@ class CohortRunService:
     # --- running --------------------------------------------------------------------------
 
     async def run(
-        self, acting: Acting, scheme_id: uuid.UUID, data: RunIn, now: datetime | None = None
+        self, acting: Actor, scheme_id: uuid.UUID, data: RunIn, now: datetime | None = None
     ) -> CohortRun:
         self._may_manage(acting)
         now = now or utcnow()
@@ -598,7 +598,7 @@ class CohortRunService:
             "cohort_run",
             run.id,
             "run",
-            acting.who,
+            acting.ref,
             to_state=RunState.DRAFT.value,
             reason=(
                 f"scheme {scheme.slug}, {data.mode.value}, min score {data.min_score}: "
@@ -740,7 +740,7 @@ class CohortRunService:
     # --- moves ----------------------------------------------------------------------------
 
     async def move(
-        self, acting: Acting, run_id: uuid.UUID, data: MovesIn, now: datetime | None = None
+        self, acting: Actor, run_id: uuid.UUID, data: MovesIn, now: datetime | None = None
     ) -> CohortRun:
         """Apply the moves and the swap together (:func:`move_mentees`, with the management
         chain read afresh); on any failure nothing changes."""
@@ -753,7 +753,7 @@ class CohortRunService:
         moved = move_mentees(snapshot, _outcome(run), data, rules)
         run.result = _store(moved.outcome)
         run.updated_at = now
-        self.audit.record("cohort_run", run.id, "move", acting.who, reason=moved.summary, at=now)
+        self.audit.record("cohort_run", run.id, "move", acting.ref, reason=moved.summary, at=now)
         await self.session.flush()
         return run
 
@@ -779,7 +779,7 @@ class CohortRunService:
     # --- publishing -----------------------------------------------------------------------
 
     async def publish(
-        self, acting: Acting, run_id: uuid.UUID, remote: RemoteSink, now: datetime | None = None
+        self, acting: Actor, run_id: uuid.UUID, remote: RemoteSink, now: datetime | None = None
     ) -> CohortRun:
         """Each pair becomes a request from the mentee to the mentor, opened on the mentee's
         behalf; each pair that cannot be proposed is reported with the reason."""
@@ -803,7 +803,7 @@ class CohortRunService:
                 f"(cohort matching, score {pair.score}/100). The request was sent on the "
                 "mentee's behalf."
             )
-            who = Who(
+            who = ActorRef(
                 acting.member.id if acting.member else None,
                 f"{acting.label} for mentee {mentee.id} (cohort run {run.id})"[:200],
             )
@@ -845,7 +845,7 @@ class CohortRunService:
             "cohort_run",
             run.id,
             "publish",
-            acting.who,
+            acting.ref,
             from_state=RunState.DRAFT.value,
             to_state=RunState.PUBLISHED.value,
             reason=f"{sent} proposed, {len(proposals) - sent} not proposed",

@@ -27,7 +27,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import AlreadyExists, FieldError, IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.agreements import start_agreement
@@ -162,7 +162,12 @@ class RequestService:
         self.audit = AuditLog(session, org_id)
 
     def _move(
-        self, req: MentoringRequest, event: RequestEvent, who: Who, now: datetime, reason: str = ""
+        self,
+        req: MentoringRequest,
+        event: RequestEvent,
+        who: ActorRef,
+        now: datetime,
+        reason: str = "",
     ) -> None:
         to = next_request_state(req.state, event)
         self.audit.record(
@@ -180,7 +185,12 @@ class RequestService:
     # --- sending --------------------------------------------------------------------------
 
     async def send(
-        self, mentee: Member, data: RequestsIn, now: datetime, *, on_behalf_by: Who | None = None
+        self,
+        mentee: Member,
+        data: RequestsIn,
+        now: datetime,
+        *,
+        on_behalf_by: ActorRef | None = None,
     ) -> list[MentoringRequest]:
         """The mentee's ranked requests; ``on_behalf_by`` is the coordinator who opened them
         for the mentee (a published cohort run), recorded in the audit trail."""
@@ -212,6 +222,7 @@ class RequestService:
         _check_reachable(mentee, data.mentors)
         batch = uuid.uuid4()
         asked = await self._asked(mentee.id)
+        _check_asks_something(asked, data.mentors)
         rows: list[MentoringRequest] = []
         for rank, target in enumerate(data.mentors, start=1):
             remote = target.remote
@@ -235,7 +246,7 @@ class RequestService:
                     )
                 )
             )
-        who = on_behalf_by or Who(mentee.id, f"member {mentee.id}")
+        who = on_behalf_by or ActorRef(mentee.id, f"member {mentee.id}")
         for row in rows:
             self.audit.record("request", row.id, "create", who, to_state="queued", at=now)
         first = rows if settings.request_mode is RequestMode.PARALLEL else rows[:1]
@@ -289,7 +300,7 @@ class RequestService:
             )
 
     async def _open(
-        self, req: MentoringRequest, settings: MentoringSettings, who: Who, now: datetime
+        self, req: MentoringRequest, settings: MentoringSettings, who: ActorRef, now: datetime
     ) -> None:
         self._move(req, RequestEvent.SEND, who, now)
         req.sent_at = now
@@ -352,7 +363,7 @@ class RequestService:
             body["ask"] = {"words": req.message}
         return body
 
-    async def _cascade(self, req: MentoringRequest, who: Who, now: datetime) -> None:
+    async def _cascade(self, req: MentoringRequest, who: ActorRef, now: datetime) -> None:
         """After ``req`` was declined or expired: send the next ranked request, if any."""
         settings = await mentoring_settings(self.session, self.org_id)
         batch = await self.requests.list(MentoringRequest.batch_id == req.batch_id)
@@ -360,7 +371,7 @@ class RequestService:
             return
         queued = sorted((r for r in batch if r.state is RequestState.QUEUED), key=lambda r: r.rank)
         if queued:
-            await self._open(queued[0], settings, Who.system("cascade"), now)
+            await self._open(queued[0], settings, ActorRef.system("cascade"), now)
             return
         await notify(
             self.session,
@@ -407,7 +418,7 @@ class RequestService:
                 )
         if req.direction is Direction.INCOMING and not mentor.email:
             raise IllegalTransition(NO_WORK_EMAIL.format(them="mentee"))
-        who = Who(mentor.id, f"member {mentor.id}")
+        who = ActorRef(mentor.id, f"member {mentor.id}")
         self._move(req, RequestEvent.ACCEPT, who, now)
         req.answered_at = now
         rel = await self._pair(req, who, now)
@@ -435,14 +446,16 @@ class RequestService:
         await self.session.flush()
         return rel
 
-    async def _pair(self, req: MentoringRequest, who: Who, now: datetime) -> Relationship:
+    async def _pair(self, req: MentoringRequest, who: ActorRef, now: datetime) -> Relationship:
         """Create the relationship of an accepted request and supersede the rest of its batch."""
         for other in await self.requests.list(
             MentoringRequest.batch_id == req.batch_id, MentoringRequest.id != req.id
         ):
             if other.state in (RequestState.QUEUED, RequestState.OPEN):
                 was_open = other.state is RequestState.OPEN
-                self._move(other, RequestEvent.SUPERSEDE, Who.system("accepted elsewhere"), now)
+                self._move(
+                    other, RequestEvent.SUPERSEDE, ActorRef.system("accepted elsewhere"), now
+                )
                 if was_open:
                     await self._tell_withdrawn(other, now)
         rel = await new_relationship(
@@ -488,7 +501,7 @@ class RequestService:
             raise NotFound("No such request.")
         if data.code not in DECLINE_CODES:
             raise InvalidInput.on("code", f"one of {', '.join(DECLINE_CODES)}")
-        who = Who(mentor.id, f"member {mentor.id}")
+        who = ActorRef(mentor.id, f"member {mentor.id}")
         self._move(req, RequestEvent.DECLINE, who, now)
         req.answered_at = now
         req.decline_code = data.code
@@ -530,7 +543,7 @@ class RequestService:
         batch = await self.requests.list(MentoringRequest.batch_id == req.batch_id)
         if not any(r.state in (RequestState.QUEUED, RequestState.OPEN) for r in batch):
             next_request_state(req.state, RequestEvent.WITHDRAW)  # raises the 409
-        who = Who(mentee.id, f"member {mentee.id}")
+        who = ActorRef(mentee.id, f"member {mentee.id}")
         for row in batch:
             if row.state in (RequestState.QUEUED, RequestState.OPEN):
                 was_open = row.state is RequestState.OPEN
@@ -543,7 +556,7 @@ class RequestService:
     # --- the expiry job ---------------------------------------------------------------------
 
     async def expire(self, req: MentoringRequest, now: datetime) -> None:
-        system = Who.system("expiry job")
+        system = ActorRef.system("expiry job")
         self._move(req, RequestEvent.EXPIRE, system, now)
         if req.direction is Direction.INCOMING:
             assert req.remote_peer is not None
@@ -608,7 +621,7 @@ class RequestService:
                 created_at=now,
             )
         )
-        who = Who.system(f"peer {peer}")
+        who = ActorRef.system(f"peer {peer}")
         self.audit.record("request", req.id, "create", who, to_state="queued", at=now)
         await self._open(req, settings, who, now)
         assert req.expires_at is not None
@@ -621,7 +634,7 @@ class RequestService:
     ) -> Relationship:
         """Our outgoing request was accepted on the mentor's node: the pairing starts here too,
         and the mentor's node learns our mentee's name."""
-        who = Who.system(f"peer {peer}")
+        who = ActorRef.system(f"peer {peer}")
         self._move(req, RequestEvent.ACCEPT, who, now)
         req.answered_at = now
         req.counterpart_name = mentor_name[:200]
@@ -665,7 +678,7 @@ class RequestService:
         self, req: MentoringRequest, peer: str, reason_code: str, now: datetime
     ) -> MentoringRequest:
         """Our outgoing request was declined (or expired) on the mentor's node: it cascades."""
-        who = Who.system(f"peer {peer}")
+        who = ActorRef.system(f"peer {peer}")
         self._move(req, RequestEvent.DECLINE, who, now, reason=reason_code)
         req.answered_at = now
         req.decline_code = reason_code if reason_code in DECLINE_CODES else "unavailable"
@@ -686,7 +699,7 @@ class RequestService:
         self, req: MentoringRequest, peer: str, now: datetime
     ) -> MentoringRequest:
         """The mentee on the other node withdrew a request to our mentor."""
-        self._move(req, RequestEvent.WITHDRAW, Who.system(f"peer {peer}"), now)
+        self._move(req, RequestEvent.WITHDRAW, ActorRef.system(f"peer {peer}"), now)
         await self._tell_withdrawn(req, now)
         await self.session.flush()
         return req
@@ -706,6 +719,19 @@ def _check_reachable(mentee: Member, targets: Sequence[RankedMentor]) -> None:
     for i, target in enumerate(targets):
         if target.remote is not None:
             raise InvalidInput.on(f"mentors[{i}]", NO_WORK_EMAIL.format(them="mentor"))
+
+
+def _check_asks_something(asked: dict[str, Any], targets: Sequence[RankedMentor]) -> None:
+    """A mentor elsewhere decides on what the mentee asks for: at least one topic."""
+    if asked["topics"]:
+        return
+    for i, target in enumerate(targets):
+        if target.remote is not None:
+            raise InvalidInput.on(
+                f"mentors[{i}]",
+                "a mentor at another organisation needs to know what you want help with; "
+                "choose your topics in your mentee profile first",
+            )
 
 
 async def expire_due_requests(session: AsyncSession, now: datetime, remote: RemoteSink) -> int:

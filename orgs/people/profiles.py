@@ -87,6 +87,10 @@ class MentorProfiles(OrgRepository[MentorProfileRow]):
 
 
 def check_topics(topics: dict[str, int], low: int, high: int, what: str) -> None:
+    """Known topics, values in range, at least one and at most ``MAX_TOPICS``: a profile with no
+    topic matches nobody, and the wire's requests and cards need one at least."""
+    if not topics:
+        raise InvalidInput.on("topics", "choose at least one topic")
     errors = [
         FieldError(f"topics.{topic}", "not a topic of the shared taxonomy")
         for topic in topics

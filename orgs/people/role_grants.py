@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.roles import MemberRole, Role, RoleSource
 from orgs.repository import OrgRepository
@@ -25,7 +25,7 @@ class RoleGrants:
         self.roles = MemberRoleRepository(session, org_id)
         self.audit = AuditLog(session, org_id)
 
-    async def grant(self, member_id: uuid.UUID, role: Role, who: Who) -> MemberRole:
+    async def grant(self, member_id: uuid.UUID, role: Role, who: ActorRef) -> MemberRole:
         member = await self.members.get(member_id)
         existing = await self.roles.find_one(
             MemberRole.member_id == member.id, MemberRole.role == role
@@ -41,7 +41,7 @@ class RoleGrants:
         await self.session.flush()
         return row
 
-    async def revoke(self, member_id: uuid.UUID, role: Role, who: Who) -> bool:
+    async def revoke(self, member_id: uuid.UUID, role: Role, who: ActorRef) -> bool:
         member = await self.members.get(member_id)
         existing = await self.roles.find_one(
             MemberRole.member_id == member.id, MemberRole.role == role

@@ -18,6 +18,7 @@ from orgs.mentoring.ending import (
     remind_end_approaching,
 )
 from orgs.mentoring.meetings import Meeting, MeetingState
+from orgs.mentoring.relationship_states import RelationshipState
 from orgs.mentoring.relationships import Relationship
 from orgs.mentoring.remote_events import RemoteSink
 from orgs.pairing.requests import expire_due_requests
@@ -40,9 +41,15 @@ class JobReport:
 
 
 async def remind_meetings(session: AsyncSession, now: datetime) -> int:
+    """Remind both parties of a meeting in the next day; never of a cancelled meeting or of one
+    whose relationship has ended (ending cancels them; the join also covers meetings left
+    scheduled by an ending before it did)."""
     rows = (
         await session.scalars(
-            select(Meeting).where(
+            select(Meeting)
+            .join(Relationship, Relationship.id == Meeting.relationship_id)
+            .where(
+                Relationship.state != RelationshipState.ENDED,
                 Meeting.state == MeetingState.SCHEDULED,
                 Meeting.reminded_at.is_(None),
                 Meeting.starts_at > now,
@@ -73,11 +80,12 @@ async def remind_meetings(session: AsyncSession, now: datetime) -> int:
 async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink) -> JobReport:
     approval_nudges = len(await remind_overdue(session, now))
     expired = await expire_due_requests(session, now, remote)
+    # Closing first: a relationship closed in this pass gets no meeting reminder or nudge.
+    closed = await auto_close_due(session, now, remote)
     reminders = await remind_meetings(session, now)
     nudges = await nudge_quiet(session, now)
     midpoint = await open_midpoint_evaluations(session, now)
     end_reminders = await remind_end_approaching(session, now)
-    closed = await auto_close_due(session, now, remote)
     digests = await queue_digests(session, now)
     return JobReport(
         expired, reminders, nudges, midpoint, end_reminders, closed, digests, approval_nudges

@@ -20,7 +20,7 @@ import msgspec
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import utcnow
 from orgs.errors import FieldError, InvalidInput
 from orgs.org_settings import STAFF_FIELDS
@@ -500,7 +500,7 @@ class StaffImporter:
                 "application",
                 app.id,
                 "applicant left",
-                Who.system("staff import"),
+                ActorRef.system("staff import"),
                 from_state=app.state.value,
                 to_state=app.state.value,
                 reason="the applicant is no longer in the HR export",

@@ -27,12 +27,12 @@ from sqlalchemy import ForeignKey, Index, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditEntry, AuditLog, Who
+from orgs.audit import ActorRef, AuditEntry, AuditLog
 from orgs.db import Base, JSONType, OrgOwned, enum_column, utcnow
 from orgs.errors import AlreadyExists, Forbidden, IllegalTransition, InvalidInput, NotFound
 from orgs.models import Org
 from orgs.org_settings import settings_of
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
@@ -179,7 +179,12 @@ class ApplicationService:
     # --- moving the state machine ---------------------------------------------------------
 
     def _move(
-        self, app: Application, to: AppState, who: Who, reason: str = "", at: datetime | None = None
+        self,
+        app: Application,
+        to: AppState,
+        who: ActorRef,
+        reason: str = "",
+        at: datetime | None = None,
     ) -> None:
         if to not in TRANSITIONS[app.state]:
             raise IllegalTransition(
@@ -202,7 +207,7 @@ class ApplicationService:
     # --- applying ----------------------------------------------------------------------
 
     async def apply(
-        self, acting: Acting, data: ApplicationIn, now: datetime | None = None
+        self, acting: Actor, data: ApplicationIn, now: datetime | None = None
     ) -> Application:
         now = now or utcnow()
         scheme = await SchemeService(self.session, self.org_id).get(data.scheme_id)
@@ -243,9 +248,9 @@ class ApplicationService:
             )
         )
         self.audit.record(
-            "application", app.id, "transition", acting.who, to_state=AppState.SUBMITTED, at=now
+            "application", app.id, "transition", acting.ref, to_state=AppState.SUBMITTED, at=now
         )
-        system = Who.system("eligibility check")
+        system = ActorRef.system("eligibility check")
         if not decision.eligible:
             self._move(app, AppState.INELIGIBLE, system, "; ".join(decision.reasons), now)
         else:
@@ -278,7 +283,7 @@ class ApplicationService:
 
     # --- reading -----------------------------------------------------------------------
 
-    async def _visible(self, acting: Acting, app: Application) -> bool:
+    async def _visible(self, acting: Actor, app: Application) -> bool:
         if may(acting, Action.READ_APPLICATIONS):
             return True
         me = acting.member
@@ -288,20 +293,20 @@ class ApplicationService:
             return True
         return await self.chains.is_above(me.id, app.member_id)
 
-    async def get(self, acting: Acting, app_id: uuid.UUID) -> Application:
+    async def get(self, acting: Actor, app_id: uuid.UUID) -> Application:
         """The application if ``acting`` may see it; otherwise exactly like a missing one."""
         app = await self.applications.get(app_id)
         if not await self._visible(acting, app):
             raise NotFound("No such application.")
         return app
 
-    async def mine(self, acting: Acting) -> Sequence[Application]:
+    async def mine(self, acting: Actor) -> Sequence[Application]:
         member = self._member_of(acting)
         return await self.applications.list(
             Application.member_id == member.id, order_by=Application.created_at
         )
 
-    async def to_decide(self, acting: Acting) -> Sequence[Application]:
+    async def to_decide(self, acting: Actor) -> Sequence[Application]:
         """What awaits this member: their reports' applications, and HR-director exceptions."""
         member = self._member_of(acting)
         apps = list(
@@ -324,7 +329,7 @@ class ApplicationService:
         return apps
 
     async def for_scheme(
-        self, acting: Acting, scheme: Scheme, role: SchemeRole | None = None
+        self, acting: Actor, scheme: Scheme, role: SchemeRole | None = None
     ) -> Sequence[Application]:
         authorize(acting, Action.READ_APPLICATIONS)
         where = [Application.scheme_id == scheme.id]
@@ -332,7 +337,7 @@ class ApplicationService:
             where.append(Application.role == role)
         return await self.applications.list(*where, order_by=Application.created_at)
 
-    async def trail(self, acting: Acting, app_id: uuid.UUID) -> Sequence[AuditEntry]:
+    async def trail(self, acting: Actor, app_id: uuid.UUID) -> Sequence[AuditEntry]:
         app = await self.get(acting, app_id)
         return await self.audit.trail(app.id)
 
@@ -358,7 +363,7 @@ class ApplicationService:
     # --- deciding ----------------------------------------------------------------------
 
     async def decide(
-        self, acting: Acting, app_id: uuid.UUID, decision: ManagerDecision
+        self, acting: Actor, app_id: uuid.UUID, decision: ManagerDecision
     ) -> Application:
         """The line manager's (or, after escalation, their manager's) decision."""
         app = await self.applications.get(app_id)
@@ -371,7 +376,7 @@ class ApplicationService:
             raise NotFound("No application of yours to decide with that id.")
         reason = decision.reason.strip()
         if decision.approve:
-            self._move(app, AppState.APPROVED, acting.who, reason)
+            self._move(app, AppState.APPROVED, acting.ref, reason)
         else:
             errors = []
             if not reason:
@@ -385,11 +390,11 @@ class ApplicationService:
                 )
             if errors:
                 if app.state is not AppState.AWAITING_LINE_MANAGER:
-                    self._move(app, AppState.DECLINED, acting.who, reason)  # raises 409
+                    self._move(app, AppState.DECLINED, acting.ref, reason)  # raises 409
                 raise InvalidInput(
                     "; ".join(e.detail for e in errors), tuple(f for e in errors for f in e.errors)
                 )
-            self._move(app, AppState.DECLINED, acting.who, reason)
+            self._move(app, AppState.DECLINED, acting.ref, reason)
         app.decision_reason = reason
         app.service_delivery_considered = decision.service_delivery_considered
         outcome = "approved" if decision.approve else "declined"
@@ -407,20 +412,18 @@ class ApplicationService:
         await self.session.flush()
         return app
 
-    async def request_exception(
-        self, acting: Acting, app_id: uuid.UUID, reason: str
-    ) -> Application:
+    async def request_exception(self, acting: Actor, app_id: uuid.UUID, reason: str) -> Application:
         app = await self.get(acting, app_id)
         self._own(acting, app, "Only the applicant may ask the HR director for an exception.")
         if not reason.strip():
             raise InvalidInput.on("reason", "say why an exception should be made")
-        self._move(app, AppState.EXCEPTION_REQUESTED, acting.who, reason.strip())
+        self._move(app, AppState.EXCEPTION_REQUESTED, acting.ref, reason.strip())
         app.exception_reason = reason.strip()
         await self.session.flush()
         return app
 
     async def decide_exception(
-        self, acting: Acting, app_id: uuid.UUID, decision: ExceptionDecision
+        self, acting: Actor, app_id: uuid.UUID, decision: ExceptionDecision
     ) -> Application:
         app = await self.get(acting, app_id)  # another org's id or one not theirs: 404
         authorize(acting, Action.DECIDE_EXCEPTIONS)
@@ -429,15 +432,15 @@ class ApplicationService:
         if not decision.reason.strip():
             raise InvalidInput.on("reason", "an exception decision needs a reason")
         to = AppState.EXCEPTION_GRANTED if decision.grant else AppState.EXCEPTION_REFUSED
-        self._move(app, to, acting.who, decision.reason.strip())
+        self._move(app, to, acting.ref, decision.reason.strip())
         app.exception_decision_reason = decision.reason.strip()
         await self.session.flush()
         return app
 
-    async def withdraw(self, acting: Acting, app_id: uuid.UUID, reason: str = "") -> Application:
+    async def withdraw(self, acting: Actor, app_id: uuid.UUID, reason: str = "") -> Application:
         app = await self.get(acting, app_id)
         self._own(acting, app, "Only the applicant may withdraw an application.")
-        self._move(app, AppState.WITHDRAWN, acting.who, reason.strip())
+        self._move(app, AppState.WITHDRAWN, acting.ref, reason.strip())
         app.placement = Placement.NONE
         await self.session.flush()
         return app
@@ -446,7 +449,7 @@ class ApplicationService:
 
     async def shortlist(
         self,
-        acting: Acting,
+        acting: Actor,
         scheme: Scheme,
         role: SchemeRole,
         chosen: Sequence[uuid.UUID],
@@ -483,7 +486,7 @@ class ApplicationService:
             if app.placement is not Placement.OFFERED:
                 app.placement = Placement.OFFERED
                 app.waiting_since = None
-                self.audit.record("application", app.id, "shortlisted", acting.who, at=now)
+                self.audit.record("application", app.id, "shortlisted", acting.ref, at=now)
         rest = sorted(
             (a for a in cleared.values() if a.id not in set(chosen)),
             key=lambda a: (
@@ -495,20 +498,20 @@ class ApplicationService:
             if app.placement is not Placement.WAITING:
                 app.placement = Placement.WAITING
                 app.waiting_since = now + timedelta(microseconds=offset)
-                self.audit.record("application", app.id, "waitlisted", acting.who, at=now)
+                self.audit.record("application", app.id, "waitlisted", acting.ref, at=now)
         await self.session.flush()
         return [cleared[i] for i in chosen] + rest
 
     # --- helpers -----------------------------------------------------------------------
 
     @staticmethod
-    def _member_of(acting: Acting) -> Member:
+    def _member_of(acting: Actor) -> Member:
         if acting.member is None:
             raise Forbidden("This needs a member: act as one (sign in).")
         return acting.member
 
     @staticmethod
-    def _own(acting: Acting, app: Application, message: str) -> None:
+    def _own(acting: Actor, app: Application, message: str) -> None:
         if acting.member is None or acting.member.id != app.member_id:
             raise Forbidden(message)
 
@@ -540,7 +543,7 @@ async def remind_overdue(session: AsyncSession, now: datetime) -> list[Nudge]:
                         "application",
                         app.id,
                         "reminded",
-                        Who.system("reminder job"),
+                        ActorRef.system("reminder job"),
                         reason=f"no decision after {days} working days",
                         at=now,
                     )
@@ -570,7 +573,7 @@ async def remind_overdue(session: AsyncSession, now: datetime) -> list[Nudge]:
                 "application",
                 app.id,
                 "escalated",
-                Who.system("reminder job"),
+                ActorRef.system("reminder job"),
                 reason=f"no decision {days} working days after the reminder; "
                 f"now with {above.display_name}",
                 at=now,

@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.db import Base, OrgOwned, utcnow
 from orgs.org_settings import read_settings
 from orgs.repository import OrgRepository
@@ -70,7 +70,7 @@ class RulesStore:
         )
 
     async def set(
-        self, scheme: Scheme, document: object, who: Who, note: str = ""
+        self, scheme: Scheme, document: object, who: ActorRef, note: str = ""
     ) -> tuple[EligibilityRules, bool]:
         """Validate and store a new version; returns it and whether it is new."""
         rule_set = parse_rules(document)

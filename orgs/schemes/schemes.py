@@ -16,7 +16,7 @@ from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.audit import AuditLog, Who
+from orgs.audit import ActorRef, AuditLog
 from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import AlreadyExists, FieldError, InvalidInput, NotFound
 from orgs.people.members import MemberRepository
@@ -247,7 +247,7 @@ class SchemeService:
         )
 
     async def record_attendance(
-        self, training_id: uuid.UUID, member_id: uuid.UUID, *, attended: bool, who: Who
+        self, training_id: uuid.UUID, member_id: uuid.UUID, *, attended: bool, who: ActorRef
     ) -> TrainingAttendance:
         training = await self.trainings.get(training_id)
         member = await MemberRepository(self.session, self.org_id).get(member_id)

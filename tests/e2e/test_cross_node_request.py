@@ -12,23 +12,22 @@ import httpx
 import pytest
 from msgspec.structs import replace
 
-from federation.erasure import propagate_erasure
+from federation.erasure import erase_everywhere
 from federation.remote_cards import RemoteCards
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
-from orgs.models import TokenRole
+from orgs.audit import ActorRef
 from orgs.pairing.sharing import SharingPolicy, set_policy
-from orgs.people.erasure import erase_member
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from orgs.schemes.applications import Application, ApplicationRepository, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
-from orgs.tokens import TokenService
 from tests.live import free_port, live_node
 from tests.nodes import Node, node
+from tests.sessions import sign_in
 
 
 @pytest.fixture
@@ -52,16 +51,15 @@ async def node_b(peer_settings: Settings, ports: tuple[int, int]) -> AsyncIterat
 
 async def setup_org(
     where: Node, slug: str, name: str, policy: SharingPolicy
-) -> tuple[uuid.UUID, uuid.UUID, str]:
-    """An org with a scheme and an admin token; returns (org id, scheme id, token)."""
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """An org with a scheme; returns (org id, scheme id). Its people act through sessions."""
     async with where.runtime.sessionmaker() as session, session.begin():
         org = await OrgRegistry(session).create(slug, name)
         await set_policy(session, org.id, policy)
         scheme = await SchemeService(session, org.id).create(
             SchemeSpec(slug="mentoring", name="Mentoring")
         )
-        token, _ = await TokenService(session).create(org, TokenRole.ADMIN, "e2e")
-        return org.id, scheme.id, token
+        return org.id, scheme.id
 
 
 async def approved_person(
@@ -105,8 +103,10 @@ async def approved_person(
         return member
 
 
-def as_member(token: str, member: Member) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", "X-Acting-Member": str(member.id)}
+async def as_member(where: Node, org_slug: str, member: Member) -> dict[str, str]:
+    """``member``'s browser on ``where``: a session of their own in that node's Redis."""
+    [session] = await sign_in(org_slug, [member], runtime=where.runtime)
+    return session.headers
 
 
 async def deliver(here: Node, client: httpx.AsyncClient) -> int:
@@ -118,10 +118,10 @@ async def deliver(here: Node, client: httpx.AsyncClient) -> int:
 async def test_request_accept_and_introduction_across_two_nodes(
     node_a: Node, node_b: Node, ports: tuple[int, int]
 ) -> None:
-    brent_id, brent_scheme, brent_token = await setup_org(
+    brent_id, brent_scheme = await setup_org(
         node_a, "brent", "London Borough of Brent", SharingPolicy(cross_org=True)
     )
-    nch_id, nch_scheme, nch_token = await setup_org(
+    nch_id, nch_scheme = await setup_org(
         node_b,
         "nch",
         "Nottingham City Homes",
@@ -150,7 +150,7 @@ async def test_request_accept_and_introduction_across_two_nodes(
             assert (pulled.error, pulled.cards) == (None, 5)
 
             found = await client.get(
-                f"{a_url}/api/v1/me/suggestions", headers=as_member(brent_token, mentee)
+                f"{a_url}/api/v1/me/suggestions", headers=await as_member(node_a, "brent", mentee)
             )
             items = found.json()["items"]
             assert len(items) == 5
@@ -165,7 +165,7 @@ async def test_request_accept_and_introduction_across_two_nodes(
                     "scheme_id": str(brent_scheme),
                     "mentors": [{"remote": {"peer": peer, "handle": handle}}],
                 },
-                headers=as_member(brent_token, mentee),
+                headers=await as_member(node_a, "brent", mentee),
             )
             assert sent.status_code == 201, sent.text
             assert await deliver(node_a, client) == 1  # request.create
@@ -174,7 +174,7 @@ async def test_request_accept_and_introduction_across_two_nodes(
             asked = None
             for mentor in mentors:
                 mine = await client.get(
-                    f"{b_url}/api/v1/me/requests", headers=as_member(nch_token, mentor)
+                    f"{b_url}/api/v1/me/requests", headers=await as_member(node_b, "nch", mentor)
                 )
                 if mine.json():
                     assert asked is None
@@ -186,26 +186,31 @@ async def test_request_accept_and_introduction_across_two_nodes(
 
             accepted = await client.post(
                 f"{b_url}/api/v1/requests/{incoming['id']}/accept",
-                headers=as_member(nch_token, asked),
+                headers=await as_member(node_b, "nch", asked),
             )
             assert accepted.status_code in (200, 201), accepted.text
             assert await deliver(node_b, client) == 1  # request.accept with the introduction
             assert await deliver(node_a, client) == 1  # request.introduce, the mentee's half
 
             mentee_side = await client.get(
-                f"{a_url}/api/v1/relationships/", headers=as_member(brent_token, mentee)
+                f"{a_url}/api/v1/relationships/", headers=await as_member(node_a, "brent", mentee)
             )
             mentor_side = await client.get(
-                f"{b_url}/api/v1/relationships/", headers=as_member(nch_token, asked)
+                f"{b_url}/api/v1/relationships/", headers=await as_member(node_b, "nch", asked)
             )
             # The mentee is erased on their node: the mentor's node forgets the introduction.
             async with node_a.runtime.sessionmaker() as session, session.begin():
-                told = await propagate_erasure(session, mentee.id)
-                await erase_member(session, brent_id, mentee.id)
+                _, told = await erase_everywhere(
+                    session,
+                    brent_id,
+                    mentee.id,
+                    by=ActorRef.system("operator"),
+                    now=datetime.now(UTC),
+                )
             assert told == {b_url: 1}  # the one request both nodes know
             assert await deliver(node_a, client) == 1  # member.erase
             after = await client.get(
-                f"{b_url}/api/v1/relationships/", headers=as_member(nch_token, asked)
+                f"{b_url}/api/v1/relationships/", headers=await as_member(node_b, "nch", asked)
             )
     (forgotten,) = after.json()
     assert "Amara" not in str(forgotten)
@@ -222,7 +227,7 @@ async def test_request_accept_and_introduction_across_two_nodes(
 async def test_a_request_for_a_card_we_do_not_hold_is_refused_before_it_leaves(
     node_a: Node,
 ) -> None:
-    brent_id, brent_scheme, brent_token = await setup_org(
+    brent_id, brent_scheme = await setup_org(
         node_a, "brent", "London Borough of Brent", SharingPolicy(cross_org=True)
     )
     mentee = await approved_person(
@@ -240,7 +245,7 @@ async def test_a_request_for_a_card_we_do_not_hold_is_refused_before_it_leaves(
                 "scheme_id": str(brent_scheme),
                 "mentors": [{"remote": {"peer": "http://127.0.0.1:9", "handle": "A" * 43}}],
             },
-            headers=as_member(brent_token, mentee),
+            headers=await as_member(node_a, "brent", mentee),
         )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "mentors[0].remote"
@@ -250,7 +255,7 @@ async def test_erasure_reaches_every_peer_that_holds_data_about_the_person(
     node_a: Node, node_b: Node, ports: tuple[int, int]
 ) -> None:
     await setup_org(node_a, "brent", "London Borough of Brent", SharingPolicy(cross_org=True))
-    nch_id, nch_scheme, _ = await setup_org(
+    nch_id, nch_scheme = await setup_org(
         node_b,
         "nch",
         "Nottingham City Homes",
@@ -273,8 +278,9 @@ async def test_erasure_reaches_every_peer_that_holds_data_about_the_person(
         async with httpx.AsyncClient(timeout=15) as client:
             assert (await pull_feed(node_a.runtime, node_b.settings.base_url, client)).cards == 6
             async with node_b.runtime.sessionmaker() as session, session.begin():
-                told = await propagate_erasure(session, mentors[0].id)
-                await erase_member(session, nch_id, mentors[0].id)
+                _, told = await erase_everywhere(
+                    session, nch_id, mentors[0].id, by=ActorRef.system("cli"), now=datetime.now(UTC)
+                )
             assert told == {node_a.settings.base_url: 1}  # the one handle A was given
             assert await deliver(node_b, client) == 1  # member.erase
             async with node_a.runtime.sessionmaker() as session:

@@ -5,7 +5,7 @@ node B and accepts, and both record a first meeting — all through pages, with 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -87,9 +87,10 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     assert await fed.deliver(fed.b) == 1  # request.accept, with the introduction
     assert await fed.deliver(fed.a) == 1  # request.introduce, the mentee's half
 
-    # The mentor records the first meeting (yesterday, an hour) on node B.
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    await record_first_meeting(mpage, yesterday)
+    # The mentor records the first meeting (today from midnight UTC, an hour) on node B: not
+    # before the day the relationship began, not in the future.
+    today = datetime.now(UTC).date().isoformat()
+    await record_first_meeting(mpage, today)
     await expect(mpage.get_by_role("table", name="Meetings")).to_contain_text("Held")
     await expect(mpage.get_by_text("1.0 of")).to_be_visible()
     await mentor.check("relationship-meeting")
@@ -103,7 +104,7 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
         f"Mentoring with {asked['given_name']} Shah"
     )
     await mentee.check("relationship")
-    await record_first_meeting(page, yesterday)
+    await record_first_meeting(page, today)
     await expect(page.get_by_role("table", name="Meetings")).to_contain_text("Held")
     await mentee.check("relationship-meeting")
     await nav(page, "Notifications")
@@ -122,7 +123,7 @@ async def record_first_meeting(page: Page, day: str) -> None:
     form = page.locator("form", has=page.get_by_role("button", name="Add meeting"))
     await form.get_by_label("Yes, record it as held").check()
     await form.get_by_label("Date").fill(day)
-    await form.get_by_label("Start time (UTC)").fill("10:00")
+    await form.get_by_label("Start time (UTC)").fill("00:00")
     await form.get_by_label("How long, in minutes").fill("60")
     await form.get_by_label("Online").check()
     await form.get_by_role("button", name="Add meeting").click()

@@ -15,9 +15,8 @@ import pytest
 
 from network import migrate
 from network.config import Settings
-from tests.conftest import TEST_SECRET
 from tests.integration.faults.servers import OwnPostgres, OwnRedis, own_postgres, own_redis
-from tests.services import libpq_url
+from tests.services import TEST_SECRET, libpq_url
 
 NODE_DATABASE = "node"
 

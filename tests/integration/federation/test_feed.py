@@ -30,7 +30,7 @@ from federation.remote_cards import RemoteCards
 from federation.signing import new_jti, sign
 from network.federation.feed_pull import pull_feed
 from orgs.pairing.sharing import SharingPolicy, set_policy
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
@@ -214,7 +214,7 @@ async def test_only_mentors_cleared_by_their_org_are_published_and_a_withdrawal_
                 applicant = await session.get(Member, lone.id)
                 assert applicant is not None
                 await ApplicationService(session, lone.org_id).withdraw(
-                    Acting.of_member(applicant), waiting.id, "no time this year"
+                    Actor.of_member(applicant), waiting.id, "no time this year"
                 )
             third = await pull_feed(ours.runtime, theirs.settings.base_url, client)
     assert (third.error, third.cards, third.tombstones) == (None, 0, 1)

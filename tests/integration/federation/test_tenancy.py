@@ -40,6 +40,7 @@ from orgs.pairing.requests import (
 )
 from orgs.pairing.sharing import SharingPolicy
 from orgs.people.members import Member
+from orgs.redaction import ERASED_NAME
 from tests.e2e.test_cross_node_request import approved_person, setup_org
 from tests.live import free_port, live_node
 from tests.nodes import Identity, Node, changed, handle
@@ -168,7 +169,7 @@ async def pull_handles(there: Node, p: Identity, client: httpx.AsyncClient) -> l
 
 @pytest.fixture
 async def scene(theirs: Node, peer_port: int) -> AsyncIterator[Scene]:
-    org_id, scheme_id, _ = await setup_org(theirs, "nch", "Nottingham City Homes", PUBLISHING)
+    org_id, scheme_id = await setup_org(theirs, "nch", "Nottingham City Homes", PUBLISHING)
     mentors = [
         await approved_person(
             theirs, org_id, scheme_id, f"n{i}", (f"Mentor{i}", "Shah"), mentor={"housing": 3}
@@ -216,14 +217,14 @@ async def test_a_feed_page_with_a_card_for_an_org_the_producer_does_not_host_cha
     """A producer publishing for an org its pinned document does not list (here: an org it
     added after we pinned it) gets its whole page refused until we refresh its document."""
     await setup_org(ours, "brent", "London Borough of Brent", SharingPolicy(cross_org=True))
-    nch_id, nch_scheme, _ = await setup_org(theirs, "nch", "Nottingham City Homes", PUBLISHING)
+    nch_id, nch_scheme = await setup_org(theirs, "nch", "Nottingham City Homes", PUBLISHING)
     for i in range(2):
         await approved_person(
             theirs, nch_id, nch_scheme, f"n{i}", (f"Mentor{i}", "Shah"), mentor={"housing": 3}
         )
     await ours.pin(theirs)
     await theirs.pin(ours)
-    new_id, new_scheme, _ = await setup_org(theirs, "newco", "New Housing Co", PUBLISHING)
+    new_id, new_scheme = await setup_org(theirs, "newco", "New Housing Co", PUBLISHING)
     for i in range(2):
         await approved_person(
             theirs, new_id, new_scheme, f"x{i}", (f"Other{i}", "Khan"), mentor={"housing": 2}
@@ -333,8 +334,12 @@ async def test_a_third_peers_erasure_touches_only_what_it_sent(scene: Scene) -> 
     await refused_then_taken(scene, wire.MemberErase, 202, handles=tuple(cards), request_ids=(ref,))
     req = await request(scene.there, scene.p.node_id, ref)
     rel = await relationship(scene.there, scene.p.node_id, ref)
-    assert (req.counterpart_name, req.counterpart_email, req.remote_summary) == ("", "", {})
-    assert (rel.counterpart_name, rel.counterpart_email) == ("(erased)", "")
+    assert (req.counterpart_name, req.counterpart_email, req.remote_summary) == (
+        ERASED_NAME,
+        "",
+        {},
+    )
+    assert (rel.counterpart_name, rel.counterpart_email) == (ERASED_NAME, "")
     assert await live_cards(scene) == []
 
 

@@ -35,6 +35,7 @@ from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeForm, SchemeService, SchemeSpec
 from tests.conftest import Cli
 from tests.integration.network.helpers import OrgWithToken, assert_problem, org_with_token
+from tests.sessions import sign_in
 
 
 @dataclass
@@ -122,8 +123,13 @@ async def person(
     return member
 
 
-def as_member(where: Org, member: Member) -> dict[str, str]:
-    return {**where.handle.headers, "X-Acting-Member": str(member.id)}
+async def as_member(db: AsyncSession, where: Org, member: Member | str) -> dict[str, str]:
+    """``member``'s (or the member id's) browser: a session of their own; the coordinator's
+    token is never a person."""
+    if isinstance(member, str):
+        member = await MemberRepository(db, where.id).get(uuid.UUID(member))
+    [session] = await sign_in(where.handle.org.slug, [member])
+    return session.headers
 
 
 TOPICS = ("confidence", "leadership-management", "networks", "housing", "finance")
@@ -422,7 +428,7 @@ async def test_publish_sends_requests_on_the_mentees_behalf_then_the_run_is_froz
     asked = await client.post(
         "/api/v1/me/requests",
         json={"scheme_id": str(where.scheme_id), "mentors": [{"member_id": str(other_mentor.id)}]},
-        headers={**headers, "X-Acting-Member": busy["mentee"]},
+        headers=await as_member(db, where, busy["mentee"]),
     )
     assert asked.status_code == 201, asked.text
     published = await client.post(where.run(body["id"]) + "/publish", headers=headers)
@@ -439,7 +445,7 @@ async def test_publish_sends_requests_on_the_mentees_behalf_then_the_run_is_froz
     # The mentor sees the proposal, from the mentee, saying the coordinator proposed it.
     proposal = sent[0]
     mentor_view = await client.get(
-        "/api/v1/me/requests", headers={**headers, "X-Acting-Member": proposal["mentor"]}
+        "/api/v1/me/requests", headers=await as_member(db, where, proposal["mentor"])
     )
     assert mentor_view.status_code == 200, mentor_view.text
     seen = {r["id"]: r for r in mentor_view.json()}
@@ -483,7 +489,7 @@ async def test_another_orgs_run_is_404_and_a_plain_member_is_403(
         await client.get(brent.run(body["id"]), headers=harrow.handle.headers), 404, "not-found"
     )
     # A plain member of Brent: forbidden, for every route.
-    member = as_member(brent, mentee)
+    member = await as_member(db, brent, mentee)
     assert_problem(await client.get(brent.run(body["id"]), headers=member), 403, "forbidden")
     assert_problem(await client.post(brent.runs, json={}, headers=member), 403, "forbidden")
     # Bad input: problem+json naming the field.

@@ -22,6 +22,7 @@ from orgs.schemes.applications import Application, ApplicationRepository, AppSta
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.integration.network.helpers import OrgWithToken, org_with_token
+from tests.sessions import sign_in
 
 URL = "/api/v1/me/suggestions"
 
@@ -92,8 +93,10 @@ async def person(
     return member
 
 
-def acting(where: Org, member: Member) -> dict[str, str]:
-    return {**where.handle.headers, "X-Acting-Member": str(member.id)}
+async def acting(where: Org, member: Member) -> dict[str, str]:
+    """``member``'s browser: a session of their own (the org's token is never a person)."""
+    [session] = await sign_in(where.handle.org.slug, [member])
+    return session.headers
 
 
 async def test_ranked_by_importance_weighted_topics_with_explanations_that_add_up(
@@ -103,7 +106,7 @@ async def test_ranked_by_importance_weighted_topics_with_explanations_that_add_u
     mentee = await person(db, brent, "m1", mentee_topics={"confidence": 5, "housing": 1})
     strong = await person(db, brent, "a1", mentor_topics={"confidence": 3})
     weak = await person(db, brent, "a2", mentor_topics={"housing": 3})
-    response = await client.get(URL, headers=acting(brent, mentee))
+    response = await client.get(URL, headers=await acting(brent, mentee))
     assert response.status_code == 200, response.text
     items = response.json()["items"]
     assert [i["candidate"]["id"] for i in items] == [str(strong.id), str(weak.id)]
@@ -121,7 +124,7 @@ async def test_the_mentees_line_manager_and_anyone_above_are_never_suggested(
     manager = await person(db, brent, "l1", manager=director, mentor_topics={"confidence": 3})
     mentee = await person(db, brent, "m1", manager=manager, mentee_topics={"confidence": 5})
     other = await person(db, brent, "o1", mentor_topics={"confidence": 1})
-    body = (await client.get(URL, headers=acting(brent, mentee))).json()
+    body = (await client.get(URL, headers=await acting(brent, mentee))).json()
     assert [i["candidate"]["id"] for i in body["items"]] == [str(other.id)]
     assert "management chain" in body["shortfall"]
 
@@ -141,12 +144,12 @@ async def test_an_approval_in_a_scheme_that_has_ended_clears_nobody(
         ).id,
     )
     await person(db, past, "a2", mentor_topics={"confidence": 3})
-    before = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
+    before = (await client.get(URL, headers=await acting(brent, mentee))).json()["items"]
     assert len(before) == 2
     pilot = await SchemeService(db, brent.id).by_slug("pilot-2025")
     pilot.ends_on = datetime.now(UTC).date() - timedelta(days=1)
     await db.commit()
-    items = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
+    items = (await client.get(URL, headers=await acting(brent, mentee))).json()["items"]
     assert [i["candidate"]["id"] for i in items] == [str(current.id)]
 
 
@@ -156,9 +159,9 @@ async def test_unapproved_mentors_are_left_out_and_an_unapproved_mentee_is_told_
     brent = await org(db, "brent", cross_org=False)
     mentee = await person(db, brent, "m1", mentee_topics={"confidence": 5})
     await person(db, brent, "a1", mentor_topics={"confidence": 3}, approved=False)
-    assert (await client.get(URL, headers=acting(brent, mentee))).json()["items"] == []
+    assert (await client.get(URL, headers=await acting(brent, mentee))).json()["items"] == []
     waiting = await person(db, brent, "m2", mentee_topics={"confidence": 5}, approved=False)
-    body = (await client.get(URL, headers=acting(brent, waiting))).json()
+    body = (await client.get(URL, headers=await acting(brent, waiting))).json()
     assert body["items"] == []
     assert "approved application" in body["shortfall"]
 
@@ -209,7 +212,7 @@ async def test_other_organisations_only_when_our_org_allows_theirs_and_without_n
     # A consenting org on this node is reached through federation, not suggested directly.
     await person(db, harrow, "h1", mentor_topics={"leadership-management": 3})
     await remote_card(db, "N" * 43)
-    items = (await client.get(URL, headers=acting(brent, mentee))).json()["items"]
+    items = (await client.get(URL, headers=await acting(brent, mentee))).json()["items"]
     assert [i["candidate"]["id"] for i in items] == [f"{'N' * 43}@{PEER}"]
     assert items[0]["candidate"]["kind"] == "remote"
     assert items[0]["candidate"]["organisation"] == "Nottingham City Homes"
@@ -219,15 +222,15 @@ async def test_other_organisations_only_when_our_org_allows_theirs_and_without_n
     # Brent lists its partners, and NCH is not one of them: the card is not suggested.
     await set_policy(db, brent.id, SharingPolicy(cross_org=True, partners=["harrow"]))
     await db.commit()
-    assert (await client.get(URL, headers=acting(brent, mentee))).json()["items"] == []
+    assert (await client.get(URL, headers=await acting(brent, mentee))).json()["items"] == []
     await set_policy(db, brent.id, SharingPolicy(cross_org=True, partners=[f"nch@{PEER}"]))
     await db.commit()
-    assert len((await client.get(URL, headers=acting(brent, mentee))).json()["items"]) == 1
+    assert len((await client.get(URL, headers=await acting(brent, mentee))).json()["items"]) == 1
     # A mentee who wants a mentor from their own organisation sees no card.
     closed = await person(
         db, brent, "m2", mentee_topics={"leadership-management": 4}, open_to_other_orgs=False
     )
-    assert (await client.get(URL, headers=acting(brent, closed))).json()["items"] == []
+    assert (await client.get(URL, headers=await acting(brent, closed))).json()["items"] == []
 
 
 async def test_limit_and_deterministic_ties(
@@ -236,10 +239,10 @@ async def test_limit_and_deterministic_ties(
     brent = await org(db, "brent", cross_org=False)
     mentee = await person(db, brent, "m1", mentee_topics={"networks": 3})
     mentors = [await person(db, brent, f"a{i}", mentor_topics={"networks": 2}) for i in range(4)]
-    first = (await client.get(URL, params={"limit": 3}, headers=acting(brent, mentee))).json()
-    again = (await client.get(URL, params={"limit": 3}, headers=acting(brent, mentee))).json()
+    first = (await client.get(URL, params={"limit": 3}, headers=await acting(brent, mentee))).json()
+    again = (await client.get(URL, params={"limit": 3}, headers=await acting(brent, mentee))).json()
     ids = [i["candidate"]["id"] for i in first["items"]]
     assert ids == [i["candidate"]["id"] for i in again["items"]]
     assert ids == sorted(str(m.id) for m in mentors)[:3]  # equal scores: ids break the tie
-    bad = await client.get(URL, params={"limit": 0}, headers=acting(brent, mentee))
+    bad = await client.get(URL, params={"limit": 0}, headers=await acting(brent, mentee))
     assert bad.status_code == 400

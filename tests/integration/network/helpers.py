@@ -12,6 +12,7 @@ from orgs.models import Org, TokenRole
 from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
 from orgs.tokens import TokenService
+from tests.sessions import sign_in
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,11 @@ def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]
 async def member_of(
     db: AsyncSession, org: OrgWithToken, employee_id: str, **fields: Any
 ) -> dict[str, str]:
-    """A member of ``org`` and the headers to act as them through the org's token (dev only)."""
+    """A member of ``org``, signed in: the headers their browser sends (session cookie and
+    CSRF token; no org token, which never acts as a person)."""
     member = MemberRepository(db, org.org.id).add(
         Member(employee_id=employee_id, given_name=employee_id.title(), **fields)
     )
     await db.commit()
-    return {**org.headers, "X-Acting-Member": str(member.id)}
+    [session] = await sign_in(org.org.slug, [member])
+    return session.headers

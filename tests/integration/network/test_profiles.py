@@ -93,9 +93,30 @@ async def test_profiles_are_each_members_own(
     other_brent = await member_of(db, brent, "b101")
     await client.put(MENTEE, json={"topics": {"confidence": 5}, "goals": "private"}, headers=amara)
     assert_problem(await client.get(MENTEE, headers=other_brent), 404, "not-found")
-    # A Brent member id sent with Harrow's token is no member of Harrow.
-    crossed = {**harrow.headers, "X-Acting-Member": amara["X-Acting-Member"]}
-    assert_problem(await client.get(MENTEE, headers=crossed), 401, "unauthenticated")
+    # Harrow's token naming a Brent member is still Harrow's machine caller, no person at all.
+    amara_id = (await client.get("/api/v1/me", headers=amara)).json()["member_id"]
+    crossed = {**harrow.headers, "X-Acting-Member": amara_id}
+    assert_problem(await client.get(MENTEE, headers=crossed), 403, "forbidden")
+
+
+async def test_no_header_turns_an_org_token_into_a_member(
+    client: AsyncTestClient[Litestar], db: AsyncSession
+) -> None:
+    """``X-Acting-Member`` once let an org token act as any member of its org (issue 13): a
+    token that still sends it is the org's script, never that person."""
+    brent = await org_with_token(db, "brent")
+    amara = await member_of(db, brent, "b100")
+    mine = {"topics": {"confidence": 5}, "goals": "Lead a team"}
+    assert (await client.put(MENTEE, json=mine, headers=amara)).status_code == 200
+    amara_id = (await client.get("/api/v1/me", headers=amara)).json()["member_id"]
+    posing = {**brent.headers, "X-Acting-Member": amara_id}
+    who = (await client.get("/api/v1/me", headers=posing)).json()
+    assert (who["via"], who["member_id"], who["name"]) == ("token", None, None)
+    assert_problem(await client.get(MENTEE, headers=posing), 403, "forbidden")
+    theirs = {"topics": {"housing": 1}, "goals": "Written by a script"}
+    assert_problem(await client.put(MENTEE, json=theirs, headers=posing), 403, "forbidden")
+    after = (await client.get(MENTEE, headers=amara)).json()
+    assert (after["topics"], after["goals"]) == (mine["topics"], mine["goals"])
 
 
 async def test_an_org_token_without_a_member_has_no_profile(
@@ -132,3 +153,25 @@ async def test_an_org_label_must_name_a_taxonomy_topic(db: AsyncSession) -> None
     with pytest.raises(InvalidInput) as refused:
         await update_settings(db, brent.org.id, OrgSettings(topic_labels={"Gardening": "garden"}))
     assert refused.value.errors[0].field == "topic_labels.Gardening"
+
+
+@pytest.mark.parametrize(
+    ("url", "saved"),
+    [(MENTEE, {"topics": {"confidence": 4}}), (MENTOR, {"topics": {"housing": 2}})],
+)
+async def test_a_profile_needs_at_least_one_topic_and_an_empty_list_changes_nothing(
+    client: AsyncTestClient[Litestar], db: AsyncSession, url: str, saved: dict[str, object]
+) -> None:
+    brent = await org_with_token(db, "brent")
+    amara = await member_of(db, brent, "b100")
+    empty = assert_problem(
+        await client.put(url, json={"topics": {}}, headers=amara), 422, "invalid-input"
+    )
+    assert [(e["field"], e["message"]) for e in empty["errors"]] == [
+        ("topics", "choose at least one topic")
+    ]
+    assert_problem(await client.get(url, headers=amara), 404, "not-found")  # nothing saved
+    assert (await client.put(url, json=saved, headers=amara)).status_code == 200
+    before = (await client.get(url, headers=amara)).json()
+    assert_problem(await client.put(url, json={"topics": {}}, headers=amara), 422, "invalid-input")
+    assert (await client.get(url, headers=amara)).json() == before

@@ -46,10 +46,14 @@ async def test_org_a_cannot_see_or_revoke_org_b_tokens(
     assert_problem(
         await client.get("/api/v1/orgs/harrow/tokens", headers=brent.headers), 404, "not-found"
     )
-    revoke = await client.delete(
-        f"/api/v1/orgs/brent/tokens/{harrow_token_id}", headers=brent.headers
-    )
-    assert_problem(revoke, 404, "not-found")
+    for path in (
+        f"/api/v1/orgs/brent/tokens/{harrow_token_id}",
+        f"/api/v1/orgs/harrow/tokens/{harrow_token_id}",
+    ):
+        assert_problem(await client.delete(path, headers=brent.headers), 404, "not-found")
+    # Re-read through harrow: its tokens are as they were, and its token still works.
+    after = await client.get("/api/v1/orgs/harrow/tokens", headers=harrow.headers)
+    assert after.json() == harrow_tokens.json()
     still = await client.get("/api/v1/orgs/harrow", headers=harrow.headers)
     assert still.status_code == 200
 
@@ -84,10 +88,12 @@ async def test_only_admins_manage_tokens(
     client: AsyncTestClient[Litestar], db: AsyncSession
 ) -> None:
     coordinator = await org_with_token(db, "brent", TokenRole.COORDINATOR)
+    before = [t.id for t in await TokenService(db).list(coordinator.org)]
     response = await client.post(
         "/api/v1/orgs/brent/tokens", json={"role": "admin"}, headers=coordinator.headers
     )
     assert_problem(response, 403, "forbidden")
+    assert [t.id for t in await TokenService(db).list(coordinator.org)] == before
 
 
 async def test_tokens_are_stored_only_as_hashes(db: AsyncSession) -> None:

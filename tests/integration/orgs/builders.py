@@ -1,5 +1,5 @@
 """Builders for organisation tests: HR exports, staff imported through the real importer,
-members acting with roles, and schemes with seed rules."""
+members signed in with roles, and schemes with seed rules."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
 from network.db import create_engine, create_sessionmaker
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.models import Org
 from orgs.org_settings import OrgSettings, update_settings
-from orgs.people.acting import Acting
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.people.role_grants import RoleGrants
 from orgs.people.roles import Role, roles_of
@@ -27,6 +27,7 @@ from orgs.records.staff_import import StaffImporter
 from orgs.registry import OrgRegistry
 from orgs.schemes.rules_store import RulesStore
 from orgs.schemes.schemes import Scheme, SchemeService, SchemeSpec
+from tests.sessions import SignedIn, sign_in
 
 T = TypeVar("T")
 DEMO_RULES = Path(__file__).parents[3] / "network" / "demo" / "rules"
@@ -119,11 +120,11 @@ async def import_people(db: AsyncSession, org: Org, people: Sequence[Person]) ->
 
 async def grant(db: AsyncSession, member: Member, *roles: Role) -> None:
     for role in roles:
-        await RoleGrants(db, member.org_id).grant(member.id, role, Who.system("test"))
+        await RoleGrants(db, member.org_id).grant(member.id, role, ActorRef.system("test"))
 
 
-async def act(db: AsyncSession, member: Member) -> Acting:
-    return Acting.of_member(member, await roles_of(db, member))
+async def act(db: AsyncSession, member: Member) -> Actor:
+    return Actor.of_member(member, await roles_of(db, member))
 
 
 def seed_rules(name: str) -> Any:
@@ -137,7 +138,7 @@ async def scheme_with_rules(
     values.update(spec)
     scheme = await SchemeService(db, org.id).create(SchemeSpec(**values))
     if rules is not None:
-        await RulesStore(db, org.id).set(scheme, seed_rules(rules), Who.system("test"))
+        await RulesStore(db, org.id).set(scheme, seed_rules(rules), ActorRef.system("test"))
     return scheme
 
 
@@ -184,18 +185,21 @@ def in_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T
 
 @dataclass
 class ApiOrg:
-    """An org with its team imported, roles granted, an admin token and a Brent-rules scheme."""
+    """An org with its team imported, roles granted, an admin token, a Brent-rules scheme, and
+    each person signed in through a real session."""
 
     org: Org
     people: dict[str, Member]
     token: str
     scheme_id: str
+    sessions: dict[str, SignedIn]
 
     def as_(self, key: str | None = None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        if key is not None:
-            headers["X-Acting-Member"] = str(self.people[key].id)
-        return headers
+        """The org's admin script (no key), or what ``key``'s browser sends: their session
+        cookie and CSRF token, and no token (a token is never a person)."""
+        if key is None:
+            return {"Authorization": f"Bearer {self.token}"}
+        return self.sessions[key].headers
 
     def id(self, key: str) -> str:
         return str(self.people[key].id)
@@ -209,4 +213,5 @@ async def api_org(db: AsyncSession, org_slug: str = "brent", **scheme: Any) -> A
     created = await scheme_with_rules(db, org, scheme.pop("rules", "brent"), **scheme)
     token, _ = await TokenService(db).create(org, TokenRole.ADMIN, "test")
     await db.commit()
-    return ApiOrg(org, people, token, str(created.id))
+    sessions = dict(zip(people, await sign_in(org.slug, people.values()), strict=True))
+    return ApiOrg(org, people, token, str(created.id), sessions)

@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.audit import Who
+from orgs.audit import ActorRef
 from orgs.people.special_category import Ethnicity, SpecialCategory
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
@@ -203,13 +203,13 @@ async def test_broadland_mentor_training_attendance_makes_a_mentor_eligible(
         "Mentors must first complete the mentor training (rule: trained-volunteer)",
     )
     await service.record_attendance(
-        training.id, people["PEER"].id, attended=True, who=Who.system("test")
+        training.id, people["PEER"].id, attended=True, who=ActorRef.system("test")
     )
     after = await checks.check(scheme, people["PEER"], SchemeRole.MENTOR)
     assert after.eligible
     assert after.reasons == ("Completed the mentor training (rule: trained-volunteer)",)
     await service.record_attendance(
-        training.id, people["PEER"].id, attended=False, who=Who.system("test")
+        training.id, people["PEER"].id, attended=False, who=ActorRef.system("test")
     )
     assert not (await checks.check(scheme, people["PEER"], SchemeRole.MENTOR)).eligible
     assert (await checks.check(scheme, people["OTHER"], SchemeRole.MENTEE)).eligible

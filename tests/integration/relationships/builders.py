@@ -1,11 +1,11 @@
 """Builders for relationship tests: an org with a scheme, a mentee cleared to take part,
-mentors with profiles, a coordinator; and API headers to act as each of them."""
+mentors with profiles, a coordinator; each signed in, with the headers their browser sends."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.mentoring.mentoring_settings import MentoringSettings, save_mentoring_settings
+from orgs.mentoring.relationships import Relationship
 from orgs.mentoring.remote_events import CollectingSink
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import MentorProfileRow, MentorProfiles
@@ -22,6 +23,7 @@ from orgs.schemes.applications import Application, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
 from tests.integration.network.helpers import OrgWithToken, org_with_token
+from tests.sessions import SignedIn, sign_in
 
 Client = AsyncTestClient[Litestar]
 
@@ -31,9 +33,11 @@ class World:
     org: OrgWithToken
     scheme_id: uuid.UUID
     members: dict[str, Member] = field(default_factory=dict)
+    sessions: dict[str, SignedIn] = field(default_factory=dict)
 
     def as_(self, key: str) -> dict[str, str]:
-        return {**self.org.headers, "X-Acting-Member": str(self.members[key].id)}
+        """What ``key``'s browser sends: their own session, never the org's token."""
+        return self.sessions[key].headers
 
     def id(self, key: str) -> str:
         return str(self.members[key].id)
@@ -55,6 +59,7 @@ async def add_member(
     )
     world.members[key] = member
     await db.flush()
+    [world.sessions[key]] = await sign_in(world.org.org.slug, [member])
     return member
 
 
@@ -151,3 +156,12 @@ AGREEMENT = {
     "shadowing_wanted": True,
 }
 CONFIRM = {"accept_code_of_conduct": True, "accept_principles": True}
+
+
+async def backdate(db: AsyncSession, rel: dict[str, Any], **ago: float) -> None:
+    """Move the start of ``rel`` back by ``ago`` (timedelta's keywords), so that meetings held
+    in the past fall within it: none may be dated before the relationship began."""
+    row = await db.get(Relationship, uuid.UUID(rel["id"]), populate_existing=True)
+    assert row is not None
+    row.started_at -= timedelta(**ago)
+    await db.commit()

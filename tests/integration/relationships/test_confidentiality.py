@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.db import utcnow
 from tests.integration.network.helpers import assert_problem
-from tests.integration.relationships.builders import Client, World, ok, paired, world
+from tests.integration.relationships.builders import Client, World, backdate, ok, paired, world
 
 SECRET_NOTE = "Worried about her manager"
 SECRET_LOG = "I want to leave the council"
@@ -21,6 +21,7 @@ async def setup(client: Client, db: AsyncSession) -> tuple[World, World, dict[st
     w = await world(db)
     other = await world(db, slug="harrow")
     rel = await paired(client, w)
+    await backdate(db, rel, days=7)
     base = f"/api/v1/relationships/{rel['id']}"
     body = {
         "starts_at": (utcnow() - timedelta(days=1)).isoformat(),

@@ -4,81 +4,18 @@ down."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message
-from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from network.config import Settings
 from network.db import create_sessionmaker
 from network.jobs import run_once, send_emails
-from network.mail import SmtpMailer
 from orgs.db import utcnow
 from orgs.people.notifications import EmailStatus, OutgoingEmail
 from tests.integration.relationships.builders import Client, ok, send, world
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Smtp:
-    def __init__(self) -> None:
-        self.sink = Sink()
-        self.port = free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def mailer(self) -> SmtpMailer:
-        return SmtpMailer.from_url(f"smtp://127.0.0.1:{self.port}", "MentorNet <no-reply@test>")
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.sink.messages if m["To"] == address]
-
-
-@pytest.fixture
-def smtp() -> Iterator[Smtp]:
-    server = Smtp()
-    server.start()
-    yield server
-    server.stop()
-
-
-def parts(message: Message) -> dict[str, str]:
-    out = {}
-    for part in message.walk():
-        if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            out[part.get_content_type()] = payload.decode()
-    return out
+from tests.integration.relationships.mail import Smtp, parts
 
 
 async def test_emails_are_sent_by_the_job_in_plain_text_and_html(

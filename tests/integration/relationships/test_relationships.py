@@ -17,6 +17,7 @@ from tests.integration.relationships.builders import (
     AGREEMENT,
     CONFIRM,
     Client,
+    backdate,
     jobs,
     ok,
     paired,
@@ -84,6 +85,7 @@ async def test_time_release_warns_at_80_percent_refuses_past_100_unless_a_coordi
 ) -> None:
     w = await world(db, time_release_hours=2)
     rel = await paired(client, w)
+    await backdate(db, rel, days=30)
     meetings = f"/api/v1/relationships/{rel['id']}/meetings"
     held = {"duration_minutes": 90, "mode": "in_person", "held": True, "preparation_minutes": 300}
     first = await ok(
@@ -259,6 +261,7 @@ async def test_change_of_mentor_reason_for_the_coordinator_only_never_again_and_
 async def test_no_fit_is_for_after_the_first_meeting(client: Client, db: AsyncSession) -> None:
     w = await world(db)
     rel = await paired(client, w)
+    await backdate(db, rel, days=40)
     meetings = f"/api/v1/relationships/{rel['id']}/meetings"
     for days in (30, 20):
         body = {
@@ -357,6 +360,7 @@ async def test_nudge_after_weeks_without_a_meeting(client: Client, db: AsyncSess
 async def test_hr_export_and_the_members_own_record(client: Client, db: AsyncSession) -> None:
     w = await world(db)
     rel = await paired(client, w)
+    await backdate(db, rel, days=7)
     meetings = f"/api/v1/relationships/{rel['id']}/meetings"
     body = {"starts_at": ago(days=3), "duration_minutes": 90, "mode": "in_person", "held": True}
     meeting = (await ok(await client.post(meetings, json=body, headers=w.as_("mentor1")), 201))[

@@ -12,15 +12,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.app import build_runtime
 from network.config import Settings
-from network.sso.flow import SsoRuntime
 from network.web.security import CSP
 from orgs.models import Org
 from orgs.org_settings import read_settings, update_settings
 from orgs.people.members import Member, MemberRepository
+from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from orgs.schemes.schemes import SchemeService, SchemeSpec
+from tests.sessions import sign_in
 
 Client = AsyncTestClient[Litestar]
 
@@ -43,25 +43,15 @@ async def brent(db: AsyncSession) -> Org:
 
 @pytest.fixture
 async def signed_in(settings: Settings, client: Client, db: AsyncSession, brent: Org) -> SignedIn:
-    """A session as the sign-in callback makes it (the sign-in itself is tested in sso/and in
-    the browser tests), stored through a runtime of this test's own event loop."""
+    """A session as the sign-in callback makes it (the sign-in itself is tested in sso/ and in
+    the browser tests), in this test client's cookie jar as a browser keeps it."""
     member = MemberRepository(db, brent.id).add(
         Member(employee_id="B1", given_name="Rosa", family_name="Doyle", email="rosa@b.example")
     )
     await db.commit()
-    runtime = build_runtime(settings)
-    sso = SsoRuntime.build(settings, runtime)
-    session = await sso.sessions.create(
-        member_id=member.id,
-        org_id=brent.id,
-        org_slug="brent",
-        issuer="http://127.0.0.1:9/idp",
-        id_token=None,
-        replacing=None,
-    )
-    await runtime.close()
-    client.cookies.set(sso.cookies.session, session.id)
-    return SignedIn(brent, member, session.record.csrf)
+    [session] = await sign_in("brent", [member], settings=settings)
+    client.cookies.update(session.cookies)
+    return SignedIn(brent, member, session.csrf)
 
 
 async def test_the_node_home_lists_its_organisations_with_their_sign_in(
@@ -165,3 +155,24 @@ async def test_the_org_s_colour_themes_its_pages(
     themed = await client.get("/orgs/brent/theme.css")
     assert themed.headers["content-type"].startswith("text/css")
     assert "--mn-brand:#ffdd00;--mn-brand-text:#0b0c0c;" in themed.text  # dark text on yellow
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("mentee", {"meeting_mode": "either", "goals": "Lead a team"}),
+        ("mentor", {"capacity": "1", "meeting_modes": "remote", "seniority_band": "5"}),
+    ],
+)
+async def test_a_profile_form_with_no_topic_says_so_and_saves_nothing(
+    client: Client, db: AsyncSession, signed_in: SignedIn, path: str, form: dict[str, str]
+) -> None:
+    page = await client.post(
+        f"/orgs/brent/profile/{path}", data={**form, "csrf_token": signed_in.csrf}
+    )
+    assert page.status_code == 400
+    assert '<a href="#topics">Choose at least one topic</a>' in page.text
+    assert 'id="topics-error"' in page.text
+    service = ProfileService(db, signed_in.member)
+    assert await service.mentee() is None
+    assert await service.mentor() is None

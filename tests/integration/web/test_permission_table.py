@@ -19,9 +19,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.app import build_runtime
 from network.config import Settings
-from network.sso.flow import SsoRuntime
 from network.sso.sessions import CSRF_FIELD, CSRF_HEADER
 from orgs.audit import AuditEntry
 from orgs.org_settings import read_settings
@@ -34,6 +32,7 @@ from orgs.registry import OrgRegistry
 from orgs.schemes.applications import Application, ApplicationRepository, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeForm, SchemeService, SchemeSpec
+from tests import sessions
 
 Client = AsyncTestClient[Litestar]
 API = "/api/v1/orgs/brent"
@@ -187,19 +186,9 @@ async def sign_in(
     if role is not None:
         db.add(MemberRole(org_id=org_id, member_id=member.id, role=role))
     await db.commit()
-    runtime = build_runtime(settings)
-    sso = SsoRuntime.build(settings, runtime)
-    session = await sso.sessions.create(
-        member_id=member.id,
-        org_id=org_id,
-        org_slug="brent",
-        issuer="http://127.0.0.1:9/idp",
-        id_token=None,
-        replacing=None,
-    )
-    await runtime.close()
-    client.cookies.set(sso.cookies.session, session.id)
-    return session.record.csrf
+    [session] = await sessions.sign_in("brent", [member], settings=settings)
+    client.cookies.update(session.cookies)
+    return session.csrf
 
 
 async def send(client: Client, csrf: str, probe: Probe) -> int:

@@ -80,10 +80,25 @@ def test_a_complete_prod_configuration_loads_with_the_async_driver() -> None:
 
 
 def test_unknown_environment_and_bad_numbers_are_named() -> None:
-    problems = problems_of({"MENTORNET_ENV": "staging", "MENTORNET_MAX_BODY_BYTES": "lots"})
+    problems = problems_of(
+        {
+            "MENTORNET_ENV": "staging",
+            "MENTORNET_MAX_BODY_BYTES": "lots",
+            "MENTORNET_BODY_TIMEOUT_S": "0",
+        }
+    )
     names = [p.split(":")[0] for p in problems]
     assert "MENTORNET_ENV" in names
     assert "MENTORNET_MAX_BODY_BYTES" in names
+    assert "MENTORNET_BODY_TIMEOUT_S" in names
+
+
+def test_message_retention_defaults_to_30_days_and_refuses_zero_or_words() -> None:
+    assert load_settings({}).message_retention_days == 30
+    assert load_settings({"MENTORNET_MESSAGE_RETENTION_DAYS": "90"}).message_retention_days == 90
+    for bad in ("0", "-3", "a month", "3651"):
+        (problem,) = problems_of({"MENTORNET_MESSAGE_RETENTION_DAYS": bad})
+        assert problem.startswith("MENTORNET_MESSAGE_RETENTION_DAYS: must be an integer")
 
 
 def test_settings_survive_the_trip_through_the_environment() -> None:
@@ -94,11 +109,13 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         base_url="https://node.example",
         secret_key=STRONG,
         max_body_bytes=4096,
+        body_timeout_s=2.5,
         log_level="WARNING",
         node_name="MentorNet East Midlands",
         outbox_worker=False,
         smtp_url="smtp://127.0.0.1:1025",
         jobs_worker=False,
+        message_retention_days=7,
         db_connect_timeout_s=1.5,
         db_statement_timeout_s=30.0,
         db_pool_timeout_s=0.5,

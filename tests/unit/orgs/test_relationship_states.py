@@ -191,9 +191,12 @@ def test_answers_are_checked_against_the_questions() -> None:
 
 def test_calendar_invitation_is_valid_icalendar() -> None:
     meeting = _meeting(90, MeetingState.SCHEDULED)
-    text = ics(meeting, "Mentoring meeting", "mentor@brent.example", ["mentee@brent.example"])
+    made = datetime(2026, 4, 2, 8, 30, tzinfo=UTC)
+    text = ics(meeting, "Mentoring meeting", "mentor@brent.example", ["mentee@brent.example"], made)
     lines = text.split("\r\n")
     assert lines[0] == "BEGIN:VCALENDAR"
+    assert {"METHOD:REQUEST", "SEQUENCE:0", "STATUS:CONFIRMED"} <= set(lines)
+    assert "DTSTAMP:20260402T083000Z" in lines  # when this object was made (it has a METHOD)
     assert text.endswith("END:VCALENDAR\r\n")
     assert "DTSTART:20260501T100000Z" in lines
     assert "DTEND:20260501T113000Z" in lines
@@ -201,3 +204,16 @@ def test_calendar_invitation_is_valid_icalendar() -> None:
     assert "LOCATION:Civic Centre\\; room 3\\, floor 2" in lines
     assert "ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:mentee@brent.example" in lines
     assert all(len(line.encode()) <= 75 for line in lines)
+
+
+def test_a_cancelled_meetings_calendar_file_is_a_cancellation_of_the_same_event() -> None:
+    meeting = _meeting(90, MeetingState.SCHEDULED)
+    made = datetime(2026, 4, 2, tzinfo=UTC)
+    invitation = ics(meeting, "Mentoring meeting", "mentor@brent.example", [], made).split("\r\n")
+    meeting.state = MeetingState.CANCELLED
+    cancelled = ics(meeting, "Mentoring meeting", "mentor@brent.example", [], made).split("\r\n")
+    assert {"METHOD:CANCEL", "SEQUENCE:1", "STATUS:CANCELLED"} <= set(cancelled)
+    assert "METHOD:REQUEST" not in cancelled
+    uid = f"UID:{meeting.id}@mentornet"
+    assert uid in invitation
+    assert uid in cancelled
