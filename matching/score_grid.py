@@ -66,6 +66,12 @@ def _header(raw: bytes, mentors: Mapping[str, int]) -> npt.NDArray[np.int64]:
     return np.array(columns, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class _LineProblem:
+    index: int  # of the line in its block
+    error: ScoreFileError
+
+
 @dataclass
 class _Reader:
     mentees: Mapping[str, int]
@@ -101,7 +107,20 @@ class _Reader:
         if len(starts) == 0:
             return
         id_ends, counts = self._ids(data, cells, starts, stops, ends, numbers)
-        rows = self._rows(data, starts, id_ends, numbers)
+        rows, problem = self._rows(data, starts, id_ends, numbers)
+        if problem is not None:  # a bad cell on an earlier line of the block comes first
+            before = problem.index
+            commas = np.flatnonzero(text == COMMA)
+            self._cells(
+                data,
+                text,
+                commas,
+                id_ends[:before],
+                stops[:before],
+                numbers[:before],
+                rows[:before],
+            )
+            raise problem.error
         values: npt.NDArray[np.integer] | None = cells.values(counts, self.width)
         if values is None:  # a problem somewhere: find the first, as the exact reader says it
             commas = np.flatnonzero(text == COMMA)
@@ -139,7 +158,8 @@ class _Reader:
 
     def _rows(
         self, data: bytes, starts: Positions, id_ends: Positions, numbers: Positions
-    ) -> Positions:
+    ) -> tuple[Positions, _LineProblem | None]:
+        """Each line's row in the input; stops at the first unknown or repeated mentee id."""
         rows = np.empty(len(starts), dtype=np.int64)
         for k, (start, stop, line) in enumerate(
             zip(starts.tolist(), id_ends.tolist(), numbers.tolist(), strict=True)
@@ -150,15 +170,14 @@ class _Reader:
                 mentee_id = next(csv.reader([mentee_id]))[0]
             row = self.mentees.get(mentee_id)
             if row is None:
-                raise ScoreFileError(_where(line, 1), f"unknown mentee id {mentee_id!r}")
+                problem = f"unknown mentee id {mentee_id!r}"
+                return rows, _LineProblem(k, ScoreFileError(_where(line, 1), problem))
             if row in self.line_of_row:
-                raise ScoreFileError(
-                    _where(line, 1),
-                    f"duplicate id {mentee_id!r} (also line {self.line_of_row[row]})",
-                )
+                problem = f"duplicate id {mentee_id!r} (also line {self.line_of_row[row]})"
+                return rows, _LineProblem(k, ScoreFileError(_where(line, 1), problem))
             self.line_of_row[row] = line
             rows[k] = row
-        return rows
+        return rows, None
 
     def _cells(
         self,
@@ -330,7 +349,7 @@ def read_score_grid(
     """The grid's scores as a (mentees, mentors) matrix in the input's order.
 
     `chunks` is the file's bytes in pieces of any size; `mentees` and `mentors` map ids to
-    their index in the input. Raises `ScoreFileError` at the first bad line or cell.
+    their index in the input. Raises `ScoreFileError` for the first bad line or cell.
     """
     matrix = np.full((len(mentees), len(mentors)), NOT_ALLOWED, dtype=np.int16)
     reader: _Reader | None = None

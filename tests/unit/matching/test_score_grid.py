@@ -298,3 +298,14 @@ def test_good_lines_are_read_by_whole_array_work_not_the_cell_by_cell_reader(new
     values = cells.values(np.array(counts), 3)
     assert values is not None
     assert values.tolist() == [[5, -1, 100], [-1, 7, 3]]
+
+
+def test_the_first_problem_in_the_file_is_named_whatever_its_kind() -> None:
+    grid = b"mentee,r1,r2\ne1,10,x\nghost,1,2\n"  # a bad cell, then an unknown id
+    with pytest.raises(ScoreFileError) as caught:
+        run_offline(json.dumps(BASE).encode(), None, [grid])
+    assert caught.value.location == "line 2, column 3"
+    grid = b"mentee,r1,r2\ne1,10,5\nghost,1,x\n"  # on one line, the id comes first
+    with pytest.raises(ScoreFileError) as caught:
+        run_offline(json.dumps(BASE).encode(), None, [grid])
+    assert caught.value.location == "line 3, column 1"
