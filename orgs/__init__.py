@@ -9,6 +9,7 @@ The rooms, each importing only the rooms below it (an import-linter contract kee
 - ``people``: members, identity, chains, roles, profiles, special-category data, notifications.
 
 The shared core at this level (``db``, ``errors``, ``repository``, ``audit``, ``registry``,
-``models``, ``org_settings``, ``tokens``) imports none of the rooms. Nothing here imports
-Litestar or click: adapters live in ``network``.
+``models``, ``org_settings``, ``tokens``, ``structs``) imports none of the rooms. Each room keeps
+the input structs of its use cases beside them. Nothing here imports Litestar or click:
+adapters live in ``network``.
 """

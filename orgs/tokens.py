@@ -8,7 +8,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +29,11 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 def hash_token(token: str) -> str:
     # The token carries 256 random bits, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    role: TokenRole
+    label: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 @dataclass(frozen=True)

@@ -5,56 +5,24 @@ Special-category data is readable here by that member alone; no other route retu
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import msgspec
 from litestar import Controller, delete, get, put
 from litestar.params import JSONBody
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.path_params import Slug
+from network.http.people_out import ConsentOut, DeclarationOut, MeOut, StaffOut
 from network.http.problems import API_PROBLEMS
-from network.http.staff_api import StaffOut
 from orgs.errors import Forbidden, NotFound
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member
-from orgs.people.roles import Role
 from orgs.people.special_category import (
     CONSENT_STATEMENT,
     CONSENT_VERSION,
-    ConsentAction,
-    Ethnicity,
+    DeclarationIn,
     SpecialCategory,
 )
-
-
-class MeOut(msgspec.Struct, frozen=True):
-    member: StaffOut
-    roles: list[Role]
-    line_manager: bool
-
-
-class DeclarationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    consent: bool
-    ethnicity: Ethnicity | None = None
-    disability: bool | None = None
-
-
-class ConsentOut(msgspec.Struct, frozen=True):
-    action: ConsentAction
-    statement_version: str
-    at: datetime
-
-
-class DeclarationOut(msgspec.Struct, frozen=True):
-    declared: bool
-    ethnicity: Ethnicity | None
-    disability: bool | None
-    declared_at: datetime | None
-    consent_statement: str
-    consent_version: str
-    consents: list[ConsentOut]
+from orgs.structs import out
 
 
 def _member(slug: str, actor: Actor_) -> Member:
@@ -72,15 +40,12 @@ class MeController(Controller):
     async def me(self, slug: Slug, actor: Actor_, db: Db) -> MeOut:
         member = _member(slug, actor)
         manages = await ManagementChains(db, member.org_id).manages_anyone(member.id)
-        return MeOut(StaffOut.of(member), sorted(actor.roles), manages)
+        return MeOut(out(StaffOut, member), sorted(actor.roles), manages)
 
     async def _out(self, db: Db, member: Member) -> DeclarationOut:
         store = SpecialCategory(db, member.org_id)
         own = await store.own(member)
-        consents = [
-            ConsentOut(c.action, c.statement_version, c.at)
-            for c in await store.consent_history(member)
-        ]
+        consents = [out(ConsentOut, c) for c in await store.consent_history(member)]
         return DeclarationOut(
             declared=own is not None,
             ethnicity=own.ethnicity if own else None,

@@ -6,9 +6,7 @@ summaries, objectives or learning logs."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromQuery, JSONBody
 
@@ -17,16 +15,18 @@ from network.http.dependencies import Db
 from network.http.mentoring_out import (
     ConcernOut,
     HealthOut,
+    OutcomeOut,
     QuestionnaireOut,
     QuestionnaireResultOut,
     ResultsOut,
+    SchemeTermsOut,
 )
 from network.http.path_params import DateTimeQuery, Id, Slug, instant
 from network.http.problems import API_PROBLEMS
 from network.http.text_responses import text_response
 from orgs.db import utcnow
 from orgs.mentoring import agreements, concerns, evaluations
-from orgs.mentoring.meetings import allow_extra_time
+from orgs.mentoring.meetings import ExtraTimeIn, allow_extra_time
 from orgs.mentoring.mentoring_settings import (
     MentoringSettings,
     mentoring_settings,
@@ -38,31 +38,13 @@ from orgs.people.actor import Actor
 from orgs.people.permissions import Action, authorize
 from orgs.records.records_export import hr_export
 from orgs.schemes.schemes import SchemeRepository
+from orgs.structs import out
 
 
 def _coordinator(slug: str, actor: Actor_) -> Actor:
     who = actor
     authorize(who, Action.COORDINATE)
     return who
-
-
-class ExtraTimeIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    hours: Annotated[int, msgspec.Meta(ge=1, le=50)]
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-
-
-class SchemeTermsOut(msgspec.Struct, frozen=True):
-    scheme_id: uuid.UUID
-    code_of_conduct: str
-    principles: list[str]
-    midpoint_evaluation: bool
-
-
-class OutcomeOut(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    relationship_id: uuid.UUID
-    kind: str
-    on: str
 
 
 class CoordinationController(Controller):
@@ -108,10 +90,7 @@ class CoordinationController(Controller):
     ) -> SchemeTermsOut:
         who = _coordinator(slug, actor)
         scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
-        row = await agreements.set_terms(db, who.org_id, scheme.id, data)
-        return SchemeTermsOut(
-            scheme.id, row.code_of_conduct, list(row.principles), row.midpoint_evaluation
-        )
+        return out(SchemeTermsOut, await agreements.set_terms(db, who.org_id, scheme.id, data))
 
     @get(
         "/schemes/{scheme_id:uuid}/questionnaires",
@@ -124,7 +103,7 @@ class CoordinationController(Controller):
         who = _coordinator(slug, actor)
         scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
         rows = await evaluations.questionnaires_of(db, who.org_id, scheme.id)
-        return [QuestionnaireOut.of(q) for q in rows]
+        return [out(QuestionnaireOut, q) for q in rows]
 
     @put(
         "/schemes/{scheme_id:uuid}/questionnaires",
@@ -141,8 +120,8 @@ class CoordinationController(Controller):
     ) -> QuestionnaireOut:
         who = _coordinator(slug, actor)
         scheme = await SchemeRepository(db, who.org_id).get(scheme_id)
-        return QuestionnaireOut.of(
-            await evaluations.save_questionnaire(db, who.org_id, scheme.id, data)
+        return out(
+            QuestionnaireOut, await evaluations.save_questionnaire(db, who.org_id, scheme.id, data)
         )
 
     @get(
@@ -156,7 +135,7 @@ class CoordinationController(Controller):
         return ResultsOut(
             report.scheme.id,
             evaluations.MIN_GROUP,
-            [QuestionnaireResultOut.of(r) for r in report.results],
+            [out(QuestionnaireResultOut, r) for r in report.results],
             report.outcomes,
         )
 
@@ -174,7 +153,7 @@ class CoordinationController(Controller):
     ) -> list[HealthOut]:
         who = _coordinator(slug, actor)
         rows = await health_list(db, who.org_id, utcnow(), scheme_id=scheme_id)
-        return [HealthOut.of(h) for h in rows]
+        return [out(HealthOut, h) for h in rows]
 
     @get(
         "/relationships/{rel_id:uuid}/health",
@@ -184,7 +163,7 @@ class CoordinationController(Controller):
     async def one_health(self, slug: Slug, rel_id: Id, actor: Actor_, db: Db) -> HealthOut:
         who = _coordinator(slug, actor)
         rel = await Relationships(db, who.org_id).get(rel_id)
-        return HealthOut.of((await health_list(db, who.org_id, utcnow(), [rel]))[0])
+        return out(HealthOut, (await health_list(db, who.org_id, utcnow(), [rel]))[0])
 
     @post(
         "/relationships/{rel_id:uuid}/extra-time",
@@ -197,12 +176,12 @@ class CoordinationController(Controller):
         who = _coordinator(slug, actor)
         now = utcnow()
         rel = await allow_extra_time(db, who.org_id, rel_id, data.hours, data.reason, who.ref, now)
-        return HealthOut.of((await health_list(db, who.org_id, now, [rel]))[0])
+        return out(HealthOut, (await health_list(db, who.org_id, now, [rel]))[0])
 
     @get("/concerns", summary="Concerns raised with coordinators", responses=API_PROBLEMS)
     async def list_concerns(self, slug: Slug, actor: Actor_, db: Db) -> list[ConcernOut]:
         who = _coordinator(slug, actor)
-        return [ConcernOut.of(c) for c in await concerns.coordinator_list(db, who.org_id)]
+        return [out(ConcernOut, c) for c in await concerns.coordinator_list(db, who.org_id)]
 
     @post(
         "/concerns/{concern_id:uuid}",
@@ -219,7 +198,7 @@ class CoordinationController(Controller):
     ) -> ConcernOut:
         who = _coordinator(slug, actor)
         row = await concerns.update_concern(db, who.org_id, concern_id, data, who.ref, utcnow())
-        return ConcernOut.of(row)
+        return out(ConcernOut, row)
 
     @post("/outcomes", summary="Record an outcome after the end", responses=API_PROBLEMS)
     async def outcome(
@@ -228,7 +207,7 @@ class CoordinationController(Controller):
         who = _coordinator(slug, actor)
         row = await evaluations.record_outcome(db, who.org_id, data, who.label, utcnow())
         await db.flush()
-        return OutcomeOut(row.id, row.relationship_id, row.kind.value, row.on.isoformat())
+        return out(OutcomeOut, row)
 
     @get(
         "/hr-export.csv",

@@ -56,6 +56,7 @@ from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, R
 from orgs.people.members import Member, MemberRepository
 from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
 from orgs.records.records_export import member_record, record_csv
+from orgs.structs import out
 
 
 async def _names(db: Db, member: Member, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -178,7 +179,7 @@ class RelationshipsController(Controller):
     @get("/{rel_id:uuid}/agreement", summary="The first-meeting agreement", responses=API_PROBLEMS)
     async def agreement(self, rel_id: Id, actor: Actor_, db: Db) -> AgreementOut:
         row, _, _ = await agreements.agreement_for(db, member_of(actor), rel_id)
-        return AgreementOut.of(row)
+        return out(AgreementOut, row)
 
     @put(
         "/{rel_id:uuid}/agreement",
@@ -188,7 +189,9 @@ class RelationshipsController(Controller):
     async def edit_agreement(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[agreements.AgreementIn]
     ) -> AgreementOut:
-        return AgreementOut.of(await agreements.edit_agreement(db, member_of(actor), rel_id, data))
+        return out(
+            AgreementOut, await agreements.edit_agreement(db, member_of(actor), rel_id, data)
+        )
 
     @post(
         "/{rel_id:uuid}/agreement/confirm",
@@ -199,14 +202,14 @@ class RelationshipsController(Controller):
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[agreements.ConfirmIn]
     ) -> AgreementOut:
         row = await agreements.confirm_agreement(db, member_of(actor), rel_id, data, utcnow())
-        return AgreementOut.of(row)
+        return out(AgreementOut, row)
 
     # --- meetings ------------------------------------------------------------------------------
 
     @get("/{rel_id:uuid}/meetings", summary="Meetings, scheduled and held", responses=API_PROBLEMS)
     async def list_meetings(self, rel_id: Id, actor: Actor_, db: Db) -> list[MeetingOut]:
         rel, _ = await for_party(db, member_of(actor), rel_id)
-        return [MeetingOut.of(m) for m in await meetings.meetings_of(db, rel)]
+        return [out(MeetingOut, m) for m in await meetings.meetings_of(db, rel)]
 
     @get(
         "/{rel_id:uuid}/time-release",
@@ -215,7 +218,7 @@ class RelationshipsController(Controller):
     )
     async def time_release(self, rel_id: Id, actor: Actor_, db: Db) -> TimeReleaseOut:
         rel, _ = await for_party(db, member_of(actor), rel_id)
-        return TimeReleaseOut.of(await meetings.time_release(db, rel))
+        return out(TimeReleaseOut, await meetings.time_release(db, rel))
 
     @post(
         "/{rel_id:uuid}/meetings",
@@ -226,7 +229,7 @@ class RelationshipsController(Controller):
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.MeetingIn]
     ) -> MeetingResultOut:
         meeting, release = await meetings.add_meeting(db, member_of(actor), rel_id, data, utcnow())
-        return MeetingResultOut(MeetingOut.of(meeting), TimeReleaseOut.of(release))
+        return MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release))
 
     @post(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/held",
@@ -239,7 +242,7 @@ class RelationshipsController(Controller):
         meeting, release = await meetings.mark_held(
             db, member_of(actor), rel_id, meeting_id, data, utcnow()
         )
-        return MeetingResultOut(MeetingOut.of(meeting), TimeReleaseOut.of(release))
+        return MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release))
 
     @post(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/cancel",
@@ -248,7 +251,7 @@ class RelationshipsController(Controller):
     )
     async def cancel(self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db) -> MeetingOut:
         meeting = await meetings.cancel_meeting(db, member_of(actor), rel_id, meeting_id, utcnow())
-        return MeetingOut.of(meeting)
+        return out(MeetingOut, meeting)
 
     @patch(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}",
@@ -259,7 +262,7 @@ class RelationshipsController(Controller):
         self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.RecordIn]
     ) -> MeetingOut:
         meeting = await meetings.write_record(db, member_of(actor), rel_id, meeting_id, data)
-        return MeetingOut.of(meeting)
+        return out(MeetingOut, meeting)
 
     @get(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/invitation.ics",
@@ -282,7 +285,7 @@ class RelationshipsController(Controller):
     )
     async def notes(self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db) -> list[NoteOut]:
         rows = await meetings.my_notes(db, member_of(actor), rel_id, meeting_id)
-        return [NoteOut.of(n) for n in rows]
+        return [out(NoteOut, n) for n in rows]
 
     @post(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/notes",
@@ -293,21 +296,21 @@ class RelationshipsController(Controller):
         self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.NoteIn]
     ) -> NoteOut:
         note = await meetings.add_note(db, member_of(actor), rel_id, meeting_id, data, utcnow())
-        return NoteOut.of(note)
+        return out(NoteOut, note)
 
     # --- objectives and the learning log ---------------------------------------------------
 
     @get("/{rel_id:uuid}/objectives", summary="Objectives and action plans", responses=API_PROBLEMS)
     async def list_objectives(self, rel_id: Id, actor: Actor_, db: Db) -> list[ObjectiveOut]:
         rows = await objectives.objectives_of(db, member_of(actor), rel_id)
-        return [ObjectiveOut.of(o) for o in rows]
+        return [out(ObjectiveOut, o) for o in rows]
 
     @post("/{rel_id:uuid}/objectives", summary="Add an objective", responses=API_PROBLEMS)
     async def add_objective(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[objectives.ObjectiveIn]
     ) -> ObjectiveOut:
         row = await objectives.save_objective(db, member_of(actor), rel_id, data, utcnow())
-        return ObjectiveOut.of(row)
+        return out(ObjectiveOut, row)
 
     @put(
         "/{rel_id:uuid}/objectives/{objective_id:uuid}",
@@ -325,7 +328,7 @@ class RelationshipsController(Controller):
         row = await objectives.save_objective(
             db, member_of(actor), rel_id, data, utcnow(), objective_id
         )
-        return ObjectiveOut.of(row)
+        return out(ObjectiveOut, row)
 
     @get(
         "/{rel_id:uuid}/learning-log",
@@ -334,7 +337,7 @@ class RelationshipsController(Controller):
     )
     async def log(self, rel_id: Id, actor: Actor_, db: Db) -> list[LogEntryOut]:
         rows = await learning_log.visible_entries(db, member_of(actor), rel_id)
-        return [LogEntryOut.of(e) for e in rows]
+        return [out(LogEntryOut, e) for e in rows]
 
     @post(
         "/{rel_id:uuid}/learning-log",
@@ -345,14 +348,14 @@ class RelationshipsController(Controller):
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[learning_log.LogEntryIn]
     ) -> LogEntryOut:
         entry = await learning_log.add_entry(db, member_of(actor), rel_id, data, utcnow())
-        return LogEntryOut.of(entry)
+        return out(LogEntryOut, entry)
 
     # --- shadowing and concerns -----------------------------------------------------------
 
     @get("/{rel_id:uuid}/shadowing", summary="Shadowing placements", responses=API_PROBLEMS)
     async def list_shadowing(self, rel_id: Id, actor: Actor_, db: Db) -> list[ShadowingOut]:
         rows = await shadowing.list_for_party(db, member_of(actor), rel_id)
-        return [ShadowingOut.of(s) for s in rows]
+        return [out(ShadowingOut, s) for s in rows]
 
     @post(
         "/{rel_id:uuid}/shadowing",
@@ -363,7 +366,7 @@ class RelationshipsController(Controller):
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[shadowing.ShadowingIn]
     ) -> ShadowingOut:
         row = await shadowing.propose(db, member_of(actor), rel_id, data, utcnow())
-        return ShadowingOut.of(row)
+        return out(ShadowingOut, row)
 
     @post(
         "/{rel_id:uuid}/shadowing/{shadowing_id:uuid}/complete",
@@ -376,7 +379,7 @@ class RelationshipsController(Controller):
         row = await shadowing.finish(
             db, member_of(actor), rel_id, shadowing_id, completed=True, now=utcnow()
         )
-        return ShadowingOut.of(row)
+        return out(ShadowingOut, row)
 
     @post(
         "/{rel_id:uuid}/shadowing/{shadowing_id:uuid}/cancel",
@@ -389,7 +392,7 @@ class RelationshipsController(Controller):
         row = await shadowing.finish(
             db, member_of(actor), rel_id, shadowing_id, completed=False, now=utcnow()
         )
-        return ShadowingOut.of(row)
+        return out(ShadowingOut, row)
 
     @post(
         "/{rel_id:uuid}/concerns",
@@ -400,7 +403,7 @@ class RelationshipsController(Controller):
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[concerns.ConcernIn]
     ) -> ConcernOut:
         row = await concerns.raise_concern(db, member_of(actor), rel_id, data, utcnow())
-        return ConcernOut.of(row)
+        return out(ConcernOut, row)
 
 
 class MyMentoringController(Controller):
@@ -409,11 +412,11 @@ class MyMentoringController(Controller):
 
     @get("/notes/{note_id:uuid}", summary="One of my private notes", responses=API_PROBLEMS)
     async def note(self, note_id: Id, actor: Actor_, db: Db) -> NoteOut:
-        return NoteOut.of(await meetings.read_note(db, member_of(actor), note_id))
+        return out(NoteOut, await meetings.read_note(db, member_of(actor), note_id))
 
     @get("/learning-log/{entry_id:uuid}", summary="One log entry", responses=API_PROBLEMS)
     async def log_entry(self, entry_id: Id, actor: Actor_, db: Db) -> LogEntryOut:
-        return LogEntryOut.of(await learning_log.read_entry(db, member_of(actor), entry_id))
+        return out(LogEntryOut, await learning_log.read_entry(db, member_of(actor), entry_id))
 
     @put(
         "/learning-log/{entry_id:uuid}/sharing",
@@ -426,15 +429,15 @@ class MyMentoringController(Controller):
         entry = await learning_log.set_shared(
             db, member_of(actor), entry_id, shared=data.shared, now=utcnow()
         )
-        return LogEntryOut.of(entry)
+        return out(LogEntryOut, entry)
 
     @get("/concerns", summary="Concerns I raised", responses=API_PROBLEMS)
     async def my_concerns(self, actor: Actor_, db: Db) -> list[ConcernOut]:
-        return [ConcernOut.of(c) for c in await concerns.my_concerns(db, member_of(actor))]
+        return [out(ConcernOut, c) for c in await concerns.my_concerns(db, member_of(actor))]
 
     @get("/concerns/{concern_id:uuid}", summary="One concern I raised", responses=API_PROBLEMS)
     async def my_concern(self, concern_id: Id, actor: Actor_, db: Db) -> ConcernOut:
-        return ConcernOut.of(await concerns.my_concern(db, member_of(actor), concern_id))
+        return out(ConcernOut, await concerns.my_concern(db, member_of(actor), concern_id))
 
     @get("/evaluations", summary="Evaluations for me to answer", responses=API_PROBLEMS)
     async def my_evaluations(self, actor: Actor_, db: Db) -> list[EvaluationOut]:
@@ -465,7 +468,7 @@ class MyMentoringController(Controller):
     )
     async def shadowing_to_decide(self, actor: Actor_, db: Db) -> list[ShadowingOut]:
         rows = await shadowing.awaiting_manager(db, member_of(actor))
-        return [ShadowingOut.of(s) for s in rows]
+        return [out(ShadowingOut, s) for s in rows]
 
     @post(
         "/shadowing-to-decide/{shadowing_id:uuid}",
@@ -480,11 +483,11 @@ class MyMentoringController(Controller):
         data: JSONBody[shadowing.ShadowingDecisionIn],
     ) -> ShadowingOut:
         row = await shadowing.decide(db, member_of(actor), shadowing_id, data, utcnow())
-        return ShadowingOut.of(row)
+        return out(ShadowingOut, row)
 
     @get("/notifications", summary="My notifications, newest first", responses=API_PROBLEMS)
     async def notifications(self, actor: Actor_, db: Db) -> list[NotificationOut]:
-        return [NotificationOut.of(n) for n in await inbox(db, member_of(actor))]
+        return [out(NotificationOut, n) for n in await inbox(db, member_of(actor))]
 
     @post(
         "/notifications/{notification_id:uuid}/read",
@@ -492,7 +495,9 @@ class MyMentoringController(Controller):
         responses=API_PROBLEMS,
     )
     async def read(self, notification_id: Id, actor: Actor_, db: Db) -> NotificationOut:
-        return NotificationOut.of(await mark_read(db, member_of(actor), notification_id, utcnow()))
+        return out(
+            NotificationOut, await mark_read(db, member_of(actor), notification_id, utcnow())
+        )
 
     @put(
         "/notification-preference",

@@ -1,4 +1,5 @@
-"""The response shapes of the mentoring API, built from ORM rows (which never leave ``network``)."""
+"""Response shapes of the mentoring API, from a request to the end of a relationship, and of
+coordination (health, concerns, questionnaires, outcomes). Built with ``responses.out``."""
 
 from __future__ import annotations
 
@@ -8,18 +9,25 @@ from typing import Any
 
 import msgspec
 
-from orgs.mentoring.agreements import Agreement
-from orgs.mentoring.concerns import Concern
-from orgs.mentoring.evaluations import EvaluationDue, Questionnaire, QuestionnaireResult
-from orgs.mentoring.learning_log import LogEntry
-from orgs.mentoring.meetings import Meeting, MeetingNote, TimeRelease
-from orgs.mentoring.objectives import Objective
-from orgs.mentoring.oversight import Health
+from orgs.mentoring.agreements import ContactBy
+from orgs.mentoring.concerns import ConcernCategory, ConcernState
+from orgs.mentoring.evaluations import (
+    Audience,
+    EvaluationDue,
+    OutcomeKind,
+    QuestionKind,
+    Questionnaire,
+    Stage,
+)
+from orgs.mentoring.meetings import MeetingMode, MeetingState, TimeRelease
+from orgs.mentoring.objectives import ObjectiveStatus
+from orgs.mentoring.relationship_states import EndKind, RelationshipState, RequestState
 from orgs.mentoring.relationships import Relationship
-from orgs.mentoring.shadowing import Shadowing
-from orgs.pairing.requests import MentoringRequest
+from orgs.mentoring.shadowing import ShadowingKind, ShadowingState
+from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.people.members import Member
-from orgs.people.notifications import Notification
+from orgs.people.notifications import NotificationKind
+from orgs.structs import out
 
 
 class TimeReleaseOut(msgspec.Struct, frozen=True):
@@ -31,18 +39,6 @@ class TimeReleaseOut(msgspec.Struct, frozen=True):
     sessions_held: int
     recommended_sessions: int
 
-    @classmethod
-    def of(cls, t: TimeRelease) -> TimeReleaseOut:
-        return cls(
-            round(t.budget_minutes / 60, 2),
-            round(t.used_minutes / 60, 2),
-            t.percent,
-            t.warning,
-            t.message,
-            t.sessions_held,
-            t.recommended_sessions,
-        )
-
 
 class TopicAskedOut(msgspec.Struct, frozen=True):
     topic: str
@@ -53,9 +49,9 @@ class RequestOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     batch_id: uuid.UUID
     rank: int
-    direction: str
+    direction: Direction
     my_role: str
-    state: str
+    state: RequestState
     scheme_id: uuid.UUID | None
     counterpart: str
     message: str
@@ -77,24 +73,14 @@ def request_out(req: MentoringRequest, viewer: Member, names: dict[uuid.UUID, st
     counterpart = names.get(other, "") if other else req.counterpart_name
     if not counterpart and req.remote_summary.get("mentee_org"):
         counterpart = f"a member of {req.remote_summary['mentee_org']}"
-    reason = "" if mentee_view and req.decline_reason_private else req.decline_reason
     asked = req.remote_summary
-    return RequestOut(
-        id=req.id,
-        batch_id=req.batch_id,
-        rank=req.rank,
-        direction=req.direction.value,
+    return out(
+        RequestOut,
+        req,
         my_role="mentee" if mentee_view else "mentor",
-        state=req.state.value,
-        scheme_id=req.scheme_id,
         counterpart=counterpart or "(another organisation)",
-        message=req.message,
-        sent_at=req.sent_at,
-        expires_at=req.expires_at,
-        answered_at=req.answered_at,
-        decline_code=req.decline_code,
-        decline_reason=reason,
-        relationship_id=req.relationship_id,
+        decline_reason="" if mentee_view and req.decline_reason_private else req.decline_reason,
+        # The stored summary is JSON another node sent: read it leniently.
         topics_wanted=[
             TopicAskedOut(str(t.get("topic", "")), int(t.get("importance", 0)))
             for t in asked.get("topics", [])
@@ -107,7 +93,7 @@ def request_out(req: MentoringRequest, viewer: Member, names: dict[uuid.UUID, st
 class RelationshipOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     scheme_id: uuid.UUID | None
-    state: str
+    state: RelationshipState
     my_role: str
     counterpart: str
     counterpart_email: str
@@ -115,26 +101,21 @@ class RelationshipOut(msgspec.Struct, frozen=True):
     started_at: datetime
     planned_end_on: date
     ended_at: datetime | None
-    end_kind: str | None
+    end_kind: EndKind | None
     time_release: TimeReleaseOut
 
 
 def relationship_out(
     rel: Relationship, viewer: Member, other: Member | None, release: TimeRelease
 ) -> RelationshipOut:
-    return RelationshipOut(
-        id=rel.id,
-        scheme_id=rel.scheme_id,
-        state=rel.state.value,
-        my_role=(rel.party_of(viewer.id) or "mentee").__str__(),
+    return out(
+        RelationshipOut,
+        rel,
+        my_role=str(rel.party_of(viewer.id) or "mentee"),
         counterpart=other.display_name if other else rel.counterpart_name,
         counterpart_email=other.email if other else rel.counterpart_email,
         cross_org=rel.is_remote,
-        started_at=rel.started_at,
-        planned_end_on=rel.planned_end_on,
-        ended_at=rel.ended_at,
-        end_kind=rel.end_kind.value if rel.end_kind else None,
-        time_release=TimeReleaseOut.of(release),
+        time_release=release,
     )
 
 
@@ -143,7 +124,7 @@ class AgreementOut(msgspec.Struct, frozen=True):
     frequency: str
     location: str
     length_minutes: int | None
-    contact_by: str | None
+    contact_by: ContactBy | None
     communication: str
     work_context: str
     objectives: str
@@ -154,52 +135,18 @@ class AgreementOut(msgspec.Struct, frozen=True):
     mentee_confirmed_at: datetime | None
     mentor_confirmed_at: datetime | None
 
-    @classmethod
-    def of(cls, a: Agreement) -> AgreementOut:
-        return cls(
-            a.relationship_id,
-            a.frequency,
-            a.location,
-            a.length_minutes,
-            a.contact_by.value if a.contact_by else None,
-            a.communication,
-            a.work_context,
-            a.objectives,
-            a.expected_outcomes,
-            a.shadowing_wanted,
-            a.code_of_conduct,
-            list(a.principles),
-            a.mentee_confirmed_at,
-            a.mentor_confirmed_at,
-        )
-
 
 class MeetingOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     relationship_id: uuid.UUID
-    state: str
+    state: MeetingState
     starts_at: datetime
     duration_minutes: int
-    mode: str
+    mode: MeetingMode
     location: str
     preparation_minutes: int
     summary: str
     mentor_record: str
-
-    @classmethod
-    def of(cls, m: Meeting) -> MeetingOut:
-        return cls(
-            m.id,
-            m.relationship_id,
-            m.state.value,
-            m.starts_at,
-            m.duration_minutes,
-            m.mode.value,
-            m.location,
-            m.preparation_minutes,
-            m.summary,
-            m.mentor_record,
-        )
 
 
 class MeetingResultOut(msgspec.Struct, frozen=True):
@@ -213,22 +160,14 @@ class NoteOut(msgspec.Struct, frozen=True):
     text: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, n: MeetingNote) -> NoteOut:
-        return cls(n.id, n.meeting_id, n.text, n.created_at)
-
 
 class ObjectiveOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     title: str
     expected_outcome: str
     actions: list[dict[str, Any]]
-    status: str
+    status: ObjectiveStatus
     updated_at: datetime
-
-    @classmethod
-    def of(cls, o: Objective) -> ObjectiveOut:
-        return cls(o.id, o.title, o.expected_outcome, list(o.actions), o.status.value, o.updated_at)
 
 
 class LogEntryOut(msgspec.Struct, frozen=True):
@@ -240,59 +179,27 @@ class LogEntryOut(msgspec.Struct, frozen=True):
     next_steps: str
     shared: bool
 
-    @classmethod
-    def of(cls, e: LogEntry) -> LogEntryOut:
-        return cls(
-            e.id, e.relationship_id, e.entry_date, e.activity, e.learning, e.next_steps, e.shared
-        )
-
 
 class ShadowingOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     relationship_id: uuid.UUID
-    kind: str
+    kind: ShadowingKind
     host_name: str
     dates: list[str]
     purpose: str
-    state: str
+    state: ShadowingState
     manager_reason: str
-
-    @classmethod
-    def of(cls, s: Shadowing) -> ShadowingOut:
-        return cls(
-            s.id,
-            s.relationship_id,
-            s.kind.value,
-            s.host_name,
-            list(s.dates),
-            s.purpose,
-            s.state.value,
-            s.manager_reason,
-        )
 
 
 class ConcernOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     relationship_id: uuid.UUID
-    category: str
+    category: ConcernCategory
     text: str
-    state: str
+    state: ConcernState
     resolution: str
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, c: Concern) -> ConcernOut:
-        return cls(
-            c.id,
-            c.relationship_id,
-            c.category.value,
-            c.text,
-            c.state.value,
-            c.resolution,
-            c.created_at,
-            c.updated_at,
-        )
 
 
 class EvaluationOut(msgspec.Struct, frozen=True):
@@ -307,35 +214,22 @@ class EvaluationOut(msgspec.Struct, frozen=True):
 
 
 def evaluation_out(e: EvaluationDue, q: Questionnaire) -> EvaluationOut:
-    return EvaluationOut(
-        e.id,
-        e.relationship_id,
-        q.id,
-        q.title,
-        list(q.questions),
-        e.due_at,
-        e.submitted_at,
-        dict(e.answers),
-    )
+    return out(EvaluationOut, e, questionnaire_id=q.id, title=q.title, questions=q.questions)
 
 
 class QuestionnaireOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     scheme_id: uuid.UUID
-    audience: str
-    stage: str
+    audience: Audience
+    stage: Stage
     title: str
     questions: list[dict[str, Any]]
-
-    @classmethod
-    def of(cls, q: Questionnaire) -> QuestionnaireOut:
-        return cls(q.id, q.scheme_id, q.audience.value, q.stage.value, q.title, list(q.questions))
 
 
 class QuestionResultOut(msgspec.Struct, frozen=True, omit_defaults=True):
     key: str
     text: str
-    kind: str
+    kind: QuestionKind
     answered: int
     mean: float | None = None
     distribution: dict[str, int] | None = None
@@ -345,28 +239,11 @@ class QuestionResultOut(msgspec.Struct, frozen=True, omit_defaults=True):
 class QuestionnaireResultOut(msgspec.Struct, frozen=True):
     questionnaire_id: uuid.UUID
     title: str
-    audience: str
-    stage: str
+    audience: Audience
+    stage: Stage
     responses: int
     suppressed: bool
     questions: list[QuestionResultOut]
-
-    @classmethod
-    def of(cls, r: QuestionnaireResult) -> QuestionnaireResultOut:
-        return cls(
-            r.questionnaire_id,
-            r.title,
-            r.audience.value,
-            r.stage.value,
-            r.responses,
-            r.suppressed,
-            [
-                QuestionResultOut(
-                    q.key, q.text, q.kind.value, q.answered, q.mean, q.distribution, q.yes
-                )
-                for q in r.questions
-            ],
-        )
 
 
 class ResultsOut(msgspec.Struct, frozen=True):
@@ -383,11 +260,11 @@ class HealthOut(msgspec.Struct, frozen=True):
     mentee: str
     mentor: str
     cross_org: bool
-    state: str
+    state: RelationshipState
     started_on: date
     planned_end_on: date
     ended_at: datetime | None
-    end_kind: str | None
+    end_kind: EndKind | None
     end_reason: str
     meetings_held: int
     meetings_scheduled: int
@@ -398,40 +275,26 @@ class HealthOut(msgspec.Struct, frozen=True):
     overdue_evaluations: int
     open_concerns: int
 
-    @classmethod
-    def of(cls, h: Health) -> HealthOut:
-        return cls(
-            h.relationship_id,
-            h.scheme_id,
-            h.mentee,
-            h.mentor,
-            h.cross_org,
-            h.state.value,
-            h.started_on,
-            h.planned_end_on,
-            h.ended_at,
-            h.end_kind.value if h.end_kind else None,
-            h.end_reason,
-            h.meetings_held,
-            h.meetings_scheduled,
-            h.last_meeting_on,
-            h.hours_used,
-            h.hours_budget,
-            h.recommended_sessions,
-            h.overdue_evaluations,
-            h.open_concerns,
-        )
-
 
 class NotificationOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    kind: str
+    kind: NotificationKind
     subject: str
     text: str
     link: str
     created_at: datetime
     read_at: datetime | None
 
-    @classmethod
-    def of(cls, n: Notification) -> NotificationOut:
-        return cls(n.id, n.kind.value, n.subject, n.text, n.link, n.created_at, n.read_at)
+
+class SchemeTermsOut(msgspec.Struct, frozen=True):
+    scheme_id: uuid.UUID
+    code_of_conduct: str
+    principles: list[str]
+    midpoint_evaluation: bool
+
+
+class OutcomeOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    relationship_id: uuid.UUID
+    kind: OutcomeKind
+    on: date

@@ -3,58 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
 
-import msgspec
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.http.dependencies import Db, Principal_
+from network.http.orgs_out import CreatedToken, OrgOut, TokenOut
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
-from orgs.models import Org, OrgApiToken, TokenRole
+from orgs.models import Org, TokenRole
 from orgs.registry import OrgRegistry
-from orgs.tokens import AuthenticatedToken, TokenService
-
-
-class OrgOut(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    slug: str
-    name: str
-    created_at: datetime
-
-
-class TokenIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    role: TokenRole
-    label: Annotated[str, msgspec.Meta(max_length=200)] = ""
-
-
-class TokenOut(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    role: TokenRole
-    label: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, row: OrgApiToken) -> TokenOut:
-        return cls(
-            id=row.id,
-            role=row.role,
-            label=row.label,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
-        )
-
-
-class CreatedToken(msgspec.Struct, frozen=True):
-    token: str
-    details: TokenOut
+from orgs.structs import out
+from orgs.tokens import AuthenticatedToken, TokenIn, TokenService
 
 
 async def own_org(slug: str, principal: AuthenticatedToken, db: AsyncSession) -> Org:
@@ -75,8 +37,7 @@ class OrgsController(Controller):
 
     @get("/", summary="One organisation (only the token's own)", responses=API_PROBLEMS)
     async def get_org(self, slug: Slug, principal: Principal_, db: Db) -> OrgOut:
-        org = await own_org(slug, principal, db)
-        return OrgOut(id=org.id, slug=org.slug, name=org.name, created_at=org.created_at)
+        return out(OrgOut, await own_org(slug, principal, db))
 
     @get(
         "/tokens",
@@ -86,7 +47,7 @@ class OrgsController(Controller):
     async def list_tokens(self, slug: Slug, principal: Principal_, db: Db) -> list[TokenOut]:
         require_admin(principal)
         org = await own_org(slug, principal, db)
-        return [TokenOut.of(row) for row in await TokenService(db).list(org)]
+        return [out(TokenOut, row) for row in await TokenService(db).list(org)]
 
     @post("/tokens", summary="Create a token; it is shown once", responses=API_PROBLEMS)
     async def create_token(
@@ -95,7 +56,7 @@ class OrgsController(Controller):
         require_admin(principal)
         org = await own_org(slug, principal, db)
         token, row = await TokenService(db).create(org, data.role, data.label)
-        return CreatedToken(token=token, details=TokenOut.of(row))
+        return CreatedToken(token=token, details=out(TokenOut, row))
 
     @delete(
         "/tokens/{token_id:uuid}", summary="Revoke a token", responses=API_PROBLEMS, status_code=204

@@ -3,161 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from network.http.actor import Actor_
-from network.http.applications_api import ApplicationOut, application_out
 from network.http.dependencies import Db
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
+from network.http.schemes_out import (
+    ApplicationOut,
+    AttendanceOut,
+    DecisionOut,
+    PreviewOut,
+    RulesOut,
+    SchemeOut,
+    TrainingOut,
+    application_out,
+)
 from orgs.errors import NotFound
 from orgs.people.members import MemberRepository
 from orgs.people.permissions import Action, authorize, may
-from orgs.schemes.applications import ApplicationService
-from orgs.schemes.eligibility import Decision, SchemeRole
+from orgs.schemes.applications import ApplicationService, ShortlistIn
+from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
-from orgs.schemes.rules_store import EligibilityRules, RulesStore
-from orgs.schemes.schemes import (
-    Scheme,
-    SchemeForm,
-    SchemeKind,
-    SchemeService,
-    SchemeSpec,
-    SchemeTraining,
-    TrainingAttendance,
-)
+from orgs.schemes.rules_store import RulesIn, RulesStore
+from orgs.schemes.schemes import AttendanceIn, SchemeService, SchemeSpec, TrainingIn
+from orgs.structs import out
 
 SchemeId = FromPath[uuid.UUID]
-
-
-class SchemeOut(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    slug: str
-    name: str
-    description: str
-    kind: SchemeKind
-    form: SchemeForm
-    applications_open_on: date | None
-    applications_close_on: date | None
-    starts_on: date | None
-    ends_on: date | None
-    max_months: int
-    mentor_places: int | None
-    mentee_places: int | None
-    group_size: int | None
-    time_release_hours: int
-    recommended_sessions: int
-
-    @classmethod
-    def of(cls, s: Scheme) -> SchemeOut:
-        return cls(
-            id=s.id,
-            slug=s.slug,
-            name=s.name,
-            description=s.description,
-            kind=s.kind,
-            form=s.form,
-            applications_open_on=s.applications_open_on,
-            applications_close_on=s.applications_close_on,
-            starts_on=s.starts_on,
-            ends_on=s.ends_on,
-            max_months=s.max_months,
-            mentor_places=s.mentor_places,
-            mentee_places=s.mentee_places,
-            group_size=s.group_size,
-            time_release_hours=s.time_release_hours,
-            recommended_sessions=s.recommended_sessions,
-        )
-
-
-class RulesIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    #: The rules document: ``{"mentee": [rule, …], "mentor": [rule, …]}`` (see the docs).
-    document: dict[str, Any]
-    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
-
-
-class RulesOut(msgspec.Struct, frozen=True):
-    scheme_id: uuid.UUID
-    version: int
-    document: dict[str, Any]
-    note: str
-    created_by: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, r: EligibilityRules) -> RulesOut:
-        return cls(r.scheme_id, r.version, r.document, r.note, r.created_by, r.created_at)
-
-
-class DecisionOut(msgspec.Struct, frozen=True):
-    scheme_id: uuid.UUID
-    member_id: uuid.UUID
-    role: SchemeRole
-    eligible: bool
-    reasons: list[str]
-
-    @classmethod
-    def of(cls, scheme: Scheme, member_id: uuid.UUID, role: SchemeRole, d: Decision) -> DecisionOut:
-        return cls(scheme.id, member_id, role, d.eligible, list(d.reasons))
-
-
-class RuleCount(msgspec.Struct, frozen=True):
-    rule: str
-    admits: int
-    excludes: int
-
-
-class PreviewOut(msgspec.Struct, frozen=True):
-    role: SchemeRole
-    version: int | None
-    staff: int
-    eligible: int
-    rules: list[RuleCount]
-
-
-class TrainingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    role: SchemeRole
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    training_key: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    held_on: date | None = None
-
-
-class TrainingOut(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    scheme_id: uuid.UUID
-    role: SchemeRole
-    title: str
-    training_key: str
-    held_on: date | None
-
-    @classmethod
-    def of(cls, t: SchemeTraining) -> TrainingOut:
-        return cls(t.id, t.scheme_id, t.role, t.title, t.training_key, t.held_on)
-
-
-class AttendanceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    attended: bool
-
-
-class AttendanceOut(msgspec.Struct, frozen=True):
-    training_id: uuid.UUID
-    member_id: uuid.UUID
-    attended: bool
-    recorded_at: datetime
-
-    @classmethod
-    def of(cls, a: TrainingAttendance) -> AttendanceOut:
-        return cls(a.training_id, a.member_id, a.attended, a.recorded_at)
-
-
-class ShortlistIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    role: SchemeRole
-    application_ids: list[uuid.UUID]
 
 
 class SchemesController(Controller):
@@ -167,7 +41,7 @@ class SchemesController(Controller):
     @get("/", summary="The organisation's schemes", responses=API_PROBLEMS)
     async def list_schemes(self, slug: Slug, actor: Actor_, db: Db) -> list[SchemeOut]:
         who = actor
-        return [SchemeOut.of(s) for s in await SchemeService(db, who.org_id).list()]
+        return [out(SchemeOut, s) for s in await SchemeService(db, who.org_id).list()]
 
     @post("/", summary="Create a scheme (open or cohort)", responses=API_PROBLEMS)
     async def create_scheme(
@@ -175,12 +49,12 @@ class SchemesController(Controller):
     ) -> SchemeOut:
         who = actor
         authorize(who, Action.MANAGE_SCHEMES)
-        return SchemeOut.of(await SchemeService(db, who.org_id).create(data))
+        return out(SchemeOut, await SchemeService(db, who.org_id).create(data))
 
     @get("/{scheme_id:uuid}", summary="One scheme", responses=API_PROBLEMS)
     async def get_scheme(self, slug: Slug, scheme_id: SchemeId, actor: Actor_, db: Db) -> SchemeOut:
         who = actor
-        return SchemeOut.of(await SchemeService(db, who.org_id).get(scheme_id))
+        return out(SchemeOut, await SchemeService(db, who.org_id).get(scheme_id))
 
     @get(
         "/{scheme_id:uuid}/rules", summary="The eligibility rules in force", responses=API_PROBLEMS
@@ -191,7 +65,7 @@ class SchemesController(Controller):
         who = actor
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         current = await RulesStore(db, who.org_id).current(scheme)
-        return RulesOut.of(current) if current else None
+        return out(RulesOut, current) if current else None
 
     @put(
         "/{scheme_id:uuid}/rules",
@@ -205,7 +79,7 @@ class SchemesController(Controller):
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         authorize(who, Action.SET_RULES)
         row, _ = await RulesStore(db, who.org_id).set(scheme, data.document, who.ref, data.note)
-        return RulesOut.of(row)
+        return out(RulesOut, row)
 
     @get(
         "/{scheme_id:uuid}/rules/versions",
@@ -218,7 +92,7 @@ class SchemesController(Controller):
         who = actor
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         authorize(who, Action.READ_RULE_HISTORY)
-        return [RulesOut.of(r) for r in await RulesStore(db, who.org_id).versions(scheme)]
+        return [out(RulesOut, r) for r in await RulesStore(db, who.org_id).versions(scheme)]
 
     @get(
         "/{scheme_id:uuid}/eligibility/preview",
@@ -232,13 +106,7 @@ class SchemesController(Controller):
         scheme = await SchemeService(db, who.org_id).get(scheme_id)
         authorize(who, Action.READ_RULE_HISTORY)
         found = await EligibilityChecks(db, who.org_id).preview(scheme, role)
-        return PreviewOut(
-            role,
-            found.version,
-            found.staff,
-            found.eligible,
-            [RuleCount(r.rule, r.admits, r.excludes) for r in found.rules],
-        )
+        return out(PreviewOut, found)
 
     @get(
         "/{scheme_id:uuid}/eligibility/check",
@@ -264,7 +132,7 @@ class SchemesController(Controller):
             raise NotFound("No such member.")
         member = await MemberRepository(db, who.org_id).get(target)
         decision = await EligibilityChecks(db, who.org_id).check(scheme, member, role)
-        return DecisionOut.of(scheme, member.id, role, decision)
+        return out(DecisionOut, decision, scheme_id=scheme.id, member_id=member.id, role=role)
 
     @get(
         "/{scheme_id:uuid}/trainings", summary="Required training sessions", responses=API_PROBLEMS
@@ -275,7 +143,7 @@ class SchemesController(Controller):
         who = actor
         service = SchemeService(db, who.org_id)
         return [
-            TrainingOut.of(t) for t in await service.list_trainings(await service.get(scheme_id))
+            out(TrainingOut, t) for t in await service.list_trainings(await service.get(scheme_id))
         ]
 
     @post("/{scheme_id:uuid}/trainings", summary="Add a training session", responses=API_PROBLEMS)
@@ -289,7 +157,7 @@ class SchemesController(Controller):
         training = await service.add_training(
             scheme, data.role, data.title, data.training_key, data.held_on
         )
-        return TrainingOut.of(training)
+        return out(TrainingOut, training)
 
     @put(
         "/{scheme_id:uuid}/trainings/{training_id:uuid}/attendance/{member_id:uuid}",
@@ -316,7 +184,7 @@ class SchemesController(Controller):
         row = await service.record_attendance(
             training.id, member_id, attended=data.attended, who=who.ref
         )
-        return AttendanceOut.of(row)
+        return out(AttendanceOut, row)
 
     @get(
         "/{scheme_id:uuid}/trainings/{training_id:uuid}/attendance",
@@ -337,7 +205,7 @@ class SchemesController(Controller):
         if training.scheme_id != (await service.get(scheme_id)).id:
             raise NotFound("No such training session.")
         authorize(who, Action.READ_ATTENDANCE)
-        return [AttendanceOut.of(a) for a in await service.attendance_of(training.id)]
+        return [out(AttendanceOut, a) for a in await service.attendance_of(training.id)]
 
     @get(
         "/{scheme_id:uuid}/applications",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import uuid
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -23,6 +22,7 @@ from network.http.dependencies import Db
 from network.http.dev_idp import DevIdpController
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS, handle_domain_error
+from network.http.sign_in_out import MeOut, SsoConfigOut
 from network.logs import get_logger
 from network.sso import flow
 from network.sso.csrf import check_csrf
@@ -212,16 +212,6 @@ class SignInController(Controller):
 # --- /api/v1/me --------------------------------------------------------------------------------
 
 
-class MeOut(msgspec.Struct, frozen=True):
-    org: str
-    via: str
-    roles: list[str]
-    member_id: uuid.UUID | None = None
-    name: str | None = None
-    job_title: str | None = None
-    csrf_token: str | None = None
-
-
 class MemberView(msgspec.Struct, frozen=True):
     name: str
     job_title: str
@@ -269,13 +259,6 @@ class WhoAmIController(Controller):
 
 
 # --- /api/v1/orgs/{slug}/sso -------------------------------------------------------------------
-
-
-class SsoConfigOut(msgspec.Struct, frozen=True):
-    settings: SsoSettings
-    redirect_uri: str
-    post_logout_redirect_uri: str
-    updated_at: datetime
 
 
 def _require_admin(actor: Actor) -> None:

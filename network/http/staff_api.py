@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
@@ -15,76 +13,17 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 from network.http.actor import Actor_
 from network.http.dependencies import Db
 from network.http.path_params import Offset, Slug
+from network.http.people_out import ChainOut, RoleOut, StaffOut
 from network.http.problems import API_PROBLEMS
 from orgs.errors import NotFound
 from orgs.org_settings import OrgSettings, read_settings, update_settings
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.permissions import Action, authorize, may
-from orgs.people.role_grants import RoleGrants
+from orgs.people.role_grants import RoleGrants, RoleIn
 from orgs.people.roles import Role
 from orgs.records.staff_import import ImportReport, StaffImporter
-
-
-class StaffOut(msgspec.Struct, frozen=True):
-    """HR data of one member. Never special-category data."""
-
-    id: uuid.UUID
-    employee_id: str | None
-    email: str
-    given_name: str
-    family_name: str
-    department: str
-    job_title: str
-    grade: str
-    location: str
-    employment_type: str
-    school_based: bool
-    start_date: date | None
-    manager_id: uuid.UUID | None
-    status: MemberStatus
-    left_at: datetime | None
-    attributes: dict[str, object]
-
-    @classmethod
-    def of(cls, m: Member) -> StaffOut:
-        return cls(
-            id=m.id,
-            employee_id=m.employee_id,
-            email=m.email,
-            given_name=m.given_name,
-            family_name=m.family_name,
-            department=m.department,
-            job_title=m.job_title,
-            grade=m.grade,
-            location=m.location,
-            employment_type=m.employment_type,
-            school_based=m.school_based,
-            start_date=m.start_date,
-            manager_id=m.manager_id,
-            status=m.status,
-            left_at=m.left_at,
-            attributes=dict(m.attributes or {}),
-        )
-
-
-class ChainOut(msgspec.Struct, frozen=True):
-    member_id: uuid.UUID
-    above: list[uuid.UUID]
-    below: list[uuid.UUID]
-
-
-class RoleIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    member_id: uuid.UUID
-    role: Role
-
-
-class RoleOut(msgspec.Struct, frozen=True):
-    member_id: uuid.UUID
-    employee_id: str | None
-    name: str
-    role: Role
-    granted_at: datetime
+from orgs.structs import out
 
 
 @dataclass
@@ -148,7 +87,7 @@ class StaffController(Controller):
         where = [] if include_leavers else [Member.status == MemberStatus.ACTIVE]
         query = repo.select(*where).order_by(Member.employee_id, Member.id)
         rows = (await db.scalars(query.limit(limit).offset(offset))).all()
-        return [StaffOut.of(m) for m in rows]
+        return [out(StaffOut, m) for m in rows]
 
     @get("/staff/{member_id:uuid}", summary="One member's HR data", responses=API_PROBLEMS)
     async def get_staff(
@@ -158,7 +97,7 @@ class StaffController(Controller):
         mine = who.member is not None and who.member.id == member_id
         if not mine and not may(who, Action.READ_STAFF):
             raise NotFound("No such member.")
-        return StaffOut.of(await MemberRepository(db, who.org_id).get(member_id))
+        return out(StaffOut, await MemberRepository(db, who.org_id).get(member_id))
 
     @get(
         "/staff/{member_id:uuid}/chain",
@@ -198,7 +137,7 @@ class StaffController(Controller):
         who = actor
         authorize(who, Action.READ_ROLES)
         return [
-            RoleOut(m.id, m.employee_id, m.display_name, r.role, r.granted_at)
+            out(RoleOut, r, employee_id=m.employee_id, name=m.display_name)
             for r, m in await RoleGrants(db, who.org_id).holders()
         ]
 
@@ -211,7 +150,7 @@ class StaffController(Controller):
         member = await grants.members.get(data.member_id)
         authorize(who, Action.GRANT_ROLES)
         row = await grants.grant(member.id, data.role, who.ref)
-        return RoleOut(member.id, member.employee_id, member.display_name, row.role, row.granted_at)
+        return out(RoleOut, row, employee_id=member.employee_id, name=member.display_name)
 
     @delete(
         "/roles/{member_id:uuid}/{role:str}",

@@ -4,50 +4,22 @@ score's explanation."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-import msgspec
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.remote_candidates import remote_pool, with_remote_orgs
 from matching.ranking import CandidateIndex, suggest
-from matching.taxonomy import TAXONOMY_VERSION
 from network.http.actor import Actor_
 from network.http.dependencies import Db
+from network.http.pairing_out import CandidateOut, ExplanationOut, SuggestionOut, SuggestionsOut
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
 from orgs.pairing.candidates import local_pool
 from orgs.people.members import Member
-
-
-class CandidateOut(msgspec.Struct, frozen=True):
-    id: str
-    kind: Literal["local", "remote"]
-    organisation: str
-    node: str | None = None  # the other node's name, for remote candidates
-    name: str | None = None  # only for a mentor of the member's own organisation
-    job_title: str | None = None
-
-
-class ExplanationOut(msgspec.Struct, frozen=True):
-    factor: str
-    points: int
-    sentence: str
-
-
-class SuggestionOut(msgspec.Struct, frozen=True):
-    candidate: CandidateOut
-    score: int
-    explanation: list[ExplanationOut]
-
-
-class SuggestionsOut(msgspec.Struct, frozen=True):
-    items: list[SuggestionOut]
-    shortfall: str | None
-    taxonomy_version: str = TAXONOMY_VERSION
-
+from orgs.structs import out
 
 Limit = Annotated[int, QueryParameter(ge=1, le=50)]
 
@@ -98,9 +70,7 @@ async def build_suggestions(
             SuggestionOut(
                 candidate=candidate,
                 score=item.score.total,
-                explanation=[
-                    ExplanationOut(p.factor, p.points, p.sentence) for p in item.score.parts
-                ],
+                explanation=[out(ExplanationOut, p) for p in item.score.parts],
             )
         )
     return SuggestionsOut(items, ranked.shortfall)

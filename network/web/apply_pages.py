@@ -8,10 +8,10 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from network.http.applications_api import application_out
 from network.http.dependencies import Db
 from network.http.mentoring_out import ShadowingOut
 from network.http.path_params import Id, Slug
+from network.http.schemes_out import application_out
 from network.web.pages import (
     Errors,
     PageContext,
@@ -32,6 +32,7 @@ from orgs.schemes.applications import ApplicationIn, ApplicationService, Manager
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
 from orgs.schemes.schemes import SchemeService
+from orgs.structs import out
 
 LABELS = {
     "career_to_date": "Your career to date",
@@ -149,7 +150,7 @@ class ApplyPages(Controller):
         people = await _people(db, viewer.member, [a.member_id for a in waiting])
         schemes = {s.id: s for s in await SchemeService(db, viewer.member.org_id).list()}
         placements = [
-            ShadowingOut.of(s) for s in await shadowing.awaiting_manager(db, viewer.member)
+            out(ShadowingOut, s) for s in await shadowing.awaiting_manager(db, viewer.member)
         ]
         return render(
             "approvals.html",

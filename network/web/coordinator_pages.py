@@ -13,9 +13,9 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 
 from matching.taxonomy import is_known, label_of
-from network.http.applications_api import ApplicationOut, application_out
 from network.http.dependencies import Db
 from network.http.path_params import Id, Slug
+from network.http.schemes_out import ApplicationOut, application_out
 from network.web import charts
 from network.web.pages import (
     Errors,

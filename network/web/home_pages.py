@@ -9,11 +9,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from federation.relationship_outbox import outbox_sink
-from network.http.applications_api import application_out
 from network.http.dependencies import Db
 from network.http.mentoring_api import _relationship_out, _requests_out
 from network.http.mentoring_out import NotificationOut
 from network.http.path_params import Slug
+from network.http.schemes_out import application_out
 from network.http.text_responses import text_response
 from network.web.pages import PageContext_, render, see_other, theme_of, with_headers
 from orgs.db import utcnow
@@ -23,6 +23,7 @@ from orgs.people.notifications import inbox, mark_read
 from orgs.registry import OrgRegistry
 from orgs.schemes.applications import ApplicationService
 from orgs.schemes.schemes import SchemeService
+from orgs.structs import out
 
 
 @get("/", include_in_schema=False, name="web:node-home")
@@ -85,7 +86,7 @@ class HomePages(Controller):
 
     @get("/notifications", name="web:notifications")
     async def notifications(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
-        notes = [NotificationOut.of(n) for n in await inbox(db, viewer.member)]
+        notes = [out(NotificationOut, n) for n in await inbox(db, viewer.member)]
         return render(
             "notifications.html", viewer, nav="notifications", title="Notifications", notes=notes
         )

@@ -11,12 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from matching.taxonomy import TOPICS, TopicKind
 from network.http.dependencies import Db
 from network.http.path_params import Slug
-from network.http.profiles_api import (
-    MenteeProfileIn,
-    MenteeProfileOut,
-    MentorProfileIn,
-    MentorProfileOut,
-)
+from network.http.people_out import MenteeProfileOut, MentorProfileOut
 from network.web.pages import (
     Errors,
     Form,
@@ -30,7 +25,8 @@ from network.web.pages import (
     values_of,
 )
 from orgs.errors import DomainError
-from orgs.people.profiles import ProfileService
+from orgs.people.profiles import MenteeProfileIn, MentorProfileIn, ProfileService
+from orgs.structs import out
 
 #: The MyMentor rating scale: how important a topic is to the mentee.
 IMPORTANCE = (
@@ -103,8 +99,8 @@ class ProfilePages(Controller):
             viewer,
             nav="profile",
             title="Your profiles",
-            mentee=MenteeProfileOut.of(mentee) if mentee else None,
-            mentor=MentorProfileOut.of(mentor) if mentor else None,
+            mentee=out(MenteeProfileOut, mentee) if mentee else None,
+            mentor=out(MentorProfileOut, mentor) if mentor else None,
             topic_labels={t.id: t.label for t in TOPICS.values()},
         )
 
@@ -129,14 +125,14 @@ class ProfilePages(Controller):
         row = await ProfileService(db, viewer.member).mentee()
         values: dict[str, Any] = {"meeting_mode": "either", "open_to_other_orgs": "yes"}
         if row is not None:
-            out = MenteeProfileOut.of(row)
+            shown = out(MenteeProfileOut, row)
             values = {
-                **_topic_values(out.topics),
-                "meeting_mode": out.meeting_mode.value,
-                "region": out.region,
-                "open_to_other_orgs": "yes" if out.open_to_other_orgs else "no",
-                "goals": out.goals,
-                "career_to_date": out.career_to_date,
+                **_topic_values(shown.topics),
+                "meeting_mode": shown.meeting_mode.value,
+                "region": shown.region,
+                "open_to_other_orgs": "yes" if shown.open_to_other_orgs else "no",
+                "goals": shown.goals,
+                "career_to_date": shown.career_to_date,
             }
         return self._mentee_page(viewer, values)
 
@@ -202,17 +198,17 @@ class ProfilePages(Controller):
             "open_to_other_orgs": "no",
         }
         if row is not None:
-            out = MentorProfileOut.of(row)
+            shown = out(MentorProfileOut, row)
             values = {
-                **_topic_values(out.topics),
-                "capacity": str(out.capacity),
-                "paused_until": out.paused_until.isoformat() if out.paused_until else "",
-                "meeting_modes": list(out.meeting_modes),
-                "region": out.region,
-                "sector": out.sector,
-                "seniority_band": str(out.seniority_band),
-                "open_to_other_orgs": "yes" if out.open_to_other_orgs else "no",
-                "pen_picture": out.pen_picture,
+                **_topic_values(shown.topics),
+                "capacity": str(shown.capacity),
+                "paused_until": shown.paused_until.isoformat() if shown.paused_until else "",
+                "meeting_modes": list(shown.meeting_modes),
+                "region": shown.region,
+                "sector": shown.sector,
+                "seniority_band": str(shown.seniority_band),
+                "open_to_other_orgs": "yes" if shown.open_to_other_orgs else "no",
+                "pen_picture": shown.pen_picture,
             }
         return self._mentor_page(viewer, values)
 

@@ -39,6 +39,7 @@ from orgs.errors import DomainError
 from orgs.mentoring import agreements, evaluations, learning_log, meetings, objectives, shadowing
 from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationships import for_party
+from orgs.structs import out
 
 #: Which form of the page an error belongs to, and the fields it shows.
 SECTIONS = {
@@ -104,11 +105,15 @@ class RelationshipPages(Controller):
             title=f"Mentoring with {(await _relationship_out(db, me, rel)).counterpart}",
             rel=await _relationship_out(db, me, rel),
             party=party.value,
-            agreement=AgreementOut.of(agreement),
-            meetings=[MeetingOut.of(m) for m in await meetings.meetings_of(db, rel)],
-            objectives=[ObjectiveOut.of(o) for o in await objectives.objectives_of(db, me, rel_id)],
-            log=[LogEntryOut.of(e) for e in await learning_log.visible_entries(db, me, rel_id)],
-            shadowing=[ShadowingOut.of(s) for s in await shadowing.list_for_party(db, me, rel_id)],
+            agreement=out(AgreementOut, agreement),
+            meetings=[out(MeetingOut, m) for m in await meetings.meetings_of(db, rel)],
+            objectives=[
+                out(ObjectiveOut, o) for o in await objectives.objectives_of(db, me, rel_id)
+            ],
+            log=[out(LogEntryOut, e) for e in await learning_log.visible_entries(db, me, rel_id)],
+            shadowing=[
+                out(ShadowingOut, s) for s in await shadowing.list_for_party(db, me, rel_id)
+            ],
             evaluations=evaluations_due,
             section=section,
             today=utcnow().date().isoformat(),

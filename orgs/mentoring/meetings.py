@@ -134,6 +134,14 @@ class TimeRelease:
     recommended_sessions: int
 
     @property
+    def budget_hours(self) -> float:
+        return round(self.budget_minutes / 60, 2)
+
+    @property
+    def used_hours(self) -> float:
+        return round(self.used_minutes / 60, 2)
+
+    @property
     def percent(self) -> int:
         return round(100 * self.used_minutes / self.budget_minutes) if self.budget_minutes else 100
 
@@ -404,6 +412,13 @@ async def read_note(session: AsyncSession, member: Member, note_id: uuid.UUID) -
 
 
 # --- coordinators ---------------------------------------------------------------------------
+
+
+class ExtraTimeIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """More time release for one relationship, allowed by a coordinator."""
+
+    hours: Annotated[int, msgspec.Meta(ge=1, le=50)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 async def allow_extra_time(

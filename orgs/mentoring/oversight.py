@@ -92,8 +92,8 @@ async def health_list(
                 last_meeting_on=max((m.starts_at for m in held), default=None).date()  # type: ignore[union-attr]
                 if held
                 else None,
-                hours_used=round(release.used_minutes / 60, 2),
-                hours_budget=round(release.budget_minutes / 60, 2),
+                hours_used=release.used_hours,
+                hours_budget=release.budget_hours,
                 recommended_sessions=rel.recommended_sessions,
                 overdue_evaluations=await overdue_count(
                     session, org_id, rel.id, now, settings.evaluation_overdue_days

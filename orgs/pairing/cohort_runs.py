@@ -71,6 +71,7 @@ from orgs.repository import OrgRepository
 from orgs.schemes.applications import ACCEPTED, Application, Placement
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import Scheme, SchemeForm, SchemeRepository
+from orgs.structs import out
 
 NO_PROFILE = "no mentee profile yet"
 NOT_OFFERED = "not offered one of the cohort's places (on the scheme's waiting list)"
@@ -273,7 +274,7 @@ def _snapshot(run: CohortRun) -> Snapshot:
 
 
 def _parts(parts: Sequence[Any]) -> list[Part]:
-    return [Part(p.factor, p.points, p.sentence) for p in parts]
+    return [out(Part, p) for p in parts]
 
 
 def _store(outcome: Outcome) -> dict[str, Any]:
@@ -467,31 +468,16 @@ class CohortRunService:
         names = await self._names(ids)
 
         def waiting(entries: Sequence[Waiting]) -> list[WaitingOut]:
-            return [WaitingOut(uuid.UUID(w.mentee), names[w.mentee], w.reason) for w in entries]
+            return [out(WaitingOut, w, mentee_name=names[w.mentee]) for w in entries]
 
-        return CohortRunOut(
-            id=run.id,
-            scheme_id=run.scheme_id,
-            state=run.state,
-            mode=run.mode,
-            min_score=run.min_score,
-            pinned=[(uuid.UUID(a), uuid.UUID(b)) for a, b in run.pinned],
-            forbidden=[(uuid.UUID(a), uuid.UUID(b)) for a, b in run.forbidden],
-            pairs=[
-                PairOut(
-                    mentee=uuid.UUID(p.mentee),
-                    mentee_name=names[p.mentee],
-                    mentor=uuid.UUID(p.mentor),
-                    mentor_name=names[p.mentor],
-                    score=p.score,
-                    explanation=[
-                        ExplanationOut(e.factor, e.points, e.sentence) for e in p.explanation
-                    ],
-                    pinned=p.pinned,
-                    moved=p.moved,
-                )
-                for p in outcome.pairs
-            ],
+        def named(p: StoredPair | Proposal) -> dict[str, str]:
+            return {"mentee_name": names[p.mentee], "mentor_name": names[p.mentor]}
+
+        # Stored ids are text; ``out`` parses them into the UUIDs the shapes hold.
+        return out(
+            CohortRunOut,
+            run,
+            pairs=[out(PairOut, p, **named(p)) for p in outcome.pairs],
             waiting=waiting(outcome.waiting),
             skipped=waiting(snapshot.skipped),
             matched=outcome.matched,
@@ -500,22 +486,7 @@ class CohortRunService:
             mentors=len(snapshot.mentors),
             seats=sum(m.seats for m in snapshot.mentors),
             taxonomy_version=snapshot.taxonomy_version,
-            created_by=run.created_by,
-            created_at=run.created_at,
-            updated_at=run.updated_at,
-            published_at=run.published_at,
-            published_by=run.published_by,
-            proposals=[
-                ProposalOut(
-                    mentee=uuid.UUID(p.mentee),
-                    mentee_name=names[p.mentee],
-                    mentor=uuid.UUID(p.mentor),
-                    mentor_name=names[p.mentor],
-                    request_id=uuid.UUID(p.request_id) if p.request_id else None,
-                    problem=p.problem,
-                )
-                for p in proposals
-            ],
+            proposals=[out(ProposalOut, p, **named(p)) for p in proposals],
         )
 
     async def _names(self, ids: set[str]) -> dict[str, str]:

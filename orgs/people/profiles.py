@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,6 +28,37 @@ from orgs.repository import OrgRepository
 
 MAX_TOPICS = 15
 BANDS = (1, 9)
+
+FreeText = Annotated[str, msgspec.Meta(max_length=4000)]
+Short = Annotated[str, msgspec.Meta(max_length=100)]
+Language = Annotated[str, msgspec.Meta(min_length=2, max_length=35)]
+Languages = Annotated[list[Language], msgspec.Meta(max_length=10)]
+
+
+class MenteeProfileIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    topics: dict[str, int]
+    meeting_mode: MeetingMode = MeetingMode.EITHER
+    region: Short = ""
+    languages: Languages = msgspec.field(default_factory=list)
+    open_to_other_orgs: bool = True
+    wanted_bands: tuple[int, int] | None = None
+    goals: FreeText = ""
+    career_to_date: FreeText = ""
+
+
+class MentorProfileIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    topics: dict[str, int]
+    capacity: int = 1
+    paused_until: date | None = None
+    meeting_modes: Annotated[
+        list[Literal["in_person", "remote"]], msgspec.Meta(min_length=1, max_length=2)
+    ] = msgspec.field(default_factory=lambda: ["in_person", "remote"])
+    region: Short = ""
+    languages: Languages = msgspec.field(default_factory=list)
+    sector: Short = ""
+    seniority_band: int = 5
+    open_to_other_orgs: bool = False
+    pen_picture: FreeText = ""
 
 
 class MenteeProfileRow(OrgOwned, Base):
@@ -49,6 +81,12 @@ class MenteeProfileRow(OrgOwned, Base):
     career_to_date: Mapped[str] = mapped_column(Text, default="")  # local only
     taxonomy_version: Mapped[str] = mapped_column(String(20), default=TAXONOMY_VERSION)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def wanted_bands(self) -> tuple[int, int] | None:
+        """The seniority bands wanted in a mentor, lowest and highest; None for any."""
+        low, high = self.wanted_band_low, self.wanted_band_high
+        return (low, high) if low is not None and high is not None else None
 
 
 class MentorProfileRow(OrgOwned, Base):
@@ -172,11 +210,6 @@ class ProfileService:
 
 def to_mentee(row: MenteeProfileRow, member: Member, own_band: int | None) -> MenteeProfile:
     """The engine's view of a mentee: no names, no free text."""
-    wanted = (
-        (row.wanted_band_low, row.wanted_band_high)
-        if row.wanted_band_low is not None and row.wanted_band_high is not None
-        else None
-    )
     return MenteeProfile(
         id=str(member.id),
         org_id=str(member.org_id),
@@ -186,7 +219,7 @@ def to_mentee(row: MenteeProfileRow, member: Member, own_band: int | None) -> Me
         languages=frozenset(row.languages),
         open_to_other_orgs=row.open_to_other_orgs,
         seniority_band=own_band,
-        wanted_bands=wanted,
+        wanted_bands=row.wanted_bands,
         department=member.department or None,
     )
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import ActorRef, AuditLog
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.roles import MemberRole, Role, RoleSource
 from orgs.repository import OrgRepository
+
+
+class RoleIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    member_id: uuid.UUID
+    role: Role
 
 
 class MemberRoleRepository(OrgRepository[MemberRole]):

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
+import msgspec
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,6 +51,12 @@ class Ethnicity(StrEnum):
 class ConsentAction(StrEnum):
     GIVEN = "given"
     WITHDRAWN = "withdrawn"
+
+
+class DeclarationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    consent: bool
+    ethnicity: Ethnicity | None = None
+    disability: bool | None = None
 
 
 class SpecialCategoryConsent(OrgOwned, Base):

@@ -108,7 +108,7 @@ async def member_record(session: AsyncSession, member: Member) -> dict[str, Any]
                     "end_kind",
                 ),
                 "role": "mentee" if rel.mentee_id == member.id else "mentor",
-                "hours_used": round(release.used_minutes / 60, 2),
+                "hours_used": release.used_hours,
                 "meetings": [
                     {
                         **_row(

@@ -144,6 +144,19 @@ class ExceptionDecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     reason: Reason
 
 
+class ReasonIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Why an applicant asks for an exception or withdraws (may be empty)."""
+
+    reason: Reason = ""
+
+
+class ShortlistIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The applicants offered a cohort's places, in order."""
+
+    role: SchemeRole
+    application_ids: list[uuid.UUID]
+
+
 @dataclass(frozen=True)
 class Nudge:
     org_id: uuid.UUID

@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,6 +44,12 @@ class EligibilityRules(OrgOwned, Base):
     @property
     def rules(self) -> RuleSet:
         return parse_rules(self.document)
+
+
+class RulesIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    #: The rules document: ``{"mentee": [rule, …], "mentor": [rule, …]}`` (see the docs).
+    document: dict[str, Any]
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 class RulesRepository(OrgRepository[EligibilityRules]):

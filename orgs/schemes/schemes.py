@@ -144,6 +144,19 @@ class SchemeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     recommended_sessions: Annotated[int, msgspec.Meta(ge=1, le=50)] = DEFAULT_RECOMMENDED_SESSIONS
 
 
+class TrainingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A required training session to add to a scheme."""
+
+    role: SchemeRole
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    training_key: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    held_on: date | None = None
+
+
+class AttendanceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    attended: bool
+
+
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year = day.year + month // 12

@@ -159,13 +159,14 @@ async def test_midpoint_evaluation_when_the_scheme_asks_for_it(
         "principles": ["Confidential"],
         "midpoint_evaluation": True,
     }
-    await ok(
+    saved = await ok(
         await client.put(
             f"/api/v1/orgs/brent/schemes/{w.scheme_id}/terms",
             json=terms,
             headers=w.as_("coordinator"),
         )
     )
+    assert saved == {"scheme_id": str(w.scheme_id), **terms}
     rel = await paired(client, w)
     agreement = await ok(
         await client.get(f"/api/v1/relationships/{rel['id']}/agreement", headers=w.as_("mentee"))

@@ -1,0 +1,27 @@
+"""Response shapes of sign-in: who is calling, and an org's single sign-on settings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from orgs.people.sso_config import SsoSettings
+
+
+class MeOut(msgspec.Struct, frozen=True):
+    org: str
+    via: str
+    roles: list[str]
+    member_id: uuid.UUID | None = None
+    name: str | None = None
+    job_title: str | None = None
+    csrf_token: str | None = None
+
+
+class SsoConfigOut(msgspec.Struct, frozen=True):
+    settings: SsoSettings
+    redirect_uri: str
+    post_logout_redirect_uri: str
+    updated_at: datetime
