@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import cohort_cli
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 REFERENCE_VENV = HERE / ".venv-ref"
@@ -133,6 +135,154 @@ def assignment_tables(sizes: list[tuple[int, int]], *, skip_slow: bool) -> list[
                 )
             tables.append(table)
     return tables
+
+
+def _cli_inputs(n: int, m: int, folder: Path, *, json_scores: bool) -> None:
+    args = [sys.executable, "-m", "benchmarks.cohort_cli", "contended", str(n), str(m), str(folder)]
+    subprocess.run([*args, *(["--json-scores"] if json_scores else [])], cwd=REPO, check=True)
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float
+
+    def ratio(self, other: Timing) -> str:
+        return f"{self.wall / other.wall:.1f}× wall, {self.cpu / other.cpu:.1f}× CPU"
+
+
+def cli_table(n: int, m: int, *, skip_slow: bool, repeats: int) -> tuple[Table, list[str]]:
+    """`mentornet cohort match` as a subprocess beside the in-process solve and the references,
+    on the same contended instance; returns the table and the target lines. Wall and CPU time
+    both: on a shared machine the wall time of a run depends on what else runs."""
+    load = os.getloadavg()[0]
+    table = Table(
+        f"`mentornet cohort match`, contended {n:,} mentees × {m:,} mentors (capacity 3, 30% "
+        f"forbidden), end to end (load average {load:.1f} on {os.cpu_count()} cores at the start)",
+        ("run", "wall", "CPU", "peak memory", "matched", "total score", "exact?", "vs CLI"),
+    )
+    json_path = n * m <= 20_000_000  # one Python object per score: ~0.45 KiB each
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _cli_inputs(n, m, folder, json_scores=json_path)
+        _cli_inputs(1, 1, folder / "tiny", json_scores=False)
+        grid_mib = (folder / "scores.csv").stat().st_size / 2**20
+        people, grid = folder / "people.json", folder / "scores.csv"
+        cli = cohort_cli.median_run(
+            [cohort_cli.run_cli(people, grid, folder) for _ in range(repeats)]
+        )
+        print(f"  cli {n}x{m}: {fmt_seconds(cli.wall)}, CPU {fmt_seconds(cli.cpu)}", flush=True)
+        tiny = folder / "tiny"
+        startup = cohort_cli.median_run(
+            [
+                cohort_cli.run_cli(tiny / "people.json", tiny / "scores.csv", folder)
+                for _ in range(repeats)
+            ]
+        )
+        old = cohort_cli.run_cli(folder / "triples.json", None, folder) if json_path else None
+    base = {"task": "assignment", "shape": "contended", "n": n, "m": m}
+    solve = sorted(
+        (measure(base | {"solver": "optimal"}) for _ in range(repeats)), key=lambda r: r["seconds"]
+    )[repeats // 2]
+    best = (solve["matched"], solve["total"])
+    ours = Timing(cli.wall, cli.cpu)
+
+    def row(label: str, timing: Timing, peak: float, matched: int, total: int) -> None:
+        exact = "yes" if (matched, total) == best else "NO"
+        table.rows.append(
+            (
+                label,
+                fmt_seconds(timing.wall),
+                fmt_seconds(timing.cpu),
+                fmt_mib(peak),
+                f"{matched:,}",
+                f"{total:,}",
+                exact,
+                timing.ratio(ours),
+            )
+        )
+
+    def cli_row(label: str, run: cohort_cli.Run) -> None:
+        matched, total = run.result["matched"], run.result["total_score"]
+        row(label, Timing(run.wall, run.cpu), run.peak_mib, matched, total)
+
+    cli_row(f"CLI, `--scores` CSV grid ({grid_mib:.0f} MiB), median of {repeats}", cli)
+    if old is not None:
+        cli_row("CLI, JSON `scores` list (one object per score), once", old)
+    else:
+        table.rows.append(("CLI, JSON `scores` list", "not run: ~0.45 KiB per score", *[""] * 6))
+    table.rows.append(
+        (
+            "CLI start-up (1 × 1 input)",
+            fmt_seconds(startup.wall),
+            fmt_seconds(startup.cpu),
+            fmt_mib(startup.peak_mib),
+            *[""] * 4,
+        )
+    )
+    solve_time = Timing(solve["seconds"], solve["cpu_seconds"])
+    row(
+        f"in-process exact solve (solve only), median of {repeats}",
+        solve_time,
+        solve["peak_mib"],
+        solve["matched"],
+        solve["total"],
+    )
+    references: dict[str, Timing] = {}
+    for solver, label in (
+        ("scipy", "scipy linear_sum_assignment, seats"),
+        ("full_mcf", "OR-Tools min-cost flow, all arcs"),
+    ):
+        if skip_slow and not json_path:
+            table.rows.append((label, "skipped (--skip-slow-references)", *[""] * 6))
+            continue
+        report = measure(base | {"solver": solver})
+        print(f"  cli {n}x{m} reference {solver}: {fmt_seconds(report['seconds'])}", flush=True)
+        references[solver] = Timing(report["seconds"], report["cpu_seconds"])
+        row(label, references[solver], report["peak_mib"], report["matched"], report["total"])
+    start = Timing(startup.wall, startup.cpu)
+    return table, _cli_targets(n, m, ours, cli.peak_mib, start, solve_time, references)
+
+
+def _cli_targets(
+    n: int,
+    m: int,
+    cli: Timing,
+    peak_mib: float,
+    startup: Timing,
+    solve: Timing,
+    references: dict[str, Timing],
+) -> list[str]:
+    """Each target on wall time and on CPU time."""
+
+    def verdict(*, met: bool) -> str:
+        return "met" if met else "NOT met"
+
+    size = f"CLI {n:,} × {m:,}"
+    wall_bound, cpu_bound = 2 * (solve.wall + startup.wall), 2 * (solve.cpu + startup.cpu)
+    lines = [
+        f"{size} within 2× of in-process solve + start-up: wall {fmt_seconds(cli.wall)} vs "
+        f"{fmt_seconds(wall_bound)} ({verdict(met=cli.wall <= wall_bound)}); CPU "
+        f"{fmt_seconds(cli.cpu)} vs {fmt_seconds(cpu_bound)} ({verdict(met=cli.cpu <= cpu_bound)})"
+    ]
+    if n * m <= 20_000_000 and "scipy" in references:
+        scipy = references["scipy"]
+        wall_ratio, cpu_ratio = scipy.wall / cli.wall, scipy.cpu / cli.cpu
+        lines.append(
+            f"{size} ≥ 20× faster than scipy LSA: wall {wall_ratio:.1f}× "
+            f"({fmt_seconds(scipy.wall)} / {fmt_seconds(cli.wall)}, "
+            f"{verdict(met=wall_ratio >= 20)}); CPU {cpu_ratio:.1f}× "
+            f"({fmt_seconds(scipy.cpu)} / {fmt_seconds(cli.cpu)}, "
+            f"{verdict(met=cpu_ratio >= 20)})"
+        )
+    elif n * m > 20_000_000:
+        small = peak_mib < 2048
+        lines.append(
+            f"{size} < 10 s, < 2 GiB: wall {fmt_seconds(cli.wall)}, CPU {fmt_seconds(cli.cpu)}, "
+            f"{fmt_mib(peak_mib)} (wall {verdict(met=cli.wall < 10 and small)}; "
+            f"CPU {verdict(met=cli.cpu < 10 and small)})"
+        )
+    return lines
 
 
 def run_package_reference(
@@ -265,12 +415,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("assignment", "stable", "ranking", "import", "import-latency"),
+        choices=("assignment", "cli", "stable", "ranking", "import", "import-latency"),
         action="append",
         help="run a part",
     )
     args = parser.parse_args()
-    parts = set(args.only or ("assignment", "stable", "ranking", "import", "import-latency"))
+    parts = set(args.only or ("assignment", "cli", "stable", "ranking", "import", "import-latency"))
     sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
     stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
     if not (args.quick or args.skip_slow_references):
@@ -294,6 +444,17 @@ def main() -> None:
 
     if "assignment" in parts:
         report(assignment_tables(sizes, skip_slow=args.skip_slow_references))
+    if "cli" in parts:
+        targets = []
+        for n, m in [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]:
+            table, lines = cli_table(
+                n, m, skip_slow=args.skip_slow_references, repeats=1 if args.quick else 3
+            )
+            targets += lines
+            report([table])
+        target_table = Table("`cohort match` targets", ("target",))
+        target_table.rows += [(line,) for line in targets]
+        report([target_table])
     if "stable" in parts:
         report([stable_table(stable_sizes, args.package_timeout)])
     if "ranking" in parts:

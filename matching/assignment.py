@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +39,9 @@ NOT_ALLOWED = -1  # a score matrix entry for a pair a hard constraint excludes
 # Pruning widths; any choice is exact (the certificate adds what is missing), these are fast.
 MENTEE_ARCS = 8
 MENTOR_EXTRA_ARCS = 6  # each mentor keeps 2·capacity + this many of its best mentees
+TIE_STRIDE = 7919  # a prime: where each row starts taking tied cells, row·stride mod width
 CHUNK_CELLS = 1 << 22  # cells per block when sweeping the full matrix
+TILE_ROWS = 256  # rows per tile when transposing a block
 
 
 class Mode(enum.StrEnum):
@@ -270,32 +273,71 @@ def _pruned_arcs(
     """Each mentee's best MENTEE_ARCS arcs and each mentor's best 2·seats + extra mentees."""
     n, m = sub.shape
     keep = []
-    width = min(MENTEE_ARCS, m)
     for chunk in _row_chunks(sub.shape):
-        block = sub[chunk]
-        best = np.argpartition(block, m - width, axis=1)[:, m - width :]
-        row_ids = np.arange(chunk.start, chunk.stop)[:, None].repeat(width, axis=1)
-        good = np.take_along_axis(block, best, axis=1) >= floor
-        keep.append((row_ids[good], best[good]))
+        widths = np.full(chunk.stop - chunk.start, MENTEE_ARCS)
+        rows, cols = _best_in_rows(sub[chunk], widths, floor, chunk.start)
+        keep.append((rows + chunk.start, cols))
     depth = np.clip(2 * seats + MENTOR_EXTRA_ARCS, 0, n)
     for col_chunk in _row_chunks((m, n)):
-        width_here = int(depth[col_chunk].max())
-        if width_here == 0:
-            continue
-        block = np.ascontiguousarray(sub[:, col_chunk].T)
-        best = np.argpartition(block, n - width_here, axis=1)[:, n - width_here :]
-        values = np.take_along_axis(block, best, axis=1)
-        # keep only each mentor's own depth: rank among its top by value
-        order = np.argsort(-values, axis=1, kind="stable")
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(width_here)[None, :], axis=1)
-        good = (values >= floor) & (ranks < depth[col_chunk][:, None])
-        col_ids = np.arange(col_chunk.start, col_chunk.stop)[:, None].repeat(width_here, axis=1)
-        keep.append((best[good], col_ids[good]))
+        block = _transposed(sub, col_chunk)
+        cols, rows = _best_in_rows(block, depth[col_chunk], floor, col_chunk.start)
+        keep.append((rows, cols + col_chunk.start))
     rows = np.concatenate([r for r, _ in keep]).astype(np.int64)
     cols = np.concatenate([c for _, c in keep]).astype(np.int64)
-    unique = np.unique(rows * m + cols)
+    unique = _distinct(rows * m + cols)
     return unique // m, unique % m
+
+
+def _distinct(values: IntArray) -> IntArray:
+    """np.unique without its first call's import of numpy.ma (tens of ms of a CLI start)."""
+    ordered: IntArray = np.sort(values)
+    if len(ordered) == 0:
+        return ordered
+    first: IntArray = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    return first
+
+
+def _transposed(sub: npt.NDArray[np.int16], cols: slice) -> npt.NDArray[np.int16]:
+    """sub[:, cols].T as a contiguous array, copied in tiles of TILE_ROWS rows: a copy in one
+    go strides through memory and took ~6× as long."""
+    rows = sub.shape[0]
+    out = np.empty((cols.stop - cols.start, rows), dtype=sub.dtype)
+    for start in range(0, rows, TILE_ROWS):
+        out[:, start : start + TILE_ROWS] = sub[start : start + TILE_ROWS, cols].T
+    return out
+
+
+def _best_in_rows(
+    block: npt.NDArray[np.int16], width: IntArray, floor: int, first_row: int
+) -> tuple[IntArray, IntArray]:
+    """The `width[r]` best cells ≥ floor of each row r, as (rows, columns); rows are numbered
+    from `first_row` for the tie-break. A partition finds each row's width-th best value, then
+    a sweep takes what is above it and enough of what equals it: an argpartition of the whole
+    block took ~8× as long."""
+    rows, cols = block.shape
+    width = np.minimum(width, cols)
+    if rows == 0 or not width.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    kth = _distinct(cols - width[width > 0])
+    part = np.partition(block, kth, axis=1)
+    threshold = np.maximum(part[np.arange(rows), np.minimum(cols - width, cols - 1)], floor)
+    threshold[width == 0] = np.iinfo(np.int16).max  # nothing is above it
+    found_rows, found_cols = np.nonzero(block >= threshold[:, None])
+    tied = block[found_rows, found_cols] == threshold[found_rows]
+    above_rows, above_cols = found_rows[~tied], found_cols[~tied]
+    room = width - np.bincount(above_rows, minlength=rows)
+    # of the tied cells, each row keeps `room`, taken from a column that varies by row so that
+    # ties do not all go to the first mentors
+    tie_rows, tie_cols = found_rows[tied], found_cols[tied]
+    start = ((np.arange(rows) + first_row) * TIE_STRIDE) % cols
+    order = np.lexsort(((tie_cols - start[tie_rows]) % cols, tie_rows))
+    tie_rows, tie_cols = tie_rows[order], tie_cols[order]
+    rank = np.arange(len(tie_rows)) - np.searchsorted(tie_rows, tie_rows)
+    chosen = rank < room[tie_rows]
+    found_rows = np.concatenate([above_rows, tie_rows[chosen]])
+    found_cols = np.concatenate([above_cols, tie_cols[chosen]])
+    return found_rows.astype(np.int64), found_cols.astype(np.int64)
 
 
 def _solve_flow(
@@ -402,27 +444,45 @@ def _violations(
     mentor_pi = potentials[net.node_of_mentor(np.arange(m))]
     matched_col_of = np.full(n, -1, dtype=np.int64)
     matched_col_of[matched_rows] = matched_cols
+    # slack = π'(i) - π(j) - s_ij, in the narrowest integer type that holds it: the potentials
+    # of an optimum lie close together, so it is mostly int16 and the block needs no copy
+    kind = _slack_type(mentee_pi, mentor_pi)
+    base = int(mentor_pi.min())
+    mentee_side, mentor_side = (mentee_pi - base).astype(kind), (mentor_pi - base).astype(kind)
+    width = min(MENTEE_ARCS, m)
     found_rows, found_cols = [], []
     for chunk in _row_chunks(sub.shape):
-        block = sub[chunk].astype(np.int64)
-        # violation: s_ij > π(i) - B - π(j), i.e. slack < 0
-        slack = mentee_pi[chunk, None] - mentor_pi[None, :] - block
-        bad = (block >= floor) & (slack < 0)
-        local = np.arange(chunk.start, chunk.stop)
+        block = sub[chunk].astype(kind, copy=False)
+        slack = mentee_side[chunk, None] - mentor_side[None, :] - block
+        bad = (block >= floor) & (slack < 0)  # violation: s_ij > π'(i) - π(j)
         has_match = matched_col_of[chunk] >= 0
         bad[np.flatnonzero(has_match), matched_col_of[chunk][has_match]] = False
-        if not bad.any():
+        hit = np.flatnonzero(bad.any(axis=1))
+        if len(hit) == 0:
             continue
-        slack[~bad] = np.iinfo(np.int64).max
-        width = min(MENTEE_ARCS, m)
+        slack, bad = slack[hit], bad[hit]
+        slack[~bad] = np.iinfo(kind).max
         worst = np.argpartition(slack, width - 1, axis=1)[:, :width]
         keep = np.take_along_axis(bad, worst, axis=1)
-        found_rows.append(np.repeat(local, width).reshape(-1, width)[keep])
+        found_rows.append(np.repeat(chunk.start + hit, width).reshape(-1, width)[keep])
         found_cols.append(worst[keep])
     if not found_rows:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     return np.concatenate(found_rows).astype(np.int64), np.concatenate(found_cols).astype(np.int64)
+
+
+def _slack_type(mentee_pi: IntArray, mentor_pi: IntArray) -> type[np.signedinteger[Any]]:
+    """int16, int32 or int64: the first that holds every value `_violations` computes."""
+    low_a, high_a = int(mentee_pi.min()), int(mentee_pi.max())
+    low_b, high_b = int(mentor_pi.min()), int(mentor_pi.max())
+    low = min(low_a - high_b - 101, low_a - low_b, 0)
+    high = max(high_a - low_b + 101, high_b - low_b, high_a - low_b)
+    for kind in (np.int16, np.int32):
+        limits = np.iinfo(kind)
+        if limits.min < low and high < limits.max:
+            return kind
+    return np.int64
 
 
 # --- stable mode ---------------------------------------------------------------------------
@@ -508,7 +568,7 @@ def _accept_best(
     n: int,
 ) -> IntArray:
     """Each mentor keeps its best `seats` among held and new mentees; returns the rejected."""
-    touched = np.unique(offers)
+    touched = _distinct(offers)
     is_touched = np.zeros(len(seats), dtype=np.bool_)
     is_touched[touched] = True
     holders = np.flatnonzero((held_by >= 0) & is_touched[np.maximum(held_by, 0)])

@@ -32,6 +32,10 @@ class InputError(MatchingError, ValueError):
         self.problem = problem
 
 
+class ScoreFileError(InputError):
+    """Bad input in a score grid (`--scores FILE.csv`); the location is `line L, column C`."""
+
+
 class ConstraintViolationError(MatchingError, ValueError):
     """A pinned pair (or a coordinator's move) that breaks a hard constraint or a capacity."""
 

@@ -2,19 +2,24 @@
 
 Without a `scores` list the engine scores pairs from the profiles (org policies are not in the
 file, so cross-organisation pairs are allowed unless a mentee says otherwise). With a `scores`
-list those scores are used as they are and are the only allowed pairs.
+list, or a score grid read by `matching.score_grid` (`--scores FILE.csv`: the fast path for large
+cohorts, no Python object per score), those scores are used as they are and are the only
+allowed pairs. Either way the given scores become one int16 matrix, checked with numpy.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from matching.assignment import NOT_ALLOWED, AssignmentProblem, Mode, assign
-from matching.cohort import assign_cohort
 from matching.constraints import OrgPolicy, PairRules
 from matching.errors import ConstraintViolationError, InputError, InvalidProfileError
 from matching.model import (
@@ -27,6 +32,7 @@ from matching.model import (
     MentorProfile,
     SchemeKind,
 )
+from matching.score_grid import read_score_grid
 from matching.scoring import Weights
 from matching.taxonomy import TAXONOMY_VERSION, is_known
 
@@ -104,8 +110,21 @@ class OfflineOutput(msgspec.Struct):
 _LOCATION = re.compile(r"^(?P<problem>.*?)(?: - at `\$(?P<where>[^`]*)`)?$", re.DOTALL)
 
 
-def decode_input(data: bytes) -> OfflineInput:
-    """Decode and check the whole input; every problem names its item."""
+@dataclass(frozen=True)
+class CheckedInput:
+    """A decoded, checked input; `given` holds its given scores (NOT_ALLOWED: no score), or is
+    None when pairs are scored from the profiles."""
+
+    input: OfflineInput
+    given: npt.NDArray[np.int16] | None
+
+
+def decode_input(data: bytes, score_grid: Iterable[bytes] | None = None) -> CheckedInput:
+    """Decode and check the whole input; every problem names its item.
+
+    `score_grid`: the bytes of a CSV score grid that stands in for `scores` (see
+    `matching.score_grid`); its problems are `ScoreFileError`s.
+    """
     try:
         parsed = msgspec.json.decode(data, type=OfflineInput)
     except msgspec.ValidationError as error:
@@ -115,8 +134,16 @@ def decode_input(data: bytes) -> OfflineInput:
         raise InputError(where or "input", problem) from None
     except msgspec.DecodeError as error:
         raise InputError("input", f"not valid JSON ({error})") from None
-    _check(parsed)
-    return parsed
+    if score_grid is not None and parsed.scores is not None:
+        raise InputError("scores", "given here and in a score grid: leave one out")
+    mentees, mentors = _check(parsed, scored=parsed.scores is not None or score_grid is not None)
+    given = None
+    if parsed.scores is not None:
+        given = _given_scores(parsed.scores, mentees, mentors)
+    elif score_grid is not None:
+        given = read_score_grid(score_grid, mentees, mentors)
+    _check_pins(parsed, mentors, given)
+    return CheckedInput(parsed, given)
 
 
 def _unique(kind: str, ids: list[str]) -> dict[str, int]:
@@ -142,20 +169,20 @@ def _check_topics(
             raise InputError(f"{where}.topics[{topic_id}]", f"must be {low}..{high}, got {value}")
 
 
-def _check(parsed: OfflineInput) -> None:
+def _check(parsed: OfflineInput, *, scored: bool) -> tuple[dict[str, int], dict[str, int]]:
+    """Everything but the given scores and the pins; the index of each mentee and mentor id."""
     mentees = _unique("mentees", [m.id for m in parsed.mentees])
     mentors = _unique("mentors", [m.id for m in parsed.mentors])
-    scored = parsed.scores is None
     for k, mentee in enumerate(parsed.mentees):
         _check_topics(
-            f"mentees[{k}]", mentee.topics, IMPORTANCE_MIN, IMPORTANCE_MAX, need_known=scored
+            f"mentees[{k}]", mentee.topics, IMPORTANCE_MIN, IMPORTANCE_MAX, need_known=not scored
         )
         if mentee.wanted_bands is not None and mentee.wanted_bands[0] > mentee.wanted_bands[1]:
             raise InputError(
                 f"mentees[{k}].wanted_bands", f"low > high in {list(mentee.wanted_bands)}"
             )
     for k, mentor in enumerate(parsed.mentors):
-        _check_topics(f"mentors[{k}]", mentor.topics, LEVEL_MIN, LEVEL_MAX, need_known=scored)
+        _check_topics(f"mentors[{k}]", mentor.topics, LEVEL_MIN, LEVEL_MAX, need_known=not scored)
         if mentor.capacity < 0:
             raise InputError(f"mentors[{k}].capacity", f"must be ≥ 0, got {mentor.capacity}")
         if MeetingMode.EITHER in mentor.meeting_modes:
@@ -164,17 +191,7 @@ def _check(parsed: OfflineInput) -> None:
         raise InputError("min_score", f"must be 0..100, got {parsed.min_score}")
     for name, pairs in (("forbidden", parsed.forbidden), ("pinned", parsed.pinned)):
         _check_ids(name, pairs, mentees, mentors)
-    if parsed.scores is not None:
-        _check_ids("scores", [(a, b) for a, b, _ in parsed.scores], mentees, mentors)
-        seen: dict[tuple[str, str], int] = {}
-        for k, (mentee_id, mentor_id, score) in enumerate(parsed.scores):
-            if (mentee_id, mentor_id) in seen:
-                also = seen[mentee_id, mentor_id]
-                raise InputError(f"scores[{k}]", f"duplicate pair (also scores[{also}])")
-            if not 0 <= score <= 100:
-                raise InputError(f"scores[{k}][2]", f"must be 0..100, got {score}")
-            seen[(mentee_id, mentor_id)] = k
-    _check_pins(parsed, mentors)
+    return mentees, mentors
 
 
 def _check_ids(
@@ -187,16 +204,60 @@ def _check_ids(
             raise InputError(f"{name}[{k}][1]", f"unknown mentor id {mentor_id!r}")
 
 
-def _check_pins(parsed: OfflineInput, mentors: dict[str, int]) -> None:
+def _given_scores(
+    scores: list[tuple[str, str, int]], mentees: dict[str, int], mentors: dict[str, int]
+) -> npt.NDArray[np.int16]:
+    """`scores` as a matrix, checked with numpy: the first bad item in input order is reported,
+    with the message a check of one item after the other would give."""
+    count = len(scores)
+    mentee_ids, mentor_ids, values = zip(*scores, strict=True) if count else ((), (), ())
+    rows = np.fromiter(map(mentees.get, mentee_ids, repeat(-1)), np.int64, count)
+    cols = np.fromiter(map(mentors.get, mentor_ids, repeat(-1)), np.int64, count)
+    unknown = np.flatnonzero((rows < 0) | (cols < 0))
+    if len(unknown):
+        k = int(unknown[0])
+        if rows[k] < 0:
+            raise InputError(f"scores[{k}][0]", f"unknown mentee id {mentee_ids[k]!r}")
+        raise InputError(f"scores[{k}][1]", f"unknown mentor id {mentor_ids[k]!r}")
+    try:
+        score = np.fromiter(values, np.int64, count)
+    except OverflowError:  # JSON integers have no bound; any past int64 is out of range anyway
+        score = np.fromiter((v if -1 <= v <= 101 else 101 for v in values), np.int64, count)
+    keys = rows * len(mentors) + cols
+    repeated = _repeats(keys)
+    bad = np.flatnonzero(repeated | (score < 0) | (score > 100))
+    if len(bad):
+        k = int(bad[0])
+        if repeated[k]:
+            also = int(np.flatnonzero(keys == keys[k])[0])
+            raise InputError(f"scores[{k}]", f"duplicate pair (also scores[{also}])")
+        raise InputError(f"scores[{k}][2]", f"must be 0..100, got {values[k]}")
+    given = np.full((len(mentees), len(mentors)), NOT_ALLOWED, dtype=np.int16)
+    given[rows, cols] = score
+    return given
+
+
+def _repeats(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which keys occur earlier in the array too."""
+    repeated = np.zeros(len(keys), dtype=np.bool_)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    repeated[order[1:][ordered[1:] == ordered[:-1]]] = True
+    return repeated
+
+
+def _check_pins(
+    parsed: OfflineInput, mentors: dict[str, int], given: npt.NDArray[np.int16] | None
+) -> None:
     forbidden = set(parsed.forbidden)
-    given = None if parsed.scores is None else {(a, b) for a, b, _ in parsed.scores}
+    mentees = {m.id: k for k, m in enumerate(parsed.mentees)} if given is not None else {}
     pinned_mentees: dict[str, int] = {}
     load: dict[str, int] = {}
     for k, (mentee_id, mentor_id) in enumerate(parsed.pinned):
         where = f"pinned[{k}]"
         if (mentee_id, mentor_id) in forbidden:
             raise InputError(where, f"pair ({mentee_id!r}, {mentor_id!r}) is also forbidden")
-        if given is not None and (mentee_id, mentor_id) not in given:
+        if given is not None and given[mentees[mentee_id], mentors[mentor_id]] < 0:
             raise InputError(where, f"pair ({mentee_id!r}, {mentor_id!r}) has no score in `scores`")
         if mentee_id in pinned_mentees:
             raise InputError(
@@ -212,15 +273,16 @@ def _check_pins(parsed: OfflineInput, mentors: dict[str, int]) -> None:
             )
 
 
-def run(parsed: OfflineInput, mode_override: str | None = None) -> OfflineOutput:
+def run(checked: CheckedInput, mode_override: str | None = None) -> OfflineOutput:
+    parsed = checked.input
     try:
         mode = Mode(mode_override) if mode_override is not None else parsed.mode
     except ValueError:
         raise InputError("mode", f"must be optimal or stable, got {mode_override!r}") from None
     try:
-        if parsed.scores is None:
+        if checked.given is None:
             return _run_profiles(parsed, mode)
-        return _run_given_scores(parsed, mode)
+        return _run_given_scores(parsed, checked.given, mode)
     except (ConstraintViolationError, InvalidProfileError) as error:
         raise InputError(
             "pinned" if isinstance(error, ConstraintViolationError) else "input", str(error)
@@ -228,6 +290,8 @@ def run(parsed: OfflineInput, mode_override: str | None = None) -> OfflineOutput
 
 
 def _run_profiles(parsed: OfflineInput, mode: Mode) -> OfflineOutput:
+    from matching.cohort import assign_cohort  # the ranking index: not for given scores
+
     mentees = [
         MenteeProfile(
             id=m.id,
@@ -292,15 +356,17 @@ def _run_profiles(parsed: OfflineInput, mode: Mode) -> OfflineOutput:
     )
 
 
-def _run_given_scores(parsed: OfflineInput, mode: Mode) -> OfflineOutput:
+def _run_given_scores(
+    parsed: OfflineInput, given: npt.NDArray[np.int16], mode: Mode
+) -> OfflineOutput:
     row = {m.id: k for k, m in enumerate(parsed.mentees)}
     col = {m.id: k for k, m in enumerate(parsed.mentors)}
-    scores = np.full((len(row), len(col)), NOT_ALLOWED, dtype=np.int16)
-    for mentee_id, mentor_id, score in parsed.scores or ():
-        if mentee_id != mentor_id:  # nobody mentors themselves, whatever the sheet says
-            scores[row[mentee_id], col[mentor_id]] = score
-    for mentee_id, mentor_id in parsed.forbidden:
-        scores[row[mentee_id], col[mentor_id]] = NOT_ALLOWED
+    scores = given  # used up: nothing reads the given scores after this
+    for both in row.keys() & col.keys():  # nobody mentors themselves, whatever the sheet says
+        scores[row[both], col[both]] = NOT_ALLOWED
+    if parsed.forbidden:
+        pairs = np.array([(row[a], col[b]) for a, b in parsed.forbidden], dtype=np.int64)
+        scores[pairs[:, 0], pairs[:, 1]] = NOT_ALLOWED
     capacities = np.array([0 if m.paused else m.capacity for m in parsed.mentors], dtype=np.int64)
     pinned = [(row[a], col[b]) for a, b in parsed.pinned]
     result = assign(AssignmentProblem(scores, capacities, pinned, parsed.min_score), mode)
@@ -321,10 +387,13 @@ def _run_given_scores(parsed: OfflineInput, mode: Mode) -> OfflineOutput:
     )
 
 
-def run_offline(data: bytes, mode_override: str | None = None) -> bytes:
-    """JSON input bytes -> JSON result bytes; raises `InputError` naming the bad item."""
+def run_offline(
+    data: bytes, mode_override: str | None = None, score_grid: Iterable[bytes] | None = None
+) -> bytes:
+    """JSON input bytes (and a CSV score grid's bytes) -> JSON result bytes; raises
+    `InputError` naming the bad item (`ScoreFileError` for one in the grid)."""
     return msgspec.json.format(
-        msgspec.json.encode(run(decode_input(data), mode_override)), indent=2
+        msgspec.json.encode(run(decode_input(data, score_grid), mode_override)), indent=2
     )
 
 

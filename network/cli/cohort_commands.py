@@ -1,24 +1,28 @@
 """``mentornet cohort``: offline what-if matching from a spreadsheet export, and stored cohort
-runs of a scheme (run, publish)."""
+runs of a scheme (run, publish).
+
+`match` touches no database, so the database side (SQLAlchemy, orgs) is imported only by the
+commands that use it: an offline run starts in a fraction of a second.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.assignment import Mode
-from matching.errors import MatchingError
-from matching.offline import run_offline
 from network.cli.context import CliContext, fail, pass_cli
-from network.cli.staff_commands import org_id_of
-from orgs.mentoring.remote_events import discard
-from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, RunIn
-from orgs.people.actor import Actor
-from orgs.schemes.schemes import SchemeService
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from orgs.pairing.cohort_runs import CohortRunOut
+
+READ_BYTES = 8 << 20  # the score grid is read and parsed this much at a time
 
 
 @click.group()
@@ -35,6 +39,13 @@ def cohort() -> None:
     help="JSON with mentees, mentors and optional scores, forbidden and pinned pairs.",
 )
 @click.option(
+    "--scores",
+    "scores_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV score grid instead of the input's `scores`: a header of mentor ids, then a line "
+    "per mentee (id, then a score 0..100 or nothing for each mentor). Fast for large cohorts.",
+)
+@click.option(
     "--output",
     "output_path",
     required=True,
@@ -48,14 +59,27 @@ def cohort() -> None:
     help="optimal: most mentees matched, then highest total score (exact). "
     "stable: mentee-proposing, no blocking pair. Default: the input's mode, else optimal.",
 )
-def match(input_path: Path, output_path: Path, mode: str | None) -> None:
-    """A what-if cohort run: reads --input, writes --output, touches no database."""
+def match(input_path: Path, scores_path: Path | None, output_path: Path, mode: str | None) -> None:
+    """A what-if cohort run: reads --input (and --scores), writes --output, touches no
+    database."""
+    from matching.errors import MatchingError, ScoreFileError
+    from matching.offline import run_offline
+
     try:
-        result = run_offline(input_path.read_bytes(), mode)
+        grid = None if scores_path is None else _chunks(scores_path)
+        result = run_offline(input_path.read_bytes(), mode, grid)
+    except ScoreFileError as exc:
+        fail(f"{scores_path}: {exc}")
     except MatchingError as exc:
         fail(f"{input_path}: {exc}")
     output_path.write_bytes(result + b"\n")
     click.echo(f"wrote {output_path}")
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(READ_BYTES):
+            yield chunk
 
 
 def _print_run(view: CohortRunOut) -> None:
@@ -97,6 +121,11 @@ def run_command(
 ) -> None:
     """Run cohort matching for a scheme's cleared applicants; stored as a draft to adjust
     (through the API) and publish."""
+    from matching.assignment import Mode
+    from network.cli.staff_commands import org_id_of
+    from orgs.pairing.cohort_runs import CohortRunService, RunIn
+    from orgs.people.actor import Actor
+    from orgs.schemes.schemes import SchemeService
 
     async def work(session: AsyncSession) -> CohortRunOut:
         org_id = await org_id_of(session, slug)
@@ -120,6 +149,10 @@ def run_command(
 @pass_cli
 def publish_command(cli: CliContext, slug: str, run_id: uuid.UUID) -> None:
     """Publish a draft run: each pair becomes a request from the mentee to the mentor."""
+    from network.cli.staff_commands import org_id_of
+    from orgs.mentoring.remote_events import discard
+    from orgs.pairing.cohort_runs import CohortRunService
+    from orgs.people.actor import Actor
 
     async def work(session: AsyncSession) -> CohortRunOut:
         org_id = await org_id_of(session, slug)

@@ -3,20 +3,20 @@ a way to run one unit of work, and one way to report errors."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.errors import FederationError
 from network.config import Settings, SettingsError, load_settings
-from network.db import create_engine, create_sessionmaker
 from orgs.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -39,6 +39,10 @@ class CliContext:
 
     def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction: committed if it returns, rolled back if it raises."""
+        import asyncio  # with the database: not imported by offline commands
+
+        from network.db import create_engine, create_sessionmaker
+
         settings = self.settings
 
         async def go() -> T:

@@ -54,6 +54,7 @@ def test_narrow_pruning_is_repaired_by_the_certificate(
         patch.setattr(assignment, "MENTEE_ARCS", mentee_arcs)
         patch.setattr(assignment, "MENTOR_EXTRA_ARCS", mentor_extra)
         patch.setattr(assignment, "CHUNK_CELLS", 16)  # exercise the block sweeps too
+        patch.setattr(assignment, "TILE_ROWS", 3)  # and the tiled transpose
         pruned = assign(problem)
     check_feasible(problem, pruned)
     assert (pruned.matched, pruned.total_score) == (full.matched, full.total_score)
@@ -170,3 +171,41 @@ def test_pins_that_break_a_constraint_are_refused(
     scores = np.array([[50, -1], [40, 30]], dtype=np.int16)
     with pytest.raises(ConstraintViolationError, match=message):
         assign(AssignmentProblem(scores, np.array([1, 1]), pinned=pinned))
+
+
+def test_ties_keep_the_pruned_graph_small_and_the_answer_exact() -> None:
+    # every pair scores the same: each mentee keeps MENTEE_ARCS of the ties, not all of them,
+    # and mentees start taking ties at different mentors
+    n, m = 600, 200
+    scores = np.full((n, m), 50, dtype=np.int16)
+    capacities = np.ones(m, dtype=np.int64)
+    result = assign(AssignmentProblem(scores, capacities))
+    assert (result.matched, result.total_score) == (m, 50 * m)
+    limit = n * assignment.MENTEE_ARCS + m * (2 + assignment.MENTOR_EXTRA_ARCS)
+    assert result.stats.arcs_used <= limit < n * m // 10
+    assert result.stats.rounds == 1
+
+
+def test_a_contended_instance_of_some_size_is_exact() -> None:
+    rng = np.random.default_rng(11)
+    n, m = 400, 150
+    scores = np.rint(0.6 * rng.integers(0, 101, m)[None, :] + 0.4 * rng.integers(0, 101, (n, m)))
+    scores = np.where(rng.random((n, m)) < 0.3, -1, scores).astype(np.int16)
+    capacities = rng.integers(0, 4, m).astype(np.int64)
+    result = assign(AssignmentProblem(scores, capacities))
+    assert (result.matched, result.total_score) == exact_reference(scores, capacities, 0)
+
+
+@pytest.mark.parametrize(
+    ("mentee_pi", "mentor_pi", "kind"),
+    [
+        ([-505_101, -505_103], [-505_201, -505_141], np.int16),  # an optimum's: close together
+        ([0, 40_000], [0, 10], np.int32),
+        ([-(2**40), 0], [0, 2**40], np.int64),
+    ],
+)
+def test_slack_is_computed_in_a_type_that_holds_it(
+    mentee_pi: list[int], mentor_pi: list[int], kind: type
+) -> None:
+    chosen = assignment._slack_type(np.array(mentee_pi), np.array(mentor_pi))
+    assert chosen is kind

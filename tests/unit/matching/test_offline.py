@@ -141,3 +141,24 @@ def test_malformed_json_and_bad_mode_override_are_input_errors() -> None:
         run_offline(b"{not json")
     with pytest.raises(InputError, match="mode"):
         run_offline(msgspec.json.encode(base()), "fastest")
+
+
+@pytest.mark.parametrize(
+    ("scores", "location", "message"),
+    [
+        # the first bad triple in input order is the one reported, whatever is wrong later
+        ([["e1", "r1", 5], ["e1", "r2", 101], ["e1", "r1", 7]], "scores[1][2]", "got 101"),
+        ([["e1", "r1", 5], ["e1", "r1", 101]], "scores[1]", "duplicate pair (also scores[0])"),
+        ([["e1", "r1", 5], ["e2", "nobody", 5], ["ghost", "r1", 5]], "scores[1][1]", "'nobody'"),
+        ([["ghost", "nobody", 5]], "scores[0][0]", "unknown mentee id 'ghost'"),
+        # unknown ids are reported before any duplicate or range problem
+        ([["e1", "r1", 500], ["e2", "ghost", 5]], "scores[1][1]", "unknown mentor id 'ghost'"),
+        ([["e1", "r1", 10**30]], "scores[0][2]", f"must be 0..100, got {10**30}"),
+        ([["e1", "r1", -1]], "scores[0][2]", "must be 0..100, got -1"),
+    ],
+)
+def test_the_first_bad_score_is_named(scores: list[Any], location: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        run(base() | {"scores": scores})
+    assert caught.value.location == location
+    assert message in caught.value.problem
