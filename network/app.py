@@ -34,6 +34,7 @@ from network.http.mentoring_api import (
     RelationshipsController,
     RequestsController,
 )
+from network.http.metrics_api import metrics
 from network.http.node_document_api import node_document
 from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
@@ -46,6 +47,7 @@ from network.http.staff_api import StaffController
 from network.http.suggestions_api import suggestions
 from network.jobs import jobs_loop
 from network.logs import configure_logging
+from network.metrics import instrument_pool, worker_stopped
 from network.runtime import Runtime
 from network.web.errors import with_pages
 from network.web.routes import template_config, web_routes
@@ -56,12 +58,15 @@ VERSION = "0.1.0"
 def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings)
     redis = create_redis(settings)
+    pool_size = settings.db_pool_size if not settings.uses_sqlite else 0
+    instrument_pool(engine, pool_size)
     return Runtime(
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         redis=redis,
         replay=RedisReplayCache(redis) if redis is not None else MemoryReplayCache(),
+        pool_size=pool_size,
     )
 
 
@@ -88,11 +93,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
             await runtime.close()
+            worker_stopped()
 
     app = Litestar(
         route_handlers=[
             live,
             ready,
+            metrics,
             node_document,
             inbox,
             cards,

@@ -6,6 +6,7 @@ Only :func:`load_settings` looks at the environment, and only the composition ro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ Environment = Literal["dev", "prod"]
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production-use!"  # noqa: S105
 MIN_SECRET_BYTES = 32
 DEFAULT_DEV_DATABASE = Path("var") / "mentornet-dev.db"
+_BEARER_TOKEN = re.compile(rf"[A-Za-z0-9._~+/=-]{{{MIN_SECRET_BYTES},}}")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,6 +51,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: connections per worker (a blocking pool: a burst waits, it does not fail).
     redis_timeout_s: float = 2.0
     redis_max_connections: int = 64
+    #: The bearer token a Prometheus scrape of ``/metrics`` must send; None: no metrics served.
+    metrics_token: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -170,6 +174,16 @@ def _smtp_url(text: str, *, prod: bool) -> str:
     return text
 
 
+def _metrics_token(text: str, *, prod: bool) -> str:
+    # A bearer token's own characters (RFC 6750 b64token), so it fits in an Authorization header.
+    if not _BEARER_TOKEN.fullmatch(text):
+        raise _Refused(
+            f"must be at least {MIN_SECRET_BYTES} of A-Z a-z 0-9 - . _ ~ + / = "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+    return text
+
+
 def _seconds(largest: float) -> _Parse:
     def parse(text: str, *, prod: bool) -> float:
         try:
@@ -214,6 +228,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("db_pool_size", _count(1000)),
     _Field("redis_timeout_s", _seconds(60)),
     _Field("redis_max_connections", _count(10_000)),
+    _Field("metrics_token", _metrics_token),
 )
 
 

@@ -14,6 +14,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from network.logs import get_logger
+from network.metrics import UNMATCHED, observe_request
 
 HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -61,11 +62,14 @@ class RequestContext:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
+                seconds = time.perf_counter() - started
+                # The route's template (set by the router), never the path: bounded labels.
+                observe_request(method, scope.get("path_template") or UNMATCHED, status, seconds)
                 # Path only: query strings may carry personal data or tokens.
                 log.info(
                     "request",
                     method=method,
                     path=scope["path"],
                     status=status,
-                    ms=round((time.perf_counter() - started) * 1000, 1),
+                    ms=round(seconds * 1000, 1),
                 )
