@@ -30,7 +30,7 @@ from orgs.people.notifications import EmailStatus, OutgoingEmail
 K = TypeVar("K")
 
 
-@dataclass
+@dataclass(eq=False)  # a registry keys its collectors by identity
 class NodeGauges(Collector):
     """Gauge families read once per scrape; a collector of values already read."""
 
@@ -57,7 +57,7 @@ async def _counts(
 ) -> dict[K, int]:
     """How many rows match ``where``, per value of ``key``."""
     query = select(key, func.count()).where(where).group_by(key)
-    return dict((await session.execute(query)).tuples().all())
+    return {row[0]: row[1] for row in await session.execute(query)}
 
 
 def _age(now: datetime, then: datetime | None) -> float:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -32,7 +31,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
+#: The text format every Prometheus reads; Litestar adds "; charset=utf-8" to text/* itself.
+CONTENT_TYPE: Final = "text/plain; version=0.0.4"
 #: prometheus-client's own switch for multiprocess mode, read by the library itself.
 MULTIPROC_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

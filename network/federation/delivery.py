@@ -29,6 +29,7 @@ from network.faults import log_pass_failure
 from network.federation.feed_pull import pull_all
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
+from network.metrics import DELIVERIES, mark_pass
 from network.runtime import Runtime
 
 JOSE = "application/jose"
@@ -111,6 +112,7 @@ async def _deliver_queue(work: _Pass, queue: list[OutboxMessage]) -> None:
                 work.outbox.undeliverable(row, work.now, error)
             work.report.failed += 1
             work.report.errors.append(error)
+            DELIVERIES.labels(row.peer, "undeliverable").inc()
             log.error("delivery_undeliverable", peer=row.peer, mid=row.mid, error=error)
             continue
         if outcome is Outcome.UNREACHABLE:
@@ -126,6 +128,7 @@ async def _deliver_one(
     else:
         token = sign(build_attempt(row, me=work.me, now=now_s()), work.key)
         outcome, error = await _post(work.client, peer.document["endpoints"]["inbox"], token)
+    DELIVERIES.labels(row.peer, outcome.value).inc()  # a row's peer was pinned when queued
     if outcome is Outcome.DELIVERED:
         await work.outbox.delivered(row, work.now)
         work.report.delivered += 1
@@ -166,6 +169,7 @@ async def delivery_loop(
         while True:
             try:
                 await deliver_due(runtime, datetime.now(UTC), client)
+                mark_pass("delivery", ok=True)
                 if loop.time() >= next_pull:
                     reports = await pull_all(runtime, client)
                     # A peer that did not answer is asked again soon, not in five minutes.
@@ -173,6 +177,7 @@ async def delivery_loop(
                     wait = min(RETRY_PULL_S, feed_interval_s) if failed else feed_interval_s
                     next_pull = loop.time() + wait
             except Exception as exc:
+                mark_pass("delivery", ok=False)
                 log_pass_failure(log, "federation_pass_failed", exc)
                 next_pull = max(next_pull, loop.time() + RETRY_PULL_S)
             await asyncio.sleep(interval_s)

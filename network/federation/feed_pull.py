@@ -18,6 +18,7 @@ from federation.signing import verify_feed_page
 from federation.tenancy import check_hosted
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
+from network.metrics import FEED_PULLS
 from network.runtime import Runtime
 
 MAX_PAGES = 50
@@ -50,6 +51,7 @@ async def pull_feed(runtime: Runtime, peer_id: str, client: httpx.AsyncClient) -
                 report.error = _describe(exc)
                 log.warning("feed_refused", peer=peer.node_id, error=report.error)
                 await cards.failed(peer.node_id, datetime.now(UTC), report.error)
+                FEED_PULLS.labels(peer.node_id, "failed").inc()
                 return report
             await cards.apply(peer.node_id, page, datetime.now(UTC))
             report.pages += 1
@@ -58,6 +60,7 @@ async def pull_feed(runtime: Runtime, peer_id: str, client: httpx.AsyncClient) -
             cursor = page.cursor
             if not page.has_more:
                 break
+        FEED_PULLS.labels(peer.node_id, "ok").inc()
         return report
 
 
