@@ -25,6 +25,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    disable_created_metrics,
     values,
 )
 from prometheus_client.registry import Collector
@@ -37,6 +38,9 @@ CONTENT_TYPE: Final = "text/plain; version=0.0.4"
 MULTIPROC_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED: Final = "unmatched"  # no route: a 404 or 405 from the router
+
+# The *_created series say when a series was first made; multiprocess mode has none, so none here.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # Every instrument has labels, so no value exists before its first use: values made in the CLI
 # process before it hands the directory to its workers would not be shared.
