@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, Index, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -219,6 +219,22 @@ class Feed:
                 FeedEntry.consumer == self.consumer, FeedEntry.handle == handle
             )
         )
+
+
+async def withdraw_cards(session: AsyncSession, mentor_id: uuid.UUID) -> int:
+    """Turn every card of ``mentor_id`` into a tombstone now (erasure), each with the next
+    version of its consumer's feed, rather than at that consumer's next pull. The tombstone
+    (handle, no card) stays so that a consumer that missed ``member.erase`` still drops the
+    card; it names nobody without this node's handle secret."""
+    entries = await session.scalars(select(FeedEntry).where(FeedEntry.mentor_id == mentor_id))
+    rows = [entry for entry in entries.all() if not entry.tombstone]  # JSON null, not SQL NULL
+    for entry in rows:
+        latest = await session.scalar(
+            select(func.max(FeedEntry.version)).where(FeedEntry.consumer == entry.consumer)
+        )
+        entry.card, entry.version = None, int(latest or 0) + 1
+        await session.flush()
+    return len(rows)
 
 
 def _parse_cursor(cursor: str) -> int | None:

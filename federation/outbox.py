@@ -34,6 +34,9 @@ BREAKER_THRESHOLD: Final = 5  # consecutive failed attempts before a peer's brea
 #: a minute (this plus the delivery loop's few seconds).
 BREAKER_MAX_WINDOW: Final = timedelta(seconds=45)
 ATTEMPT_LIFETIME: Final = 120  # seconds a signed attempt stays valid (≤ 300 by protocol)
+#: Bodies not kept once the peer has them: an erasure notice must not become a lasting record
+#: of whom it was about.
+FORGET_ON_DELIVERY: Final = frozenset({"member.erase"})
 
 
 class OutboxStatus(StrEnum):
@@ -195,6 +198,8 @@ class Outbox:
         return health
 
     async def delivered(self, row: OutboxMessage, now: datetime) -> None:
+        if row.message_type in FORGET_ON_DELIVERY:
+            row.body = {}
         row.status = OutboxStatus.DELIVERED
         row.delivered_at = now
         row.attempts += 1

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
+from federation.erasure import forget_remote_person
 from federation.feed import Feed
 from federation.relationship_outbox import outbox_sink
-from federation.remote_cards import RemoteCards
 from orgs.db import utcnow
 from orgs.mentoring.ending import apply_remote_end
-from orgs.mentoring.relationships import Relationship, free_capacity
+from orgs.mentoring.relationships import free_capacity
 from orgs.mentoring.remote_events import RemoteEvent
 from orgs.models import Org
 from orgs.pairing.candidates import approved_members
 from orgs.pairing.requests import (
-    MentoringRequest,
     apply_remote_accept,
     apply_remote_decline,
     apply_remote_introduce,
@@ -143,21 +141,4 @@ async def ended(session: AsyncSession, message: wire.RelationshipEnd) -> None:
 
 
 async def erased(session: AsyncSession, message: wire.MemberErase) -> None:
-    """Forget a person of the sending node: their cards, and what we were told about them in
-    requests and relationships (the introduction and the request summary)."""
-    if message.handles:
-        await RemoteCards(session).revoke(message.iss, message.handles)
-    if message.request_ids:
-        refs = list(message.request_ids)
-        await session.execute(
-            update(MentoringRequest)
-            .where(
-                MentoringRequest.remote_peer == message.iss, MentoringRequest.remote_ref.in_(refs)
-            )
-            .values(counterpart_name="", counterpart_email="", remote_summary={})
-        )
-        await session.execute(
-            update(Relationship)
-            .where(Relationship.remote_peer == message.iss, Relationship.remote_ref.in_(refs))
-            .values(counterpart_name="(erased)", counterpart_email="")
-        )
+    await forget_remote_person(session, message)

@@ -20,6 +20,7 @@ Environment = Literal["dev", "prod"]
 #: Used only in dev so that the demo starts with no setup; production refuses it.
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production-use!"  # noqa: S105
 MIN_SECRET_BYTES = 32
+MAX_RETENTION_DAYS = 3650
 DEFAULT_DEV_DATABASE = Path("var") / "mentornet-dev.db"
 _BEARER_TOKEN = re.compile(rf"[A-Za-z0-9._~+/=-]{{{MIN_SECRET_BYTES},}}")
 
@@ -40,6 +41,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     #: Run the mentoring jobs (expiry, reminders, auto-closure, emails) in each app worker.
     jobs_worker: bool = True
+    #: Days a processed inbox payload, a delivered outbox body and a sent email are kept
+    #: before the jobs loop empties them (long enough to look into a problem, no longer).
+    message_retention_days: int = 30
     #: PostgreSQL: seconds to open a connection, to run one statement (the server cancels it;
     #: the client gives up a second later on a server that does not answer at all), and to
     #: wait for a free pooled connection; connections kept per worker (as many again in bursts).
@@ -222,6 +226,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("outbox_worker", _on_off),
     _Field("smtp_url", _smtp_url),
     _Field("jobs_worker", _on_off),
+    _Field("message_retention_days", _count(MAX_RETENTION_DAYS)),
     _Field("db_connect_timeout_s", _seconds(60)),
     _Field("db_statement_timeout_s", _seconds(600)),
     _Field("db_pool_timeout_s", _seconds(60)),

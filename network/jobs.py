@@ -1,17 +1,19 @@
 """The mentoring jobs of a node: one pass (``run_once``) for the CLI and tests, and the
 background loop each app worker may run. Every pass is given ``now``; the jobs commit in one
 transaction and the emails are sent in another, so a slow mail server never holds up state
-changes, and a failed send is retried by a later pass."""
+changes, and a failed send is retried by a later pass. Last, message bodies past their
+retention (``MENTORNET_MESSAGE_RETENTION_DAYS``) are emptied, in a third."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.relationship_outbox import outbox_sink
+from federation.retention import Purged, purge_bodies
 from network.config import Settings
 from network.faults import log_pass_failure
 from network.logs import get_logger
@@ -27,6 +29,7 @@ log = get_logger("mentornet.jobs")
 class PassReport:
     jobs: JobReport
     emails: SendReport | None  # None: no SMTP configured, emails wait
+    purged: Purged
 
 
 def mailer_of(settings: Settings) -> Mailer | None:
@@ -52,6 +55,13 @@ async def send_emails(
     return report
 
 
+async def purge_messages(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, keep: timedelta
+) -> Purged:
+    async with sessionmaker() as session, session.begin():
+        return await purge_bodies(session, now, keep)
+
+
 async def run_once(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -61,7 +71,8 @@ async def run_once(
     jobs = await run_jobs(sessionmaker, now)
     mailer = mailer or mailer_of(settings)
     emails = await send_emails(sessionmaker, now, mailer) if mailer is not None else None
-    return PassReport(jobs, emails)
+    keep = timedelta(days=settings.message_retention_days)
+    return PassReport(jobs, emails, await purge_messages(sessionmaker, now, keep))
 
 
 async def jobs_loop(

@@ -64,6 +64,11 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
     else:
         e = report.emails
         click.echo(f"emails sent: {e.sent}; to retry: {e.failed}; given up: {e.dead}")
+    p = report.purged
+    click.echo(
+        f"bodies emptied after {settings.message_retention_days} days: inbox {p.inbox}; "
+        f"outbox {p.outbox}; emails {p.emails}"
+    )
 
 
 @click.group()

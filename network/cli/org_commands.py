@@ -9,13 +9,14 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.card_facts import check_card_facts
-from federation.erasure import propagate_erasure
+from federation.erasure import erase_everywhere
 from network.cli.context import CliContext, fail, pass_cli
 from network.cli.sso_commands import sso
+from orgs.db import utcnow
 from orgs.errors import NotFound
 from orgs.models import TokenRole
 from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
-from orgs.people.erasure import erase_member
+from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
 from orgs.registry import OrgRegistry
 from orgs.tokens import TokenService, parse_role, parse_token_id
@@ -205,8 +206,9 @@ def erase_member_command(cli: CliContext, *, slug: str, employee_id: str, yes: b
         )
         if member is None:
             raise NotFound(f"No member with employee id {employee_id!r} in {slug!r}.")
-        peers = await propagate_erasure(session, member.id)
-        await erase_member(session, found.id, member.id)
+        _, peers = await erase_everywhere(
+            session, found.id, member.id, by=Actor.operator(found.id).ref, now=utcnow()
+        )
         told = ", ".join(f"{peer} ({count} ids)" for peer, count in peers.items()) or "no peer"
         return f"erased member {member.id}; told {told}"
 

@@ -222,6 +222,7 @@ class RequestService:
         _check_reachable(mentee, data.mentors)
         batch = uuid.uuid4()
         asked = await self._asked(mentee.id)
+        _check_asks_something(asked, data.mentors)
         rows: list[MentoringRequest] = []
         for rank, target in enumerate(data.mentors, start=1):
             remote = target.remote
@@ -718,6 +719,19 @@ def _check_reachable(mentee: Member, targets: Sequence[RankedMentor]) -> None:
     for i, target in enumerate(targets):
         if target.remote is not None:
             raise InvalidInput.on(f"mentors[{i}]", NO_WORK_EMAIL.format(them="mentor"))
+
+
+def _check_asks_something(asked: dict[str, Any], targets: Sequence[RankedMentor]) -> None:
+    """A mentor elsewhere decides on what the mentee asks for: at least one topic."""
+    if asked["topics"]:
+        return
+    for i, target in enumerate(targets):
+        if target.remote is not None:
+            raise InvalidInput.on(
+                f"mentors[{i}]",
+                "a mentor at another organisation needs to know what you want help with; "
+                "choose your topics in your mentee profile first",
+            )
 
 
 async def expire_due_requests(session: AsyncSession, now: datetime, remote: RemoteSink) -> int:

@@ -19,7 +19,8 @@ from enum import StrEnum
 from typing import Final, Protocol
 
 import msgspec
-from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy import ForeignKey, Index, String, Text, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -368,3 +369,19 @@ async def send_due_emails(
             report.sent += 1
     await session.flush()
     return report
+
+
+async def purge_sent_emails(session: AsyncSession, before: datetime) -> int:
+    """Empty emails sent before ``before``: once the mail server took one, its address and
+    words are not needed here; the row keeps that it was sent, and when."""
+    result = await session.execute(
+        update(OutgoingEmail)
+        .where(
+            OutgoingEmail.status == EmailStatus.SENT,
+            OutgoingEmail.sent_at < before,
+            or_(OutgoingEmail.to_address != "", OutgoingEmail.text != ""),
+        )
+        .values(to_address="", subject="", text="", html="")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount if isinstance(result, CursorResult) else 0

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from msgspec.structs import replace
 
-from federation.erasure import propagate_erasure
+from federation.erasure import erase_everywhere
 from federation.remote_cards import RemoteCards
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
+from orgs.audit import ActorRef
 from orgs.pairing.sharing import SharingPolicy, set_policy
-from orgs.people.erasure import erase_member
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
@@ -200,8 +200,13 @@ async def test_request_accept_and_introduction_across_two_nodes(
             )
             # The mentee is erased on their node: the mentor's node forgets the introduction.
             async with node_a.runtime.sessionmaker() as session, session.begin():
-                told = await propagate_erasure(session, mentee.id)
-                await erase_member(session, brent_id, mentee.id)
+                _, told = await erase_everywhere(
+                    session,
+                    brent_id,
+                    mentee.id,
+                    by=ActorRef.system("operator"),
+                    now=datetime.now(UTC),
+                )
             assert told == {b_url: 1}  # the one request both nodes know
             assert await deliver(node_a, client) == 1  # member.erase
             after = await client.get(
@@ -273,8 +278,9 @@ async def test_erasure_reaches_every_peer_that_holds_data_about_the_person(
         async with httpx.AsyncClient(timeout=15) as client:
             assert (await pull_feed(node_a.runtime, node_b.settings.base_url, client)).cards == 6
             async with node_b.runtime.sessionmaker() as session, session.begin():
-                told = await propagate_erasure(session, mentors[0].id)
-                await erase_member(session, nch_id, mentors[0].id)
+                _, told = await erase_everywhere(
+                    session, nch_id, mentors[0].id, by=ActorRef.system("cli"), now=datetime.now(UTC)
+                )
             assert told == {node_a.settings.base_url: 1}  # the one handle A was given
             assert await deliver(node_b, client) == 1  # member.erase
             async with node_a.runtime.sessionmaker() as session:

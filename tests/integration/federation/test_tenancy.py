@@ -40,6 +40,7 @@ from orgs.pairing.requests import (
 )
 from orgs.pairing.sharing import SharingPolicy
 from orgs.people.members import Member
+from orgs.redaction import ERASED_NAME
 from tests.e2e.test_cross_node_request import approved_person, setup_org
 from tests.live import free_port, live_node
 from tests.nodes import Identity, Node, changed, handle
@@ -333,8 +334,12 @@ async def test_a_third_peers_erasure_touches_only_what_it_sent(scene: Scene) -> 
     await refused_then_taken(scene, wire.MemberErase, 202, handles=tuple(cards), request_ids=(ref,))
     req = await request(scene.there, scene.p.node_id, ref)
     rel = await relationship(scene.there, scene.p.node_id, ref)
-    assert (req.counterpart_name, req.counterpart_email, req.remote_summary) == ("", "", {})
-    assert (rel.counterpart_name, rel.counterpart_email) == ("(erased)", "")
+    assert (req.counterpart_name, req.counterpart_email, req.remote_summary) == (
+        ERASED_NAME,
+        "",
+        {},
+    )
+    assert (rel.counterpart_name, rel.counterpart_email) == (ERASED_NAME, "")
     assert await live_cards(scene) == []
 
 

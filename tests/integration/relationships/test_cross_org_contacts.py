@@ -79,3 +79,26 @@ async def test_a_mentor_with_no_work_email_is_told_before_accepting_from_elsewhe
     again = await db.get(MentoringRequest, req_id, populate_existing=True)
     assert again is not None
     assert (again.state, await queued(db)) == (RequestState.OPEN, before)
+
+
+async def test_a_mentee_with_no_topics_is_told_before_asking_a_mentor_elsewhere(
+    db: AsyncSession,
+) -> None:
+    """No mentee profile (so no topics): the request would be an invalid wire body; the
+    mentee is told what to do instead, and nothing is queued."""
+    w = await world(db)
+    mentee = w.members["mentee"]
+    mentee_id = mentee.id
+    data = RequestsIn(
+        scheme_id=w.scheme_id,
+        mentors=[RankedMentor(remote=RemoteMentor(peer=PEER, handle="h" * 43))],
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await RequestService(db, w.org.org.id, outbox_sink(db)).send(mentee, data, utcnow())
+    assert refused.value.errors[0].field == "mentors[0]"
+    assert "topics" in refused.value.errors[0].message
+    await db.rollback()
+    mine = (
+        await db.scalars(select(MentoringRequest).where(MentoringRequest.mentee_id == mentee_id))
+    ).all()
+    assert (mine, await queued(db)) == ([], 0)

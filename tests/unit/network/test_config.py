@@ -86,6 +86,14 @@ def test_unknown_environment_and_bad_numbers_are_named() -> None:
     assert "MENTORNET_MAX_BODY_BYTES" in names
 
 
+def test_message_retention_defaults_to_30_days_and_refuses_zero_or_words() -> None:
+    assert load_settings({}).message_retention_days == 30
+    assert load_settings({"MENTORNET_MESSAGE_RETENTION_DAYS": "90"}).message_retention_days == 90
+    for bad in ("0", "-3", "a month", "3651"):
+        (problem,) = problems_of({"MENTORNET_MESSAGE_RETENTION_DAYS": bad})
+        assert problem.startswith("MENTORNET_MESSAGE_RETENTION_DAYS: must be an integer")
+
+
 def test_settings_survive_the_trip_through_the_environment() -> None:
     settings = Settings(
         env="prod",
@@ -99,6 +107,7 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         outbox_worker=False,
         smtp_url="smtp://127.0.0.1:1025",
         jobs_worker=False,
+        message_retention_days=7,
         db_connect_timeout_s=1.5,
         db_statement_timeout_s=30.0,
         db_pool_timeout_s=0.5,
