@@ -16,6 +16,7 @@ from federation.remote_cards import RemoteCards
 from federation.request_auth import sign_request
 from federation.signing import verify_feed_page
 from federation.tenancy import check_hosted
+from federation.trace_context import HEADER, outgoing
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
 from network.metrics import FEED_PULLS
@@ -82,7 +83,8 @@ async def _fetch(
     signed = sign_request(
         key=key, iss=me, aud=peer.node_id, path=urlsplit(url).path, query=query, now=now_s()
     )
-    response = await client.get(f"{url}?{query}", headers={"Authorization": signed.authorization})
+    headers = {"Authorization": signed.authorization, HEADER: outgoing().traceparent}
+    response = await client.get(f"{url}?{query}", headers=headers)
     if response.status_code != 200:
         raise _PullError(f"{url} answered HTTP {response.status_code}")
     page = verify_feed_page(

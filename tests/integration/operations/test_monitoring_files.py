@@ -59,7 +59,8 @@ async def test_every_alert_asks_for_metrics_the_node_exports(exported: set[str])
         assert names, rule["alert"]
         assert names <= exported, (rule["alert"], names - exported)
         assert rule["labels"]["severity"] in ("warning", "critical"), rule["alert"]
-        assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+        assert rule["annotations"]["summary"], rule["alert"]
+        assert rule["annotations"]["description"], rule["alert"]
     wanted = {
         "MentorNetPeerUnreachable",
         "MentorNetDeadLetters",
