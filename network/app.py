@@ -11,9 +11,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
 from network.cache import create_redis
 from network.config import Settings, load_settings
@@ -22,11 +19,13 @@ from network.federation.delivery import delivery_loop
 from network.federation.replay_store import MemoryReplayCache, RedisReplayCache
 from network.http.actor import provide_actor
 from network.http.applications_api import ApplicationsController
+from network.http.body_guard import BodyGuard
 from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
 from network.http.feed_api import cards
 from network.http.health import live, ready
 from network.http.inbox_api import inbox
+from network.http.json_limits import BoundedRequest
 from network.http.me_api import MeController
 from network.http.mentoring_admin_api import CoordinationController
 from network.http.mentoring_api import (
@@ -36,6 +35,7 @@ from network.http.mentoring_api import (
 )
 from network.http.metrics_api import metrics
 from network.http.node_document_api import node_document
+from network.http.openapi import fix_options_allow, openapi_config
 from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
 from network.http.profiles_api import ProfilesController, list_topics
@@ -130,23 +130,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"runtime": runtime}),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="MentorNet",
-            version=VERSION,
-            description="A node of the MentorNet federated mentoring network.",
-            path="/schema",
-            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
-            components=Components(
-                security_schemes={
-                    "orgToken": SecurityScheme(
-                        type="http", scheme="bearer", description="An org API token"
-                    )
-                }
-            ),
-            security=[{"orgToken": []}],
-        ),
+        request_class=BoundedRequest,
+        openapi_config=openapi_config(VERSION),
         debug=False,
     )
-    # Outermost wrapper: routing errors (404/405) get a request id and an access log too.
-    app.asgi_handler = RequestContext(app.asgi_handler)
+    fix_options_allow(app)
+    # Routing errors (404/405) get a request id and an access log too; outside that, the body
+    # deadline, so the access log sees the status of a request whose client left.
+    app.asgi_handler = BodyGuard(RequestContext(app.asgi_handler), settings.body_timeout_s)
     return app

@@ -32,6 +32,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET_KEY
     max_body_bytes: int = 1_048_576
+    #: Seconds a request body may take to arrive, from the app's first read (408 after).
+    body_timeout_s: float = 15.0
     log_level: str = "INFO"
     node_name: str = "MentorNet node"
     #: Deliver the federation outbox from a background task in each app worker.
@@ -221,6 +223,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("secret_key", _secret_key, prod_needs=f"at least {MIN_SECRET_BYTES} random bytes"),
     _Field("base_url", _base_url, prod_needs="the node's public https:// URL"),
     _Field("max_body_bytes", _max_body_bytes),
+    _Field("body_timeout_s", _seconds(600)),
     _Field("log_level", _log_level),
     _Field("node_name", _node_name),
     _Field("outbox_worker", _on_off),

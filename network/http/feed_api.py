@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
 from federation.feed_pages import serve_page
 from network.federation.wiring import CARDS_PATH, node_id, node_keys, now_s
 from network.http.dependencies import Db
+from network.http.openapi import PEER_SIGNED
 from network.http.problems import documented_problems
 from network.runtime import Runtime
 
@@ -22,11 +23,14 @@ JOSE = "application/jose"
     tags=["federation"],
     summary="A signed page of cards and tombstones for the calling peer (JWS compact)",
     media_type=JOSE,
-    security=[],
-    responses=documented_problems(401, 503),
+    security=PEER_SIGNED,
+    responses=documented_problems(400, 401, 503),
 )
 async def cards(
-    request: Request[Any, Any, Any], state: State, db: Db, cursor: FromQuery[str] = ""
+    request: Request[Any, Any, Any],
+    state: State,
+    db: Db,
+    cursor: Annotated[str, QueryParameter(max_length=64)] = "",
 ) -> Response[str]:
     settings = Runtime.of(state).settings
     token = await serve_page(

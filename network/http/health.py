@@ -4,21 +4,44 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from typing import Literal
 
-from litestar import Response, get
+import msgspec
+from litestar import get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from network.http.problems import documented_problems, problem_response
+from network.http.openapi import PublicOperation
+from network.http.problems import documented_problems
 from network.runtime import Runtime
-from orgs.errors import FieldError
+from orgs.errors import FieldError, Unavailable
 
 CHECK_TIMEOUT_S = 2.0
 
 
-@get("/health/live", include_in_schema=True, tags=["health"], summary="The process is up")
-async def live() -> dict[str, str]:
-    return {"status": "ok"}
+class Live(msgspec.Struct, frozen=True):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(msgspec.Struct, frozen=True):
+    status: Literal["ok"]
+    database: Literal["ok"]
+    redis: Literal["ok", "not configured"]
+
+
+class NotReady(Unavailable):
+    code = "not-ready"
+    title = "Not ready"
+
+
+@get(
+    "/health/live",
+    tags=["health"],
+    summary="The process is up",
+    operation_class=PublicOperation,
+)
+async def live() -> Live:
+    return Live()
 
 
 #: Checks that ran over the limit, kept until they end by their own timeouts.
@@ -62,17 +85,15 @@ async def _redis_ok(runtime: Runtime) -> bool:
     tags=["health"],
     summary="The database and Redis answer",
     responses=documented_problems(503),
+    operation_class=PublicOperation,
 )
-async def ready(state: State) -> Response[bytes] | dict[str, str]:
+async def ready(state: State) -> Ready:
     runtime = Runtime.of(state)
     database, redis = await asyncio.gather(_database_ok(runtime), _redis_ok(runtime))
     down = [name for name, ok in (("database", database), ("redis", redis)) if not ok]
     if down:
-        return problem_response(
-            503,
-            "not-ready",
-            "Not ready",
+        raise NotReady(
             f"Not reachable: {', '.join(down)}.",
-            [FieldError(name, "not reachable") for name in down],
+            tuple(FieldError(name, "not reachable") for name in down),
         )
-    return {"status": "ok", "database": "ok", "redis": "ok" if runtime.redis else "not configured"}
+    return Ready("ok", "ok", "ok" if runtime.redis else "not configured")

@@ -6,7 +6,6 @@ summaries, objectives or learning logs."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -22,7 +21,7 @@ from network.http.mentoring_out import (
     QuestionnaireResultOut,
     ResultsOut,
 )
-from network.http.path_params import Id, Slug
+from network.http.path_params import DateTimeQuery, Id, Slug, instant
 from network.http.problems import API_PROBLEMS
 from network.http.text_responses import text_response
 from orgs.db import utcnow
@@ -242,10 +241,11 @@ class CoordinationController(Controller):
         slug: Slug,
         actor: Actor_,
         db: Db,
-        since: FromQuery[datetime | None] = None,
+        since: DateTimeQuery = None,
     ) -> Response[str]:
+        after = instant(since, "since")
         who = actor
         authorize(who, Action.EXPORT_HR)
         return text_response(
-            await hr_export(db, who.org_id, since), "text/csv", download="mentoring-hr-export.csv"
+            await hr_export(db, who.org_id, after), "text/csv", download="mentoring-hr-export.csv"
         )

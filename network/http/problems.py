@@ -17,6 +17,8 @@ from litestar.types import ExceptionHandlersMap
 
 from federation.errors import FederationError
 from network.faults import RETRY_AFTER_S, Store, store_fault
+from network.http.body_guard import CLIENT_CLOSED, ClientDisconnected
+from network.http.json_limits import JsonTooComplex
 from network.http.request_context import request_id_of
 from network.logs import get_logger
 from orgs.errors import (
@@ -61,6 +63,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     Unavailable: 503,
+    JsonTooComplex: 400,
 }
 
 HTTP_CODES: dict[int, tuple[str, str]] = {
@@ -70,6 +73,7 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
+    408: ("request-timeout", "Request timeout"),
     409: ("conflict", "Conflict"),
     413: ("body-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
@@ -204,6 +208,19 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return problem_response(status, code, title, detail, headers=headers)
 
 
+def handle_client_disconnected(
+    request: Request[Any, Any, Any], _: ClientDisconnected
+) -> Response[bytes]:
+    """The client left mid-body: nothing to answer and nothing wrong here, so no traceback."""
+    log.info("client_disconnected", method=request.method, path=request.url.path)
+    return problem_response(
+        CLIENT_CLOSED,
+        "client-disconnected",
+        "Client disconnected",
+        "The connection closed before the whole request body arrived.",
+    )
+
+
 def log_store_fault(request: Request[Any, Any, Any], store: Store, exc: BaseException) -> None:
     """One line per request and no traceback: an outage is news once, not a bug report."""
     log.warning(
@@ -258,5 +275,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     FederationError: handle_federation_error,
     HTTPException: handle_http_exception,
+    ClientDisconnected: handle_client_disconnected,
     Exception: handle_unexpected,
 }

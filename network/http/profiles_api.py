@@ -13,6 +13,7 @@ from matching.model import MeetingMode
 from matching.taxonomy import TAXONOMY_VERSION, TOPICS, TopicKind
 from network.http.actor import Actor_
 from network.http.dependencies import Db
+from network.http.openapi import PublicOperation
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
 from orgs.people.actor import Actor
@@ -111,7 +112,12 @@ class TaxonomyOut(msgspec.Struct, frozen=True):
     topics: list[TopicOut]
 
 
-@get("/api/v1/topics", tags=["matching"], summary="The shared topic taxonomy", security=[])
+@get(
+    "/api/v1/topics",
+    tags=["matching"],
+    summary="The shared topic taxonomy",
+    operation_class=PublicOperation,
+)
 async def list_topics() -> TaxonomyOut:
     return TaxonomyOut(TAXONOMY_VERSION, [TopicOut(t.id, t.label, t.kind) for t in TOPICS.values()])
 

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 
 from network.http.actor import Actor_
 from network.http.dependencies import Db
-from network.http.path_params import Slug
+from network.http.path_params import Offset, Slug
 from network.http.problems import API_PROBLEMS
 from orgs.errors import NotFound
 from orgs.org_settings import OrgSettings, read_settings, update_settings
@@ -140,7 +140,7 @@ class StaffController(Controller):
         *,
         include_leavers: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[StaffOut]:
         who = actor
         authorize(who, Action.READ_STAFF)

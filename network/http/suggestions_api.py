@@ -62,7 +62,7 @@ async def suggestions(
     actor: Actor_,
     db: Db,
     limit: FromQuery[Limit] = 10,
-    scheme: FromQuery[str | None] = None,
+    scheme: Annotated[str | None, QueryParameter(max_length=60)] = None,
 ) -> SuggestionsOut:
     return await build_suggestions(db, member_of(actor), scheme, limit, datetime.now(UTC))
 

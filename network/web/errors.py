@@ -10,7 +10,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandler, ExceptionHandlersMap
 
 from network.faults import RETRY_AFTER_S, store_fault
-from network.http.problems import RETRY_HEADERS, _domain_status, log_store_fault
+from network.http.body_guard import ClientDisconnected
+from network.http.problems import (
+    RETRY_HEADERS,
+    _domain_status,
+    handle_client_disconnected,
+    log_store_fault,
+)
 from network.http.request_context import request_id_of
 from network.logs import get_logger
 from network.web.pages import login_redirect, render
@@ -49,6 +55,8 @@ def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     slug = request.path_params.get("slug") if request.path_params else None
     if isinstance(exc, Unauthenticated) and isinstance(slug, str) and request.method == "GET":
         return login_redirect(request, slug)
+    if isinstance(exc, ClientDisconnected):
+        return handle_client_disconnected(request, exc)
     if isinstance(exc, DomainError):
         page = error_page(request, _domain_status(exc), exc.title, exc.detail)
         if exc.retry_after_s is not None:

@@ -102,7 +102,7 @@ Body = Annotated[str, msgspec.Meta(max_length=10000)]
 class MeetingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """``held: true`` records a meeting that already took place; otherwise it is scheduled."""
 
-    starts_at: datetime
+    starts_at: Annotated[datetime, msgspec.Meta(tz=True)]  # with its offset, like every time
     duration_minutes: Minutes
     mode: MeetingMode
     location: Annotated[str, msgspec.Meta(max_length=300)] = ""

@@ -80,10 +80,17 @@ def test_a_complete_prod_configuration_loads_with_the_async_driver() -> None:
 
 
 def test_unknown_environment_and_bad_numbers_are_named() -> None:
-    problems = problems_of({"MENTORNET_ENV": "staging", "MENTORNET_MAX_BODY_BYTES": "lots"})
+    problems = problems_of(
+        {
+            "MENTORNET_ENV": "staging",
+            "MENTORNET_MAX_BODY_BYTES": "lots",
+            "MENTORNET_BODY_TIMEOUT_S": "0",
+        }
+    )
     names = [p.split(":")[0] for p in problems]
     assert "MENTORNET_ENV" in names
     assert "MENTORNET_MAX_BODY_BYTES" in names
+    assert "MENTORNET_BODY_TIMEOUT_S" in names
 
 
 def test_message_retention_defaults_to_30_days_and_refuses_zero_or_words() -> None:
@@ -102,6 +109,7 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         base_url="https://node.example",
         secret_key=STRONG,
         max_body_bytes=4096,
+        body_timeout_s=2.5,
         log_level="WARNING",
         node_name="MentorNet East Midlands",
         outbox_worker=False,
