@@ -21,7 +21,7 @@ from sqlalchemy import Index, String, Text, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from federation import wire
+from federation import trace_context, wire
 from federation.signing import new_jti
 from orgs.db import Base, enum_column, utcnow
 from orgs.errors import FieldError, IllegalTransition, InvalidInput, NotFound
@@ -130,9 +130,10 @@ def typed_body(peer: str, message_type: str, body: dict[str, Any]) -> wire.Inbox
 def build_attempt(row: OutboxMessage, *, me: str, now: int) -> wire.InboxMessage:
     """A freshly stamped message for one delivery attempt (sign it with the active key)."""
     kind = _TYPES[row.message_type]
+    fields = {k: v for k, v in row.body.items() if k != trace_context.OUTBOX_KEY}
     return msgspec.convert(
         {
-            **row.body,
+            **fields,
             "iss": me,
             "aud": row.peer,
             "iat": now,
@@ -153,9 +154,11 @@ class Outbox:
         body is checked against its wire type here (``InvalidInput`` if it could never be sent)
         and stored as that type encodes it."""
         message = typed_body(peer, message_type, body)
-        row = OutboxMessage(
-            mid=new_jti(), peer=peer, message_type=message_type, body=message_body(message)
-        )
+        stored = message_body(message)
+        trace = trace_context.current.get()
+        if trace is not None:  # the peer's logs continue the trace of the work that queued it
+            stored[trace_context.OUTBOX_KEY] = trace.traceparent
+        row = OutboxMessage(mid=new_jti(), peer=peer, message_type=message_type, body=stored)
         self.session.add(row)
         return row
 

@@ -54,6 +54,7 @@ class FeedState(Base):
     peer: Mapped[str] = mapped_column(String(500), primary_key=True)
     cursor: Mapped[str] = mapped_column(String(128), default="")
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: When a pull last succeeded (the feed's age); a failed pull leaves it and sets last_error.
     last_pulled_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
 
@@ -114,9 +115,10 @@ class RemoteCards:
         await self.session.flush()
 
     async def failed(self, peer: str, now: datetime, error: str) -> None:
-        """A pull failed or a page was refused: note it, change no card."""
+        """A pull failed or a page was refused: note it, change no card (and not the time of the
+        last good pull: the feed we hold is as old as that)."""
         state = await self.state(peer)
-        state.last_pulled_at, state.last_error = now, error[:1000]
+        state.last_error = error[:1000]
 
     async def live(self, now: datetime, peer: str | None = None) -> Sequence[RemoteCard]:
         query = select(RemoteCard).where(RemoteCard.expires_at > now)

@@ -34,6 +34,7 @@ from network.http.mentoring_api import (
     RelationshipsController,
     RequestsController,
 )
+from network.http.metrics_api import metrics
 from network.http.node_document_api import node_document
 from network.http.openapi import fix_options_allow, openapi_config
 from network.http.orgs_api import OrgsController
@@ -48,6 +49,7 @@ from network.http.suggestions_api import suggestions
 from network.import_worker import imports_loop
 from network.jobs import jobs_loop
 from network.logs import configure_logging
+from network.metrics import instrument_pool, worker_stopped
 from network.runtime import Runtime
 from network.web.errors import with_pages
 from network.web.routes import template_config, web_routes
@@ -59,6 +61,8 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings)
     redis = create_redis(settings)
     sessions = create_sessionmaker(engine)
+    pool_size = settings.db_pool_size if not settings.uses_sqlite else 0
+    instrument_pool(engine, pool_size)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -66,6 +70,7 @@ def build_runtime(settings: Settings) -> Runtime:
         redis=redis,
         replay=RedisReplayCache(redis) if redis is not None else MemoryReplayCache(),
         candidates=CandidateCache(sessions),
+        pool_size=pool_size,
     )
 
 
@@ -99,11 +104,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
             await runtime.close()
+            worker_stopped()
 
     app = Litestar(
         route_handlers=[
             live,
             ready,
+            metrics,
             node_document,
             inbox,
             cards,

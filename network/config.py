@@ -6,6 +6,7 @@ Only :func:`load_settings` looks at the environment, and only the composition ro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ DEV_SECRET_KEY = "dev-only-secret-key-not-for-production-use!"  # noqa: S105
 MIN_SECRET_BYTES = 32
 MAX_RETENTION_DAYS = 3650
 DEFAULT_DEV_DATABASE = Path("var") / "mentornet-dev.db"
+_BEARER_TOKEN = re.compile(rf"[A-Za-z0-9._~+/=-]{{{MIN_SECRET_BYTES},}}")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,6 +60,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: A staff import of more data rows than this runs as a job (202 and a status URL); 0:
     #: every import through the API or the pages does.
     staff_import_inline_rows: int = 5000
+    #: The bearer token a Prometheus scrape of ``/metrics`` must send; None: no metrics served.
+    metrics_token: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -179,6 +183,16 @@ def _smtp_url(text: str, *, prod: bool) -> str:
     return text
 
 
+def _metrics_token(text: str, *, prod: bool) -> str:
+    # A bearer token's own characters (RFC 6750 b64token), so it fits in an Authorization header.
+    if not _BEARER_TOKEN.fullmatch(text):
+        raise _Refused(
+            f"must be at least {MIN_SECRET_BYTES} of A-Z a-z 0-9 - . _ ~ + / = "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+    return text
+
+
 def _seconds(largest: float) -> _Parse:
     def parse(text: str, *, prod: bool) -> float:
         try:
@@ -226,6 +240,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("redis_timeout_s", _seconds(60)),
     _Field("redis_max_connections", _count(10_000)),
     _Field("staff_import_inline_rows", _count(1_000_000, smallest=0)),
+    _Field("metrics_token", _metrics_token),
 )
 
 

@@ -19,6 +19,7 @@ from network.config import Settings
 from network.faults import log_pass_failure
 from network.logs import get_logger
 from network.mail import SmtpMailer, default_sender
+from network.metrics import EMAILS, mark_pass
 from orgs.people.notifications import Mailer, SendReport, send_due_emails
 from orgs.records.mentoring_jobs import JobReport, run_due_jobs
 from orgs.records.staff_import_jobs import forget_ended
@@ -50,7 +51,10 @@ async def send_emails(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, mailer: Mailer
 ) -> SendReport:
     async with sessionmaker() as session, session.begin():
-        return await send_due_emails(session, now, mailer)
+        report = await send_due_emails(session, now, mailer)
+    for outcome, count in (("sent", report.sent), ("failed", report.failed), ("dead", report.dead)):
+        EMAILS.labels(outcome).inc(count)
+    return report
 
 
 async def purge_messages(
@@ -82,7 +86,9 @@ async def jobs_loop(
         await asyncio.sleep(interval_s)
         try:
             report = await run_once(sessionmaker, settings, datetime.now(UTC))
+            mark_pass("jobs", ok=True)
             if report.emails is not None and report.emails.errors:
                 log.warning("email_send_failed", failed=report.emails.failed)
         except Exception as exc:
+            mark_pass("jobs", ok=False)
             log_pass_failure(log, "jobs_pass_failed", exc)

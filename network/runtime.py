@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from federation.candidate_cache import CandidateCache
 from federation.replay import ReplayCache
 from network.config import Settings
+from network.metrics import pool_disposed
 
 
 @dataclass
@@ -21,6 +22,8 @@ class Runtime:
     redis: Redis | None
     replay: ReplayCache
     candidates: CandidateCache
+    #: The steady size of this worker's database pool, as counted in the node's metrics.
+    pool_size: int = 0
 
     @staticmethod
     def of(state: State) -> Runtime:
@@ -29,5 +32,6 @@ class Runtime:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        pool_disposed(self.pool_size)
         if self.redis is not None:
             await self.redis.aclose()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import click
 
 from network.cli.context import CliContext, pass_cli
@@ -17,13 +21,22 @@ def serve(cli: CliContext, host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from network.metrics import share_between_workers
+
     _ = cli.settings  # refuse to start (exit 2) on missing or weak settings, before forking
-    Granian(
-        "network.app:create_app",
-        factory=True,
-        address=host,
-        port=port,
-        workers=workers,
-        interface=Interfaces.ASGI,
-        log_access=False,  # the app logs each request itself, with its request id
-    ).serve()
+    # The workers' metrics, shared so that any of them answers a scrape for the node; a new
+    # directory each start, since what a previous run left there would count again.
+    metrics_dir = Path(tempfile.mkdtemp(prefix="mentornet-metrics-"))
+    share_between_workers(metrics_dir)
+    try:
+        Granian(
+            "network.app:create_app",
+            factory=True,
+            address=host,
+            port=port,
+            workers=workers,
+            interface=Interfaces.ASGI,
+            log_access=False,  # the app logs each request itself, with its request id
+        ).serve()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -25,10 +25,12 @@ from federation.key_ring import NodeKey
 from federation.outbox import Outbox, OutboxMessage, build_attempt
 from federation.peer_registry import Peer, PeerRegistry
 from federation.signing import sign
+from federation.trace_context import HEADER, OUTBOX_KEY, outgoing
 from network.faults import log_pass_failure
 from network.federation.feed_pull import pull_all
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
+from network.metrics import DELIVERIES, mark_pass
 from network.runtime import Runtime
 
 JOSE = "application/jose"
@@ -111,6 +113,7 @@ async def _deliver_queue(work: _Pass, queue: list[OutboxMessage]) -> None:
                 work.outbox.undeliverable(row, work.now, error)
             work.report.failed += 1
             work.report.errors.append(error)
+            DELIVERIES.labels(row.peer, "undeliverable").inc()
             log.error("delivery_undeliverable", peer=row.peer, mid=row.mid, error=error)
             continue
         if outcome is Outcome.UNREACHABLE:
@@ -121,14 +124,18 @@ async def _deliver_one(
     work: _Pass, row: OutboxMessage, waiting: Sequence[OutboxMessage]
 ) -> Outcome:
     peer = work.peers.get(row.peer)
+    span = outgoing(row.body.get(OUTBOX_KEY))  # the trace of the request that queued it
     if peer is None:
         outcome, error = Outcome.REFUSED, f"{row.peer} is not a peer of this node"
     else:
         token = sign(build_attempt(row, me=work.me, now=now_s()), work.key)
-        outcome, error = await _post(work.client, peer.document["endpoints"]["inbox"], token)
+        inbox = peer.document["endpoints"]["inbox"]
+        outcome, error = await _post(work.client, inbox, token, span.traceparent)
+    DELIVERIES.labels(row.peer, outcome.value).inc()  # a row's peer was pinned when queued
     if outcome is Outcome.DELIVERED:
         await work.outbox.delivered(row, work.now)
         work.report.delivered += 1
+        log.info("delivered", peer=row.peer, mid=row.mid, trace_id=span.trace_id)
         return outcome
     if outcome is Outcome.UNREACHABLE:
         await work.outbox.unreachable(row, work.now, error, waiting)
@@ -136,14 +143,24 @@ async def _deliver_one(
         await work.outbox.refused(row, work.now, error)
     work.report.failed += 1
     work.report.errors.append(error)
-    log.warning("delivery_failed", peer=row.peer, mid=row.mid, error=error, outcome=outcome.value)
+    log.warning(
+        "delivery_failed",
+        peer=row.peer,
+        mid=row.mid,
+        error=error,
+        outcome=outcome.value,
+        trace_id=span.trace_id,
+    )
     return outcome
 
 
-async def _post(client: httpx.AsyncClient, url: str, token: str) -> tuple[Outcome, str]:
+async def _post(
+    client: httpx.AsyncClient, url: str, token: str, traceparent: str
+) -> tuple[Outcome, str]:
     """What became of one attempt, and a short reason safe to show an admin."""
+    headers = {"Content-Type": JOSE, HEADER: traceparent}
     try:
-        response = await client.post(url, content=token, headers={"Content-Type": JOSE})
+        response = await client.post(url, content=token, headers=headers)
     except httpx.HTTPError as exc:
         return Outcome.UNREACHABLE, f"{type(exc).__name__} reaching {url}"
     status = response.status_code
@@ -166,6 +183,7 @@ async def delivery_loop(
         while True:
             try:
                 await deliver_due(runtime, datetime.now(UTC), client)
+                mark_pass("delivery", ok=True)
                 if loop.time() >= next_pull:
                     reports = await pull_all(runtime, client)
                     # A peer that did not answer is asked again soon, not in five minutes.
@@ -173,6 +191,7 @@ async def delivery_loop(
                     wait = min(RETRY_PULL_S, feed_interval_s) if failed else feed_interval_s
                     next_pull = loop.time() + wait
             except Exception as exc:
+                mark_pass("delivery", ok=False)
                 log_pass_failure(log, "federation_pass_failed", exc)
                 next_pull = max(next_pull, loop.time() + RETRY_PULL_S)
             await asyncio.sleep(interval_s)

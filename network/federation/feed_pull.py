@@ -16,8 +16,10 @@ from federation.remote_cards import RemoteCards
 from federation.request_auth import sign_request
 from federation.signing import verify_feed_page
 from federation.tenancy import check_hosted
+from federation.trace_context import HEADER, outgoing
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
+from network.metrics import FEED_PULLS
 from network.runtime import Runtime
 
 MAX_PAGES = 50
@@ -50,6 +52,7 @@ async def pull_feed(runtime: Runtime, peer_id: str, client: httpx.AsyncClient) -
                 report.error = _describe(exc)
                 log.warning("feed_refused", peer=peer.node_id, error=report.error)
                 await cards.failed(peer.node_id, datetime.now(UTC), report.error)
+                FEED_PULLS.labels(peer.node_id, "failed").inc()
                 return report
             await cards.apply(peer.node_id, page, datetime.now(UTC))
             report.pages += 1
@@ -58,6 +61,7 @@ async def pull_feed(runtime: Runtime, peer_id: str, client: httpx.AsyncClient) -
             cursor = page.cursor
             if not page.has_more:
                 break
+        FEED_PULLS.labels(peer.node_id, "ok").inc()
         return report
 
 
@@ -79,7 +83,8 @@ async def _fetch(
     signed = sign_request(
         key=key, iss=me, aud=peer.node_id, path=urlsplit(url).path, query=query, now=now_s()
     )
-    response = await client.get(f"{url}?{query}", headers={"Authorization": signed.authorization})
+    headers = {"Authorization": signed.authorization, HEADER: outgoing().traceparent}
+    response = await client.get(f"{url}?{query}", headers=headers)
     if response.status_code != 200:
         raise _PullError(f"{url} answered HTTP {response.status_code}")
     page = verify_feed_page(

@@ -10,12 +10,15 @@ from litestar import Request, post
 from litestar.datastructures import State
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, RequestBody, Schema
 
+from federation.errors import FederationError
 from federation.receiving import receive
 from network.federation.wiring import INBOX_PATH, node_id, now_s
 from network.http.dependencies import Db
 from network.http.openapi import PublicOperation
 from network.http.problems import documented_problems
+from network.metrics import INBOX_MESSAGES, INBOX_REFUSALS
 from network.runtime import Runtime
+from orgs.errors import DomainError
 
 MAX_MESSAGE_BYTES = 256 * 1024
 JOSE = "application/jose"
@@ -56,11 +59,16 @@ class Accepted(msgspec.Struct, frozen=True):
 )
 async def inbox(request: Request[Any, Any, Any], state: State, db: Db) -> Accepted:
     runtime = Runtime.of(state)
-    receipt = await receive(
-        db,
-        await request.body(),
-        me=node_id(runtime.settings),
-        now=now_s(),
-        replay=runtime.replay,
-    )
+    try:
+        receipt = await receive(
+            db,
+            await request.body(),
+            me=node_id(runtime.settings),
+            now=now_s(),
+            replay=runtime.replay,
+        )
+    except (FederationError, DomainError) as refused:
+        INBOX_REFUSALS.labels(refused.code).inc()  # codes of a fixed list: bounded
+        raise
+    INBOX_MESSAGES.labels("duplicate" if receipt.duplicate else "stored").inc()
     return Accepted(mid=receipt.mid, duplicate=receipt.duplicate)

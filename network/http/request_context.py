@@ -13,12 +13,22 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from federation.trace_context import HEADER as TRACEPARENT
+from federation.trace_context import TraceContext, current
 from network.logs import get_logger
+from network.metrics import UNMATCHED, observe_request
 
 HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 log = get_logger("mentornet.access")
+
+
+def _header(scope: Scope | dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def request_id_of(scope: Scope | dict[str, Any]) -> str:
@@ -27,11 +37,7 @@ def request_id_of(scope: Scope | dict[str, Any]) -> str:
     existing = state.get("request_id")
     if isinstance(existing, str):
         return existing
-    incoming = ""
-    for name, value in scope.get("headers", ()):
-        if name == HEADER.encode():
-            incoming = value.decode("latin-1")
-            break
+    incoming = _header(scope, HEADER.encode())
     request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
     state["request_id"] = request_id
     return request_id
@@ -57,15 +63,26 @@ class RequestContext:
                 MutableScopeHeaders.from_message(message)[HEADER] = request_id
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        # The caller's trace (a peer's delivery, a proxy's) continues here, as a span of ours.
+        caller = TraceContext.parse(_header(scope, TRACEPARENT.encode()))
+        trace = caller.child() if caller else TraceContext.new()
+        token = current.set(trace)
+        with structlog.contextvars.bound_contextvars(
+            request_id=request_id, trace_id=trace.trace_id, span_id=trace.span_id
+        ):
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
+                seconds = time.perf_counter() - started
+                # The route's template (set by the router), never the path: bounded labels.
+                observe_request(method, scope.get("path_template") or UNMATCHED, status, seconds)
                 # Path only: query strings may carry personal data or tokens.
                 log.info(
                     "request",
                     method=method,
                     path=scope["path"],
                     status=status,
-                    ms=round((time.perf_counter() - started) * 1000, 1),
+                    ms=round(seconds * 1000, 1),
+                    parent_span_id=caller.span_id if caller else None,
                 )
+                current.reset(token)

@@ -24,6 +24,7 @@ from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS, handle_domain_error
 from network.http.sign_in_out import MeOut, SsoConfigOut
 from network.logs import get_logger
+from network.metrics import SIGN_IN_REFUSALS, SIGN_INS
 from network.sso import flow
 from network.sso.csrf import check_csrf
 from network.sso.errors import SignInFailed
@@ -91,6 +92,12 @@ def _session_cookie(request: Request[Any, Any, Any], sso: SsoRuntime) -> str | N
     return request.cookies.get(sso.cookies.session)
 
 
+async def _org_label(db: Db, slug: str) -> str:
+    """``slug`` if such an org exists here, else "unknown": a path must not mint new series."""
+    with db.no_autoflush:  # whatever the refused sign-in left pending is not for this query
+        return slug if await OrgRegistry(db).find(slug) is not None else "unknown"
+
+
 # --- browser routes ----------------------------------------------------------------------------
 
 
@@ -127,14 +134,19 @@ class SignInController(Controller):
             iss=query.get("iss"),
             error=query.get("error"),
         )
-        signed_in = await flow.finish(
-            sso,
-            db,
-            slug,
-            params,
-            request.cookies.get(sso.cookies.login),
-            _session_cookie(request, sso),
-        )
+        try:
+            signed_in = await flow.finish(
+                sso,
+                db,
+                slug,
+                params,
+                request.cookies.get(sso.cookies.login),
+                _session_cookie(request, sso),
+            )
+        except DomainError as refused:
+            SIGN_IN_REFUSALS.labels(await _org_label(db, slug), refused.code).inc()
+            raise
+        SIGN_INS.labels(slug).inc()
         return Redirect(
             signed_in.next_path,
             status_code=303,

@@ -158,7 +158,9 @@ def test_store_timeouts_and_pool_sizes_out_of_range_are_named_one_line_each() ->
 
 def test_every_setting_has_its_variable() -> None:
     # A field added to Settings but not to the table of variables could not be configured.
-    settings = Settings(redis_url="redis://r:6379/0", smtp_url="smtp://127.0.0.1:1025")
+    settings = Settings(
+        redis_url="redis://r:6379/0", smtp_url="smtp://127.0.0.1:1025", metrics_token="m" * 32
+    )
     assert set(to_environ(settings)) == {
         f"MENTORNET_{name.upper()}" for name in Settings.__struct_fields__
     }
@@ -170,3 +172,14 @@ def test_the_inline_import_limit_is_a_row_count() -> None:
     for bad in ("lots", "-1", "1000001"):
         problems = problems_of({"MENTORNET_STAFF_IMPORT_INLINE_ROWS": bad})
         assert [p.split(":")[0] for p in problems] == ["MENTORNET_STAFF_IMPORT_INLINE_ROWS"]
+
+
+def test_the_metrics_token_is_off_unless_given_and_must_be_long_enough_for_a_bearer() -> None:
+    assert load_settings({}).metrics_token is None
+    token = "Abc-._~+/=" * 4
+    assert load_settings({"MENTORNET_METRICS_TOKEN": token}).metrics_token == token
+    for weak in ("short", "a b" * 20, "é" * 40):
+        assert problems_of({"MENTORNET_METRICS_TOKEN": weak}) == [
+            "MENTORNET_METRICS_TOKEN: must be at least 32 of A-Z a-z 0-9 - . _ ~ + / = "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        ]
