@@ -50,6 +50,7 @@ from network.import_worker import imports_loop
 from network.jobs import jobs_loop
 from network.logs import configure_logging
 from network.metrics import instrument_pool, worker_stopped
+from network.rate_limits import RateLimits
 from network.runtime import Runtime
 from network.web.errors import with_pages
 from network.web.routes import template_config, web_routes
@@ -70,6 +71,7 @@ def build_runtime(settings: Settings) -> Runtime:
         redis=redis,
         replay=RedisReplayCache(redis) if redis is not None else MemoryReplayCache(),
         candidates=CandidateCache(sessions),
+        limits=RateLimits.build(settings, redis),
         pool_size=pool_size,
     )
 
