@@ -16,7 +16,7 @@ from federation.candidate_cache import CandidateCache
 from network.cache import create_redis
 from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
-from network.federation.delivery import delivery_loop
+from network.federation.delivery import delivery_loop, feed_loop
 from network.federation.replay_store import MemoryReplayCache, RedisReplayCache
 from network.http.actor import provide_actor
 from network.http.applications_api import ApplicationsController
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         worker = asyncio.create_task(delivery_loop(runtime)) if settings.outbox_worker else None
+        feeds = asyncio.create_task(feed_loop(runtime)) if settings.outbox_worker else None
         jobs = (
             asyncio.create_task(jobs_loop(runtime.sessionmaker, settings))
             if settings.jobs_worker
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
-            for task in (worker, jobs, imports):
+            for task in (worker, feeds, jobs, imports):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
