@@ -12,14 +12,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from msgspec.structs import replace
 
+from federation import wire
+from federation.signing import new_jti, sign
 from network import migrate
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
-from orgs.networks.replica import NetworkVersion
+from network.federation.wiring import INBOX_PATH
+from orgs.networks.record import Invite, NetworkRecord, Standing, apply_change
+from orgs.networks.replica import NetworkVersion, Replica
 from orgs.pairing.requests import MentoringRequest
 from orgs.pairing.sharing import SharingPolicy, read_policy
 from orgs.people.members import Member, MemberRepository
@@ -28,7 +33,7 @@ from tests import services
 from tests.conftest import TABLES
 from tests.e2e.test_cross_node_request import approved_person, setup_org
 from tests.live import free_port, live_node
-from tests.nodes import Node, node
+from tests.nodes import Identity, Node, changed, node
 from tests.sessions import sign_in
 
 CARDS = SharingPolicy(
@@ -167,7 +172,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
     mentee = await approved_person(
         c, derby_id, derby_scheme, "dm", ("Amara", "Okafor"), mentee={"housing": 5}
     )
-    A, B, C = (n.settings.base_url for n in nodes)
+    url_a, url_b, url_c = (n.settings.base_url for n in nodes)
 
     with live_node(b.settings, port=ports[1]), live_node(c.settings, port=ports[2]):
         async with httpx.AsyncClient(timeout=15) as client:
@@ -179,30 +184,30 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
 
             with live_node(a.settings, port=ports[0]):
                 # Only an org admin founds a network: a member's attempt leaves nothing.
-                refused = await staff.call(
-                    "POST", "", {**TERMS, "contact": contact("Bo", "brent")}
-                )
+                refused = await staff.call("POST", "", {**TERMS, "contact": contact("Bo", "brent")})
                 assert refused.status_code == 403, refused.text
                 assert await versions(a) == []
 
-                founded = await brent.ok(
-                    "POST", "", {**TERMS, "contact": contact("Anna", "brent")}
-                )
+                founded = await brent.ok("POST", "", {**TERMS, "contact": contact("Anna", "brent")})
                 nid = founded["network_id"]
                 # An org that is not on the node named is not invited: nothing changes.
                 ghost = await brent.call(
-                    "POST", f"/{nid}/invitations", {"org": "ghost", "node": B, "display_name": "G"}
+                    "POST",
+                    f"/{nid}/invitations",
+                    {"org": "ghost", "node": url_b, "display_name": "G"},
                 )
                 assert ghost.status_code == 403, ghost.text
                 await brent.ok(
-                    "POST", f"/{nid}/invitations", {"org": "nch", "node": B, "display_name": "NCH"}
+                    "POST",
+                    f"/{nid}/invitations",
+                    {"org": "nch", "node": url_b, "display_name": "NCH"},
                 )
                 await brent.ok(
                     "POST",
                     f"/{nid}/invitations",
-                    {"org": "derby", "node": C, "display_name": "Derby City Council"},
+                    {"org": "derby", "node": url_c, "display_name": "Derby City Council"},
                 )
-                assert await deliver(a, client) == 3  # v2 to B; v3 to B and C
+                assert await deliver(a, client) == 3  # v2 to url_b; v3 to url_b and url_c
 
                 # Each invited admin reads the agreement on their own node and accepts it.
                 seen = await nch.ok("GET", f"/{nid}")
@@ -220,18 +225,22 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                 )
                 assert await deliver(c, client) == 2
                 held = {n.settings.base_url: await versions(n) for n in nodes}
-                assert [v[0] for v in held[A]] == [1, 2, 3, 4, 5]
-                assert held[A][3][1:] == (f"nch@{B}", "accept", True)  # signed by B, kept on A
-                # C's copy starts at the invitation that brought it, as A's node signed it.
-                assert [v[0] for v in held[C]] == [3, 4, 5]
-                assert held[C][0][1:] == (f"brent@{A}", "invite", True)
-                assert held[A][3] == held[C][1]
+                assert [v[0] for v in held[url_a]] == [1, 2, 3, 4, 5]
+                assert held[url_a][3][1:] == (
+                    f"nch@{url_b}",
+                    "accept",
+                    True,
+                )  # signed by url_b, kept on url_a
+                # url_c's copy starts at the invitation that brought it, as url_a's node signed it.
+                assert [v[0] for v in held[url_c]] == [3, 4, 5]
+                assert held[url_c][0][1:] == (f"brent@{url_a}", "invite", True)
+                assert held[url_a][3] == held[url_c][1]
 
                 # Joining set the sharing policy with the other members.
                 async with b.runtime.sessionmaker() as session:
                     assert set((await read_policy(session, nch_id)).partners or []) == {
-                        f"brent@{A}",
-                        f"derby@{C}",
+                        f"brent@{url_a}",
+                        f"derby@{url_c}",
                     }
 
                 # The directory: what each offers, small numbers never exact.
@@ -250,16 +259,16 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                 }
                 assert (await outsider.call("GET", f"/{nid}/directory")).status_code == 404
 
-                # A network coordinator, granted by brent to its own staff, reads the report.
+                # url_a network coordinator, granted by brent to its own staff, reads the report.
                 assert (await staff.call("GET", "/reports")).status_code == 403
                 granted = await client.post(
-                    f"{A}/api/v1/orgs/brent/roles",
+                    f"{url_a}/api/v1/orgs/brent/roles",
                     json={"member_id": str(brent_staff.id), "role": "network_coordinator"},
                     headers=brent.headers,
                 )
                 assert granted.status_code == 201, granted.text
                 foreign = await client.post(
-                    f"{A}/api/v1/orgs/brent/roles",
+                    f"{url_a}/api/v1/orgs/brent/roles",
                     json={"member_id": str(nch_admin.id), "role": "network_coordinator"},
                     headers=brent.headers,
                 )
@@ -270,9 +279,9 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                     "nch": "5",
                     "derby": "fewer than 5",
                 }
-                assert "@" not in str([r for r in reported["organisations"]])  # no contacts
+                assert "@" not in str(list(reported["organisations"]))  # no contacts
 
-                # A new agreement version: every other member must accept it again.
+                # url_a new agreement version: every other member must accept it again.
                 await brent.ok("PUT", f"/{nid}/terms", {**TERMS, "agreement": "Version two."})
                 assert await deliver(a, client) == 2
                 pending = await nch.ok("GET", f"/{nid}/directory")
@@ -300,7 +309,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
 
             # The founding node is gone: the others still serve and change the network.
             await nch.ok("PUT", f"/{nid}/terms", {**TERMS, "agreement": "Version three."})
-            assert await deliver(b, client, down=1) == 1  # C has it; A does not answer
+            assert await deliver(b, client, down=1) == 1  # url_c has it; url_a does not answer
             await derby.ok(
                 "POST",
                 f"/{nid}/acceptance",
@@ -323,15 +332,15 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                 )
                 assert await deliver(a, client) == 2
 
-                # A derby mentee asks an nch mentor through a card ...
-                pulled = await pull_feed(c.runtime, B, client)
+                # url_a derby mentee asks an nch mentor through a card ...
+                pulled = await pull_feed(c.runtime, url_b, client)
                 assert (pulled.error, pulled.cards) == (None, 5)
                 found = await client.get(
-                    f"{C}/api/v1/me/suggestions", headers=await browser(c, "derby", mentee)
+                    f"{url_c}/api/v1/me/suggestions", headers=await browser(c, "derby", mentee)
                 )
                 handle, peer = found.json()["items"][0]["candidate"]["id"].split("@", 1)
                 sent = await client.post(
-                    f"{C}/api/v1/me/requests",
+                    f"{url_c}/api/v1/me/requests",
                     json={
                         "scheme_id": str(derby_scheme),
                         "mentors": [{"remote": {"peer": peer, "handle": handle}}],
@@ -343,19 +352,120 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
 
                 # ... and derby leaves: the request is withdrawn, nch stops publishing to it.
                 await derby.ok("POST", f"/{nid}/leave")
-                assert await deliver(c, client) == 3  # request.withdraw to B, the change to A and B
+                assert (
+                    await deliver(c, client) == 3
+                )  # request.withdraw to url_b, the change to url_a and url_b
                 async with b.runtime.sessionmaker() as session:
                     [incoming] = (
                         await session.scalars(MentoringRequest.__table__.select())
-                    ).all() and [
-                        r for r in await session.execute(MentoringRequest.__table__.select())
-                    ]
+                    ).all() and list(await session.execute(MentoringRequest.__table__.select()))
                     assert incoming.state == "withdrawn"
                     assert set((await read_policy(session, nch_id)).partners or []) == {
-                        f"brent@{A}"
+                        f"brent@{url_a}"
                     }
-                again = await pull_feed(c.runtime, B, client)
+                again = await pull_feed(c.runtime, url_b, client)
                 assert (again.cards, again.tombstones) == (0, 5)
                 left = await brent.ok("GET", f"/{nid}/directory")
                 assert {o["org"] for o in left["organisations"]} == {"brent", "nch"}
     assert [m.id for m in nch_mentors]
+
+
+def as_wire(record: NetworkRecord) -> wire.NetworkRecord:
+    return msgspec.convert(msgspec.to_builtins(record), wire.NetworkRecord)
+
+
+async def post_inbox(client: httpx.AsyncClient, to: Node, token: str) -> httpx.Response:
+    return await client.post(
+        to.settings.base_url + INBOX_PATH,
+        content=token,
+        headers={"content-type": "application/jose"},
+    )
+
+
+async def test_forged_replayed_and_foreign_changes_leave_the_copy_as_it_was(
+    nodes: tuple[Node, Node, Node], ports: tuple[int, int, int]
+) -> None:
+    a, b, _ = nodes
+    brent_id, _ = await setup_org(a, "brent", "London Borough of Brent", SharingPolicy())
+    nch_id, _ = await setup_org(b, "nch", "Nottingham City Homes", SharingPolicy())
+    await a.pin(b)
+    await b.pin(a)
+    stranger = Identity(f"http://127.0.0.1:{free_port()}", ("evil",))
+    await stranger.pinned_by(b)
+    brent_admin = await person(a, brent_id, "ba", Role.ORG_ADMIN)
+    url_a, url_b = a.settings.base_url, b.settings.base_url
+    with live_node(a.settings, port=ports[0]), live_node(b.settings, port=ports[1]):
+        async with httpx.AsyncClient(timeout=15) as client:
+            brent = Api(client, a, "brent", await browser(a, "brent", brent_admin))
+            nid = (await brent.ok("POST", "", {**TERMS, "contact": contact("Anna", "brent")}))[
+                "network_id"
+            ]
+            await brent.ok(
+                "POST", f"/{nid}/invitations", {"org": "nch", "node": url_b, "display_name": "NCH"}
+            )
+            assert await deliver(a, client) == 1
+            async with b.runtime.sessionmaker() as session:
+                held = await Replica(session).current(nid)
+            assert held is not None
+            assert held.version == 2
+
+            invite_evil = Invite(org="evil", node=stranger.node_id, display_name="Evil")
+            as_brent = apply_change(held, invite_evil, f"brent@{url_a}")
+
+            def change(author_org: str, record: NetworkRecord, op: Any) -> dict[str, Any]:
+                return {
+                    "network_id": nid,
+                    "author_org": author_org,
+                    "change": msgspec.convert(msgspec.to_builtins(op), wire.NetworkChangeOp),
+                    "record": as_wire(record),
+                }
+
+            # url_a peer speaking for an org it does not host.
+            not_hosted = stranger.sign(
+                stranger.message(wire.NetworkChange, b, **change("brent", as_brent, invite_evil))
+            )
+            # url_a peer speaking for its own org, which is not a member: not its change to make.
+            not_member = stranger.sign(
+                stranger.message(wire.NetworkChange, b, **change("evil", as_brent, invite_evil))
+            )
+            # url_a's own key, but a record that is not what its change makes of version 2.
+            ring = await a.ring()
+            tampered = msgspec.structs.replace(
+                as_brent,
+                members=tuple(
+                    msgspec.structs.replace(m, standing=Standing.MEMBER, accepted_version=1)
+                    for m in as_brent.members
+                ),
+            )
+            now = int(datetime.now(UTC).timestamp())
+            from_a = wire.NetworkChange(
+                iss=url_a,
+                aud=url_b,
+                iat=now,
+                exp=now + 60,
+                jti=new_jti(),
+                mid=new_jti(),
+                **change("brent", tampered, invite_evil),
+            )
+            forged_by_a = sign(from_a, ring.active)
+            # Claiming to be url_a, signed by the stranger's key.
+            impostor = stranger.sign(replace(from_a, jti=new_jti(), mid=new_jti()))
+
+            before = await b.tables()
+            refusals = [
+                (await post_inbox(client, b, token)).status_code
+                for token in (not_hosted, not_member, not_member, forged_by_a, impostor)
+            ]
+            assert refusals == [403, 403, 401, 403, 401]
+            assert changed(before, await b.tables()) == set()
+            async with b.runtime.sessionmaker() as session:
+                assert (await Replica(session).current(nid)) == held
+                assert (await read_policy(session, nch_id)).partners is None
+
+            # url_a change that brent's node makes and signs goes through.
+            await brent.ok("PUT", f"/{nid}/terms", {**TERMS, "agreement": "Version two."})
+            assert await deliver(a, client) == 1
+            async with b.runtime.sessionmaker() as session:
+                now_held = await Replica(session).current(nid)
+            assert now_held is not None
+            assert now_held.version == 3
