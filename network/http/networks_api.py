@@ -10,7 +10,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, get, post, put
 from litestar.datastructures import State
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from federation.network_handlers import check_invitee, networks
 from network.federation.wiring import node_id
@@ -32,6 +32,10 @@ from orgs.networks.service import (
     TermsIn,
 )
 from orgs.people.permissions import Action, authorize
+
+
+#: A network's id, as its founding node chose it (random, base64url).
+NetworkId = FromPath[str]
 
 
 class VersionOut(msgspec.Struct, frozen=True):
@@ -76,7 +80,7 @@ class NetworksController(Controller):
         responses=API_PROBLEMS,
     )
     async def show(
-        self, slug: Slug, network_id: str, actor: Actor_, db: Db, state: State
+        self, slug: Slug, network_id: NetworkId, actor: Actor_, db: Db, state: State
     ) -> NetworkRecord:
         _, record = await _networks(state, db).visible(
             actor, network_id, Standing.INVITED, Standing.MEMBER
@@ -85,7 +89,7 @@ class NetworksController(Controller):
 
     @get("/{network_id:str}/history", summary="Every version held here", responses=API_PROBLEMS)
     async def history(
-        self, slug: Slug, network_id: str, actor: Actor_, db: Db, state: State
+        self, slug: Slug, network_id: NetworkId, actor: Actor_, db: Db, state: State
     ) -> list[VersionOut]:
         await _networks(state, db).visible(actor, network_id, Standing.INVITED, Standing.MEMBER)
         return [
@@ -105,7 +109,7 @@ class NetworksController(Controller):
         responses=API_PROBLEMS,
     )
     async def directory(
-        self, slug: Slug, network_id: str, actor: Actor_, db: Db, state: State
+        self, slug: Slug, network_id: NetworkId, actor: Actor_, db: Db, state: State
     ) -> Directory:
         _, record = await _networks(state, db).visible(actor, network_id, Standing.MEMBER)
         return directory(record)
@@ -114,7 +118,7 @@ class NetworksController(Controller):
     async def invite(
         self,
         slug: Slug,
-        network_id: str,
+        network_id: NetworkId,
         actor: Actor_,
         db: Db,
         state: State,
@@ -133,7 +137,7 @@ class NetworksController(Controller):
     async def accept(
         self,
         slug: Slug,
-        network_id: str,
+        network_id: NetworkId,
         actor: Actor_,
         db: Db,
         state: State,
@@ -149,7 +153,7 @@ class NetworksController(Controller):
     async def amend(
         self,
         slug: Slug,
-        network_id: str,
+        network_id: NetworkId,
         actor: Actor_,
         db: Db,
         state: State,
@@ -161,7 +165,7 @@ class NetworksController(Controller):
     async def contact(
         self,
         slug: Slug,
-        network_id: str,
+        network_id: NetworkId,
         actor: Actor_,
         db: Db,
         state: State,
@@ -173,7 +177,7 @@ class NetworksController(Controller):
     async def offer(
         self,
         slug: Slug,
-        network_id: str,
+        network_id: NetworkId,
         actor: Actor_,
         db: Db,
         state: State,
@@ -189,7 +193,7 @@ class NetworksController(Controller):
     async def exclusions(
         self,
         slug: Slug,
-        network_id: str,
+        network_id: NetworkId,
         actor: Actor_,
         db: Db,
         state: State,
@@ -203,6 +207,6 @@ class NetworksController(Controller):
         responses=API_PROBLEMS,
     )
     async def leave(
-        self, slug: Slug, network_id: str, actor: Actor_, db: Db, state: State
+        self, slug: Slug, network_id: NetworkId, actor: Actor_, db: Db, state: State
     ) -> NetworkRecord:
         return await _networks(state, db).leave(actor, network_id)

@@ -207,7 +207,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                     f"/{nid}/invitations",
                     {"org": "derby", "node": url_c, "display_name": "Derby City Council"},
                 )
-                assert await deliver(a, client) == 3  # v2 to url_b; v3 to url_b and url_c
+                assert await deliver(a, client) == 3  # v2 to B; v3 to B and C
 
                 # Each invited admin reads the agreement on their own node and accepts it.
                 seen = await nch.ok("GET", f"/{nid}")
@@ -230,8 +230,8 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                     f"nch@{url_b}",
                     "accept",
                     True,
-                )  # signed by url_b, kept on url_a
-                # url_c's copy starts at the invitation that brought it, as url_a's node signed it.
+                )  # signed by B, kept on A
+                # C's copy starts at the invitation that brought it, as A's node signed it.
                 assert [v[0] for v in held[url_c]] == [3, 4, 5]
                 assert held[url_c][0][1:] == (f"brent@{url_a}", "invite", True)
                 assert held[url_a][3] == held[url_c][1]
@@ -259,7 +259,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                 }
                 assert (await outsider.call("GET", f"/{nid}/directory")).status_code == 404
 
-                # url_a network coordinator, granted by brent to its own staff, reads the report.
+                # A network coordinator, granted by brent to its own staff, reads the report.
                 assert (await staff.call("GET", "/reports")).status_code == 403
                 granted = await client.post(
                     f"{url_a}/api/v1/orgs/brent/roles",
@@ -281,7 +281,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                 }
                 assert "@" not in str(list(reported["organisations"]))  # no contacts
 
-                # url_a new agreement version: every other member must accept it again.
+                # A new agreement version: every other member must accept it again.
                 await brent.ok("PUT", f"/{nid}/terms", {**TERMS, "agreement": "Version two."})
                 assert await deliver(a, client) == 2
                 pending = await nch.ok("GET", f"/{nid}/directory")
@@ -309,7 +309,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
 
             # The founding node is gone: the others still serve and change the network.
             await nch.ok("PUT", f"/{nid}/terms", {**TERMS, "agreement": "Version three."})
-            assert await deliver(b, client, down=1) == 1  # url_c has it; url_a does not answer
+            assert await deliver(b, client, down=1) == 1  # C has it; A does not answer
             await derby.ok(
                 "POST",
                 f"/{nid}/acceptance",
@@ -332,7 +332,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
                 )
                 assert await deliver(a, client) == 2
 
-                # url_a derby mentee asks an nch mentor through a card ...
+                # A derby mentee asks an nch mentor through a card ...
                 pulled = await pull_feed(c.runtime, url_b, client)
                 assert (pulled.error, pulled.cards) == (None, 5)
                 found = await client.get(
@@ -352,9 +352,7 @@ async def test_a_network_across_three_nodes_outlives_its_founding_node(
 
                 # ... and derby leaves: the request is withdrawn, nch stops publishing to it.
                 await derby.ok("POST", f"/{nid}/leave")
-                assert (
-                    await deliver(c, client) == 3
-                )  # request.withdraw to url_b, the change to url_a and url_b
+                assert await deliver(c, client) == 3  # request.withdraw to B, the change to A and B
                 async with b.runtime.sessionmaker() as session:
                     [incoming] = (
                         await session.scalars(MentoringRequest.__table__.select())
@@ -420,15 +418,15 @@ async def test_forged_replayed_and_foreign_changes_leave_the_copy_as_it_was(
                     "record": as_wire(record),
                 }
 
-            # url_a peer speaking for an org it does not host.
+            # A peer speaking for an org it does not host.
             not_hosted = stranger.sign(
                 stranger.message(wire.NetworkChange, b, **change("brent", as_brent, invite_evil))
             )
-            # url_a peer speaking for its own org, which is not a member: not its change to make.
+            # A peer speaking for its own org, which is not a member: not its change to make.
             not_member = stranger.sign(
                 stranger.message(wire.NetworkChange, b, **change("evil", as_brent, invite_evil))
             )
-            # url_a's own key, but a record that is not what its change makes of version 2.
+            # A's own key, but a record that is not what its change makes of version 2.
             ring = await a.ring()
             tampered = msgspec.structs.replace(
                 as_brent,
@@ -448,7 +446,7 @@ async def test_forged_replayed_and_foreign_changes_leave_the_copy_as_it_was(
                 **change("brent", tampered, invite_evil),
             )
             forged_by_a = sign(from_a, ring.active)
-            # Claiming to be url_a, signed by the stranger's key.
+            # Claiming to be A, signed by the stranger's key.
             impostor = stranger.sign(replace(from_a, jti=new_jti(), mid=new_jti()))
 
             before = await b.tables()
@@ -462,7 +460,7 @@ async def test_forged_replayed_and_foreign_changes_leave_the_copy_as_it_was(
                 assert (await Replica(session).current(nid)) == held
                 assert (await read_policy(session, nch_id)).partners is None
 
-            # url_a change that brent's node makes and signs goes through.
+            # A change that brent's node makes and signs goes through.
             await brent.ok("PUT", f"/{nid}/terms", {**TERMS, "agreement": "Version two."})
             assert await deliver(a, client) == 1
             async with b.runtime.sessionmaker() as session:
