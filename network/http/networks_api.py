@@ -33,7 +33,6 @@ from orgs.networks.service import (
 )
 from orgs.people.permissions import Action, authorize
 
-
 #: A network's id, as its founding node chose it (random, base64url).
 NetworkId = FromPath[str]
 
