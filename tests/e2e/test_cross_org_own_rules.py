@@ -329,6 +329,13 @@ async def test_each_organisation_keeps_its_own_rules_for_its_own_person(
             await post(client, f"{url}/accept", mine)
             await settle(a, b, client)
             a_rel, b_rel = await local_row(a), await local_row(b)
+            for at, rel, who, them in ((a, a_rel, me, NCH), (b, b_rel, mine, BRENT)):
+                page = await client.get(
+                    f"{at.url}/orgs/{at.slug}/relationships/{rel.id}", headers=who
+                )
+                assert page.status_code == 200
+                assert "Their organisation" in page.text
+                assert them in page.text
             assert (a_rel.scheme_id, b_rel.scheme_id) == (a.scheme_id, b.scheme_id)
             async with node_b.runtime.sessionmaker() as session:
                 req = (await session.scalars(select(MentoringRequest))).one()
