@@ -276,3 +276,49 @@ def test_the_migration_gives_existing_mentor_sides_their_own_scheme() -> None:
         assert rel["counterpart_org"] == ""
     finally:
         services.drop_database(url)
+
+
+async def test_the_mentors_organisation_reports_its_cross_organisation_pairs(
+    client: Client, db: AsyncSession
+) -> None:
+    """Five of our mentors each mentor someone of another organisation: our questionnaire asks
+    them at the end, and our results and outcomes count them (five: not suppressed)."""
+    w = await world(db, mentors=5)
+    for i in range(1, 6):
+        approve(db, w, f"mentor{i}", w.scheme_id, utcnow())
+    await db.commit()
+    form = {
+        "audience": "mentor",
+        "stage": "end",
+        "title": "Mentoring across organisations",
+        "questions": [{"key": "useful", "text": "How useful was it?", "kind": "scale"}],
+    }
+    coordinator = w.as_("coordinator")
+    scheme = f"/api/v1/orgs/brent/schemes/{w.scheme_id}"
+    await ok(await client.put(f"{scheme}/questionnaires", json=form, headers=coordinator))
+    for i in range(1, 6):
+        ref = f"harrow-request-10{i}"
+        req = await incoming(db, w, ref, mentor=f"mentor{i}")
+        await db.commit()
+        headers = w.as_(f"mentor{i}")
+        rel = await ok(await client.post(f"/api/v1/requests/{req.id}/accept", headers=headers), 201)
+        await apply_remote_end(db, peer=PEER, remote_ref=ref, completed=True, now=utcnow())
+        await db.commit()
+        [due] = await ok(await client.get("/api/v1/me/evaluations", headers=headers))
+        assert (due["title"], due["relationship_id"]) == (form["title"], rel["id"])
+        answers = {"answers": {"useful": 4}}
+        await ok(
+            await client.post(
+                f"/api/v1/me/evaluations/{due['id']}/answers", json=answers, headers=headers
+            ),
+            201,
+        )
+        outcome = {"relationship_id": rel["id"], "kind": "became_mentor", "on": "2027-01-01"}
+        await ok(
+            await client.post("/api/v1/orgs/brent/outcomes", json=outcome, headers=coordinator), 201
+        )
+    results = await ok(await client.get(f"{scheme}/evaluation-results", headers=coordinator))
+    [mine] = results["questionnaires"]
+    assert (mine["responses"], mine["suppressed"]) == (5, False)
+    assert mine["questions"][0]["mean"] == 4
+    assert results["outcomes"]["became_mentor"] == 5
