@@ -183,6 +183,21 @@ async def test_the_jobs_warn_each_threshold_of_the_own_budget_once(
     )
     assert (health["hours_used"], health["hours_budget"], health["meetings_held"]) == (10.5, 10, 3)
     assert health["counterpart_org"] == "London Borough of Harrow"
+    # Only this side's coordinator gives more of this side's time: the mentor cannot.
+    extra = f"/api/v1/orgs/brent/relationships/{rel_id}/extra-time"
+    more = {"hours": 2, "reason": "A final session"}
+    refused = await client.post(extra, json=more, headers=w.as_("mentor1"))
+    assert refused.status_code == 403
+    again = await ok(
+        await client.get(f"/api/v1/relationships/{rel_id}/time-release", headers=w.as_("mentor1"))
+    )
+    assert again == release
+    await ok(await client.post(extra, json=more, headers=w.as_("coordinator")), 201)
+    await jobs(db, utcnow())  # 10.5 of 12 hours: the new budget's 80 %, warned afresh
+    assert (await _budget_notes(db, mentor))[-2:] == [
+        "More time release allowed",
+        "88% of your time release is used",
+    ]
 
 
 # --- the migration gives existing mentor sides their scheme ------------------------------------
