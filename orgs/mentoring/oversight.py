@@ -57,7 +57,7 @@ def _name(members: dict[uuid.UUID, Member], member_id: uuid.UUID | None, rel: Re
     was told (the introduction after acceptance), never more."""
     if member_id is not None and member_id in members:
         return members[member_id].display_name
-    return rel.counterpart_name or f"({rel.counterpart_org or 'other organisation'})"
+    return rel.counterpart_name or "(not introduced yet)"
 
 
 async def health_of(session: AsyncSession, rel: Relationship, now: datetime) -> Health:
