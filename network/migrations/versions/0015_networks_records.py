@@ -1,7 +1,7 @@
 """networks: every member node's copy of each network's record, version by version
 
-Revision ID: 0014_networks_records
-Revises: 0013_candidate_stamps
+Revision ID: 0015_networks_records
+Revises: 0014_perorg_own_rules
 Create Date: 2026-12-02 18:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql
 
 import orgs.db
 
-revision: str = "0014_networks_records"
-down_revision: str | None = "0013_candidate_stamps"
+revision: str = "0015_networks_records"
+down_revision: str | None = "0014_perorg_own_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
