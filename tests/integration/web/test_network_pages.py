@@ -1,6 +1,7 @@
 """Two organisations of one node form a network: the invitation and acceptance need no message
 (the record here is both orgs' copy), joining sets both sharing policies, and the directory page
-shows each member's offer with small numbers never exact; an org outside it gets the 404 page."""
+shows each member's offer with small numbers never exact; an org may exclude a member; an org
+outside the network gets the 404 page."""
 
 from __future__ import annotations
 
@@ -74,10 +75,21 @@ async def test_a_network_of_two_orgs_on_one_node_and_its_directory_page(
     db.expire_all()
     assert await db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     assert await db.scalar(select(func.count()).select_from(NetworkVersion)) == 3
-    brent = await OrgRegistry(db).get("brent")
-    harrow = await OrgRegistry(db).get("harrow")
-    assert (await read_policy(db, brent.id)).partners == ["harrow"]
-    assert (await read_policy(db, harrow.id)).partners == ["brent"]
+    brent_id = (await OrgRegistry(db).get("brent")).id
+    harrow_id = (await OrgRegistry(db).get("harrow")).id
+    assert (await read_policy(db, brent_id)).partners == ["harrow"]
+    assert (await read_policy(db, harrow_id)).partners == ["brent"]
+
+    # brent excludes harrow: harrow still names brent, but a pair needs both to consent.
+    excluded = await client.put(
+        f"{api.format('brent')}/{nid}/exclusions",
+        json={"exclude": ["harrow"]},
+        headers=brent_admin.headers,
+    )
+    assert excluded.status_code == 200, excluded.text
+    db.expire_all()
+    assert (await read_policy(db, brent_id)).partners == []
+    assert (await read_policy(db, harrow_id)).partners == ["brent"]
 
     page = await client.get(f"/orgs/brent/networks/{nid}", headers=brent_member.headers)
     assert page.status_code == 200, page.text
