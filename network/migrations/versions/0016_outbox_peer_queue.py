@@ -3,8 +3,8 @@
 The delivery pass reads each peer's next due messages on their own (so one peer's backlog never
 holds up another's); this index serves that read without scanning the peer's delivered history.
 
-Revision ID: 0014_outbox_peer_queue
-Revises: 0013_candidate_stamps
+Revision ID: 0016_outbox_peer_queue
+Revises: 0015_networks_records
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014_outbox_peer_queue"
-down_revision: str | None = "0013_candidate_stamps"
+revision: str = "0016_outbox_peer_queue"
+down_revision: str | None = "0015_networks_records"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
