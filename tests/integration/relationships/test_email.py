@@ -17,6 +17,8 @@ from orgs.people.notifications import EmailStatus, OutgoingEmail
 from tests.integration.relationships.builders import Client, ok, send, world
 from tests.integration.relationships.mail import Smtp, parts
 
+BASE = "http://127.0.0.1:8000"
+
 
 async def test_emails_are_sent_by_the_job_in_plain_text_and_html(
     client: Client, db: AsyncSession, engine: AsyncEngine, settings: Settings, smtp: Smtp
@@ -29,7 +31,7 @@ async def test_emails_are_sent_by_the_job_in_plain_text_and_html(
     assert report.emails.sent == 1
     [received] = smtp.to("mentor1@brent.example")
     assert received["Subject"] == "You have a new mentoring request"
-    assert received["From"] == "MentorNet <no-reply@test>"
+    assert received["From"] == "Brent Council via MentorNet <no-reply@test>"
     body = parts(received)
     assert "accept or decline" in body["text/plain"]
     assert body["text/html"].startswith("<!doctype html>")
@@ -37,7 +39,7 @@ async def test_emails_are_sent_by_the_job_in_plain_text_and_html(
     await ok(
         await client.post(f"/api/v1/requests/{req['id']}/accept", headers=w.as_("mentor1")), 201
     )
-    await send_emails(create_sessionmaker(engine), utcnow(), smtp.mailer)
+    await send_emails(create_sessionmaker(engine), utcnow(), smtp.mailer, settings.base_url)
     assert [m["Subject"] for m in smtp.to("mentee@brent.example")] == [
         "Your mentoring request was accepted"
     ]
@@ -97,17 +99,17 @@ async def test_a_send_that_failed_is_retried_after_the_server_is_back(
     smtp.stop()
     sessions = create_sessionmaker(engine)
     now = utcnow()
-    report = await send_emails(sessions, now, smtp.mailer)
+    report = await send_emails(sessions, now, smtp.mailer, BASE)
     assert (report.sent, report.failed) == (0, 1)
     assert "ConnectionRefusedError" in report.errors[0]
     row = (await db.scalars(select(OutgoingEmail))).one()
     assert (row.status, row.attempts) == (EmailStatus.PENDING, 1)
     smtp.start()
     assert (
-        await send_emails(sessions, now + timedelta(seconds=10), smtp.mailer)
+        await send_emails(sessions, now + timedelta(seconds=10), smtp.mailer, BASE)
     ).sent == 0  # backing off
-    assert (await send_emails(sessions, now + timedelta(minutes=2), smtp.mailer)).sent == 1
+    assert (await send_emails(sessions, now + timedelta(minutes=2), smtp.mailer, BASE)).sent == 1
     assert len(smtp.to("mentor1@brent.example")) == 1
     assert (
-        await send_emails(sessions, now + timedelta(minutes=5), smtp.mailer)
+        await send_emails(sessions, now + timedelta(minutes=5), smtp.mailer, BASE)
     ).sent == 0  # once only
