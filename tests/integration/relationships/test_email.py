@@ -31,7 +31,7 @@ async def test_emails_are_sent_by_the_job_in_plain_text_and_html(
     assert report.emails.sent == 1
     [received] = smtp.to("mentor1@brent.example")
     assert received["Subject"] == "You have a new mentoring request"
-    assert received["From"] == "Brent Council via MentorNet <no-reply@test>"
+    assert received["From"] == "Brent via MentorNet <no-reply@test>"  # the org, by name
     body = parts(received)
     assert "accept or decline" in body["text/plain"]
     assert body["text/html"].startswith("<!doctype html>")
