@@ -358,7 +358,7 @@ async def org_names(session: AsyncSession, org_ids: set[uuid.UUID]) -> dict[uuid
     if not org_ids:
         return {}
     rows = await session.execute(select(Org.id, Org.name).where(Org.id.in_(org_ids)))
-    return {org_id: name for org_id, name in rows.all()}
+    return {row.id: row.name for row in rows}
 
 
 def email_backoff(attempts: int) -> timedelta:

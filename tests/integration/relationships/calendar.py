@@ -59,7 +59,7 @@ def invitation(message: Message) -> Invitation | None:
         method=str(cal["METHOD"]),
         part_method=str(calendar_part.get_param("method")),
         uid=str(event["UID"]),
-        sequence=int(event["SEQUENCE"]),
+        sequence=int(event.decoded("SEQUENCE")),
         status=str(event["STATUS"]),
         starts=starts.astimezone(UTC),
         stamp=stamp.astimezone(UTC),

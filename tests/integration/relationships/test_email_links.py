@@ -82,7 +82,7 @@ async def _apply_and_pair(
         201,
     )
     [req] = await send(client, w, "mentor1")
-    rel = await ok(
+    rel: dict[str, Any] = await ok(
         await client.post(f"/api/v1/requests/{req['id']}/accept", headers=w.as_("mentor1")), 201
     )
     agreement = f"/api/v1/relationships/{rel['id']}/agreement"
