@@ -599,7 +599,7 @@ def ics(
     event = icalendar.Event()
     event.add("uid", f"{meeting.id}@mentornet")
     event.add("dtstamp", now.astimezone(UTC))
-    event.add("sequence", meeting.sequence)
+    event.add("sequence", meeting.sequence or 0)
     event.add("dtstart", meeting.starts_at.astimezone(UTC))
     event.add(
         "dtend", (meeting.starts_at + timedelta(minutes=meeting.duration_minutes)).astimezone(UTC)
