@@ -137,7 +137,19 @@ async def _meet_and_end(
         )
     )["meeting"]
     await _send(engine, settings, smtp)
-    await ok(await client.post(f"{meetings}/{second['id']}/cancel", headers=w.as_("mentee")), 201)
+    # Cancelled on the relationship page, with its button.
+    page = f"/orgs/brent/relationships/{rel['id']}"
+    assert (
+        f"{page}/meetings/{second['id']}/cancel"
+        in (await client.get(page, headers=w.as_("mentee"))).text
+    )
+    cancelled = await client.post(
+        f"{page}/meetings/{second['id']}/cancel",
+        data={"csrf_token": w.sessions["mentee"].csrf},
+        headers=w.as_("mentee"),
+        follow_redirects=False,
+    )
+    assert cancelled.status_code == 303
     await _send(engine, settings, smtp)
     await ok(
         await client.post(
