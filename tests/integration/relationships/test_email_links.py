@@ -9,7 +9,7 @@ are about; "mark all as read" marks the member's own and nobody else's."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import Message
 from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any
@@ -100,9 +100,10 @@ async def _meet_and_end(
     engine: AsyncEngine,
     settings: Settings,
     smtp: Smtp,
-) -> tuple[str, str, Any]:
-    """Schedule a meeting and move it; schedule a second and cancel it; end the relationship.
-    Returns the two meetings' ids and the moved meeting's new start."""
+) -> tuple[str, str, datetime, datetime]:
+    """Schedule a meeting and move it; schedule a second and cancel it; the everyday emails;
+    end the relationship. Returns the two meetings' ids, the moved meeting's new start and the
+    latest clock the jobs ran at."""
     meetings = f"/api/v1/relationships/{rel['id']}/meetings"
     slot = {"duration_minutes": 60, "mode": "remote"}
     first = (
@@ -151,6 +152,7 @@ async def _meet_and_end(
     )
     assert cancelled.status_code == 303
     await _send(engine, settings, smtp)
+    latest = await _everyday(client, w, rel, engine, settings, moved_to, smtp)
     await ok(
         await client.post(
             f"/api/v1/relationships/{rel['id']}/end", json={"how": "close"}, headers=w.as_("mentee")
@@ -158,7 +160,61 @@ async def _meet_and_end(
         201,
     )
     await run_once(create_sessionmaker(engine), settings, utcnow(), mailer=smtp.mailer)
-    return first["id"], second["id"], moved_to
+    return first["id"], second["id"], moved_to, latest
+
+
+async def _everyday(
+    client: Client,
+    w: World,
+    rel: dict[str, Any],
+    engine: AsyncEngine,
+    settings: Settings,
+    moved_to: datetime,
+    smtp: Smtp,
+) -> datetime:
+    """Shadowing agreed by the line manager, extra time from the coordinator, and the jobs:
+    the reminder the day before the meeting, a nudge, the end approaching. Returns the latest
+    clock."""
+    shadowing = await ok(
+        await client.post(
+            f"/api/v1/relationships/{rel['id']}/shadowing",
+            json={"kind": "one_off", "host_name": "Director of Housing", "dates": ["2027-06-01"]},
+            headers=w.as_("mentor1"),
+        ),
+        201,
+    )
+    await ok(
+        await client.post(
+            f"/api/v1/me/shadowing-to-decide/{shadowing['id']}",
+            json={"agree": True, "service_delivery_considered": True},
+            headers=w.as_("boss"),
+        ),
+        201,
+    )
+    await ok(
+        await client.post(
+            f"/api/v1/orgs/brent/relationships/{rel['id']}/extra-time",
+            json={"hours": 2, "reason": "A longer project"},
+            headers=w.as_("coordinator"),
+        ),
+        201,
+    )
+    shown = await ok(
+        await client.get(f"/api/v1/relationships/{rel['id']}", headers=w.as_("mentee"))
+    )
+    planned_end = datetime.combine(date.fromisoformat(shown["planned_end_on"]), time(9), UTC)
+    sessions = create_sessionmaker(engine)
+    clocks = [
+        moved_to - timedelta(hours=20),
+        utcnow() + timedelta(weeks=7),
+        planned_end - timedelta(days=10),
+    ]
+    kinds: list[int] = []
+    for clock in clocks:
+        report = await run_once(sessions, settings, clock, mailer=smtp.mailer)
+        kinds.append(report.jobs.meeting_reminders + report.jobs.nudges + report.jobs.end_reminders)
+    assert all(kinds), kinds  # a reminder, a nudge, the end approaching
+    return clocks[-1]
 
 
 async def test_every_link_in_every_email_opens_a_page_for_its_recipient(
@@ -169,12 +225,20 @@ async def test_every_link_in_every_email_opens_a_page_for_its_recipient(
     await db.commit()
     before = utcnow()
     rel = await _apply_and_pair(client, w, engine, settings, smtp)
-    first, second, moved_to = await _meet_and_end(client, w, rel, engine, settings, smtp)
+    first, second, moved_to, latest = await _meet_and_end(client, w, rel, engine, settings, smtp)
     after = utcnow()
 
     received = smtp.sink.messages
     recipients = {_recipient(w, m) for m in received}
     assert {"applicant", "boss", "mentee", "mentor1", "mentor2"} <= recipients
+    subjects = {str(m["Subject"]) for m in received}
+    assert {
+        "Mentoring meeting tomorrow",
+        "Time for a mentoring meeting?",
+        "Your mentoring relationship ends soon",
+        "More time release allowed",
+        "Shadowing needs your agreement",
+    } <= subjects, subjects
 
     # Headers: Date (when it was sent), one Message-ID each, the organisation by name.
     ids = [str(m["Message-ID"]) for m in received]
@@ -183,7 +247,7 @@ async def test_every_link_in_every_email_opens_a_page_for_its_recipient(
         assert MESSAGE_ID.match(str(message["Message-ID"])), message["Message-ID"]
         sent_at = parsedate_to_datetime(str(message["Date"]))
         assert sent_at.tzinfo is not None
-        assert before - timedelta(seconds=1) <= sent_at <= after + timedelta(seconds=1)
+        assert before - timedelta(seconds=1) <= sent_at <= max(after, latest)
         assert parseaddr(str(message["From"]))[0] == "Brent via MentorNet"
 
     await _follow_every_link(client, w, settings, received)
