@@ -14,7 +14,8 @@ from network.db import create_sessionmaker
 from network.jobs import run_once, send_emails
 from orgs.db import utcnow
 from orgs.people.notifications import EmailStatus, OutgoingEmail
-from tests.integration.relationships.builders import Client, ok, send, world
+from tests.integration.relationships.builders import Client, ok, paired, send, world
+from tests.integration.relationships.calendar import invitation
 from tests.integration.relationships.mail import Smtp, parts
 
 BASE = "http://127.0.0.1:8000"
@@ -73,6 +74,9 @@ async def test_daily_digest_collects_a_days_notifications_into_one_email(
     assert "daily digest (2 updates)" in digest["Subject"]
     assert parts(digest)["text/plain"].count("A mentor could not take your request") == 2
     assert "<ul>" in parts(digest)["text/html"]
+    # Each entry links to its page, absolute on this node.
+    assert f"{settings.base_url}/orgs/brent/requests" in parts(digest)["text/plain"]
+    assert f'href="{settings.base_url}/orgs/brent/requests"' in parts(digest)["text/html"]
     # More news within the day waits for the next digest.
     [third] = [
         r
@@ -113,3 +117,45 @@ async def test_a_send_that_failed_is_retried_after_the_server_is_back(
     assert (
         await send_emails(sessions, now + timedelta(minutes=5), smtp.mailer, BASE)
     ).sent == 0  # once only
+
+
+async def test_a_calendar_invitation_does_not_wait_for_a_digest_and_in_app_only_gets_none(
+    client: Client, db: AsyncSession, engine: AsyncEngine, settings: Settings, smtp: Smtp
+) -> None:
+    w = await world(db)
+    rel = await paired(client, w)
+    for who, delivery in (("mentee", "daily_digest"), ("mentor1", "in_app_only")):
+        await ok(
+            await client.put(
+                "/api/v1/me/notification-preference",
+                json={"delivery": delivery},
+                headers=w.as_(who),
+            )
+        )
+    await run_once(create_sessionmaker(engine), settings, utcnow(), mailer=smtp.mailer)
+    smtp.sink.messages.clear()
+    meeting = await ok(
+        await client.post(
+            f"/api/v1/relationships/{rel['id']}/meetings",
+            json={
+                "starts_at": (utcnow() + timedelta(days=4)).isoformat(),
+                "duration_minutes": 45,
+                "mode": "in_person",
+            },
+            headers=w.as_("mentor1"),
+        ),
+        201,
+    )
+    await send_emails(create_sessionmaker(engine), utcnow(), smtp.mailer, settings.base_url)
+    [mail] = smtp.sink.messages  # the digest member's, at once; none for in-app only
+    assert mail["To"] == "mentee@brent.example"
+    sent = invitation(mail)
+    assert sent is not None
+    assert (sent.uid, sent.method, sent.sequence) == (
+        f"{meeting['meeting']['id']}@mentornet",
+        "REQUEST",
+        0,
+    )
+    for who in ("mentee", "mentor1"):  # both still see it in the app
+        inbox = await ok(await client.get("/api/v1/me/notifications", headers=w.as_(who)))
+        assert "meeting_scheduled" in [n["kind"] for n in inbox]
