@@ -111,14 +111,17 @@ def digest_html(subject: str, items: Sequence[DigestItem], sender: Sender) -> st
     return _page(subject, f"<ul>{entries}</ul>", sender.org_name)
 
 
-def with_organiser(calendar: str, sender: Sender) -> tuple[bytes, str]:
+def with_organiser(calendar: str, sender: Sender, url: str) -> tuple[bytes, str]:
     """The calendar object with the node's address as its ORGANIZER (iTIP requires one; the
-    people are its attendees), and its METHOD."""
+    people are its attendees) and the page it is about as its URL, and its METHOD."""
     cal = icalendar.Calendar.from_ical(calendar)
     organiser = icalendar.vCalAddress(f"mailto:{parseaddr(sender.address)[1]}")
     organiser.params["CN"] = icalendar.vText(sender.org_name)
     for event in cal.walk("VEVENT"):
         event["ORGANIZER"] = organiser
+        if url:
+            event["URL"] = icalendar.vUri(url)
+            event["DESCRIPTION"] = icalendar.vText(f"Open MentorNet: {url}")
     return cal.to_ical(), str(cal["METHOD"])
 
 
@@ -152,7 +155,7 @@ def email_message(mail: Outgoing, sender: Sender, sent_at: datetime) -> EmailMes
         html_body(mail.subject, mail.text, url, sender.org_name), subtype="html"
     )
     if mail.calendar:
-        ics, method = with_organiser(mail.calendar, sender)
+        ics, method = with_organiser(mail.calendar, sender, url)
         message.add_alternative(
             ics.decode(), subtype="calendar", params={"method": method}, charset="utf-8"
         )

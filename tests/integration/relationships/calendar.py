@@ -18,10 +18,14 @@ HREF = re.compile(r'href="([^"]+)"')
 
 
 def links(message: Message) -> set[str]:
-    """Every link in the plain text and the HTML of ``message``."""
+    """Every link in the plain text, the HTML and the calendar object of ``message``."""
     bodies = parts(message)
     found = set(URL.findall(bodies.get("text/plain", "")))
     found |= {html.unescape(h) for h in HREF.findall(bodies.get("text/html", ""))}
+    sent = invitation(message)
+    if sent is not None:
+        assert sent.url, "a calendar object without the page it is about"
+        found.add(sent.url)
     return found
 
 
@@ -37,6 +41,7 @@ class Invitation:
     organiser: str
     attendees: frozenset[str]
     attached: bool  # also as an invite.ics attachment
+    url: str  # the page it is about
 
 
 def invitation(message: Message) -> Invitation | None:
@@ -66,4 +71,5 @@ def invitation(message: Message) -> Invitation | None:
         organiser=str(event["ORGANIZER"]),
         attendees=frozenset(str(a).removeprefix("mailto:") for a in attendees),
         attached=any(p.get_filename() == "invite.ics" for p in message.walk()),
+        url=str(event.get("URL", "")),
     )
