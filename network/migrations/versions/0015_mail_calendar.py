@@ -1,7 +1,7 @@
 """mail and calendar: a meeting's iCalendar SEQUENCE; emails rendered when sent
 
-Revision ID: 0014_mail_calendar
-Revises: 0013_candidate_stamps
+Revision ID: 0015_mail_calendar
+Revises: 0014_perorg_own_rules
 Create Date: 2026-12-02 18:00:00.000000
 
 ``mentoring_meetings.sequence`` is the revision number its invitations carry (RFC 5545
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0014_mail_calendar"
-down_revision: str | None = "0013_candidate_stamps"
+revision: str = "0015_mail_calendar"
+down_revision: str | None = "0014_perorg_own_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
