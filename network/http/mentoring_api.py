@@ -23,6 +23,7 @@ from network.http.mentoring_out import (
     ConcernOut,
     EvaluationOut,
     LogEntryOut,
+    MarkedReadOut,
     MeetingOut,
     MeetingResultOut,
     NoteOut,
@@ -54,7 +55,13 @@ from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationships import Relationship, for_party, relationships_of
 from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
 from orgs.people.members import Member, MemberRepository
-from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
+from orgs.people.notifications import (
+    PreferenceIn,
+    inbox,
+    mark_all_read,
+    mark_read,
+    set_preference,
+)
 from orgs.records.records_export import member_record, record_csv
 from orgs.structs import out
 
@@ -253,6 +260,24 @@ class RelationshipsController(Controller):
         meeting = await meetings.cancel_meeting(db, member_of(actor), rel_id, meeting_id, utcnow())
         return out(MeetingOut, meeting)
 
+    @post(
+        "/{rel_id:uuid}/meetings/{meeting_id:uuid}/reschedule",
+        summary="Move a scheduled meeting (both people get the updated calendar invitation)",
+        responses=API_PROBLEMS,
+    )
+    async def reschedule(
+        self,
+        rel_id: Id,
+        meeting_id: Id,
+        actor: Actor_,
+        db: Db,
+        data: JSONBody[meetings.RescheduleIn],
+    ) -> MeetingOut:
+        meeting = await meetings.reschedule_meeting(
+            db, member_of(actor), rel_id, meeting_id, data, utcnow()
+        )
+        return out(MeetingOut, meeting)
+
     @patch(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}",
         summary="Write the shared summary or (mentor) the meeting record",
@@ -275,7 +300,7 @@ class RelationshipsController(Controller):
         meeting, rel, _ = await meetings.meeting_for(db, me, rel_id, meeting_id)
         people = await MemberRepository(db, me.org_id).list(Member.id.in_(rel.local_party_ids))
         emails = [p.email for p in people] + ([rel.counterpart_email] if rel.is_remote else [])
-        body = meetings.ics(meeting, "Mentoring meeting", me.email, emails, utcnow())
+        body = meetings.ics(meeting, meetings.MEETING_TITLE, me.email, emails, utcnow())
         return text_response(body, "text/calendar", download=f"meeting-{meeting.id}.ics")
 
     @get(
@@ -498,6 +523,14 @@ class MyMentoringController(Controller):
         return out(
             NotificationOut, await mark_read(db, member_of(actor), notification_id, utcnow())
         )
+
+    @post(
+        "/notifications/read-all",
+        summary="Mark all my notifications read",
+        responses=API_PROBLEMS,
+    )
+    async def read_all(self, actor: Actor_, db: Db) -> MarkedReadOut:
+        return MarkedReadOut(await mark_all_read(db, member_of(actor), utcnow()))
 
     @put(
         "/notification-preference",

@@ -310,9 +310,13 @@ class NotificationOut(msgspec.Struct, frozen=True):
     kind: NotificationKind
     subject: str
     text: str
-    link: str
+    link: str  # the page it is about, a path on this node ("" when about nothing to open)
     created_at: datetime
     read_at: datetime | None
+
+
+class MarkedReadOut(msgspec.Struct, frozen=True):
+    marked: int  # how many were unread
 
 
 class SchemeTermsOut(msgspec.Struct, frozen=True):

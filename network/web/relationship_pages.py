@@ -255,6 +255,26 @@ class RelationshipPages(Controller):
 
         return await self._act(request, viewer, db, rel_id, "meeting", build, call, "meetings")
 
+    @post("/meetings/{meeting_id:uuid}/cancel", name="web:meeting-cancel")
+    async def cancel_meeting(
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        rel_id: Id,
+        meeting_id: Id,
+        viewer: PageContext_,
+        db: Db,
+    ) -> Response[Any]:
+        """Both people are emailed the calendar cancellation (``meetings.cancel_meeting``)."""
+
+        def build(form: Form, errors: Errors) -> str:
+            return "cancel"  # nothing to read: the button is the whole form
+
+        async def call(_: str) -> None:
+            await meetings.cancel_meeting(db, viewer.member, rel_id, meeting_id, utcnow())
+
+        return await self._act(request, viewer, db, rel_id, "meeting", build, call, "meetings")
+
     # --- objectives and the learning log ----------------------------------------------------
 
     @post("/objectives", name="web:objective-add")

@@ -221,7 +221,7 @@ async def confirm_agreement(
             f"Your {party.value} has confirmed the first-meeting agreement; please read and "
             "confirm it too.",
             now=now,
-            link=f"/relationships/{rel.id}/agreement",
+            link=f"/relationships/{rel.id}#agreement",
         )
     await session.flush()
     return agreement

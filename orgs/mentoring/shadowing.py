@@ -157,6 +157,7 @@ async def propose(
         + ", ".join(row.dates)
         + ". Please agree or decline, considering service delivery.",
         now=now,
+        link="/approvals",
     )
     await session.flush()
     return row
@@ -205,6 +206,7 @@ async def decide(
             f"Shadowing {to.value}",
             f"The line manager has {to.value} the shadowing with {row.host_name}.",
             now=now,
+            link=f"/relationships/{rel.id}#shadowing",
         )
     await session.flush()
     return row

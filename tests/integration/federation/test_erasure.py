@@ -204,7 +204,9 @@ async def journey(
     assert await deliver(nch_node, client) == 1  # request.accept, the mentor's introduction
     assert await deliver(brent_node, client) == 1  # request.introduce, the mentee's
     for where in (brent_node, nch_node):
-        report = await send_emails(where.runtime.sessionmaker, datetime.now(UTC), smtp.mailer)
+        report = await send_emails(
+            where.runtime.sessionmaker, datetime.now(UTC), smtp.mailer, where.settings.base_url
+        )
         assert report.sent >= 1
     async with nch_node.runtime.sessionmaker() as session, session.begin():
         rel_id = (
