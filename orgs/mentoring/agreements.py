@@ -2,19 +2,24 @@
 scheme's code of conduct and mentoring principles.
 
 Either party edits the agreement; an edit clears both confirmations. Each party confirms with
-the scheme's code of conduct and principles accepted; when both (or, across organisations, our
-local party: the other node keeps its own) have confirmed, the relationship becomes active.
+the scheme's code of conduct and principles accepted, and the confirmation records the SHA-256
+of exactly what they read (:func:`agreement_sha256`). The relationship becomes active only when
+both have confirmed the same text. Across organisations the text holds both organisations'
+codes of conduct, and the two sides keep it in step through the shared record
+(:mod:`orgs.mentoring.shared_record`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 import msgspec
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -84,6 +89,11 @@ class Agreement(OrgOwned, Base):
     principles: Mapped[list[str]] = mapped_column(default=list)
     mentee_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
     mentor_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: What each party confirmed: the SHA-256 of the agreement text (``agreement_sha256``).
+    mentee_confirmed_sha256: Mapped[str] = mapped_column(String(43), default="", server_default="")
+    mentor_confirmed_sha256: Mapped[str] = mapped_column(String(43), default="", server_default="")
+    #: Across organisations, the other organisation's code of conduct: part of what both confirm.
+    partner_code_of_conduct: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -124,6 +134,59 @@ class AgreementIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
 class ConfirmIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     accept_code_of_conduct: bool
     accept_principles: bool
+
+
+AGREEMENT_TERMS = (
+    "frequency",
+    "location",
+    "length_minutes",
+    "contact_by",
+    "communication",
+    "work_context",
+    "objectives",
+    "expected_outcomes",
+    "shadowing_wanted",
+)
+
+
+def codes_by_party(agreement: Agreement, rel: Relationship) -> dict[str, str]:
+    """The codes of conduct the agreement holds, by party: the mentee's organisation's and the
+    mentor's (one code when both are of this organisation)."""
+    if not rel.is_remote:
+        return {"mentee": agreement.code_of_conduct, "mentor": agreement.code_of_conduct}
+    own, partner = agreement.code_of_conduct, agreement.partner_code_of_conduct
+    codes = {"mentee": own, "mentor": partner} if rel.mentee_id else {"mentee": partner, "mentor": own}
+    return {party: text for party, text in codes.items() if text}
+
+
+def agreement_sha256(agreement: Agreement, rel: Relationship) -> str:
+    """What a confirmation confirms: the terms, both codes of conduct and the principles, as
+    canonical JSON (sorted keys), hashed; the same on both sides of a cross-org pair."""
+    canonical = {
+        "terms": {name: getattr(agreement, name) for name in AGREEMENT_TERMS},
+        "codes_of_conduct": codes_by_party(agreement, rel),
+        "principles": list(agreement.principles),
+    }
+    digest = hashlib.sha256(msgspec.json.encode(canonical, order="sorted")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def both_confirmed(agreement: Agreement, rel: Relationship) -> bool:
+    """Both parties confirmed, and confirmed the text the agreement has now."""
+    current = agreement_sha256(agreement, rel)
+    return (
+        agreement.mentee_confirmed_at is not None
+        and agreement.mentor_confirmed_at is not None
+        and agreement.mentee_confirmed_sha256 == current
+        and agreement.mentor_confirmed_sha256 == current
+    )
+
+
+def clear_confirmations(agreement: Agreement) -> None:
+    agreement.mentee_confirmed_at = None
+    agreement.mentor_confirmed_at = None
+    agreement.mentee_confirmed_sha256 = ""
+    agreement.mentor_confirmed_sha256 = ""
 
 
 async def terms_of(
@@ -179,11 +242,20 @@ async def edit_agreement(
         raise IllegalTransition("The agreement is settled; it cannot be edited any more.")
     for name in AgreementIn.__struct_fields__:
         setattr(agreement, name, getattr(data, name))
-    agreement.mentee_confirmed_at = None
-    agreement.mentor_confirmed_at = None
+    clear_confirmations(agreement)
     agreement.updated_at = utcnow()
     await session.flush()
     return agreement
+
+
+def confirm_as(agreement: Agreement, rel: Relationship, party: Party, now: datetime) -> str:
+    """Record ``party``'s confirmation of the text as it is now; its hash."""
+    sha = agreement_sha256(agreement, rel)
+    if party is Party.MENTEE:
+        agreement.mentee_confirmed_at, agreement.mentee_confirmed_sha256 = now, sha
+    else:
+        agreement.mentor_confirmed_at, agreement.mentor_confirmed_sha256 = now, sha
+    return sha
 
 
 async def confirm_agreement(
@@ -202,12 +274,8 @@ async def confirm_agreement(
         )
     if not (agreement.frequency and agreement.location and agreement.contact_by):
         raise IllegalTransition("Agree frequency, location and who makes contact first.")
-    if party is Party.MENTEE:
-        agreement.mentee_confirmed_at = now
-    else:
-        agreement.mentor_confirmed_at = now
-    both = agreement.mentee_confirmed_at is not None and agreement.mentor_confirmed_at is not None
-    if both or rel.is_remote:
+    confirm_as(agreement, rel, party, now)
+    if both_confirmed(agreement, rel):
         move(
             session, rel, RelationshipEvent.CONFIRM_AGREEMENT, ActorRef(member.id, party.value), now
         )

@@ -67,6 +67,10 @@ class Meeting(OrgOwned, Base):
     #: The mentor's record of the meeting (Nottingham City Homes); both parties read it.
     mentor_record: Mapped[str] = mapped_column(Text, default="")
     reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The item's id on both sides of a cross-organisation relationship.
+    shared_ref: Mapped[str | None] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
