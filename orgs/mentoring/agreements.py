@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import msgspec
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,8 @@ from orgs.mentoring.relationships import Party, Relationship, for_party, move
 from orgs.people.members import Member
 from orgs.people.notifications import NotificationKind, notify
 from orgs.repository import OrgRepository
+from orgs.schemes.applications import Application, AppState
+from orgs.schemes.eligibility import SchemeRole
 
 #: HPMA West Midlands' mentoring principles, used when a scheme sets none of its own.
 HPMA_PRINCIPLES = (
@@ -217,8 +219,28 @@ async def set_terms(
     return row
 
 
+async def _own_scheme(session: AsyncSession, rel: Relationship) -> uuid.UUID | None:
+    """The scheme whose terms this side's agreement starts from: the relationship's, or for a
+    mentor asked from another organisation (no scheme of ours on the request) the scheme they
+    are an approved mentor of, so their organisation's code of conduct is the one they see."""
+    if rel.scheme_id is not None or rel.mentor_id is None:
+        return rel.scheme_id
+    found: uuid.UUID | None = await session.scalar(
+        select(Application.scheme_id)
+        .where(
+            Application.org_id == rel.org_id,
+            Application.member_id == rel.mentor_id,
+            Application.role == SchemeRole.MENTOR,
+            Application.state == AppState.APPROVED,
+        )
+        .order_by(Application.created_at.desc())
+        .limit(1)
+    )
+    return found
+
+
 async def start_agreement(session: AsyncSession, rel: Relationship) -> Agreement:
-    code, principles, _ = await terms_of(session, rel.org_id, rel.scheme_id)
+    code, principles, _ = await terms_of(session, rel.org_id, await _own_scheme(session, rel))
     return Agreements(session, rel.org_id).add(
         Agreement(relationship_id=rel.id, code_of_conduct=code, principles=principles)
     )
