@@ -41,8 +41,8 @@ from network.http.path_params import Id
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
 from network.http.text_responses import text_response
-from orgs.db import utcnow
 from orgs.audit import ActorRef
+from orgs.db import utcnow
 from orgs.mentoring import (
     agreements,
     concerns,

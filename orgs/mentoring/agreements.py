@@ -157,7 +157,10 @@ def codes_by_party(agreement: Agreement, rel: Relationship) -> dict[str, str]:
     if not rel.is_remote:
         return {"mentee": agreement.code_of_conduct, "mentor": agreement.code_of_conduct}
     own, partner = agreement.code_of_conduct, agreement.partner_code_of_conduct
-    codes = {"mentee": own, "mentor": partner} if rel.mentee_id else {"mentee": partner, "mentor": own}
+    mentee_side = rel.mentee_id is not None
+    codes = (
+        {"mentee": own, "mentor": partner} if mentee_side else {"mentee": partner, "mentor": own}
+    )
     return {party: text for party, text in codes.items() if text}
 
 

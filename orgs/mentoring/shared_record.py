@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -511,92 +512,138 @@ def _set_terms(agreement: Agreement, terms: dict[str, Any]) -> None:
         setattr(agreement, name, value)
 
 
+@dataclass(frozen=True)
+class _Op:
+    """One op of the mentor's being made on the authority's tables."""
+
+    session: AsyncSession
+    rel: Relationship
+    data: dict[str, Any]
+    who: ActorRef
+    now: datetime
+
+    @property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.session, self.rel.org_id)
+
+
 async def _apply_op(
     session: AsyncSession, rel: Relationship, op: dict[str, Any], who: ActorRef, now: datetime
 ) -> bool:
     """Make the mentor's ``op`` on the authority's tables; True if it is stale after all (a
     confirmation of a text that is no longer the agreement's). ``DomainError`` refuses it."""
-    kind = str(op["op"])
-    live = rel.state in (RelationshipState.AGREEING, RelationshipState.ACTIVE)
-    if not live:
+    if rel.state not in (RelationshipState.AGREEING, RelationshipState.ACTIVE):
         raise IllegalTransition("The relationship has ended.")
-    if kind.startswith("agreement."):
-        agreement = await _agreement(session, rel)
-        if rel.state is not RelationshipState.AGREEING:
-            raise IllegalTransition("The agreement is settled; it cannot be changed any more.")
-        if kind == "agreement.edit":
-            _set_terms(agreement, op["terms"])
-            clear_confirmations(agreement)
-        elif kind == "agreement.code":
-            if agreement.partner_code_of_conduct != op["text"]:
-                agreement.partner_code_of_conduct = op["text"]
-                clear_confirmations(agreement)
-        else:  # agreement.confirm
-            if op["sha256"] != agreement_sha256(agreement, rel):
-                return True
-            confirm_as(agreement, rel, Party.MENTOR, now)
-            if both_confirmed(agreement, rel):
-                move(session, rel, RelationshipEvent.CONFIRM_AGREEMENT, who, now)
-        agreement.updated_at = now
-    elif kind == "meeting.add":
-        data = op["meeting"]
-        if await Meetings(session, rel.org_id).find_one(Meeting.shared_ref == data["ref"]):
-            return False
-        meeting = Meeting(
-            id=uuid.uuid4(), relationship_id=rel.id, preparation_minutes=0, created_at=now
-        )
-        _fill_meeting(meeting, data)
-        Meetings(session, rel.org_id).add(meeting)
-        AuditLog(session, rel.org_id).record(
-            "meeting", meeting.id, "add", who, to_state=meeting.state, at=now
-        )
-    elif kind in ("meeting.held", "meeting.cancel", "meeting.record"):
-        meeting = await _meeting(session, rel, str(op["ref"]))
-        if kind == "meeting.record":
-            if op.get("summary") is not None:
-                meeting.summary = op["summary"]
-            if op.get("mentor_record") is not None:
-                meeting.mentor_record = op["mentor_record"]
-        else:
-            if meeting.state is not MeetingState.SCHEDULED:
-                raise IllegalTransition(f"The meeting is {meeting.state.value}.")
-            to = MeetingState.HELD if kind == "meeting.held" else MeetingState.CANCELLED
-            if to is MeetingState.HELD:
-                meeting.duration_minutes = int(op["duration_minutes"])
-                if op.get("summary"):
-                    meeting.summary = op["summary"]
-            meeting.state = to
-            AuditLog(session, rel.org_id).record(
-                "meeting", meeting.id, to.value, who, from_state="scheduled", to_state=to, at=now
-            )
-    elif kind == "objective.save":
-        _save_objective(
-            await Objectives(session, rel.org_id).find_one(
-                Objective.relationship_id == rel.id,
-                Objective.shared_ref == op["objective"]["ref"],
-            ),
-            session,
-            rel,
-            op["objective"],
-            now,
-        )
-    elif kind == "shadowing.finish":
-        row = await ShadowingRepository(session, rel.org_id).find_one(
-            Shadowing.relationship_id == rel.id, Shadowing.shared_ref == op["ref"]
-        )
-        if row is None:
-            raise NotFound("No such shadowing.")
-        to_state = ShadowingState.COMPLETED if op["completed"] else ShadowingState.CANCELLED
-        if to_state not in SHADOWING_TRANSITIONS[row.state]:
-            raise IllegalTransition(f"Shadowing that is {row.state.value} cannot be {to_state}.")
-        AuditLog(session, rel.org_id).record(
-            "shadowing", row.id, "transition", who, from_state=row.state, to_state=to_state, at=now
-        )
-        row.state = to_state
-    else:
-        raise IllegalTransition(f"Unknown change {kind}.")
+    apply = _OPS.get(str(op["op"]))
+    if apply is None:
+        raise IllegalTransition(f"Unknown change {op['op']}.")
+    stale = await apply(_Op(session, rel, op, who, now))
     await session.flush()
+    return stale
+
+
+async def _agreement_op(op: _Op) -> bool:
+    agreement = await _agreement(op.session, op.rel)
+    if op.rel.state is not RelationshipState.AGREEING:
+        raise IllegalTransition("The agreement is settled; it cannot be changed any more.")
+    kind = op.data["op"]
+    if kind == "agreement.edit":
+        _set_terms(agreement, op.data["terms"])
+        clear_confirmations(agreement)
+    elif kind == "agreement.code":
+        if agreement.partner_code_of_conduct != op.data["text"]:
+            agreement.partner_code_of_conduct = op.data["text"]
+            clear_confirmations(agreement)
+    else:  # agreement.confirm: of exactly the text the agreement has now
+        if op.data["sha256"] != agreement_sha256(agreement, op.rel):
+            return True
+        confirm_as(agreement, op.rel, Party.MENTOR, op.now)
+        if both_confirmed(agreement, op.rel):
+            move(op.session, op.rel, RelationshipEvent.CONFIRM_AGREEMENT, op.who, op.now)
+    agreement.updated_at = op.now
     return False
+
+
+async def _add_meeting_op(op: _Op) -> bool:
+    data = op.data["meeting"]
+    meetings = Meetings(op.session, op.rel.org_id)
+    if await meetings.find_one(
+        Meeting.relationship_id == op.rel.id, Meeting.shared_ref == data["ref"]
+    ):
+        return False
+    meeting = Meeting(
+        id=uuid.uuid4(), relationship_id=op.rel.id, preparation_minutes=0, created_at=op.now
+    )
+    _fill_meeting(meeting, data)
+    meetings.add(meeting)
+    op.audit.record("meeting", meeting.id, "add", op.who, to_state=meeting.state, at=op.now)
+    return False
+
+
+async def _meeting_record_op(op: _Op) -> bool:
+    meeting = await _meeting(op.session, op.rel, str(op.data["ref"]))
+    if op.data.get("summary") is not None:
+        meeting.summary = op.data["summary"]
+    if op.data.get("mentor_record") is not None:
+        meeting.mentor_record = op.data["mentor_record"]
+    return False
+
+
+async def _meeting_state_op(op: _Op) -> bool:
+    meeting = await _meeting(op.session, op.rel, str(op.data["ref"]))
+    if meeting.state is not MeetingState.SCHEDULED:
+        raise IllegalTransition(f"A meeting that is {meeting.state.value} cannot change.")
+    held = op.data["op"] == "meeting.held"
+    if held:
+        if meeting.starts_at > op.now:
+            raise IllegalTransition("The meeting has not started yet.")
+        meeting.duration_minutes = int(op.data["duration_minutes"])
+        if op.data.get("summary"):
+            meeting.summary = op.data["summary"]
+    to = MeetingState.HELD if held else MeetingState.CANCELLED
+    meeting.state = to
+    op.audit.record(
+        "meeting", meeting.id, to.value, op.who, from_state="scheduled", to_state=to, at=op.now
+    )
+    return False
+
+
+async def _objective_op(op: _Op) -> bool:
+    data = op.data["objective"]
+    row = await Objectives(op.session, op.rel.org_id).find_one(
+        Objective.relationship_id == op.rel.id, Objective.shared_ref == data["ref"]
+    )
+    _save_objective(row, op.session, op.rel, data, op.now)
+    return False
+
+
+async def _shadowing_op(op: _Op) -> bool:
+    row = await ShadowingRepository(op.session, op.rel.org_id).find_one(
+        Shadowing.relationship_id == op.rel.id, Shadowing.shared_ref == op.data["ref"]
+    )
+    if row is None:
+        raise NotFound("No such shadowing.")
+    to = ShadowingState.COMPLETED if op.data["completed"] else ShadowingState.CANCELLED
+    if to not in SHADOWING_TRANSITIONS[row.state]:
+        raise IllegalTransition(f"Shadowing that is {row.state.value} cannot become {to.value}.")
+    op.audit.record(
+        "shadowing", row.id, "transition", op.who, from_state=row.state, to_state=to, at=op.now
+    )
+    row.state = to
+    return False
+
+
+_OPS: dict[str, Callable[[_Op], Awaitable[bool]]] = {
+    "agreement.edit": _agreement_op,
+    "agreement.confirm": _agreement_op,
+    "agreement.code": _agreement_op,
+    "meeting.add": _add_meeting_op,
+    "meeting.held": _meeting_state_op,
+    "meeting.cancel": _meeting_state_op,
+    "meeting.record": _meeting_record_op,
+    "objective.save": _objective_op,
+    "shadowing.finish": _shadowing_op,
+}
 
 
 def _fill_meeting(row: Meeting, data: dict[str, Any]) -> None:

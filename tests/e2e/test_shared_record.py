@@ -182,7 +182,8 @@ async def paired(a: Node, b: Node, client: httpx.AsyncClient) -> Pair:
     pair.rel_a = ours["id"]
     async with a.runtime.sessionmaker() as session:
         rel = await session.get(Relationship, uuid.UUID(ours["id"]))
-        assert rel is not None and rel.remote_ref is not None
+        assert rel is not None
+        assert rel.remote_ref is not None
         pair.request_id = rel.remote_ref
     return pair
 

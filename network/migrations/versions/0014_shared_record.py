@@ -76,7 +76,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shared_record_changes")),
         sa.UniqueConstraint(
-            "relationship_id", "change_id", name=op.f("uq_shared_record_changes_relationship_id_change_id")
+            "relationship_id",
+            "change_id",
+            name=op.f("uq_shared_record_changes_relationship_id_change_id"),
         ),
     )
     op.create_index(

@@ -134,4 +134,3 @@ def test_a_change_with_an_op_outside_the_protocol_is_malformed() -> None:
     change["op"] = {"op": "note.add", "text": "a private note"}
     with pytest.raises(errors.MalformedMessage):
         wire.decode_message(msgspec.json.encode(change))
-
