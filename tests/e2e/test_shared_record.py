@@ -42,6 +42,8 @@ AGREEMENT = {
     "communication": "Teams",
 }
 PRIVATE = ("PRIVATE-NOTE-mentee", "PRIVATE-NOTE-mentor", "UNSHARED-LOG", "CONCERN-TEXT")
+#: Shared, then unshared: it crossed while shared and must be gone from the mentor's node after.
+WITHDRAWN = "WITHDRAWN-LOG: delegation matters."
 
 
 @pytest.fixture
@@ -329,14 +331,14 @@ async def test_every_module_edited_from_each_side_is_seen_by_the_other(
             shared = await pair.mentee_does(
                 "POST",
                 "/learning-log",
-                {"entry_date": today, "learning": "Delegation matters.", "shared": True},
+                {"entry_date": today, "learning": WITHDRAWN, "shared": True},
             )
             await pair.mentee_does(
                 "POST", "/learning-log", {"entry_date": today, "learning": PRIVATE[2]}
             )
             await pair.settle()
             (entry,) = await pair.mentor_does("GET", "/learning-log")
-            assert entry["learning"] == "Delegation matters."
+            assert entry["learning"] == WITHDRAWN
             read = await client.get(
                 f"{node_b.settings.base_url}/api/v1/me/learning-log/{entry['id']}",
                 headers=pair.mentor,
@@ -350,10 +352,16 @@ async def test_every_module_edited_from_each_side_is_seen_by_the_other(
             assert unshare.status_code == 200, unshare.text
             await pair.settle()
             assert await pair.mentor_does("GET", "/learning-log") == []
-            await client.put(
-                f"{node_a.settings.base_url}/api/v1/me/learning-log/{shared['id']}/sharing",
-                json={"shared": True},
-                headers=pair.mentee,
+            kept = await pair.mentee_does(
+                "POST",
+                "/learning-log",
+                {"entry_date": today, "learning": "Ask for feedback.", "shared": True},
+            )
+            await pair.settle()
+            (entry,) = await pair.mentor_does("GET", "/learning-log")
+            assert (entry["shared_ref"], entry["learning"]) == (
+                kept["shared_ref"],
+                kept["learning"],
             )
 
             # Shadowing: the mentee proposes, the mentor sees it and cancels it.
@@ -402,7 +410,7 @@ async def test_every_module_edited_from_each_side_is_seen_by_the_other(
     a_tables, b_tables = await node_a.tables(), await node_b.tables()
     everything_b = "\n".join(row for rows in b_tables.values() for row in rows)
     everything_a = "\n".join(row for rows in a_tables.values() for row in rows)
-    for secret in (PRIVATE[0], PRIVATE[2], PRIVATE[3]):
+    for secret in (PRIVATE[0], PRIVATE[2], PRIVATE[3], WITHDRAWN):
         assert secret in everything_a  # the test wrote them: they are where they belong
         assert secret not in everything_b
     assert PRIVATE[1] in everything_b
@@ -580,5 +588,24 @@ async def test_refused_changes_change_nothing(
             )
             assert await post(sign(again, b_key)) == 202
             assert changed(once, await node_a.tables()) == set()
+            # The same change sent again under another mid: answered again, applied once.
+            resent = wire.RelationshipChange(
+                **{
+                    **{f: getattr(again, f) for f in again.__struct_fields__},
+                    "jti": new_jti(),
+                    "mid": new_jti(),
+                }
+            )
+            assert await post(sign(resent, b_key)) == 202
             goals = await pair.mentee_does("GET", "/objectives")
     assert [g["title"] for g in goals] == ["Once"]
+    async with node_a.runtime.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(SharedChange).where(SharedChange.change_id == good.change_id)
+            )
+        ).all()
+        rel = await session.get(Relationship, uuid.UUID(pair.rel_a))
+    assert [(r.outcome, r.version) for r in rows] == [(ChangeOutcome.APPLIED, version + 1)]
+    assert rel is not None
+    assert rel.version == version + 1
