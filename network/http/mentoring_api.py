@@ -41,7 +41,6 @@ from network.http.path_params import Id
 from network.http.problems import API_PROBLEMS
 from network.http.profiles_api import member_of
 from network.http.text_responses import text_response
-from orgs.audit import ActorRef
 from orgs.db import utcnow
 from orgs.mentoring import (
     agreements,
@@ -102,10 +101,9 @@ async def _shared(
 ) -> None:
     """Tell the other side of a cross-organisation relationship of an edit just made here
     (``orgs.mentoring.shared_record``); nothing for a pair within one organisation."""
-    rel = await Relationships(db, me.org_id).get(relationship_id)
-    side = party or rel.party_of(me.id) or Party.MENTEE
-    who = ActorRef(me.id, side.value)
-    await shared_record.changed(db, rel, side, op, item, who, utcnow(), outbox_sink(db))
+    await shared_record.after_edit(
+        db, me, relationship_id, op, item, utcnow(), outbox_sink(db), party
+    )
 
 
 class RequestsController(Controller):

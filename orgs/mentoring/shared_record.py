@@ -56,7 +56,7 @@ from orgs.mentoring.learning_log import LearningLog, LogEntry
 from orgs.mentoring.meetings import Meeting, MeetingMode, Meetings, MeetingState
 from orgs.mentoring.objectives import Objective, Objectives, ObjectiveStatus
 from orgs.mentoring.relationship_states import RelationshipEvent, RelationshipState
-from orgs.mentoring.relationships import Party, Relationship, move
+from orgs.mentoring.relationships import Party, Relationship, Relationships, move
 from orgs.mentoring.remote_events import RemoteEvent, RemoteSink
 from orgs.mentoring.shadowing import (
     SHADOWING_TRANSITIONS,
@@ -66,6 +66,7 @@ from orgs.mentoring.shadowing import (
     ShadowingState,
 )
 from orgs.models import Org
+from orgs.people.members import Member
 from orgs.people.notifications import NotificationKind, notify
 from orgs.repository import OrgRepository
 
@@ -356,6 +357,24 @@ async def changed(
                 },
             )
         )
+
+
+async def after_edit(
+    session: AsyncSession,
+    member: Member,
+    relationship_id: uuid.UUID,
+    op: dict[str, Any] | None,
+    item: str,
+    now: datetime,
+    remote: RemoteSink,
+    party: Party | None = None,
+) -> None:
+    """What the API and the pages call after ``member`` edited the shared record of
+    ``relationship_id`` (``party``: the side they acted for, when they are not a party, e.g.
+    the mentee's line manager deciding shadowing)."""
+    rel = await Relationships(session, member.org_id).get(relationship_id)
+    side = party or rel.party_of(member.id) or Party.MENTEE
+    await changed(session, rel, side, op, item, ActorRef(member.id, side.value), now, remote)
 
 
 async def authority_row(session: AsyncSession, peer: str, remote_ref: str) -> Relationship:

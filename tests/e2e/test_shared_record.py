@@ -22,6 +22,7 @@ from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
 from network.federation.wiring import INBOX_PATH, now_s
+from network.sso.sessions import CSRF_HEADER
 from orgs.audit import AuditEntry
 from orgs.mentoring.agreements import SchemeTermsIn, set_terms
 from orgs.mentoring.relationships import Relationship
@@ -609,3 +610,34 @@ async def test_refused_changes_change_nothing(
     assert [(r.outcome, r.version) for r in rows] == [(ChangeOutcome.APPLIED, version + 1)]
     assert rel is not None
     assert rel.version == version + 1
+
+
+async def test_the_pages_show_the_shared_record_to_both_people(
+    node_a: Node, node_b: Node, ports: tuple[int, int]
+) -> None:
+    """The organisation's own pages (HTML forms, session cookie and CSRF token as a browser
+    sends them) act on the shared record like the API."""
+    with both_live((node_a, node_b), ports):
+        async with httpx.AsyncClient(timeout=15) as client:
+            pair = await paired(node_a, node_b, client)
+            a_page = f"{node_a.settings.base_url}/orgs/brent/relationships/{pair.rel_a}"
+            b_page = f"{node_b.settings.base_url}/orgs/nch/relationships/{pair.rel_b}"
+            await pair.mentee_does("PUT", "/agreement", AGREEMENT)
+            await pair.settle()
+            posted = await client.post(
+                f"{b_page}/objectives",
+                data={"title": "Chair a housing panel", "csrf_token": pair.mentor[CSRF_HEADER]},
+                headers=pair.mentor,
+                follow_redirects=False,
+            )
+            assert posted.status_code == 303, posted.text
+            await pair.settle()
+            mentee_sees = await client.get(a_page, headers=pair.mentee)
+            mentor_sees = await client.get(b_page, headers=pair.mentor)
+    assert mentee_sees.status_code == mentor_sees.status_code == 200
+    for page in (mentee_sees.text, mentor_sees.text):
+        assert "Chair a housing panel" in page
+        assert "Brent Civic Centre" in page
+        # Both codes of conduct, on both organisations' pages (as HTML escapes them).
+        assert "code of conduct for employees" in page
+        assert "standards of behaviour" in page
