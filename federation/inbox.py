@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, Final
 
@@ -27,6 +28,10 @@ Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 #: Kept by (sender, mid) only, once handled: the shared relationship record lives in the module
 #: tables, where a log entry its author unshares is deleted; a copy here would outlive that.
 FORGET_ON_RECEIPT: Final = frozenset({"relationship.record", "relationship.change"})
+
+#: The verified token of the message being handled ("" when delivered in-process), for a
+#: handler that keeps the signed copy (a network's record).
+received_token: ContextVar[str] = ContextVar("received_token", default="")
 
 
 class InboxEntry(Base):

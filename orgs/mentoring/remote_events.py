@@ -21,6 +21,7 @@ RemoteKind = Literal[
     "relationship.end",
     "relationship.record",  # the shared record, authority -> replica (orgs.mentoring.shared_record)
     "relationship.change",  # one edit, replica -> authority
+    "network.change",
 ]
 
 
