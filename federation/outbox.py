@@ -36,7 +36,11 @@ BREAKER_MAX_WINDOW: Final = timedelta(seconds=45)
 ATTEMPT_LIFETIME: Final = 120  # seconds a signed attempt stays valid (≤ 300 by protocol)
 #: Bodies not kept once the peer has them: an erasure notice must not become a lasting record
 #: of whom it was about.
-FORGET_ON_DELIVERY: Final = frozenset({"member.erase"})
+#: A shared relationship record (or a change to it) lives in the module tables of both nodes;
+#: a copy here would outlive what its author changed, unshared or erased since.
+FORGET_ON_DELIVERY: Final = frozenset(
+    {"member.erase", "relationship.record", "relationship.change"}
+)
 
 
 class OutboxStatus(StrEnum):

@@ -25,6 +25,7 @@ from network.http.path_params import Id, Slug
 from network.web.pages import (
     Errors,
     Form,
+    PageContext,
     PageContext_,
     decode,
     domain_errors,
@@ -36,9 +37,17 @@ from network.web.pages import (
 )
 from orgs.db import utcnow
 from orgs.errors import DomainError
-from orgs.mentoring import agreements, evaluations, learning_log, meetings, objectives, shadowing
+from orgs.mentoring import (
+    agreements,
+    evaluations,
+    learning_log,
+    meetings,
+    objectives,
+    shadowing,
+    shared_record,
+)
 from orgs.mentoring.ending import EndIn, end_relationship
-from orgs.mentoring.relationships import for_party
+from orgs.mentoring.relationships import Relationships, for_party
 from orgs.structs import out
 
 #: Which form of the page an error belongs to, and the fields it shows.
@@ -75,6 +84,16 @@ def _date_time(form: Form, errors: Errors, date_field: str, time_field: str) -> 
     except ValueError:
         errors.add(date_field, "Enter a real date, for example 2026-03-27, and a time like 14:30")
         return None
+
+
+async def _shared(
+    db: Db, viewer: PageContext, relationship_id: uuid.UUID, op: dict[str, Any] | None, item: str
+) -> None:
+    """The other side of a cross-organisation relationship hears of the edit just made, as
+    through the API (``orgs.mentoring.shared_record``)."""
+    await shared_record.after_edit(
+        db, viewer.member, relationship_id, op, item, utcnow(), outbox_sink(db)
+    )
 
 
 class RelationshipPages(Controller):
@@ -182,7 +201,11 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: agreements.AgreementIn) -> None:
-            await agreements.edit_agreement(db, viewer.member, rel_id, data)
+            row = await agreements.edit_agreement(db, viewer.member, rel_id, data)
+            rel = await Relationships(db, viewer.member.org_id).get(rel_id)
+            await _shared(
+                db, viewer, rel_id, shared_record.agreement_edit_op(row, rel), "agreement"
+            )
 
         return await self._act(request, viewer, db, rel_id, "agreement", build, call, "agreement")
 
@@ -200,7 +223,8 @@ class RelationshipPages(Controller):
             return agreements.ConfirmIn(accept_code_of_conduct=True, accept_principles=True)
 
         async def call(data: agreements.ConfirmIn) -> None:
-            await agreements.confirm_agreement(db, viewer.member, rel_id, data, utcnow())
+            row = await agreements.confirm_agreement(db, viewer.member, rel_id, data, utcnow())
+            await _shared(db, viewer, rel_id, shared_record.agreement_confirm_op(row), "agreement")
 
         return await self._act(request, viewer, db, rel_id, "confirm", build, call, "agreement")
 
@@ -233,7 +257,9 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: meetings.MeetingIn) -> None:
-            await meetings.add_meeting(db, viewer.member, rel_id, data, utcnow())
+            meeting, _ = await meetings.add_meeting(db, viewer.member, rel_id, data, utcnow())
+            op = shared_record.meeting_add_op(meeting)
+            await _shared(db, viewer, rel_id, op, shared_record.item_ref(meeting))
 
         return await self._act(request, viewer, db, rel_id, "meeting", build, call, "meetings")
 
@@ -251,7 +277,11 @@ class RelationshipPages(Controller):
             return meetings.HeldIn()
 
         async def call(data: meetings.HeldIn) -> None:
-            await meetings.mark_held(db, viewer.member, rel_id, meeting_id, data, utcnow())
+            meeting, _ = await meetings.mark_held(
+                db, viewer.member, rel_id, meeting_id, data, utcnow()
+            )
+            op = shared_record.meeting_held_op(meeting)
+            await _shared(db, viewer, rel_id, op, shared_record.item_ref(meeting))
 
         return await self._act(request, viewer, db, rel_id, "meeting", build, call, "meetings")
 
@@ -298,7 +328,9 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: objectives.ObjectiveIn) -> None:
-            await objectives.save_objective(db, viewer.member, rel_id, data, utcnow())
+            row = await objectives.save_objective(db, viewer.member, rel_id, data, utcnow())
+            op = shared_record.objective_op(row)
+            await _shared(db, viewer, rel_id, op, shared_record.item_ref(row))
 
         return await self._act(request, viewer, db, rel_id, "objective", build, call, "objectives")
 
@@ -324,7 +356,9 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: learning_log.LogEntryIn) -> None:
-            await learning_log.add_entry(db, viewer.member, rel_id, data, utcnow())
+            entry = await learning_log.add_entry(db, viewer.member, rel_id, data, utcnow())
+            if entry.shared:  # an unshared entry is the mentee's alone: nothing to tell
+                await _shared(db, viewer, rel_id, None, shared_record.item_ref(entry))
 
         return await self._act(request, viewer, db, rel_id, "log", build, call, "learning-log")
 
@@ -342,9 +376,10 @@ class RelationshipPages(Controller):
             return learning_log.ShareIn(shared=one(form, "shared") == "yes")
 
         async def call(data: learning_log.ShareIn) -> None:
-            await learning_log.set_shared(
+            entry = await learning_log.set_shared(
                 db, viewer.member, entry_id, shared=data.shared, now=utcnow()
             )
+            await _shared(db, viewer, entry.relationship_id, None, shared_record.item_ref(entry))
 
         return await self._act(request, viewer, db, rel_id, "log", build, call, "learning-log")
 
@@ -374,7 +409,8 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: shadowing.ShadowingIn) -> None:
-            await shadowing.propose(db, viewer.member, rel_id, data, utcnow())
+            row = await shadowing.propose(db, viewer.member, rel_id, data, utcnow())
+            await _shared(db, viewer, rel_id, None, shared_record.item_ref(row))
 
         return await self._act(request, viewer, db, rel_id, "shadowing", build, call, "shadowing")
 
@@ -399,6 +435,7 @@ class RelationshipPages(Controller):
 
         async def call(data: EndIn) -> None:
             await end_relationship(db, viewer.member, rel_id, data, utcnow(), outbox_sink(db))
+            await _shared(db, viewer, rel_id, None, "state")
 
         return await self._act(request, viewer, db, rel_id, "end", build, call, "ending")
 

@@ -75,6 +75,10 @@ class Meeting(OrgOwned, Base):
     reminded_at: Mapped[datetime | None] = mapped_column(default=None)
     #: RFC 5545 SEQUENCE: up by one each time the meeting is rescheduled or cancelled.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: The item's id on both sides of a cross-organisation relationship.
+    shared_ref: Mapped[str | None] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -76,6 +76,10 @@ class Shadowing(OrgOwned, Base):
     service_delivery_considered: Mapped[bool] = mapped_column(default=False)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The item's id on both sides of a cross-organisation relationship.
+    shared_ref: Mapped[str | None] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, index=True
+    )
 
 
 class ShadowingRepository(OrgRepository[Shadowing]):

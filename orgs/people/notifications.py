@@ -75,6 +75,7 @@ class NotificationKind(StrEnum):
     SHADOWING = "shadowing"
     CONCERN = "concern"
     BUDGET = "budget"
+    SHARED_RECORD = "shared_record"  # a change to a shared record was not made
 
 
 class Notification(OrgOwned, Base):
