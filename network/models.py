@@ -20,6 +20,7 @@ from orgs.people import roles as role_models
 from orgs.people import special_category as special_category_models
 from orgs.people import sso_config as sso_models
 from orgs.records import records_export as relationship_models  # imports every mentoring table
+from orgs.records import report_schedules as report_models  # equality, interest, check-ins too
 from orgs.records import staff_import_jobs as staff_import_models
 from orgs.schemes import applications as application_models
 from orgs.schemes import rules_store as rules_models
@@ -42,6 +43,7 @@ __all__ = [
     "profile_models",
     "relationship_models",
     "remote_card_models",
+    "report_models",
     "role_models",
     "rules_models",
     "scheme_models",

@@ -67,6 +67,7 @@ class NotificationKind(StrEnum):
     SHADOWING = "shadowing"
     CONCERN = "concern"
     BUDGET = "budget"
+    CHECKIN_DUE = "checkin_due"
 
 
 class Notification(OrgOwned, Base):

@@ -18,6 +18,8 @@ ADMIN = frozenset({Role.ORG_ADMIN})
 COORDINATORS = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
 STAFF = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR})
 HR = frozenset({Role.HR_DIRECTOR})
+#: Equality figures: the scheme's coordinator and HR directors, not org admins (issue 19).
+EQUALITY = frozenset({Role.COORDINATOR, Role.HR_DIRECTOR})
 
 
 class Action(StrEnum):
@@ -44,6 +46,9 @@ class Action(StrEnum):
     RUN_COHORTS = "run cohort matching"
     COORDINATE = "coordinate mentoring (settings, terms, health, concerns, outcomes, results)"
     EXPORT_HR = "export the HR record of mentoring"
+    CHOOSE_MONITORING = "choose what equality monitoring asks and upload the workforce profile"
+    READ_EQUALITY = "see equality monitoring figures and programme reports"
+    SCHEDULE_REPORTS = "schedule programme reports"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -68,6 +73,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RUN_COHORTS: COORDINATORS,
     Action.COORDINATE: COORDINATORS,
     Action.EXPORT_HR: STAFF,
+    Action.CHOOSE_MONITORING: ADMIN,
+    Action.READ_EQUALITY: EQUALITY,
+    Action.SCHEDULE_REPORTS: EQUALITY,
 }
 
 ROLE_NAMES = {

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.mentoring.checkins import open_due_checkins
 from orgs.mentoring.ending import (
     auto_close_due,
     nudge_quiet,
@@ -38,6 +39,7 @@ class JobReport:
     auto_closed: int
     digests: int
     approval_nudges: int = 0
+    checkins: int = 0
 
 
 async def remind_meetings(session: AsyncSession, now: datetime) -> int:
@@ -86,7 +88,16 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
     nudges = await nudge_quiet(session, now)
     midpoint = await open_midpoint_evaluations(session, now)
     end_reminders = await remind_end_approaching(session, now)
+    checkins = await open_due_checkins(session, now)
     digests = await queue_digests(session, now)
     return JobReport(
-        expired, reminders, nudges, midpoint, end_reminders, closed, digests, approval_nudges
+        expired,
+        reminders,
+        nudges,
+        midpoint,
+        end_reminders,
+        closed,
+        digests,
+        approval_nudges,
+        checkins,
     )
