@@ -23,6 +23,7 @@ from network.http.applications_api import ApplicationsController
 from network.http.body_guard import BodyGuard
 from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
+from network.http.equality_api import EqualityController
 from network.http.feed_api import cards
 from network.http.health import live, ready
 from network.http.inbox_api import inbox
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MyMentoringController,
             CoordinationController,
             CohortRunsController,
+            EqualityController,
             *SSO_ROUTE_HANDLERS,
             *web_routes(),
         ],
