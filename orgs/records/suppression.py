@@ -100,15 +100,15 @@ def recoverable(
     primary: frozenset[Cell],
     hidden: frozenset[Cell],
 ) -> list[Cell]:
-    """The hidden cells an attacker could pin to one value from what is shown (the audit)."""
-    cells = sorted(hidden, key=repr)
+    """The hidden cells an attacker could pin to one value from what is shown (the audit).
+    ``primary`` is not used by the attacker, who cannot tell it from the rest."""
+    cells = sorted(hidden)
     if not cells:
         return []
     index = {c: i for i, c in enumerate(cells)}
-    secondary = [c for c in cells if c not in primary]
-    n = len(cells) + len(secondary)  # a 0/1 variable per secondary: zero, or at least five
+    n = len(cells)
     rows: list[np.ndarray] = []
-    rhs: list[float | tuple[float, float]] = []
+    rhs: list[float] = []
     for rel in relations:
         if not any(c in hidden for c in rel):
             continue
@@ -121,40 +121,21 @@ def recoverable(
                 known += coefficient * values[c]
         rows.append(row)
         rhs.append(-known)
-    for k, c in enumerate(secondary):
-        b = len(cells) + k
-        lower, upper = np.zeros(n), np.zeros(n)
-        lower[index[c]], lower[b] = 1, -MIN_SHOWN  # x >= 5 b
-        upper[index[c]], upper[b] = 1, -_BIG  # x <= BIG b
-        rows += [lower, upper]
-        rhs += [(0, np.inf), (-np.inf, 0)]
-    lb = np.array([1 if c in primary else 0 for c in cells] + [0] * len(secondary))
-    ub = np.array([MIN_SHOWN - 1 if c in primary else _BIG for c in cells] + [1] * len(secondary))
-    constraints = _constraints(rows, rhs, n)
+    bounds = (np.zeros(n), np.full(n, _BIG))
+    constraints = [LinearConstraint(np.vstack(rows), np.array(rhs), np.array(rhs))] if rows else []
     pinned = []
     for c in cells:
-        low = _bound(index[c], n, lb, ub, constraints, sense=1)
-        high = _bound(index[c], n, lb, ub, constraints, sense=-1)
+        low = _bound(index[c], n, bounds, constraints, sense=1)
+        high = _bound(index[c], n, bounds, constraints, sense=-1)
         if low is not None and high is not None and round(high) - round(low) < 1:
             pinned.append(c)
     return pinned
 
 
-def _constraints(
-    rows: list[np.ndarray], rhs: list[float | tuple[float, float]], n: int
-) -> list[LinearConstraint]:
-    if not rows:
-        return []
-    lo = np.array([r[0] if isinstance(r, tuple) else r for r in rhs], dtype=float)
-    hi = np.array([r[1] if isinstance(r, tuple) else r for r in rhs], dtype=float)
-    return [LinearConstraint(np.vstack(rows).reshape(len(rows), n), lo, hi)]
-
-
 def _bound(
     i: int,
     n: int,
-    lb: np.ndarray,
-    ub: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
     constraints: list[LinearConstraint],
     *,
     sense: int,
@@ -164,7 +145,7 @@ def _bound(
     result = milp(
         objective,
         integrality=np.ones(n),
-        bounds=(lb, ub),
+        bounds=bounds,
         constraints=constraints,
     )
     if result.status != 0 or result.x is None:
