@@ -5,7 +5,6 @@ small numbers hidden with secondary suppression so that nothing is recovered by 
 from __future__ import annotations
 
 import itertools
-import uuid
 from typing import Any
 
 from litestar import Litestar
@@ -14,24 +13,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import AuditEntry
-from orgs.people.equality import Characteristic, EqualityIn, EqualityMonitoring
+from orgs.people.equality import EqualityMonitoring
 from orgs.people.members import Member, MemberRepository
-from orgs.schemes.applications import Application, AppState, Placement
-from orgs.schemes.eligibility import SchemeRole
 from tests.integration.network.helpers import assert_problem
-from tests.integration.orgs.builders import ApiOrg, api_org
+from tests.integration.orgs.builders import ApiOrg
+from tests.integration.orgs.equality_builders import (
+    API,
+    ELIGIBLE,
+    INELIGIBLE,
+    OFFERED,
+    WAITING,
+    monitoring_org,
+    population,
+)
 
 Client = AsyncTestClient[Litestar]
-API = "/api/v1/orgs/brent"
 ME = f"{API}/me/equality"
-
-
-async def monitoring_org(client: Client, db: AsyncSession) -> ApiOrg:
-    o = await api_org(db, slug="pa-pilot", name="Positive-action pilot")
-    chosen = {"characteristics": ["ethnic_group", "disability", "sex"]}
-    response = await client.put(f"{API}/equality/monitoring", json=chosen, headers=o.as_("ADMIN"))
-    assert response.status_code == 200, response.text
-    return o
 
 
 async def test_answers_need_consent_take_prefer_not_to_say_and_can_be_withdrawn(
@@ -76,51 +73,6 @@ async def test_answers_need_consent_take_prefer_not_to_say_and_can_be_withdrawn(
     assert after["answers"] == {}
     assert [c["action"] for c in after["consents"]] == ["given", "given", "withdrawn"]
     assert_problem(await client.delete(ME, headers=o.as_("MENTEE")), 404, "not-found")
-
-
-# --- crafted populations -----------------------------------------------------------------
-
-
-async def population(
-    db: AsyncSession, o: ApiOrg, groups: list[tuple[str, int, dict[str, Any]]]
-) -> list[Member]:
-    """``count`` mentee applicants per (ethnic answer, count, application fields), each having
-    answered with consent."""
-    made = []
-    store = EqualityMonitoring(db, o.org.id)
-    for n, (answer, count, fields) in enumerate(groups):
-        for i in range(count):
-            member = MemberRepository(db, o.org.id).add(
-                Member(
-                    employee_id=f"P{n}-{i}",
-                    given_name=f"Applicant{n}x{i}",
-                    family_name="Crafted",
-                    email=f"p{n}-{i}@brent.example",
-                )
-            )
-            await db.flush()
-            if answer:
-                await store.declare(
-                    member, EqualityIn(consent=True, answers={Characteristic.ETHNIC_GROUP: answer})
-                )
-            db.add(
-                Application(
-                    org_id=o.org.id,
-                    scheme_id=uuid.UUID(o.scheme_id),
-                    member_id=member.id,
-                    role=SchemeRole.MENTEE,
-                    **fields,
-                )
-            )
-            made.append(member)
-    await db.commit()
-    return made
-
-
-ELIGIBLE = {"state": AppState.AWAITING_LINE_MANAGER, "eligible": True}
-INELIGIBLE = {"state": AppState.INELIGIBLE, "eligible": False}
-OFFERED = {"state": AppState.APPROVED, "eligible": True, "placement": Placement.OFFERED}
-WAITING = {"state": AppState.APPROVED, "eligible": True, "placement": Placement.WAITING}
 
 
 def grid(body: dict[str, Any]) -> dict[tuple[str, str], int | None]:
