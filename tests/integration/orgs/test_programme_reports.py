@@ -86,7 +86,7 @@ def structure_types(node: Any, seen: set[str], depth: int = 0) -> set[str]:
 
 
 def assert_tagged(reader: pypdf.PdfReader) -> None:
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"])
     assert root["/Lang"] == "en-GB"
     # Tagged: headings and tables with header cells, for screen readers.
