@@ -23,7 +23,7 @@ from orgs.mentoring.relationship_states import RelationshipState
 from orgs.people.actor import Actor
 from orgs.people.equality import monitored
 from orgs.people.permissions import Action, authorize
-from orgs.records.pipeline import TOTAL, Period, Pipeline, audit_view, pipeline
+from orgs.records.pipeline import STAGES, TOTAL, Period, Pipeline, audit_view, pipeline
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import Scheme, SchemeRepository
 
@@ -145,7 +145,7 @@ def report_csv(report: ProgrammeReport) -> str:
 # --- HTML for the PDF -----------------------------------------------------------------------
 
 _CSS = """
-@page { size: A4; margin: 18mm 15mm; }
+@page { size: A4 landscape; margin: 15mm 12mm; }
 body { font-family: "DejaVu Sans", sans-serif; font-size: 10pt; color: #0b0c0c; }
 h1 { font-size: 18pt; } h2 { font-size: 13pt; margin-top: 14pt; }
 table { border-collapse: collapse; margin: 6pt 0; }
@@ -181,16 +181,31 @@ def _bar_chart(title: str, bars: list[tuple[str, int]]) -> str:
     return "".join(parts)
 
 
-def _pipeline_table(p: Pipeline) -> str:
-    head = "".join(f'<th scope="col">{_e(_label(c))}</th>' for c in p.columns)
+def _pipeline_table(p: Pipeline, columns: list[str], what: str) -> str:
+    head = "".join(f'<th scope="col">{_e(_label(c))}</th>' for c in columns)
     body = []
     for row in p.rows:
-        cells = "".join(f"<td>{_cell(row.counts[c])}</td>" for c in p.columns)
+        cells = "".join(f"<td>{_cell(row.counts[c])}</td>" for c in columns)
         body.append(f'<tr><th scope="row">{_e(_label(row.category))}</th>{cells}</tr>')
-    caption = f"Pipeline of mentees by {_label(p.characteristic.value)}"
+    caption = f"{what} of mentees by {_label(p.characteristic.value)}"
     return (
         f'<table><caption>{_e(caption)}</caption><thead><tr><th scope="col">category</th>'
         f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _pipeline_section(p: Pipeline) -> str:
+    stages = [c for c in p.columns if c in STAGES]
+    rest = [c for c in p.columns if c not in STAGES]
+    total = next(r for r in p.rows if r.category == TOTAL)
+    bars = [(_label(c), n) for c in stages if (n := total.counts[c]) is not None]
+    return "".join(
+        [
+            f"<h2>Who the scheme reached, by {_e(_label(p.characteristic.value))}</h2>",
+            _bar_chart(f"Mentees at each stage ({_label(p.characteristic.value)})", bars),
+            _pipeline_table(p, stages, "Pipeline"),
+            _pipeline_table(p, rest, "Outcomes and workforce") if rest else "",
+        ]
     )
 
 
@@ -207,12 +222,7 @@ def report_html(report: ProgrammeReport) -> str:
         "<h2>Meetings held each month</h2>",
         _bar_chart("Meetings held each month", report.meetings_by_month) or "<p>None yet.</p>",
     ]
-    for p in report.pipelines:
-        parts.append(f"<h2>Who the scheme reached, by {_e(_label(p.characteristic.value))}</h2>")
-        total = next(r for r in p.rows if r.category == TOTAL)
-        bars = [(_label(c), n) for c, n in total.counts.items() if n is not None]
-        parts.append(_bar_chart(f"Mentees at each stage ({p.characteristic.value})", bars))
-        parts.append(_pipeline_table(p))
+    parts += [_pipeline_section(p) for p in report.pipelines]
     parts.append("<h2>Outcomes</h2><table><caption>Outcomes recorded</caption><tbody>")
     parts += [
         f'<tr><th scope="row">{_e(_label(k))}</th><td>{_cell(v)}</td></tr>'
