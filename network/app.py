@@ -42,6 +42,7 @@ from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
 from network.http.profiles_api import ProfilesController, list_topics
 from network.http.request_context import RequestContext
+from network.http.review_points_api import ReviewPointsController
 from network.http.schemes_api import SchemesController
 from network.http.sharing_api import SharingController
 from network.http.sign_in_api import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CoordinationController,
             CohortRunsController,
             EqualityController,
+            ReviewPointsController,
             *SSO_ROUTE_HANDLERS,
             *web_routes(),
         ],

@@ -12,6 +12,7 @@ from federation import seen_requests as seen_request_models
 from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
+from orgs.mentoring import review_points as review_point_models
 from orgs.pairing import cohort_runs as cohort_run_models
 from orgs.pairing import stamps as stamp_models
 from orgs.people import members as member_models
@@ -44,6 +45,7 @@ __all__ = [
     "relationship_models",
     "remote_card_models",
     "report_models",
+    "review_point_models",
     "role_models",
     "rules_models",
     "scheme_models",

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import msgspec
 
 from orgs.mentoring.checkins import CheckinSettingsIn
+from orgs.mentoring.relationships import Party
 from orgs.people.equality import Characteristic, ConsentAction
 from orgs.records.report_schedules import Frequency
 from orgs.schemes.eligibility import SchemeRole
@@ -95,3 +96,12 @@ class CheckinOut(msgspec.Struct, frozen=True):
 
 
 CheckinSettingsOut = CheckinSettingsIn
+
+
+class ReviewPointOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    relationship_id: uuid.UUID
+    on: date
+    note: str
+    recorded_by: Party
+    reminded_at: datetime | None

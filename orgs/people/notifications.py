@@ -68,6 +68,7 @@ class NotificationKind(StrEnum):
     CONCERN = "concern"
     BUDGET = "budget"
     CHECKIN_DUE = "checkin_due"
+    REVIEW_POINT = "review_point"
 
 
 class Notification(OrgOwned, Base):

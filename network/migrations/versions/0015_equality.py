@@ -1,5 +1,5 @@
 """equality monitoring (answers, consents, what each org monitors, workforce profile),
-registered interest, programme report schedules and check-ins (issue 19)
+registered interest, programme report schedules, check-ins and review points (issue 19)
 
 Revision ID: 0015_equality
 Revises: 0014_perorg_own_rules
@@ -320,8 +320,44 @@ def upgrade() -> None:
         op.f("ix_equality_answers_org_id"), "equality_answers", ["org_id"], unique=False
     )
 
+    op.create_table(
+        "review_points",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("relationship_id", sa.Uuid(), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column(
+            "recorded_by",
+            sa.Enum("mentee", "mentor", name="party", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("reminded_at", orgs.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", orgs.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("org_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["orgs.id"], name=op.f("fk_review_points_org_id_orgs"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["relationship_id"],
+            ["mentoring_relationships.id"],
+            name=op.f("fk_review_points_relationship_id_mentoring_relationships"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_points")),
+    )
+    op.create_index(op.f("ix_review_points_org_id"), "review_points", ["org_id"], unique=False)
+    op.create_index(
+        op.f("ix_review_points_relationship_id"),
+        "review_points",
+        ["relationship_id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_review_points_relationship_id"), table_name="review_points")
+    op.drop_index(op.f("ix_review_points_org_id"), table_name="review_points")
+    op.drop_table("review_points")
     op.drop_index(op.f("ix_equality_answers_org_id"), table_name="equality_answers")
     op.drop_table("equality_answers")
     op.drop_index(op.f("ix_checkins_respondent_id"), table_name="checkins")
