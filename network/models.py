@@ -12,6 +12,7 @@ from federation import seen_requests as seen_request_models
 from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
+from orgs.mentoring import extensions as extension_models
 from orgs.mentoring import review_points as review_point_models
 from orgs.pairing import cohort_runs as cohort_run_models
 from orgs.pairing import stamps as stamp_models
@@ -33,6 +34,7 @@ __all__ = [
     "application_models",
     "audit_models",
     "cohort_run_models",
+    "extension_models",
     "feed_models",
     "inbox_models",
     "member_models",

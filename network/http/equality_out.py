@@ -105,3 +105,14 @@ class ReviewPointOut(msgspec.Struct, frozen=True):
     note: str
     recorded_by: Party
     reminded_at: datetime | None
+
+
+class ExtensionOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    relationship_id: uuid.UUID
+    previous_end_on: date
+    until: date
+    reason: str
+    proposed_by: Party
+    proposed_at: datetime
+    agreed_at: datetime | None

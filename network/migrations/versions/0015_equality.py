@@ -1,5 +1,5 @@
 """equality monitoring (answers, consents, what each org monitors, workforce profile),
-registered interest, programme report schedules, check-ins and review points (issue 19)
+registered interest, programme report schedules, check-ins, review points and extensions (issue 19)
 
 Revision ID: 0015_equality
 Revises: 0014_perorg_own_rules
@@ -353,8 +353,55 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "relationship_extensions",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("relationship_id", sa.Uuid(), nullable=False),
+        sa.Column("previous_end_on", sa.Date(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column(
+            "proposed_by",
+            sa.Enum("mentee", "mentor", name="party", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("proposed_at", orgs.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("agreed_at", orgs.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("org_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["orgs.id"],
+            name=op.f("fk_relationship_extensions_org_id_orgs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["relationship_id"],
+            ["mentoring_relationships.id"],
+            name=op.f("fk_relationship_extensions_relationship_id_mentoring_relationships"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_relationship_extensions")),
+    )
+    op.create_index(
+        op.f("ix_relationship_extensions_org_id"),
+        "relationship_extensions",
+        ["org_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_relationship_extensions_relationship_id"),
+        "relationship_extensions",
+        ["relationship_id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(
+        op.f("ix_relationship_extensions_relationship_id"), table_name="relationship_extensions"
+    )
+    op.drop_index(op.f("ix_relationship_extensions_org_id"), table_name="relationship_extensions")
+    op.drop_table("relationship_extensions")
     op.drop_index(op.f("ix_review_points_relationship_id"), table_name="review_points")
     op.drop_index(op.f("ix_review_points_org_id"), table_name="review_points")
     op.drop_table("review_points")
