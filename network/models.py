@@ -14,6 +14,7 @@ from orgs import models as org_models
 from orgs.db import Base
 from orgs.mentoring import extensions as extension_models
 from orgs.mentoring import review_points as review_point_models
+from orgs.networks import replica as network_models
 from orgs.pairing import cohort_runs as cohort_run_models
 from orgs.pairing import stamps as stamp_models
 from orgs.people import members as member_models
@@ -39,6 +40,7 @@ __all__ = [
     "inbox_models",
     "member_models",
     "metadata",
+    "network_models",
     "node_key_models",
     "org_models",
     "outbox_models",

@@ -11,6 +11,7 @@ from network.web.apply_pages import ApplyPages
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
+from network.web.network_pages import NetworkPages
 from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
 from network.web.relationship_pages import RelationshipPages
@@ -25,6 +26,7 @@ PAGES: list[ControllerRouterHandler] = [
     RelationshipPages,
     CoordinatorPages,
     AdminPages,
+    NetworkPages,
 ]
 
 

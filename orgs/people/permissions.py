@@ -20,6 +20,7 @@ STAFF = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR})
 HR = frozenset({Role.HR_DIRECTOR})
 #: Equality figures: the scheme's coordinator and HR directors, not org admins (issue 19).
 EQUALITY = frozenset({Role.COORDINATOR, Role.HR_DIRECTOR})
+NETWORK_COORDINATORS = frozenset({Role.NETWORK_COORDINATOR, Role.ORG_ADMIN})
 
 
 class Action(StrEnum):
@@ -49,6 +50,8 @@ class Action(StrEnum):
     CHOOSE_MONITORING = "choose what equality monitoring asks and upload the workforce profile"
     READ_EQUALITY = "see equality monitoring figures and programme reports"
     SCHEDULE_REPORTS = "schedule programme reports"
+    MANAGE_NETWORKS = "found, join, change or leave a network"
+    READ_NETWORK_REPORTS = "read the reports of the organisation's networks"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -76,12 +79,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CHOOSE_MONITORING: ADMIN,
     Action.READ_EQUALITY: EQUALITY,
     Action.SCHEDULE_REPORTS: EQUALITY,
+    Action.MANAGE_NETWORKS: ADMIN,
+    Action.READ_NETWORK_REPORTS: NETWORK_COORDINATORS,
 }
 
 ROLE_NAMES = {
     Role.ORG_ADMIN: "an org admin",
     Role.COORDINATOR: "a coordinator",
     Role.HR_DIRECTOR: "an HR director",
+    Role.NETWORK_COORDINATOR: "a network coordinator",
 }
 
 

@@ -1,8 +1,8 @@
 """equality monitoring (answers, consents, what each org monitors, workforce profile),
 registered interest, programme report schedules, check-ins, review points and extensions (issue 19)
 
-Revision ID: 0015_equality
-Revises: 0014_perorg_own_rules
+Revision ID: 0016_equality
+Revises: 0015_networks_records
 Create Date: 2026-12-02 17:59:09.397105
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 import orgs.db
 
-revision: str = "0015_equality"
-down_revision: str | None = "0014_perorg_own_rules"
+revision: str = "0016_equality"
+down_revision: str | None = "0015_networks_records"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
