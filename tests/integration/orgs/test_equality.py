@@ -284,3 +284,24 @@ async def test_the_workforce_profile_is_counts_only_and_compared_with_the_pipeli
     assert rows["asian"]["counts"]["workforce"] == 25
     assert rows["asian"]["share_of_workforce"] == 25.0
     assert rows["asian"]["share_of_applied"] == round(100 * 5 / 11, 1)
+
+
+async def test_the_coordinator_s_page_shows_the_same_hidden_figures_and_is_audited(
+    client: Client, db: AsyncSession
+) -> None:
+    o = await monitoring_org(client, db)
+    await population(db, o, [("white_british", 6, ELIGIBLE), ("black_african", 2, ELIGIBLE)])
+    page = f"/orgs/brent/coordinate/schemes/{o.scheme_id}/equality"
+    for who in ("MENTEE", "ADMIN"):
+        refused = await client.get(page, headers=o.as_(who))
+        assert refused.status_code == 403
+    assert await audited(db) == []
+    shown = await client.get(
+        page, params={"characteristic": "ethnic_group"}, headers=o.as_("COORD")
+    )
+    assert shown.status_code == 200, shown.text
+    assert "Mentees at each stage, by ethnic group" in shown.text
+    assert "[hidden]" in shown.text
+    assert "programme.pdf" in shown.text
+    assert "Applicant" not in shown.text  # nobody is named
+    assert [a for a, _, _ in await audited(db)] == ["viewed"]
