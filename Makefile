@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test lint typecheck contracts migrations pytest bench clean assets browser manifests
+.PHONY: run test lint typecheck contracts migrations pytest bench clean assets browser manifests pdf-libs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -22,7 +22,7 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml requirements/dev.lock
 	$(PIP) install --no-deps -e .
 	touch $@ $(VENV)/.run-installed
 
-run: $(VENV)/.run-installed
+run: $(VENV)/.run-installed pdf-libs
 	$(BIN)/mentornet demo
 
 lint: $(VENV)/.dev-installed
@@ -68,7 +68,11 @@ assets: web/node_modules/.package-lock.json
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-pytest: $(VENV)/.dev-installed tests/idp/node_modules/.package-lock.json web/node_modules/.package-lock.json browser
+# The programme reports' PDFs (WeasyPrint) need Pango and a font from Debian.
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null)
+
+pytest: $(VENV)/.dev-installed tests/idp/node_modules/.package-lock.json web/node_modules/.package-lock.json browser pdf-libs
 	$(BIN)/pytest
 
 test: lint typecheck contracts migrations manifests pytest

@@ -23,6 +23,7 @@ from network.http.applications_api import ApplicationsController
 from network.http.body_guard import BodyGuard
 from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
+from network.http.equality_api import EqualityController
 from network.http.feed_api import cards
 from network.http.health import live, ready
 from network.http.inbox_api import inbox
@@ -42,6 +43,7 @@ from network.http.orgs_api import OrgsController
 from network.http.problems import EXCEPTION_HANDLERS
 from network.http.profiles_api import ProfilesController, list_topics
 from network.http.request_context import RequestContext
+from network.http.review_points_api import ReviewPointsController
 from network.http.schemes_api import SchemesController
 from network.http.sharing_api import SharingController
 from network.http.sign_in_api import ROUTE_HANDLERS as SSO_ROUTE_HANDLERS
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MyMentoringController,
             CoordinationController,
             CohortRunsController,
+            EqualityController,
+            ReviewPointsController,
             *SSO_ROUTE_HANDLERS,
             *web_routes(),
         ],

@@ -1,7 +1,8 @@
 """The mentoring jobs of a node: one pass (``run_once``) for the CLI and tests, and the
 background loop each app worker may run. Every pass is given ``now``; the jobs commit in one
 transaction and the emails are sent in another, so a slow mail server never holds up state
-changes, and a failed send is retried by a later pass. Last, message bodies past their
+changes, and a failed send is retried by a later pass. Scheduled programme reports are sent
+with the emails (their PDF and CSV attached). Last, message bodies past their
 retention (``MENTORNET_MESSAGE_RETENTION_DAYS``) are emptied, and staff imports that ended
 longer ago deleted, in a third."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +24,8 @@ from network.mail import SmtpMailer, default_sender
 from network.metrics import EMAILS, mark_pass
 from orgs.people.notifications import Mailer, SendReport, send_due_emails
 from orgs.records.mentoring_jobs import JobReport, run_due_jobs
+from orgs.records.programme_reports import HIDDEN_NOTE, report_csv, report_pdf
+from orgs.records.report_schedules import DueReport, claim_due, mark_sent, report_subject
 from orgs.records.staff_import_jobs import forget_ended
 
 log = get_logger("mentornet.jobs")
@@ -32,6 +36,7 @@ class PassReport:
     jobs: JobReport
     emails: SendReport | None  # None: no SMTP configured, emails wait
     purged: Purged
+    reports_sent: int = 0
 
 
 def mailer_of(settings: Settings) -> Mailer | None:
@@ -59,6 +64,43 @@ async def send_emails(
     return report
 
 
+def report_message(due: DueReport) -> EmailMessage:
+    """The scheduled report as an email to its recipients, the PDF and the CSV attached."""
+    report, schedule = due.report, due.schedule
+    message = EmailMessage()
+    message["To"] = ", ".join(schedule.recipients)
+    message["Subject"] = report_subject(report.scheme, report.period)
+    message.set_content(
+        f"The {schedule.frequency.value} programme report of {report.scheme.name} for "
+        f"{report.period.label} is attached as an accessible PDF and as CSV.\n\n{HIDDEN_NOTE}\n"
+    )
+    name = f"{report.scheme.slug}-{report.period.start or 'start'}-{report.period.end or 'now'}"
+    message.add_attachment(
+        report_pdf(report), maintype="application", subtype="pdf", filename=f"{name}.pdf"
+    )
+    message.add_attachment(
+        report_csv(report).encode(), maintype="text", subtype="csv", filename=f"{name}.csv"
+    )
+    return message
+
+
+async def send_reports(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, mailer: Mailer
+) -> int:
+    """Every scheduled report due; one that fails to send is tried again by a later pass."""
+    sent = 0
+    async with sessionmaker() as session, session.begin():
+        for due in await claim_due(session, now):
+            try:
+                await mailer.send(await asyncio.to_thread(report_message, due))
+            except Exception as exc:
+                log_pass_failure(log, "report_send_failed", exc)
+                continue
+            mark_sent(session, due, now)
+            sent += 1
+    return sent
+
+
 async def purge_messages(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, keep: timedelta
 ) -> Purged:
@@ -80,8 +122,9 @@ async def run_once(
         if mailer is not None
         else None
     )
+    reports = await send_reports(sessionmaker, now, mailer) if mailer is not None else 0
     keep = timedelta(days=settings.message_retention_days)
-    return PassReport(jobs, emails, await purge_messages(sessionmaker, now, keep))
+    return PassReport(jobs, emails, await purge_messages(sessionmaker, now, keep), reports)
 
 
 async def jobs_loop(

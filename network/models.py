@@ -12,6 +12,8 @@ from federation import seen_requests as seen_request_models
 from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
+from orgs.mentoring import extensions as extension_models
+from orgs.mentoring import review_points as review_point_models
 from orgs.mentoring import shared_record as shared_record_models
 from orgs.networks import replica as network_models
 from orgs.pairing import cohort_runs as cohort_run_models
@@ -22,6 +24,7 @@ from orgs.people import roles as role_models
 from orgs.people import special_category as special_category_models
 from orgs.people import sso_config as sso_models
 from orgs.records import records_export as relationship_models  # imports every mentoring table
+from orgs.records import report_schedules as report_models  # equality, interest, check-ins too
 from orgs.records import staff_import_jobs as staff_import_models
 from orgs.schemes import applications as application_models
 from orgs.schemes import rules_store as rules_models
@@ -33,6 +36,7 @@ __all__ = [
     "application_models",
     "audit_models",
     "cohort_run_models",
+    "extension_models",
     "feed_models",
     "inbox_models",
     "member_models",
@@ -45,6 +49,8 @@ __all__ = [
     "profile_models",
     "relationship_models",
     "remote_card_models",
+    "report_models",
+    "review_point_models",
     "role_models",
     "rules_models",
     "scheme_models",

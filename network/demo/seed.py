@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.demo.equality import seed_demo_equality
 from network.demo.federation import seed_demo_federation
 from network.demo.mentoring import seed_demo_mentoring
 from network.demo.staff import seed_demo_staff
@@ -40,4 +41,5 @@ async def seed_demo(session: AsyncSession, slugs: Sequence[str] | None = None) -
     await seed_demo_staff(session, utcnow().date())
     await seed_demo_mentoring(session, [demo.slug for demo in chosen])
     await seed_demo_federation(session, [demo.slug for demo in chosen])
+    await seed_demo_equality(session, [demo.slug for demo in chosen], utcnow())
     return created

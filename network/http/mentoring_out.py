@@ -313,6 +313,7 @@ class HealthOut(msgspec.Struct, frozen=True):
     recommended_sessions: int
     overdue_evaluations: int
     open_concerns: int
+    checkin_flags: tuple[str, ...] = ()
 
 
 class NotificationOut(msgspec.Struct, frozen=True):

@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 from network.web.admin_pages import AdminPages
 from network.web.apply_pages import ApplyPages
 from network.web.coordinator_pages import CoordinatorPages
+from network.web.equality_pages import EqualityPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
 from network.web.network_pages import NetworkPages
@@ -25,6 +26,7 @@ PAGES: list[ControllerRouterHandler] = [
     MatchPages,
     RelationshipPages,
     CoordinatorPages,
+    EqualityPages,
     AdminPages,
     NetworkPages,
 ]

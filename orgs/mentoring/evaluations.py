@@ -52,6 +52,9 @@ class QuestionKind(StrEnum):
 
 class OutcomeKind(StrEnum):
     PROMOTION = "promotion"
+    ACTING_UP = "acting_up"
+    NEW_ROLE = "new_role"
+    APPLIED_FOR_MANAGEMENT = "applied_for_management"
     BECAME_MENTOR = "became_mentor"
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.mentoring.checkins import checkin_flags
 from orgs.mentoring.concerns import Concern, Concerns, ConcernState
 from orgs.mentoring.evaluations import overdue_count
 from orgs.mentoring.meetings import Meeting, Meetings, MeetingState, meetings_of, time_release_of
@@ -50,6 +51,8 @@ class Health:
     recommended_sessions: int
     overdue_evaluations: int
     open_concerns: int
+    #: From the check-ins (``orgs.mentoring.checkins``): "stalled", "unhappy"; never answers.
+    checkin_flags: tuple[str, ...] = ()
 
 
 def _name(members: dict[uuid.UUID, Member], member_id: uuid.UUID | None, rel: Relationship) -> str:
@@ -77,6 +80,7 @@ async def health_list(
     settings = await mentoring_settings(session, org_id)
     members = {m.id: m for m in await MemberRepository(session, org_id).list()}
     concerns = await Concerns(session, org_id).list(Concern.state != ConcernState.RESOLVED)
+    flags = await checkin_flags(session, org_id, [r.id for r in rels], now)
     out = []
     for rel in sorted(rels, key=lambda r: r.started_at):
         meetings = await meetings_of(session, rel)
@@ -108,6 +112,7 @@ async def health_list(
                     session, org_id, rel.id, now, settings.evaluation_overdue_days
                 ),
                 open_concerns=sum(1 for c in concerns if c.relationship_id == rel.id),
+                checkin_flags=flags.get(rel.id, ()),
             )
         )
     return out

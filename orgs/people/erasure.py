@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import ActorRef, AuditEntry, AuditLog
+from orgs.people.equality import EqualityAnswer, EqualityConsent
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import EmailStatus, Notification, OutgoingEmail
 from orgs.people.profiles import MenteeProfileRow, MentorProfileRow
@@ -52,6 +53,8 @@ async def erase_member(
         MentorProfileRow,
         SpecialCategoryDeclaration,
         SpecialCategoryConsent,
+        EqualityAnswer,
+        EqualityConsent,
         Notification,
     ):
         await session.execute(

@@ -76,6 +76,8 @@ class NotificationKind(StrEnum):
     CONCERN = "concern"
     BUDGET = "budget"
     SHARED_RECORD = "shared_record"  # a change to a shared record was not made
+    CHECKIN_DUE = "checkin_due"
+    REVIEW_POINT = "review_point"
 
 
 class Notification(OrgOwned, Base):

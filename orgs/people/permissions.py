@@ -18,6 +18,8 @@ ADMIN = frozenset({Role.ORG_ADMIN})
 COORDINATORS = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
 STAFF = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR})
 HR = frozenset({Role.HR_DIRECTOR})
+#: Equality figures: the scheme's coordinator and HR directors, not org admins (issue 19).
+EQUALITY = frozenset({Role.COORDINATOR, Role.HR_DIRECTOR})
 NETWORK_COORDINATORS = frozenset({Role.NETWORK_COORDINATOR, Role.ORG_ADMIN})
 
 
@@ -45,6 +47,9 @@ class Action(StrEnum):
     RUN_COHORTS = "run cohort matching"
     COORDINATE = "coordinate mentoring (settings, terms, health, concerns, outcomes, results)"
     EXPORT_HR = "export the HR record of mentoring"
+    CHOOSE_MONITORING = "choose what equality monitoring asks and upload the workforce profile"
+    READ_EQUALITY = "see equality monitoring figures and programme reports"
+    SCHEDULE_REPORTS = "schedule programme reports"
     MANAGE_NETWORKS = "found, join, change or leave a network"
     READ_NETWORK_REPORTS = "read the reports of the organisation's networks"
 
@@ -71,6 +76,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RUN_COHORTS: COORDINATORS,
     Action.COORDINATE: COORDINATORS,
     Action.EXPORT_HR: STAFF,
+    Action.CHOOSE_MONITORING: ADMIN,
+    Action.READ_EQUALITY: EQUALITY,
+    Action.SCHEDULE_REPORTS: EQUALITY,
     Action.MANAGE_NETWORKS: ADMIN,
     Action.READ_NETWORK_REPORTS: NETWORK_COORDINATORS,
 }

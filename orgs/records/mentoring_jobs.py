@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgs.mentoring.checkins import open_due_checkins
 from orgs.mentoring.ending import (
     auto_close_due,
     end_for_leavers,
@@ -24,6 +25,7 @@ from orgs.mentoring.relationship_states import RelationshipState
 from orgs.mentoring.relationships import Relationship
 from orgs.mentoring.release_warnings import warn_time_release
 from orgs.mentoring.remote_events import RemoteSink
+from orgs.mentoring.review_points import remind_review_points
 from orgs.pairing.requests import expire_due_requests
 from orgs.people.notifications import NotificationKind, notify, queue_digests
 from orgs.schemes.applications import remind_overdue
@@ -43,6 +45,8 @@ class JobReport:
     approval_nudges: int = 0
     release_warnings: int = 0
     ended_for_leavers: int = 0
+    checkins: int = 0
+    review_reminders: int = 0
 
 
 async def remind_meetings(session: AsyncSession, now: datetime) -> int:
@@ -94,6 +98,8 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
     midpoint = await open_midpoint_evaluations(session, now)
     end_reminders = await remind_end_approaching(session, now)
     release_warnings = await warn_time_release(session, now)
+    checkins = await open_due_checkins(session, now)
+    review_reminders = await remind_review_points(session, now)
     digests = await queue_digests(session, now)
     return JobReport(
         expired,
@@ -106,4 +112,6 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
         approval_nudges,
         release_warnings,
         left,
+        checkins,
+        review_reminders,
     )

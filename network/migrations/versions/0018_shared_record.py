@@ -1,7 +1,7 @@
 """shared relationship record: versions, shared item refs, confirmation hashes, change log
 
-Revision ID: 0016_shared_record
-Revises: 0015_networks_records
+Revision ID: 0018_shared_record
+Revises: 0017_mail_calendar
 Create Date: 2026-12-02 18:20:00.000000
 
 One relationship across two organisations is one shared record, replicated between the
@@ -17,8 +17,8 @@ from alembic import op
 
 import orgs.db
 
-revision: str = "0016_shared_record"
-down_revision: str | None = "0015_networks_records"
+revision: str = "0018_shared_record"
+down_revision: str | None = "0017_mail_calendar"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

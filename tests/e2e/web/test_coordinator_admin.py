@@ -95,6 +95,10 @@ async def test_coordinator_runs_matching_adjusts_and_publishes(
     await page.get_by_role("link", name="Evaluation results").click()
     await expect(page.get_by_text("fewer than 5").first).to_be_visible()
     await lena.check("results")
+    await page.go_back()
+    await page.get_by_role("link", name="Who the scheme reached").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Who the scheme reached")
+    await lena.check("equality")
 
     # Not an org admin: the admin pages are refused with the friendly page.
     response = await page.goto(f"{brent_only.url}/orgs/brent/admin/")

@@ -146,7 +146,13 @@ async def test_overdue_evaluations_and_outcomes_suppressed_under_five(
         201,
     )
     outcomes = (await ok(await client.get(results_url, headers=w.as_("coordinator"))))["outcomes"]
-    assert outcomes == {"promotion": 5, "became_mentor": None}
+    assert outcomes == {
+        "promotion": 5,
+        "acting_up": None,
+        "new_role": None,
+        "applied_for_management": None,
+        "became_mentor": None,
+    }
 
 
 async def test_midpoint_evaluation_when_the_scheme_asks_for_it(

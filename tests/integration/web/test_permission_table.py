@@ -131,6 +131,12 @@ def probes(o: Org) -> dict[Action, tuple[Probe | None, Probe | None]]:
         ),
         Action.COORDINATE: (Probe("GET", f"{API}/concerns"), Probe("GET", f"{PAGES}/coordinate/")),
         Action.EXPORT_HR: (Probe("GET", f"{API}/hr-export.csv"), None),
+        Action.CHOOSE_MONITORING: (
+            Probe("PUT", f"{API}/equality/monitoring", json={"characteristics": ["disability"]}),
+            None,
+        ),
+        Action.READ_EQUALITY: (Probe("GET", f"{s}/equality/pipeline?characteristic=sex"), None),
+        Action.SCHEDULE_REPORTS: (Probe("GET", f"{s}/report-schedules"), None),
         Action.MANAGE_NETWORKS: (Probe("POST", f"{API}/networks", json=NETWORK), None),
         Action.READ_NETWORK_REPORTS: (Probe("GET", f"{API}/networks/reports"), None),
     }
