@@ -158,7 +158,7 @@ async def open_due_checkins(session: AsyncSession, now: datetime) -> int:
                 "Two quick questions about your mentoring relationship. Your coordinator sees "
                 "only whether it may need help, never your answers.",
                 now=now,
-                link="/me/checkins",
+                link=f"/relationships/{rel.id}",  # answered through the API for now
             )
     await session.flush()
     return opened
