@@ -149,7 +149,7 @@ class AdminPages(Controller):
                 errors.add("document", errors.summary)
                 errors.summary = ""
             return await self._rules_page(viewer, db, scheme_id, document=text, errors=errors)
-        return see_other(f"{viewer.base}/admin/schemes/{scheme_id}/rules?saved=1")
+        return see_other(f"{viewer.base}/admin/schemes/{scheme_id}/rules?done=saved")
 
     # --- staff import -------------------------------------------------------------------------
 
@@ -304,7 +304,7 @@ class AdminPages(Controller):
                 domain_errors(exc, errors, fields)
             else:
                 sso.idp.forget(who.org_id)
-                return see_other(f"{viewer.base}/admin/sso?saved=1")
+                return see_other(f"{viewer.base}/admin/sso?done=saved")
         return await self._sso_page(viewer, db, errors, values_of(form))
 
     # --- partner organisations ----------------------------------------------------------------
@@ -370,5 +370,5 @@ class AdminPages(Controller):
                     exc, errors, ("cross_org", "partners", "publish_cards", "k", "sector", "region")
                 )
             else:
-                return see_other(f"{viewer.base}/admin/sharing?saved=1")
+                return see_other(f"{viewer.base}/admin/sharing?done=saved")
         return await self._sharing_page(viewer, db, errors, form)

@@ -284,16 +284,56 @@ class CoordinatorPages(Controller):
                 async with db.begin_nested():
                     await service.move(who, run_id, MovesIn(moves=[MoveIn(mentee, mentor)]))
             except DomainError as exc:
-                domain_errors(exc, errors, ())
+                people = {mentee} | ({mentor} if mentor else set())
+                names = {str(k): v for k, v in (await _names(db, who.org_id, people)).items()}
+                domain_errors(exc, errors, ("mentee", "mentor"), names=names)
             else:
-                return see_other(f"{viewer.base}/coordinate/runs/{run_id}?moved=1")
+                return see_other(f"{viewer.base}/coordinate/runs/{run_id}?done=moved")
         return await self._run_page(viewer, db, run_id, errors, values_of(form))
+
+    @get("/runs/{run_id:uuid}/publish", name="web:coordinate-publish-check")
+    async def publish_check(
+        self, slug: Slug, run_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """Check the pairs before publishing: publishing sends every request at once."""
+        who = coordinator(viewer, Action.RUN_COHORTS)
+        service = CohortRunService(db, who.org_id)
+        run: CohortRunOut = await service.view(await service.get(run_id))
+        if run.state.value != "draft":
+            return see_other(f"{viewer.base}/coordinate/runs/{run_id}")
+        scheme = await SchemeService(db, who.org_id).get(run.scheme_id)
+        waiting = len(run.waiting) + len(run.skipped)
+        return render(
+            "check.html",
+            viewer,
+            nav="coordinate",
+            title="Check the pairs before publishing them",
+            caption=f"Matching run for {scheme.name}",
+            rows=[
+                ("Pairs", str(len(run.pairs))),
+                ("Mentees left on the waiting list", str(waiting)),
+            ],
+            items=[
+                f"{p.mentee_name} with {p.mentor_name} ({p.score} out of 100)" for p in run.pairs
+            ],
+            hidden={},
+            action=f"{viewer.base}/coordinate/runs/{run_id}/publish",
+            confirm="Publish the pairs",
+            change="",
+            warning="Publishing cannot be undone: each mentee's request goes to their mentor "
+            "now, and this run can no longer change.",
+            danger=False,
+            back=f"{viewer.base}/coordinate/runs/{run_id}",
+            back_text="Go back to the run without publishing",
+        )
 
     @post("/runs/{run_id:uuid}/publish", name="web:coordinate-publish")
     async def publish(
         self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
+        if one(await read_form(request), "action") != "confirm":  # not from the check page
+            return see_other(f"{viewer.base}/coordinate/runs/{run_id}/publish")
         errors = Errors()
         service = CohortRunService(db, who.org_id)
         try:
@@ -303,7 +343,7 @@ class CoordinatorPages(Controller):
         except DomainError as exc:
             domain_errors(exc, errors, ())
             return await self._run_page(viewer, db, run_id, errors)
-        return see_other(f"{viewer.base}/coordinate/runs/{run_id}?published=1")
+        return see_other(f"{viewer.base}/coordinate/runs/{run_id}?done=published")
 
     # --- oversight ----------------------------------------------------------------------------
 

@@ -138,7 +138,7 @@ class MatchPages(Controller):
             except DomainError as exc:
                 domain_errors(exc, errors, ("mentor", "message"))
             else:
-                return see_other(f"{viewer.base}/requests")
+                return see_other(f"{viewer.base}/requests?done=asked")
         return await self._suggestions_page(request, viewer, db, errors, values_of(form))
 
     @get("/requests", name="web:requests")
@@ -164,7 +164,7 @@ class MatchPages(Controller):
     ) -> Response[Any]:
         me = viewer.member
         rel = await RequestService(db, me.org_id, outbox_sink(db)).accept(me, request_id, utcnow())
-        return see_other(f"{viewer.base}/relationships/{rel.id}")
+        return see_other(f"{viewer.base}/relationships/{rel.id}?done=accepted")
 
     @post("/requests/{request_id:uuid}/withdraw", name="web:request-withdraw")
     async def withdraw(
@@ -172,7 +172,7 @@ class MatchPages(Controller):
     ) -> Response[Any]:
         me = viewer.member
         await RequestService(db, me.org_id, outbox_sink(db)).withdraw(me, request_id, utcnow())
-        return see_other(f"{viewer.base}/requests")
+        return see_other(f"{viewer.base}/requests?done=withdrawn")
 
     async def _decline_page(
         self,
@@ -237,5 +237,5 @@ class MatchPages(Controller):
             except DomainError as exc:
                 domain_errors(exc, errors, ("code", "reason"))
             else:
-                return see_other(f"{viewer.base}/requests")
+                return see_other(f"{viewer.base}/requests?done=declined")
         return await self._decline_page(viewer, db, request_id, errors, values_of(form))

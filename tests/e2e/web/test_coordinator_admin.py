@@ -83,7 +83,15 @@ async def test_coordinator_runs_matching_adjusts_and_publishes(
     await page.get_by_role("button", name="Move").click()
     await expect(page.locator(".govuk-summary-card h3")).to_have_text(f"{ROSA} with {UMAR}")
     await expect(page.locator(".govuk-summary-card")).to_contain_text("Moved by the coordinator")
+    # Check the pairs first: publishing cannot be undone.
+    await page.get_by_role("button", name="Check the pairs and publish").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check the pairs before publishing them"
+    )
+    await expect(page.locator("#items")).to_contain_text(f"{ROSA} with {UMAR}")
+    await lena.check("publish-check")
     await page.get_by_role("button", name="Publish the pairs").click()
+    await expect(page.locator("#done")).to_contain_text("Pairs published")
     await expect(page.get_by_text(f"{ROSA} asked {UMAR}: request sent")).to_be_visible()
     await lena.check("published")
 
