@@ -49,7 +49,7 @@ async def test_coordinator_runs_matching_adjusts_and_publishes(
     await nav(page, "Coordinate")
     await lena.check("coordinate")
     await page.get_by_role("link", name=SCHEME, exact=True).click()
-    applicants = page.locator("#applicants + table")
+    applicants = page.locator("#applicants + .mn-table-wrap table")
     await expect(applicants.get_by_role("row", name=ROSA)).to_contain_text("Approved")
     await expect(applicants.get_by_role("row", name=ROSA)).to_contain_text("Eligible")
     await expect(page.locator("#funnel title")).to_have_text(
