@@ -305,12 +305,14 @@ def domain_errors(
     label; ids become names (``names``) or words, never an internal path. ``aliases``: a
     service's field name → the form's (``starts_at`` → ``meeting_date``)."""
     known = set(fields)
+    words = {**(fields if isinstance(fields, Mapping) else {}), **(labels or {})}
     for e in exc.errors:
         parts = [(aliases or {}).get(p, p) for p in (q.split("[")[0] for q in e.field.split("."))]
         name = next((p for p in (parts[-1], parts[0]) if p in known), "")
         message = plain_message(e.message, names)
-        if name:
-            errors.add(name, message)
+        bare = e.message.split(" ", 1)[0] in ("must", "is", "cannot", "should", "needs")
+        if name:  # "must be 0–10" on its own says nothing about which answer
+            errors.add(name, f"{words[name]} {e.message}" if bare and name in words else message)
         elif labels and parts[-1] in labels:
             errors.summary = errors.summary or f"{labels[parts[-1]]}: {message}"
         else:
