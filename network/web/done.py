@@ -34,6 +34,10 @@ DONE: dict[str, Done] = {
         "Pairs published", "Each mentee's request has gone to their mentor, who will answer it."
     ),
     "moved": Done("Pair changed", "Nothing is sent until you publish the pairs."),
+    "exception-asked": Done(
+        "Exception asked for", "The HR director will decide, and you will be told why."
+    ),
+    "exception-decided": Done("Decision sent", "The applicant has been told, with your reason."),
     "saved": Done("Saved", "Your changes are in force."),
 }
 

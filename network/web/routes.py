@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 from network.web.admin_pages import AdminPages
 from network.web.apply_pages import ApplyPages
 from network.web.coordinator_pages import CoordinatorPages
+from network.web.exception_pages import ExceptionPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
 from network.web.pages import provide_viewer
@@ -20,6 +21,7 @@ from network.web.templating import static_router, template_config
 PAGES: list[ControllerRouterHandler] = [
     HomePages,
     ApplyPages,
+    ExceptionPages,
     ProfilePages,
     MatchPages,
     RelationshipPages,
