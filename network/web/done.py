@@ -38,6 +38,11 @@ DONE: dict[str, Done] = {
         "Exception asked for", "The HR director will decide, and you will be told why."
     ),
     "exception-decided": Done("Decision sent", "The applicant has been told, with your reason."),
+    "concern-raised": Done(
+        "Concern sent to the scheme coordinator",
+        "Only the coordinator sees it. You can see below what they have done about it.",
+    ),
+    "concern-updated": Done("Concern updated", "The person who raised it can see its status."),
     "saved": Done("Saved", "Your changes are in force."),
 }
 

@@ -22,6 +22,7 @@ from network.http.mentoring_out import (
     evaluation_out,
 )
 from network.http.path_params import Id, Slug
+from network.web.concern_pages import CATEGORIES, STATE_WORDS, mine_for, raise_from_form
 from network.web.pages import (
     Errors,
     Form,
@@ -137,6 +138,9 @@ class RelationshipPages(Controller):
                 out(ShadowingOut, s) for s in await shadowing.list_for_party(db, me, rel_id)
             ],
             evaluations=evaluations_due,
+            concerns=await mine_for(viewer, db, rel_id),
+            concern_categories=CATEGORIES,
+            concern_states=STATE_WORDS,
             section=section,
             today=london_today(),
             date_hint=example_date(london_today()),
@@ -455,6 +459,15 @@ class RelationshipPages(Controller):
             back=f"{viewer.base}/relationships/{rel_id}",
             back_text="Keep the mentoring going",
         )
+
+    @post("/concerns", name="web:concern-raise")
+    async def raise_concern(
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        errors, values = await raise_from_form(request, viewer, db, rel_id)
+        if not errors:
+            return see_other(f"{viewer.base}/relationships/{rel_id}?done=concern-raised#concerns")
+        return await self._page(viewer, db, rel_id, errors, values, "concern")
 
     @post("/evaluations/{evaluation_id:uuid}", name="web:evaluation-answer")
     async def answer(

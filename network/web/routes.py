@@ -8,6 +8,7 @@ from litestar.types import ControllerRouterHandler
 
 from network.web.admin_pages import AdminPages
 from network.web.apply_pages import ApplyPages
+from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.exception_pages import ExceptionPages
 from network.web.home_pages import HomePages, node_home, theme_css
@@ -26,6 +27,7 @@ PAGES: list[ControllerRouterHandler] = [
     MatchPages,
     RelationshipPages,
     CoordinatorPages,
+    ConcernInbox,
     AdminPages,
 ]
 
