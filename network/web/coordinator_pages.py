@@ -169,6 +169,26 @@ class CoordinatorPages(Controller):
     ) -> Response[Any]:
         return await self._scheme_page(viewer, db, scheme_id)
 
+    @get("/applications/{application_id:uuid}", name="web:coordinate-application")
+    async def application(
+        self, slug: Slug, application_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """One applicant's application, opened from the applicants and the shortlist."""
+        who = coordinator(viewer, Action.COORDINATE)
+        service = ApplicationService(db, who.org_id)
+        app = await application_out(service, await service.get(who, application_id))
+        scheme = await SchemeService(db, who.org_id).get(app.scheme_id)
+        names = await _names(db, who.org_id, {app.member_id})
+        name = names.get(app.member_id, "A former member")
+        return render(
+            "coordinator/application.html",
+            viewer,
+            nav="coordinate",
+            title=f"{name}, as a {app.role.value}",
+            app=app,
+            scheme=scheme,
+        )
+
     @post("/schemes/{scheme_id:uuid}/shortlist", name="web:coordinate-shortlist")
     async def shortlist(
         self,

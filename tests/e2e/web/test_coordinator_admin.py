@@ -56,6 +56,11 @@ async def test_coordinator_runs_matching_adjusts_and_publishes(
         "Pipeline: from application to completion"
     )
     await lena.check("scheme")
+    await applicants.get_by_role("link", name=ROSA).click()  # the applicant's application
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"{ROSA}, as a mentee")
+    await expect(page.locator("#application")).to_contain_text("Approved")
+    await lena.check("application")
+    await page.get_by_role("link", name="Back to the applicants").click()
 
     await page.get_by_label("Minimum score").fill("lots")  # refused, nothing lost
     await page.get_by_label("Stable").check()
