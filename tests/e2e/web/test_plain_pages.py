@@ -81,13 +81,19 @@ async def test_the_member_journey_on_a_phone_in_london_time(
     await fits(rosa, "menu-open")
     await nav.get_by_role("link", name="Find a mentor").click()
     await fits(rosa, "suggestions")
-    await page.get_by_role("checkbox", name="Maya Zielinski").check()
-    await page.get_by_role("button", name="Ask the mentors you chose").click()
+    # The message is in one place, above the mentors: a quick ask takes it too.
+    await page.get_by_label("A message for the mentor").fill("Help me lead a housing team")
+    await page.get_by_role("button", name=re.compile("^Ask only this mentor: Maya")).click()
     await expect(page.locator("#done")).to_contain_text("Request sent")
-    await expect(page.get_by_role("table", name="Requests you sent")).to_contain_text(
-        "Waiting for an answer"
-    )
+    sent = page.get_by_role("table", name="Requests you sent")
+    await expect(sent).to_contain_text("Waiting for an answer")
+    await expect(sent).to_contain_text("Help me lead a housing team")
     await fits(rosa, "requests")
+    # What would refuse another request is said before she tries.
+    await menu(page, "Find a mentor")
+    await expect(page.locator("#blocked")).to_contain_text("your requests are still waiting")
+    await expect(page.get_by_role("button", name="Ask the mentors you chose")).to_have_count(0)
+    await fits(rosa, "suggestions-blocked")
 
     maya = await phone(browser, contexts, axe_source, brent_only, maya_p)
     mpage = maya.page
