@@ -155,7 +155,8 @@ class ConcernInbox(Controller):
         authorize(who, Action.COORDINATE)
         form = await read_form(request)
         errors = Errors()
-        state, note = one(form, "state"), one(form, "note")
+        state = one(form, f"state-{concern_id}")  # one form per concern on the page
+        note = one(form, f"note-{concern_id}")
         field = f"note-{concern_id}"
         if state not in ("in_progress", "resolved"):
             errors.add(f"state-{concern_id}", "Choose what happens to the concern")

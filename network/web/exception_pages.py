@@ -94,14 +94,14 @@ class ExceptionPages(Controller):
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()
-        field = f"reason-{application_id}"
-        if not one(form, "reason"):
+        field = f"reason-{application_id}"  # one form per application on the page
+        if not one(form, field):
             errors.add(field, "Enter why an exception should be made")
         else:
             try:
                 async with db.begin_nested():
                     await ApplicationService(db, viewer.actor.org_id).request_exception(
-                        viewer.actor, application_id, one(form, "reason")
+                        viewer.actor, application_id, one(form, field)
                     )
             except DomainError as exc:
                 domain_errors(exc, errors, ())
@@ -120,7 +120,8 @@ class ExceptionPages(Controller):
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()
-        choice, reason = one(form, "decision"), one(form, "reason")
+        choice = one(form, f"decision-{application_id}")  # one form per request on the page
+        reason = one(form, f"reason-{application_id}")
         if choice not in ("grant", "refuse"):
             errors.add(f"decision-{application_id}", "Choose whether to grant the exception")
         if not reason:

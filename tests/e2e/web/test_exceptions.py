@@ -9,8 +9,9 @@ from pathlib import Path
 from playwright.async_api import Browser, BrowserContext, expect
 from sqlalchemy import select
 
+from orgs.people.members import Member
 from orgs.people.roles import Role
-from orgs.schemes.applications import Application, AppState
+from orgs.schemes.applications import Application, ApplicationRepository, AppState
 from orgs.schemes.eligibility import SchemeRole
 from tests.e2e.web.conftest import APPLICANT, LOCAL_MENTORS, Brent
 from tests.e2e.web.test_coordinator_admin import grant
@@ -22,16 +23,18 @@ async def declined(brent: Brent) -> Application:
     async with brent.node.runtime.sessionmaker() as session, session.begin():
         scheme_id = await session.scalar(select(Application.scheme_id).limit(1))
         assert scheme_id is not None
-        app = Application(
-            scheme_id=scheme_id,
-            member_id=brent.people[APPLICANT["sub"]],
-            role=SchemeRole.MENTEE,
-            state=AppState.DECLINED,
-            eligible=True,
-            eligibility_reasons=[],
-            decision_reason="Our busiest quarter",
+        amir = await session.get_one(Member, brent.people[APPLICANT["sub"]])
+        app = ApplicationRepository(session, amir.org_id).add(
+            Application(
+                scheme_id=scheme_id,
+                member_id=brent.people[APPLICANT["sub"]],
+                role=SchemeRole.MENTEE,
+                state=AppState.DECLINED,
+                eligible=True,
+                eligibility_reasons=[],
+                decision_reason="Our busiest quarter",
+            )
         )
-        session.add(app)
         await session.flush()
         return app
 

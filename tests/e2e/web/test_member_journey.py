@@ -62,7 +62,8 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await first.get_by_role("checkbox").check()
     await page.get_by_label("A message for the mentor").fill("I would like to lead a housing team.")
     await page.get_by_role("button", name="Ask the mentors you chose").click()
-    assert page.url == f"{fed.a_url}/orgs/brent/requests"
+    assert page.url == f"{fed.a_url}/orgs/brent/requests?done=asked"
+    await expect(page.locator("#done")).to_contain_text("Request sent")
     sent = page.get_by_role("table", name="Requests you sent")
     await expect(sent).to_contain_text("Waiting for an answer")
     await mentee.check("requests-sent")
