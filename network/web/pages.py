@@ -20,7 +20,6 @@ from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from network.http.actor import provide_actor
 from network.http.dependencies import Db
@@ -93,11 +92,6 @@ async def provide_viewer(request: Request[Any, Any, Any], db: Db, state: State) 
     if config is not None:
         parts = urlsplit(config.issuer)
         origin = f"{parts.scheme}://{parts.netloc}"
-    reports = await db.scalar(
-        select(Member.id)
-        .where(Member.org_id == org.id, Member.manager_id == actor.member.id)
-        .limit(1)
-    )
     return PageContext(
         actor,
         actor.member,
@@ -105,7 +99,7 @@ async def provide_viewer(request: Request[Any, Any, Any], db: Db, state: State) 
         session.record.csrf,
         origin,
         done_of(request.query_params.get("done")),
-        manages=reports is not None,
+        manages=actor.line_manager,
     )
 
 

@@ -73,6 +73,12 @@ async def test_the_member_journey_on_a_phone_in_london_time(
     maya_p = LOCAL_MENTORS[0]
     rosa = await phone(browser, contexts, axe_source, brent_only, MENTEE)
     page = rosa.page
+    # Her steps as a task list: applied and approved, profile done, a mentor to find next.
+    steps = page.locator(".govuk-task-list li")
+    await expect(steps.nth(1)).to_contain_text("Approved")
+    await expect(steps.nth(2)).to_contain_text("Done")
+    await expect(steps.nth(3)).to_contain_text("Find and ask a mentor Not started")
+    await expect(steps.nth(4)).to_contain_text("Cannot start yet")
     await fits(rosa, "home")
     nav = page.get_by_role("navigation", name="Your mentoring")
     await nav.get_by_text("Menu").click()
