@@ -35,7 +35,8 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await mentee.check("home")
 
     # Where she stands: an approved application, no profile yet.
-    await expect(page.get_by_text("Approved")).to_be_visible()
+    await expect(page.locator(".govuk-summary-list").get_by_text("Approved")).to_be_visible()
+    await expect(page.locator("#task-profile-status")).to_contain_text("Not started")
     await nav(page, "Profiles")
     await mentee.check("profiles")
     await page.get_by_role("link", name="Create your mentee profile").click()
