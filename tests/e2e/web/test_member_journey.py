@@ -26,6 +26,7 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Mentoring across organisations"
     )
+    await expect(page.locator("#how-it-works + ol li")).to_have_count(5)  # what happens next
     await mentee.check("node-home")
     await page.get_by_role("link", name="London Borough of Brent").click()
     await mentee.sign_in_at_idp("rosa")
