@@ -316,3 +316,25 @@ async def test_a_move_refused_by_the_service_says_so_in_plain_words(
     await lena.check("move-refused")
     await page.goto(run_url)
     await expect(pair).to_have_text(before)  # re-read: the pair did not change
+
+
+async def test_a_coordinator_page_with_charts_and_tables_fits_a_phone(
+    brent_only: Brent, browser: Browser, contexts: list[BrowserContext], axe_source: Path
+) -> None:
+    await grant(brent_only, MANAGER["sub"], Role.COORDINATOR)
+    lena = await phone(browser, contexts, axe_source, brent_only, MANAGER)
+    page = lena.page
+    await menu(page, "Coordinate")
+    await page.get_by_role("link", name="London Borough of Brent Mentoring", exact=True).click()
+    await fits(lena, "scheme")  # the applicants table scrolls inside its box
+    table_box = page.locator("#applicants + .mn-table-wrap")
+    scrolls = await table_box.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert scrolls, "the applicants table should scroll sideways in its own box"
+    # Chart text stays readable: at least 14 px on screen, in the page's (sans-serif) font.
+    text = page.locator("#funnel text").first
+    size = await text.evaluate("e => e.getBoundingClientRect().height")
+    assert size >= 14, f"chart text is {size} px high"
+    family = await text.evaluate("e => getComputedStyle(e).fontFamily")
+    assert "system-ui" in family, family
+    await page.get_by_role("link", name="Relationship health").click()
+    await fits(lena, "health")
