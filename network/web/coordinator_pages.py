@@ -187,7 +187,50 @@ class CoordinatorPages(Controller):
             title=f"{name}, as a {app.role.value}",
             app=app,
             scheme=scheme,
+            errors=None,
         )
+
+    @post("/applications/{application_id:uuid}/promote", name="web:coordinate-promote")
+    async def promote(
+        self, slug: Slug, application_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """Offer a place to someone on the waiting list: the shortlist as it is, plus them."""
+        who = coordinator(viewer, Action.SHORTLIST)
+        service = ApplicationService(db, who.org_id)
+        app = await service.get(who, application_id)
+        scheme = await SchemeService(db, who.org_id).get(app.scheme_id)
+        offered = [
+            a.id
+            for a in await service.for_scheme(who, scheme, app.role)
+            if a.placement is Placement.OFFERED and a.id != app.id
+        ]
+        errors = Errors()
+        places = scheme.places(app.role) or 0
+        if len(offered) >= places:  # said plainly; the service would refuse it too
+            errors.summary = (
+                f"All {places} {app.role.value} places are offered. Take someone off the "
+                "shortlist on the scheme page first."
+            )
+        else:
+            try:
+                async with db.begin_nested():
+                    await service.shortlist(who, scheme, app.role, [*offered, app.id])
+            except DomainError as exc:
+                domain_errors(exc, errors, ())
+        if errors:
+            out_app = await application_out(service, app)
+            names = await _names(db, who.org_id, {app.member_id})
+            return render(
+                "coordinator/application.html",
+                viewer,
+                nav="coordinate",
+                title=f"{names.get(app.member_id, 'A former member')}, as a {app.role.value}",
+                app=out_app,
+                scheme=scheme,
+                errors=errors,
+                status=409,
+            )
+        return see_other(f"{viewer.base}/coordinate/applications/{application_id}?done=promoted")
 
     @post("/schemes/{scheme_id:uuid}/shortlist", name="web:coordinate-shortlist")
     async def shortlist(

@@ -43,6 +43,7 @@ DONE: dict[str, Done] = {
         "Only the coordinator sees it. You can see below what they have done about it.",
     ),
     "concern-updated": Done("Concern updated", "The person who raised it can see its status."),
+    "promoted": Done("Place offered", "They are off the waiting list and on the shortlist."),
     "saved": Done("Saved", "Your changes are in force."),
 }
 

@@ -24,6 +24,9 @@ from orgs.mentoring.meetings import Meeting
 from orgs.mentoring.relationships import Relationship
 from orgs.people.members import Member, MemberStatus
 from orgs.people.roles import Role
+from orgs.schemes.applications import Application, ApplicationRepository, AppState, Placement
+from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.schemes import Scheme, SchemeForm
 from tests.e2e.web.conftest import (
     APPLICANT,
     LOCAL_MENTORS,
@@ -338,3 +341,62 @@ async def test_a_coordinator_page_with_charts_and_tables_fits_a_phone(
     assert "system-ui" in family, family
     await page.get_by_role("link", name="Relationship health").click()
     await fits(lena, "health")
+
+
+async def test_a_coordinator_offers_a_place_from_the_waiting_list(
+    brent_only: Brent, browser: Browser, contexts: list[BrowserContext], axe_source: Path
+) -> None:
+    amir_id = brent_only.people[APPLICANT["sub"]]
+
+    async def places(n: int) -> None:
+        async with brent_only.node.runtime.sessionmaker() as session, session.begin():
+            scheme = await session.scalar(select(Scheme))
+            assert scheme is not None
+            scheme.form, scheme.mentee_places = SchemeForm.COHORT, n
+
+    async def amirs_place() -> Placement:
+        async with brent_only.node.runtime.sessionmaker() as session:
+            app = await session.scalar(select(Application).where(Application.member_id == amir_id))
+            assert app is not None
+            return app.placement
+
+    await places(1)
+    async with brent_only.node.runtime.sessionmaker() as session, session.begin():
+        amir = await session.get_one(Member, amir_id)
+        scheme = await session.scalar(select(Scheme))
+        assert scheme is not None
+        ApplicationRepository(session, amir.org_id).add(
+            Application(
+                scheme_id=scheme.id,
+                member_id=amir_id,
+                role=SchemeRole.MENTEE,
+                state=AppState.APPROVED,
+                eligible=True,
+                eligibility_reasons=[],
+            )
+        )
+    await grant(brent_only, MANAGER["sub"], Role.COORDINATOR)
+    lena = await signed_in(browser, contexts, axe_source, brent_only, MANAGER)
+    page = lena.page
+    await page.goto(f"{brent_only.url}/orgs/brent/coordinate/")
+    await page.get_by_role("link", name="London Borough of Brent Mentoring", exact=True).click()
+    await page.get_by_role("checkbox", name="Rosa Doyle").check()
+    await page.get_by_role("button", name="Save the shortlist").click()
+    assert await amirs_place() is Placement.WAITING
+    await (
+        page.locator("#applicants + .mn-table-wrap").get_by_role("link", name="Amir Haddad").click()
+    )
+    await expect(page.locator("#application")).to_contain_text("On the waiting list, position 1")
+    await lena.check("application-waiting")
+    await page.get_by_role("button", name="Offer a place").click()  # the one place is Rosa's
+    assert await error_summary(page) == [
+        "All 1 mentee places are offered. Take someone off the shortlist on the scheme page first."
+    ]
+    assert await amirs_place() is Placement.WAITING  # re-read: unchanged
+    await lena.check("promote-refused")
+    await places(2)
+    await page.get_by_role("button", name="Offer a place").click()
+    await expect(page.locator("#done")).to_contain_text("Place offered")
+    await expect(page.locator("#application")).to_contain_text("Offered a place")
+    assert await amirs_place() is Placement.OFFERED
+    await lena.check("promoted")
