@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation import wire
 from federation.erasure import forget_remote_person
 from federation.feed import Feed
+from federation.org_names import org_display_name
 from federation.relationship_outbox import outbox_sink
 from orgs.db import utcnow
 from orgs.mentoring.ending import apply_remote_end
@@ -88,6 +89,7 @@ async def receive_request(session: AsyncSession, message: wire.RequestCreate) ->
         answer_by=datetime.fromtimestamp(message.answer_by, UTC),
         now=utcnow(),
         message=message.ask.words if message.ask else "",
+        mentee_org_name=await org_display_name(session, message.iss, message.mentee_org),
     )
 
 

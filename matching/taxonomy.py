@@ -196,6 +196,18 @@ def label_of(topic_id: str) -> str:
     return found.label if found is not None else topic_id
 
 
+#: The MyMentor rating scale (1–5) in words: how much a mentee wants help with a topic.
+IMPORTANCE_WORDS: Mapping[int, str] = MappingProxyType(
+    {1: "a little", 2: "somewhat", 3: "quite important", 4: "very important", 5: "essential"}
+)
+
+
+def importance_words(importance: int) -> str:
+    """``importance`` said in words with its number, e.g. "essential (5 of 5)"."""
+    words = IMPORTANCE_WORDS.get(importance)
+    return f"{words} ({importance} of 5)" if words else f"{importance} of 5"
+
+
 def _normalise(label: str) -> str:
     return " ".join(label.casefold().split())
 

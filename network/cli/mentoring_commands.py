@@ -61,7 +61,8 @@ def run_once_command(cli: CliContext, now_text: str | None) -> None:
     click.echo(
         f"expired requests: {j.expired_requests}; meeting reminders: {j.meeting_reminders}; "
         f"nudges: {j.nudges}; midpoint evaluations: {j.midpoint_evaluations}; "
-        f"end reminders: {j.end_reminders}; auto-closed: {j.auto_closed}; digests: {j.digests}"
+        f"end reminders: {j.end_reminders}; auto-closed: {j.auto_closed}; digests: {j.digests}; "
+        f"time-release warnings: {j.release_warnings}"
     )
     if report.emails is None:
         click.echo("emails: not sent (MENTORNET_SMTP_URL is not set); they wait in the outbox")

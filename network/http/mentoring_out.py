@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from matching.taxonomy import importance_words, label_of
 from orgs.mentoring.agreements import ContactBy
 from orgs.mentoring.concerns import ConcernCategory, ConcernState
 from orgs.mentoring.evaluations import (
@@ -43,6 +44,13 @@ class TimeReleaseOut(msgspec.Struct, frozen=True):
 class TopicAskedOut(msgspec.Struct, frozen=True):
     topic: str
     importance: int
+    #: The topic's label and its importance in words ("essential (5 of 5)").
+    label: str
+    importance_words: str
+
+
+#: How a meeting mode a mentee asks for reads.
+MODE_WORDS = {"in_person": "in person", "remote": "remotely", "phone": "by phone"}
 
 
 class RequestOut(msgspec.Struct, frozen=True):
@@ -53,7 +61,12 @@ class RequestOut(msgspec.Struct, frozen=True):
     my_role: str
     state: RequestState
     scheme_id: uuid.UUID | None
+    #: The other party's name once it may be known (after acceptance), else what may be
+    #: said of them ("a mentee at London Borough of Brent").
     counterpart: str
+    #: The other party's organisation when it is another one (its display name).
+    counterpart_org: str
+    #: The mentee's own words, sent only to the mentors they chose.
     message: str
     sent_at: datetime | None
     expires_at: datetime | None
@@ -64,28 +77,41 @@ class RequestOut(msgspec.Struct, frozen=True):
     #: What the mentee asks for, so the mentor decides knowing it.
     topics_wanted: list[TopicAskedOut]
     meeting_modes: list[str]
+    #: The meeting modes in words ("in person or remotely").
+    meeting_modes_words: str
     languages: list[str]
+
+
+def _counterpart(req: MentoringRequest, names: dict[uuid.UUID, str], *, mentee_view: bool) -> str:
+    other = req.mentor_id if mentee_view else req.mentee_id
+    named = names.get(other, "") if other else req.counterpart_name
+    if named:
+        return named
+    # Before acceptance a person of another organisation is only their organisation.
+    them = "a mentor" if mentee_view else "a mentee"
+    org = req.counterpart_org or str(req.remote_summary.get("mentee_org") or "")
+    return f"{them} at {org}" if org else f"{them} at another organisation"
+
+
+def _topic_asked(item: Any) -> TopicAskedOut:
+    # The stored summary may be JSON another node sent: read it leniently.
+    topic, importance = str(item.get("topic", "")), int(item.get("importance", 0))
+    return TopicAskedOut(topic, importance, label_of(topic), importance_words(importance))
 
 
 def request_out(req: MentoringRequest, viewer: Member, names: dict[uuid.UUID, str]) -> RequestOut:
     mentee_view = req.mentee_id == viewer.id
-    other = req.mentor_id if mentee_view else req.mentee_id
-    counterpart = names.get(other, "") if other else req.counterpart_name
-    if not counterpart and req.remote_summary.get("mentee_org"):
-        counterpart = f"a member of {req.remote_summary['mentee_org']}"
     asked = req.remote_summary
+    modes = [str(m) for m in asked.get("meeting_modes", [])]
     return out(
         RequestOut,
         req,
         my_role="mentee" if mentee_view else "mentor",
-        counterpart=counterpart or "(another organisation)",
+        counterpart=_counterpart(req, names, mentee_view=mentee_view),
         decline_reason="" if mentee_view and req.decline_reason_private else req.decline_reason,
-        # The stored summary is JSON another node sent: read it leniently.
-        topics_wanted=[
-            TopicAskedOut(str(t.get("topic", "")), int(t.get("importance", 0)))
-            for t in asked.get("topics", [])
-        ],
-        meeting_modes=[str(m) for m in asked.get("meeting_modes", [])],
+        topics_wanted=[_topic_asked(t) for t in asked.get("topics", [])],
+        meeting_modes=modes,
+        meeting_modes_words=" or ".join(MODE_WORDS.get(m, m) for m in modes),
         languages=[str(lang) for lang in asked.get("languages", [])],
     )
 
@@ -97,6 +123,8 @@ class RelationshipOut(msgspec.Struct, frozen=True):
     my_role: str
     counterpart: str
     counterpart_email: str
+    #: The other party's organisation when it is another one (its display name).
+    counterpart_org: str
     cross_org: bool
     started_at: datetime
     planned_end_on: date
@@ -260,6 +288,7 @@ class HealthOut(msgspec.Struct, frozen=True):
     mentee: str
     mentor: str
     cross_org: bool
+    counterpart_org: str
     state: RelationshipState
     started_on: date
     planned_end_on: date

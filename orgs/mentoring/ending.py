@@ -180,6 +180,10 @@ async def apply_remote_end(
         now,
         lambda _: None,
     )
+    if completed:
+        # Completed is completed on both sides: this organisation's HR export and reports count
+        # it like one its own person closed.
+        rel.end_kind = EndKind.COMPLETED
     await session.flush()
     return rel
 

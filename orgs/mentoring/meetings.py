@@ -438,6 +438,7 @@ async def allow_extra_time(
     if rel.state is RelationshipState.ENDED:
         raise IllegalTransition("The relationship has ended.")
     rel.extra_minutes_allowed += hours * 60
+    rel.release_warned_percent = 0  # a new budget: its thresholds are warned afresh
     AuditLog(session, org_id).record(
         "relationship", rel.id, "allow_extra_time", who, reason=f"+{hours} h: {reason}", at=now
     )

@@ -1,7 +1,11 @@
 """Coordinator oversight (Nottingham City Homes' quality-assurance check-ins): the health of
 each relationship — who is paired, state, meetings held, the last meeting, hours used against
 the budget, overdue evaluations and open concerns. Never meeting notes, summaries, records,
-objectives or learning logs."""
+objectives or learning logs.
+
+A cross-organisation pair is one row per organisation: each coordinator sees their own
+person's side, counted from the meetings this node holds for it (recorded here, or replicated
+from the other side) against their own organisation's budget."""
 
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ class Health:
     mentee: str
     mentor: str
     cross_org: bool
+    #: The other organisation of a cross-organisation pair (its display name), else "".
+    counterpart_org: str
     state: RelationshipState
     started_on: date
     planned_end_on: date
@@ -46,10 +52,12 @@ class Health:
     open_concerns: int
 
 
-def _name(members: dict[uuid.UUID, Member], member_id: uuid.UUID | None, remote: str) -> str:
+def _name(members: dict[uuid.UUID, Member], member_id: uuid.UUID | None, rel: Relationship) -> str:
+    """A party by name: ours from our records; the other organisation's person by what our side
+    was told (the introduction after acceptance), never more."""
     if member_id is not None and member_id in members:
         return members[member_id].display_name
-    return remote or "(other organisation)"
+    return rel.counterpart_name or "(not introduced yet)"
 
 
 async def health_of(session: AsyncSession, rel: Relationship, now: datetime) -> Health:
@@ -78,9 +86,10 @@ async def health_list(
             Health(
                 relationship_id=rel.id,
                 scheme_id=rel.scheme_id,
-                mentee=_name(members, rel.mentee_id, rel.counterpart_name),
-                mentor=_name(members, rel.mentor_id, rel.counterpart_name),
+                mentee=_name(members, rel.mentee_id, rel),
+                mentor=_name(members, rel.mentor_id, rel),
                 cross_org=rel.is_remote,
+                counterpart_org=rel.counterpart_org if rel.is_remote else "",
                 state=rel.state,
                 started_on=rel.started_at.date(),
                 planned_end_on=rel.planned_end_on,

@@ -78,6 +78,8 @@ class Relationship(OrgOwned, Base):
     #: The remote party's name and work email, from the introduction after acceptance.
     counterpart_name: Mapped[str] = mapped_column(String(200), default="")
     counterpart_email: Mapped[str] = mapped_column(String(320), default="")
+    #: The display name of the other party's organisation, when it is another organisation.
+    counterpart_org: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[RelationshipState] = mapped_column(
         enum_column(RelationshipState), default=RelationshipState.AGREEING
     )
@@ -95,6 +97,10 @@ class Relationship(OrgOwned, Base):
     end_reminder_sent_at: Mapped[datetime | None] = mapped_column(default=None)
     last_nudge_at: Mapped[datetime | None] = mapped_column(default=None)
     midpoint_evaluation_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The time-release warning last given to the local party (0, 80 or 100 per cent), so a
+    #: cross-organisation pair, whose meetings may be recorded on the other side, is warned of
+    #: each threshold of its own organisation's budget once.
+    release_warned_percent: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -176,6 +182,7 @@ async def new_relationship(
     counterpart_email: str,
     now: datetime,
     who: ActorRef,
+    counterpart_org: str = "",
 ) -> Relationship:
     scheme = await SchemeRepository(session, org_id).get(scheme_id) if scheme_id else None
     rel = Relationships(session, org_id).add(
@@ -189,6 +196,7 @@ async def new_relationship(
             remote_ref=remote_ref,
             counterpart_name=counterpart_name[:200],
             counterpart_email=counterpart_email[:320],
+            counterpart_org=counterpart_org[:200],
             state=RelationshipState.AGREEING,
             started_at=now,
             planned_end_on=planned_end(scheme, now.date()),
@@ -197,6 +205,7 @@ async def new_relationship(
             if scheme
             else DEFAULT_RECOMMENDED_SESSIONS,
             extra_minutes_allowed=0,
+            release_warned_percent=0,
             end_reason="",
             created_at=now,
         )

@@ -124,6 +124,24 @@ async def is_approved(
     return bool(await session.scalar(select(exists(query))))
 
 
+async def mentor_scheme_of(
+    session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID, *, today: date
+) -> uuid.UUID | None:
+    """The scheme of the org in which ``member_id`` mentors a mentee of another organisation:
+    of the schemes not ended by ``today`` they are approved to mentor in, the one they were
+    approved in last. Its budget, questionnaires and reports are the mentor's organisation's
+    rules for its own person (the mentee's scheme is the mentee's organisation's)."""
+    query = (
+        _approved(org_id, SchemeRole.MENTOR, None, today)
+        .with_only_columns(Application.scheme_id)
+        .where(Application.member_id == member_id)
+        .order_by(Application.created_at.desc(), Application.id)
+        .limit(1)
+    )
+    found: uuid.UUID | None = await session.scalar(query)
+    return found
+
+
 def with_capacity(profile: MentorProfile, live: int) -> MentorProfile:
     """The mentor with ``live`` relationships taking seats (never below 0 free)."""
     return msgspec.structs.replace(

@@ -48,7 +48,7 @@ from orgs.mentoring.relationships import (
 )
 from orgs.mentoring.remote_events import RemoteEvent, RemoteSink, discard
 from orgs.models import Org
-from orgs.pairing.candidates import approved_members
+from orgs.pairing.candidates import approved_members, mentor_scheme_of
 from orgs.people.chains import ManagementChains
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
@@ -97,6 +97,9 @@ class MentoringRequest(OrgOwned, Base):
     remote_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     counterpart_name: Mapped[str] = mapped_column(String(200), default="")
     counterpart_email: Mapped[str] = mapped_column(String(320), default="")
+    #: The other party's organisation (display name) when it is another one: the mentee sees
+    #: it for a mentor they asked, the mentor for a mentee who asked them, from the start.
+    counterpart_org: Mapped[str] = mapped_column(String(200), default="")
     message: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[RequestState] = mapped_column(
         enum_column(RequestState), default=RequestState.QUEUED
@@ -469,6 +472,7 @@ class RequestService:
             remote_ref=req.remote_ref,
             counterpart_name=req.counterpart_name,
             counterpart_email=req.counterpart_email,
+            counterpart_org=req.counterpart_org,
             now=now,
             who=who,
         )
@@ -603,19 +607,25 @@ class RequestService:
         answer_by: datetime,
         now: datetime,
         message: str,
+        mentee_org_name: str = "",
     ) -> MentoringRequest:
-        """A request from another node for our ``mentor``, opened as our settings say."""
+        """A request from another organisation for our ``mentor``, opened as our settings say.
+        It belongs to the mentor's own scheme: our budget, questionnaires and reports apply to
+        our person, whatever the mentee's organisation's are."""
         settings = await mentoring_settings(self.session, self.org_id)
+        scheme_id = await mentor_scheme_of(self.session, self.org_id, mentor.id, today=now.date())
         req = self.requests.add(
             MentoringRequest(
                 id=uuid.uuid4(),
                 batch_id=uuid.uuid4(),
                 rank=1,
                 direction=Direction.INCOMING,
+                scheme_id=scheme_id,
                 mentor_id=mentor.id,
                 remote_peer=peer,
                 remote_ref=remote_ref,
                 remote_summary=summary,
+                counterpart_org=mentee_org_name[:200],
                 message=message[:2000],
                 state=RequestState.QUEUED,
                 created_at=now,
@@ -780,16 +790,17 @@ async def receive_remote_request(
     answer_by: datetime,
     now: datetime,
     message: str = "",
+    mentee_org_name: str = "",
 ) -> MentoringRequest:
-    """``request.create`` arrived for ``mentor_id`` (the federation side resolved the card).
-    Idempotent on (peer, remote_ref). The request expires at the sooner of ``answer_by`` and
-    the org's own expiry."""
+    """``request.create`` arrived for ``mentor_id`` (the federation side resolved the card and
+    the display name of the mentee's organisation). Idempotent on (peer, remote_ref). The
+    request expires at the sooner of ``answer_by`` and the org's own expiry."""
     existing = await locate_remote(session, peer, remote_ref)
     if existing is not None:
         return existing
     mentor = await MemberRepository(session, org_id).get(mentor_id)
     return await RequestService(session, org_id, discard).received(
-        mentor, peer, remote_ref, summary, answer_by, now, message
+        mentor, peer, remote_ref, summary, answer_by, now, message, mentee_org_name
     )
 
 

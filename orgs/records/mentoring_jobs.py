@@ -1,6 +1,7 @@
 """The mentoring jobs, one pass over every org of the node at the given ``now``: request
 approval reminders and escalation, expiry (with cascading), meeting reminders, nudges, midpoint
-evaluations, end reminders, automatic closure and daily digests. Sending emails is separate
+evaluations, end reminders, time-release warnings of cross-organisation pairs, automatic closure
+and daily digests. Sending emails is separate
 (:func:`orgs.people.notifications.send_due_emails`), because it needs the node's mailer."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from orgs.mentoring.ending import (
 from orgs.mentoring.meetings import Meeting, MeetingState
 from orgs.mentoring.relationship_states import RelationshipState
 from orgs.mentoring.relationships import Relationship
+from orgs.mentoring.release_warnings import warn_time_release
 from orgs.mentoring.remote_events import RemoteSink
 from orgs.pairing.requests import expire_due_requests
 from orgs.people.notifications import NotificationKind, notify, queue_digests
@@ -38,6 +40,7 @@ class JobReport:
     auto_closed: int
     digests: int
     approval_nudges: int = 0
+    release_warnings: int = 0
 
 
 async def remind_meetings(session: AsyncSession, now: datetime) -> int:
@@ -86,7 +89,16 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
     nudges = await nudge_quiet(session, now)
     midpoint = await open_midpoint_evaluations(session, now)
     end_reminders = await remind_end_approaching(session, now)
+    release_warnings = await warn_time_release(session, now)
     digests = await queue_digests(session, now)
     return JobReport(
-        expired, reminders, nudges, midpoint, end_reminders, closed, digests, approval_nudges
+        expired,
+        reminders,
+        nudges,
+        midpoint,
+        end_reminders,
+        closed,
+        digests,
+        approval_nudges,
+        release_warnings,
     )

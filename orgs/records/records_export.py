@@ -1,6 +1,9 @@
 """Records and export: a member's whole mentoring record (JSON and CSV), and the HR export of
 completed relationships and hours (e.g. for Oracle HR) as CSV.
 
+A cross-organisation relationship is in both organisations' records and exports, each from its
+own side; the other person appears only as introduced after acceptance (name, organisation).
+
 A member's record holds what they may read: their requests (a private decline reason only if
 they are the mentor who wrote it), relationships, meetings with summaries and records, their own
 private notes, objectives, their own learning log (a mentor gets the entries shared with them),
@@ -38,6 +41,7 @@ HR_COLUMNS = (
     "scheme_id",
     "counterpart",
     "cross_organisation",
+    "counterpart_organisation",
     "started_on",
     "ended_on",
     "end_kind",
@@ -65,6 +69,7 @@ async def member_record(session: AsyncSession, member: Member) -> dict[str, Any]
                     r, "id", "rank", "direction", "state", "sent_at", "expires_at", "answered_at"
                 ),
                 "role": "mentee" if r.mentee_id == member.id else "mentor",
+                "counterpart_organisation": r.counterpart_org,
                 "message": r.message,
                 "decline_reason": r.decline_reason
                 if (r.mentor_id == member.id or not r.decline_reason_private)
@@ -108,7 +113,9 @@ async def member_record(session: AsyncSession, member: Member) -> dict[str, Any]
                     "end_kind",
                 ),
                 "role": "mentee" if rel.mentee_id == member.id else "mentor",
+                **await _counterpart(session, member, rel),
                 "hours_used": release.used_hours,
+                "hours_budget": release.budget_hours,
                 "meetings": [
                     {
                         **_row(
@@ -141,6 +148,18 @@ async def member_record(session: AsyncSession, member: Member) -> dict[str, Any]
             }
         )
     return record
+
+
+async def _counterpart(session: AsyncSession, member: Member, rel: Relationship) -> dict[str, Any]:
+    """Who the member worked with, as they may see them: a colleague by name; a person of
+    another organisation by the name and organisation they were introduced by."""
+    other_id = rel.mentor_id if rel.mentee_id == member.id else rel.mentee_id
+    other = await MemberRepository(session, member.org_id).find_one(Member.id == other_id)
+    return {
+        "counterpart": other.display_name if other else rel.counterpart_name,
+        "cross_organisation": rel.is_remote,
+        "counterpart_organisation": rel.counterpart_org if rel.is_remote else "",
+    }
 
 
 def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
@@ -195,6 +214,7 @@ async def hr_export(session: AsyncSession, org_id: uuid.UUID, since: datetime | 
                     "scheme_id": str(rel.scheme_id or ""),
                     "counterpart": other.display_name if other else rel.counterpart_name,
                     "cross_organisation": "yes" if rel.is_remote else "no",
+                    "counterpart_organisation": rel.counterpart_org if rel.is_remote else "",
                     "started_on": rel.started_at.date().isoformat(),
                     "ended_on": rel.ended_at.date().isoformat() if rel.ended_at else "",
                     "end_kind": rel.end_kind.value if rel.end_kind else "",

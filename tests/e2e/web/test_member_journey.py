@@ -82,7 +82,10 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await mentor.check("home")
     await nav(mpage, "Requests")
     received = mpage.get_by_role("table", name="Requests to you, as a mentor")
-    await expect(received).to_contain_text("a member of brent")  # no name before accepting
+    # No name before accepting: the organisation, what she asks for, her words.
+    await expect(received).to_contain_text("a mentee at London Borough of Brent")
+    await expect(received).to_contain_text("Housing: essential (5 of 5)")
+    await expect(received).to_contain_text("Their message: “I would like to lead a housing team.”")
     await expect(received).not_to_contain_text("Rosa")
     await mentor.check("requests-received")
     await received.get_by_role("button", name="Accept").click()

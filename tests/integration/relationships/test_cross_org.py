@@ -51,7 +51,10 @@ async def test_a_request_from_another_node_is_answered_through_the_outbox(
 ) -> None:
     w = await world(db)
     now = utcnow()
-    summary = {"mentee_org": "harrow", "topics": [{"topic": "leadership", "importance": 5}]}
+    summary = {
+        "mentee_org": "harrow",
+        "topics": [{"topic": "leadership-management", "importance": 5}],
+    }
     req = await receive_remote_request(
         db,
         w.org.org.id,
@@ -62,6 +65,7 @@ async def test_a_request_from_another_node_is_answered_through_the_outbox(
         answer_by=now + timedelta(days=5),
         now=now,
         message="I lead a new team.",
+        mentee_org_name="London Borough of Harrow",
     )
     again = await receive_remote_request(
         db,
@@ -77,9 +81,20 @@ async def test_a_request_from_another_node_is_answered_through_the_outbox(
     assert req.expires_at == now + timedelta(days=5)  # the sooner of theirs and ours
     await db.commit()
     seen = await ok(await client.get(f"/api/v1/requests/{req.id}", headers=w.as_("mentor1")))
-    assert (seen["direction"], seen["counterpart"]) == ("incoming", "a member of harrow")
+    assert (seen["direction"], seen["counterpart"]) == (
+        "incoming",
+        "a mentee at London Borough of Harrow",
+    )
+    assert seen["counterpart_org"] == "London Borough of Harrow"
     # The mentor decides knowing what is asked: topics with importance and the mentee's words.
-    assert seen["topics_wanted"] == [{"topic": "leadership", "importance": 5}]
+    assert seen["topics_wanted"] == [
+        {
+            "topic": "leadership-management",
+            "importance": 5,
+            "label": "Leadership and management",
+            "importance_words": "essential (5 of 5)",
+        }
+    ]
     assert seen["message"] == "I lead a new team."
     rel = await ok(
         await client.post(f"/api/v1/requests/{req.id}/accept", headers=w.as_("mentor1")), 201
