@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,10 @@ from federation.tenancy import check_hosted
 from orgs.db import Base, utcnow
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+#: The verified token of the message being handled ("" when delivered in-process), for a
+#: handler that keeps the signed copy (a network's record).
+received_token: ContextVar[str] = ContextVar("received_token", default="")
 
 
 class InboxEntry(Base):

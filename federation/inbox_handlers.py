@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import request_handlers, wire
+from federation import network_handlers, request_handlers, wire
 from federation.inbox import Handler
 from federation.remote_cards import RemoteCards
 
@@ -24,4 +24,5 @@ HANDLERS: dict[str, Handler] = {
     "request.withdraw": request_handlers.withdrawn,
     "relationship.end": request_handlers.ended,
     "member.erase": request_handlers.erased,
+    "network.change": network_handlers.network_changed,
 }

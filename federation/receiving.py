@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.errors import MalformedMessage
-from federation.inbox import Inbox
+from federation.inbox import Inbox, received_token
 from federation.inbox_handlers import HANDLERS
 from federation.peer_registry import PeerRegistry
 from federation.replay import ReplayCache
@@ -34,5 +34,9 @@ async def receive(
         token, trust=await PeerRegistry(session).trust_store(), me=me, now=now, replay=replay
     )
     message = verified.message
-    taken = await Inbox(session, HANDLERS).accept(message)
+    held = received_token.set(token)
+    try:
+        taken = await Inbox(session, HANDLERS).accept(message)
+    finally:
+        received_token.reset(held)
     return Receipt(mid=message.mid, duplicate=not taken)

@@ -30,6 +30,8 @@ SENDER_ORG_FIELDS: Final[dict[type[wire.Signed], tuple[str, ...]]] = {
     wire.RelationshipEnd: (),
     wire.CardRevoke: (),
     wire.MemberErase: (),
+    # The org whose change it is; the record's other orgs are the other members'.
+    wire.NetworkChange: ("author_org",),
 }
 
 

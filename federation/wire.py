@@ -8,6 +8,7 @@ slug cannot carry free text; only ``Introduction`` (sent on acceptance) carries 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Final, Literal, TypeAlias, TypeVar
 
 import msgspec
@@ -251,6 +252,138 @@ class MemberErase(InboxMessage, tag="member.erase", frozen=True, kw_only=True):
     request_ids: Annotated[tuple[TokenId, ...], Meta(max_length=1000)] = ()
 
 
+# --- networks (consortia of organisations across nodes; docs/federation.md, "Networks") ----
+
+OrgRefOnNode = Annotated[
+    str,
+    Meta(
+        pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]@https?://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$",
+        max_length=250,
+        description="an org on a node: slug@node-id",
+    ),
+]
+RecordHash = Annotated[
+    str, Meta(pattern=r"^([A-Za-z0-9_-]{43})?$", description="base64url SHA-256")
+]
+SchemeSlug = Annotated[str, Meta(pattern=r"^[a-z0-9-]{1,60}$")]
+NetworkName = Annotated[str, Meta(min_length=1, max_length=200)]
+NetworkPurpose = Annotated[str, Meta(max_length=4000)]
+AgreementText = Annotated[str, Meta(min_length=1, max_length=20000)]
+Standing = Literal["invited", "member", "left"]
+
+
+class NetworkContact(WireStruct, frozen=True, kw_only=True):
+    """The named work contact an organisation gives its network: personal data, like
+    ``Introduction``, and carried only in a network's record and the changes that set it."""
+
+    name: PersonName
+    work_email: WorkEmail
+
+
+class NetworkTerms(WireStruct, frozen=True, kw_only=True):
+    """What every member accepts: org-level text, written by the member that set it."""
+
+    name: NetworkName
+    purpose: NetworkPurpose
+    agreement: AgreementText
+    review_on: date
+
+
+class SchemeOffer(WireStruct, frozen=True, kw_only=True):
+    slug: SchemeSlug
+    name: DisplayName
+
+
+class NetworkOffer(WireStruct, frozen=True, kw_only=True):
+    schemes: Annotated[tuple[SchemeOffer, ...], Meta(max_length=50)] = ()
+    #: None when fewer than 5: a small number never crosses.
+    mentors_available: Annotated[int, Meta(ge=5, le=1_000_000)] | None = None
+
+
+class NetworkMember(WireStruct, frozen=True, kw_only=True):
+    org: OrgSlug
+    node: NodeId
+    display_name: DisplayName
+    standing: Standing
+    accepted_version: Annotated[int, Meta(ge=0, le=2**31)] = 0
+    invited_by: Annotated[
+        str, Meta(pattern=r"^([a-z][a-z0-9-]{0,38}[a-z0-9]@https?://\S+)?$", max_length=250)
+    ] = ""
+    contact: NetworkContact | None = None
+    offer: NetworkOffer = NetworkOffer()
+
+
+class NetworkRecord(WireStruct, frozen=True, kw_only=True):
+    """One version of a network's record, whole (see ``orgs.networks.record``)."""
+
+    network_id: TokenId
+    version: Annotated[int, Meta(ge=1, le=2**31)]
+    prev: RecordHash
+    terms: NetworkTerms
+    agreement_version: Annotated[int, Meta(ge=1, le=2**31)]
+    founder: OrgRefOnNode
+    members: Annotated[tuple[NetworkMember, ...], Meta(min_length=1, max_length=200)]
+
+
+class NetworkOp(WireStruct, tag_field="op", frozen=True, kw_only=True):
+    """One change to a network's record, made by one member organisation."""
+
+
+class NetworkFound(NetworkOp, tag="found", frozen=True, kw_only=True):
+    network_id: TokenId
+    terms: NetworkTerms
+    display_name: DisplayName
+    contact: NetworkContact
+
+
+class NetworkInvite(NetworkOp, tag="invite", frozen=True, kw_only=True):
+    org: OrgSlug
+    node: NodeId
+    display_name: DisplayName
+
+
+class NetworkAccept(NetworkOp, tag="accept", frozen=True, kw_only=True):
+    agreement_version: Annotated[int, Meta(ge=1, le=2**31)]
+    contact: NetworkContact
+
+
+class NetworkAmend(NetworkOp, tag="amend", frozen=True, kw_only=True):
+    terms: NetworkTerms
+
+
+class NetworkSetContact(NetworkOp, tag="contact", frozen=True, kw_only=True):
+    contact: NetworkContact
+
+
+class NetworkSetOffer(NetworkOp, tag="offer", frozen=True, kw_only=True):
+    offer: NetworkOffer
+
+
+class NetworkLeave(NetworkOp, tag="leave", frozen=True, kw_only=True):
+    pass
+
+
+NetworkChangeOp: TypeAlias = (
+    NetworkFound
+    | NetworkInvite
+    | NetworkAccept
+    | NetworkAmend
+    | NetworkSetContact
+    | NetworkSetOffer
+    | NetworkLeave
+)
+
+
+class NetworkChange(InboxMessage, tag="network.change", frozen=True, kw_only=True):
+    """Version ``record.version`` of a network, made by ``author_org`` (an org of the sender)
+    applying ``change`` to version ``record.version - 1``; sent to every node holding a copy."""
+
+    network_id: TokenId
+    author_org: OrgSlug
+    change: NetworkChangeOp
+    record: NetworkRecord
+
+
 Message: TypeAlias = (
     RequestCreate
     | RequestAccept
@@ -260,6 +393,7 @@ Message: TypeAlias = (
     | RelationshipEnd
     | CardRevoke
     | MemberErase
+    | NetworkChange
 )
 MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
     RequestCreate,
@@ -270,6 +404,7 @@ MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
     RelationshipEnd,
     CardRevoke,
     MemberErase,
+    NetworkChange,
 )
 SIGNED_TYPES: Final[tuple[type[Signed], ...]] = (
     NodeDocument,

@@ -35,6 +35,7 @@ from network.http.mentoring_api import (
     RequestsController,
 )
 from network.http.metrics_api import metrics
+from network.http.networks_api import NetworksController
 from network.http.node_document_api import node_document
 from network.http.openapi import fix_options_allow, openapi_config
 from network.http.orgs_api import OrgsController
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrgsController,
             ProfilesController,
             SharingController,
+            NetworksController,
             StaffController,
             SchemesController,
             ApplicationsController,

@@ -12,6 +12,7 @@ from federation import seen_requests as seen_request_models
 from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
+from orgs.networks import replica as network_models
 from orgs.pairing import cohort_runs as cohort_run_models
 from orgs.pairing import stamps as stamp_models
 from orgs.people import members as member_models
@@ -35,6 +36,7 @@ __all__ = [
     "inbox_models",
     "member_models",
     "metadata",
+    "network_models",
     "node_key_models",
     "org_models",
     "outbox_models",

@@ -19,6 +19,7 @@ RemoteKind = Literal[
     "request.decline",
     "request.withdraw",
     "relationship.end",
+    "network.change",
 ]
 
 

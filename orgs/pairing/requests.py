@@ -714,6 +714,42 @@ class RequestService:
         await self.session.flush()
         return req
 
+    # --- the org leaves a network -------------------------------------------------------------
+
+    async def withdraw_across(
+        self, peers: dict[str, set[str]], who: ActorRef, now: datetime
+    ) -> list[MentoringRequest]:
+        """Withdraw the org's pending requests with the orgs of ``peers`` (node -> org slugs):
+        its mentees' requests to those nodes are withdrawn, and requests its mentors received
+        from those orgs are declined (``org-rules``). Each other node is told as usual."""
+        pending = await self.requests.list(
+            MentoringRequest.state.in_((RequestState.QUEUED, RequestState.OPEN)),
+            MentoringRequest.remote_peer.in_(list(peers)),
+        )
+        touched = []
+        for req in pending:
+            assert req.remote_peer is not None
+            if req.direction is Direction.OUTGOING:
+                was_open = req.state is RequestState.OPEN
+                self._move(req, RequestEvent.WITHDRAW, who, now, "left the network")
+                if was_open:
+                    await self._tell_withdrawn(req, now)
+            elif req.remote_summary.get("mentee_org") in peers[req.remote_peer]:
+                self._move(req, RequestEvent.DECLINE, who, now, "left the network")
+                req.answered_at, req.decline_code = now, "org-rules"
+                self.remote(
+                    RemoteEvent(
+                        "request.decline",
+                        req.remote_peer,
+                        {"request_id": req.remote_ref, "reason": "org-rules"},
+                    )
+                )
+            else:
+                continue
+            touched.append(req)
+        await self.session.flush()
+        return touched
+
 
 #: Names are exchanged once a request is accepted; across organisations that means a work email.
 NO_WORK_EMAIL = (

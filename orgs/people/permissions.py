@@ -18,6 +18,7 @@ ADMIN = frozenset({Role.ORG_ADMIN})
 COORDINATORS = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
 STAFF = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.HR_DIRECTOR})
 HR = frozenset({Role.HR_DIRECTOR})
+NETWORK_COORDINATORS = frozenset({Role.NETWORK_COORDINATOR, Role.ORG_ADMIN})
 
 
 class Action(StrEnum):
@@ -44,6 +45,8 @@ class Action(StrEnum):
     RUN_COHORTS = "run cohort matching"
     COORDINATE = "coordinate mentoring (settings, terms, health, concerns, outcomes, results)"
     EXPORT_HR = "export the HR record of mentoring"
+    MANAGE_NETWORKS = "found, join, change or leave a network"
+    READ_NETWORK_REPORTS = "read the reports of the organisation's networks"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -68,12 +71,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RUN_COHORTS: COORDINATORS,
     Action.COORDINATE: COORDINATORS,
     Action.EXPORT_HR: STAFF,
+    Action.MANAGE_NETWORKS: ADMIN,
+    Action.READ_NETWORK_REPORTS: NETWORK_COORDINATORS,
 }
 
 ROLE_NAMES = {
     Role.ORG_ADMIN: "an org admin",
     Role.COORDINATOR: "a coordinator",
     Role.HR_DIRECTOR: "an HR director",
+    Role.NETWORK_COORDINATOR: "a network coordinator",
 }
 
 

@@ -19,6 +19,8 @@ class Role(StrEnum):
     ORG_ADMIN = "org_admin"
     COORDINATOR = "coordinator"
     HR_DIRECTOR = "hr_director"
+    #: Granted by an org to its own staff: sees the reports of the networks the org is in.
+    NETWORK_COORDINATOR = "network_coordinator"
 
 
 class RoleSource(StrEnum):

@@ -7,6 +7,7 @@ checks the committed files, so any change to the signed bytes shows up as a fail
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from federation import wire
@@ -60,6 +61,56 @@ CASES: dict[str, tuple[str, wire.Signed]] = {
                 name="Siân O'Brien",
                 work_email="sian.obrien@nch.example",
                 pen_picture="Twenty years in housing; happy to talk about “first management jobs”.",
+            ),
+        ),
+    ),
+    "network-change": (
+        "A network's version 2: its founder (brent on node A) invites nch on node B.",
+        wire.NetworkChange(
+            iss=NODE_A,
+            aud=NODE_B,
+            iat=IAT,
+            exp=IAT + 120,
+            jti="vector-jti-network-change",
+            mid="vector-mid-network-change",
+            network_id="vector-network-00001",
+            author_org="brent",
+            change=wire.NetworkInvite(org="nch", node=NODE_B, display_name="Nottingham City Homes"),
+            record=wire.NetworkRecord(
+                network_id="vector-network-00001",
+                version=2,
+                prev="vector-hash-of-version-1".ljust(43, "0"),
+                terms=wire.NetworkTerms(
+                    name="MyMentor London and East Midlands",
+                    purpose="Mentoring across our organisations",
+                    agreement="Members share mentors and keep each other’s rules.",
+                    review_on=date(2027, 9, 1),
+                ),
+                agreement_version=1,
+                founder=f"brent@{NODE_A}",
+                members=(
+                    wire.NetworkMember(
+                        org="brent",
+                        node=NODE_A,
+                        display_name="London Borough of Brent",
+                        standing="member",
+                        accepted_version=1,
+                        contact=wire.NetworkContact(
+                            name="Anna Kowalski", work_email="anna.kowalski@brent.example"
+                        ),
+                        offer=wire.NetworkOffer(
+                            schemes=(wire.SchemeOffer(slug="mymentor", name="MyMentor"),),
+                            mentors_available=12,
+                        ),
+                    ),
+                    wire.NetworkMember(
+                        org="nch",
+                        node=NODE_B,
+                        display_name="Nottingham City Homes",
+                        standing="invited",
+                        invited_by=f"brent@{NODE_A}",
+                    ),
+                ),
             ),
         ),
     ),

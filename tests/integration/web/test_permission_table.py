@@ -36,6 +36,12 @@ from tests import sessions
 
 Client = AsyncTestClient[Litestar]
 API = "/api/v1/orgs/brent"
+NETWORK = {
+    "name": "Probe network",
+    "agreement": "We share.",
+    "review_on": "2027-01-01",
+    "contact": {"name": "Pat Probe", "work_email": "pat@b.example"},
+}
 PAGES = "/orgs/brent"
 
 
@@ -125,6 +131,8 @@ def probes(o: Org) -> dict[Action, tuple[Probe | None, Probe | None]]:
         ),
         Action.COORDINATE: (Probe("GET", f"{API}/concerns"), Probe("GET", f"{PAGES}/coordinate/")),
         Action.EXPORT_HR: (Probe("GET", f"{API}/hr-export.csv"), None),
+        Action.MANAGE_NETWORKS: (Probe("POST", f"{API}/networks", json=NETWORK), None),
+        Action.READ_NETWORK_REPORTS: (Probe("GET", f"{API}/networks/reports"), None),
     }
 
 

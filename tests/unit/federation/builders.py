@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -72,4 +73,54 @@ def request_create() -> wire.RequestCreate:
         meeting_modes=("remote",),
         languages=("en",),
         answer_by=NOW + 10 * 86_400,
+    )
+
+
+def network_record(node_a: str = NODE_A, node_b: str = NODE_B) -> wire.NetworkRecord:
+    """Version 2 of a network founded by brent (node A): nch (node B) invited."""
+    terms = wire.NetworkTerms(
+        name="MyMentor London and East Midlands",
+        purpose="Mentoring across our organisations",
+        agreement="We share mentors, respect each other's rules and review this each year.",
+        review_on=date(2027, 9, 1),
+    )
+    return wire.NetworkRecord(
+        network_id="network-000000000001",
+        version=2,
+        prev="A" * 43,
+        terms=terms,
+        agreement_version=1,
+        founder=f"brent@{node_a}",
+        members=(
+            wire.NetworkMember(
+                org="brent",
+                node=node_a,
+                display_name="London Borough of Brent",
+                standing="member",
+                accepted_version=1,
+                contact=wire.NetworkContact(name="Anna Kowalski", work_email="anna@brent.example"),
+            ),
+            wire.NetworkMember(
+                org="nch",
+                node=node_b,
+                display_name="Nottingham City Homes",
+                standing="invited",
+                invited_by=f"brent@{node_a}",
+            ),
+        ),
+    )
+
+
+def network_change() -> wire.NetworkChange:
+    return wire.NetworkChange(
+        iss=NODE_A,
+        aud=NODE_B,
+        iat=NOW,
+        exp=NOW + 300,
+        jti="jti-network-change-1",
+        mid="mid-network-change-1",
+        network_id="network-000000000001",
+        author_org="brent",
+        change=wire.NetworkInvite(org="nch", node=NODE_B, display_name="Nottingham City Homes"),
+        record=network_record(),
     )

@@ -11,7 +11,17 @@ import pytest
 from federation import errors, wire
 from federation.signing import sign
 
-from .builders import HANDLE, NODE_A, NODE_B, NOW, SEED_A, key, request_create, withdraw
+from .builders import (
+    HANDLE,
+    NODE_A,
+    NODE_B,
+    NOW,
+    SEED_A,
+    key,
+    network_change,
+    request_create,
+    withdraw,
+)
 
 ENVELOPE: dict[str, Any] = {
     "iss": NODE_A,
@@ -32,6 +42,7 @@ ONE_OF_EACH: list[wire.Message] = [
     wire.RelationshipEnd(**ENVELOPE, request_id="req-0000000000000001", reason="completed"),
     wire.CardRevoke(**ENVELOPE, handles=(HANDLE,)),
     wire.MemberErase(**ENVELOPE, handles=(HANDLE,), request_ids=("req-0000000000000001",)),
+    network_change(),
 ]
 
 
