@@ -415,12 +415,15 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("assignment", "cli", "stable", "ranking", "import", "import-latency"),
+        choices=("assignment", "cli", "stable", "ranking", "import", "import-latency", "outbox"),
         action="append",
         help="run a part",
     )
     args = parser.parse_args()
-    parts = set(args.only or ("assignment", "cli", "stable", "ranking", "import", "import-latency"))
+    parts = set(
+        args.only
+        or ("assignment", "cli", "stable", "ranking", "import", "import-latency", "outbox")
+    )
     sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
     stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
     if not (args.quick or args.skip_slow_references):
@@ -471,6 +474,15 @@ def main() -> None:
         rows = "10000" if args.quick else "100000"
         subprocess.run(
             [sys.executable, "-m", "benchmarks.bench_import_latency", "--rows", rows],
+            cwd=REPO,
+            check=True,
+        )
+    if "outbox" in parts:
+        # The outbox draining to 100 peers with 10 down, beside the same drain with all up; it
+        # prints its own figures.
+        messages = "10000" if args.quick else "100000"
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_outbox", "--messages", messages],
             cwd=REPO,
             check=True,
         )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Text, cast, or_, select, update
+from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
@@ -30,6 +30,7 @@ from federation.inbox import InboxEntry
 from federation.outbox import Outbox, OutboxMessage, OutboxStatus
 from federation.remote_cards import RemoteCards
 from orgs.audit import ActorRef
+from orgs.mentoring.learning_log import LogEntry
 from orgs.mentoring.relationships import Relationship
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.people.erasure import Erased
@@ -220,6 +221,15 @@ async def forget_remote_person(session: AsyncSession, message: wire.MemberErase)
             update(Relationship)
             .where(Relationship.remote_peer == peer, Relationship.remote_ref.in_(refs))
             .values(counterpart_name=ERASED_NAME, counterpart_email="")
+        )
+        # Their shared learning-log entries, on our mentor's side, were their own words.
+        ours = select(Relationship.id).where(
+            Relationship.remote_peer == peer,
+            Relationship.remote_ref.in_(refs),
+            Relationship.mentor_id.is_not(None),
+        )
+        await session.execute(
+            delete(LogEntry).where(LogEntry.author_id.is_(None), LogEntry.relationship_id.in_(ours))
         )
     if message.handles:
         await session.execute(

@@ -6,6 +6,7 @@ parts and returns the token it gets back.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,8 +35,10 @@ async def serve_page(
     query: str,
     cursor: str,
     now: int,
+    admit: Callable[[str], Awaitable[None]],
 ) -> str:
-    """The calling peer's next page of cards and tombstones, signed (JWS compact)."""
+    """The calling peer's next page of cards and tombstones, signed (JWS compact). ``admit``
+    is told the verified peer before any work for it (the node's per-peer rate limit)."""
     registry = PeerRegistry(session)
     claims = await verify_request(
         authorization,
@@ -49,6 +52,7 @@ async def serve_page(
         replay=DurableReplayCache(session),
     )
     consumer = claims.iss
+    await admit(consumer)
     peer = await registry.get(consumer)
     secret = await keys.handle_secret()
     offers = await offers_for(

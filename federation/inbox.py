@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 from sqlalchemy import String, UniqueConstraint, select
@@ -25,6 +25,9 @@ from federation.tenancy import check_hosted
 from orgs.db import Base, utcnow
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+#: Kept by (sender, mid) only, once handled: the shared relationship record lives in the module
+#: tables, where a log entry its author unshares is deleted; a copy here would outlive that.
+FORGET_ON_RECEIPT: Final = frozenset({"relationship.record", "relationship.change"})
 
 #: The verified token of the message being handled ("" when delivered in-process), for a
 #: handler that keeps the signed copy (a network's record).
@@ -67,7 +70,7 @@ class Inbox:
                 sender=message.iss,
                 mid=message.mid,
                 message_type=kind,
-                payload=msgspec.to_builtins(message),
+                payload={} if kind in FORGET_ON_RECEIPT else msgspec.to_builtins(message),
             )
         )
         # The unique (sender, mid) constraint settles a race between two workers.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import network_handlers, request_handlers, wire
+from federation import network_handlers, relationship_handlers, request_handlers, wire
 from federation.inbox import Handler
 from federation.remote_cards import RemoteCards
 
@@ -23,6 +23,8 @@ HANDLERS: dict[str, Handler] = {
     "request.decline": request_handlers.declined,
     "request.withdraw": request_handlers.withdrawn,
     "relationship.end": request_handlers.ended,
+    "relationship.record": relationship_handlers.record_received,
+    "relationship.change": relationship_handlers.change_received,
     "member.erase": request_handlers.erased,
     "network.change": network_handlers.network_changed,
 }

@@ -15,9 +15,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from federation.handles import new_handle_secret
 from federation.key_ring import KeyRing, dump_ring, generate_key, load_ring, rotate
 from orgs.db import Base, utcnow
-from orgs.errors import AlreadyExists, NotFound
+from orgs.errors import AlreadyExists, NotFound, Unavailable
 
 SINGLETON = 1
+
+UNREADABLE = (
+    "This node's keys cannot be decrypted with MENTORNET_SECRET_KEY: start it with the secret "
+    "key they were made with, or, if that key is lost, run `mentornet keys replace --yes` and "
+    "ask each peer's operator to pin the new fingerprint."
+)
 
 
 class NodeIdentity(Base):
@@ -54,13 +60,28 @@ class NodeKeys:
     async def ensure(self, now: int) -> KeyRing:
         """The ring, created on first use (the demo and tests need no setup step)."""
         row = await self._row()
-        return await self.init(now) if row is None else load_ring(row.key_ring, self.password)
+        return await self.init(now) if row is None else self._load(row)
 
     async def ring(self) -> KeyRing:
         row = await self._row()
         if row is None:
             raise NotFound("This node has no keys yet; run `mentornet keys init`.")
-        return load_ring(row.key_ring, self.password)
+        return self._load(row)
+
+    def _load(self, row: NodeIdentity) -> KeyRing:
+        try:
+            return load_ring(row.key_ring, self.password)
+        except (ValueError, TypeError):  # cryptography's answer to a wrong password
+            raise Unavailable(UNREADABLE) from None
+
+    async def replace(self, now: int) -> KeyRing:
+        """A new key ring and handle secret in place of ones that can no longer be used (the
+        secret key that encrypts them is lost, or they leaked): a new identity for peers."""
+        row = await self._row()
+        if row is not None:
+            await self.session.delete(row)
+            await self.session.flush()
+        return await self.init(now)
 
     async def handle_secret(self) -> bytes:
         row = await self._row()
@@ -72,7 +93,7 @@ class NodeKeys:
         row = await self._row()
         if row is None:
             raise NotFound("This node has no keys yet; run `mentornet keys init`.")
-        ring = rotate(load_ring(row.key_ring, self.password), now, overlap)
+        ring = rotate(self._load(row), now, overlap)
         row.key_ring = dump_ring(ring, self.password)
         row.rotated_at = utcnow()
         return ring

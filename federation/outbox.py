@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 import msgspec
-from sqlalchemy import Index, String, Text, select, text
+from sqlalchemy import Index, String, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,7 +36,11 @@ BREAKER_MAX_WINDOW: Final = timedelta(seconds=45)
 ATTEMPT_LIFETIME: Final = 120  # seconds a signed attempt stays valid (≤ 300 by protocol)
 #: Bodies not kept once the peer has them: an erasure notice must not become a lasting record
 #: of whom it was about.
-FORGET_ON_DELIVERY: Final = frozenset({"member.erase"})
+#: A shared relationship record (or a change to it) lives in the module tables of both nodes;
+#: a copy here would outlive what its author changed, unshared or erased since.
+FORGET_ON_DELIVERY: Final = frozenset(
+    {"member.erase", "relationship.record", "relationship.change"}
+)
 
 
 class OutboxStatus(StrEnum):
@@ -47,7 +51,10 @@ class OutboxStatus(StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "federation_outbox"
-    __table_args__ = (Index("ix_federation_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_federation_outbox_due", "status", "next_attempt_at"),
+        Index("ix_federation_outbox_peer_queue", "peer", "status", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     mid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -162,18 +169,32 @@ class Outbox:
         self.session.add(row)
         return row
 
-    async def due(self, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
-        """Pending messages whose time has come, for peers whose breaker is closed, in the
-        order they were queued. Locked (SKIP LOCKED on PostgreSQL) so that several workers
-        never send the same one; :meth:`claim` keeps each peer's order across workers."""
+    def _due(self, now: datetime) -> Any:
         open_peers = select(PeerDelivery.peer).where(PeerDelivery.open_until > now)
+        return (
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.peer.not_in(open_peers),
+        )
+
+    async def due_peers(self, now: datetime) -> Sequence[str]:
+        """The peers with a message due and a closed breaker, longest waiting first: each gets
+        its turn in a pass, so one peer's backlog never holds up another's."""
+        query = (
+            select(OutboxMessage.peer)
+            .where(*self._due(now))
+            .group_by(OutboxMessage.peer)
+            .order_by(func.min(OutboxMessage.created_at))
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def due_for(self, peer: str, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """``peer``'s next due messages, in the order they were queued. Locked (SKIP LOCKED on
+        PostgreSQL) so that several workers never send the same one; :meth:`claim` keeps each
+        peer's order across workers."""
         query = (
             select(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.next_attempt_at <= now,
-                OutboxMessage.peer.not_in(open_peers),
-            )
+            .where(OutboxMessage.peer == peer, *self._due(now))
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -5,6 +5,7 @@ The one use case behind ``POST /federation/v1/inbox``; the HTTP adapter only pas
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +25,17 @@ class Receipt:
 
 
 async def receive(
-    session: AsyncSession, body: bytes, *, me: str, now: int, replay: ReplayCache
+    session: AsyncSession,
+    body: bytes,
+    *,
+    me: str,
+    now: int,
+    replay: ReplayCache,
+    admit: Callable[[str], Awaitable[None]],
 ) -> Receipt:
+    """Verify, then store and handle once. ``admit`` is told the verified sender before
+    anything is stored (the node's per-peer rate limit): a forger cannot spend a peer's
+    allowance, and a refused message leaves nothing behind."""
     try:
         token = body.decode("ascii").strip()
     except UnicodeDecodeError:
@@ -34,6 +44,7 @@ async def receive(
         token, trust=await PeerRegistry(session).trust_store(), me=me, now=now, replay=replay
     )
     message = verified.message
+    await admit(message.iss)
     held = received_token.set(token)
     try:
         taken = await Inbox(session, HANDLERS).accept(message)

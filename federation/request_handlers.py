@@ -20,6 +20,7 @@ from orgs.db import utcnow
 from orgs.mentoring.ending import apply_remote_end
 from orgs.mentoring.relationships import free_capacity
 from orgs.mentoring.remote_events import RemoteEvent
+from orgs.mentoring.shared_record import share_new
 from orgs.models import Org
 from orgs.pairing.candidates import approved_members
 from orgs.pairing.requests import (
@@ -94,7 +95,7 @@ async def receive_request(session: AsyncSession, message: wire.RequestCreate) ->
 
 
 async def accepted(session: AsyncSession, message: wire.RequestAccept) -> None:
-    await apply_remote_accept(
+    rel = await apply_remote_accept(
         session,
         peer=message.iss,
         remote_ref=message.request_id,
@@ -103,6 +104,8 @@ async def accepted(session: AsyncSession, message: wire.RequestAccept) -> None:
         now=utcnow(),
         remote=outbox_sink(session),
     )
+    # The mentee's side holds the shared record: the mentor's side gets its first version.
+    await share_new(session, rel, outbox_sink(session), utcnow())
 
 
 async def introduced(session: AsyncSession, message: wire.RequestIntroduce) -> None:

@@ -28,6 +28,9 @@ SENDER_ORG_FIELDS: Final[dict[type[wire.Signed], tuple[str, ...]]] = {
     wire.RequestDecline: (),
     wire.RequestWithdraw: (),
     wire.RelationshipEnd: (),
+    # The org of the party whose side the sender holds: the mentee's, the mentor's.
+    wire.RelationshipRecord: ("org",),
+    wire.RelationshipChange: ("org",),
     wire.CardRevoke: (),
     wire.MemberErase: (),
     # The org whose change it is; the record's other orgs are the other members'.

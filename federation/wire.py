@@ -240,6 +240,212 @@ class RelationshipEnd(InboxMessage, tag="relationship.end", frozen=True, kw_only
     reason: EndReason
 
 
+# --- the shared relationship record (issue 16) -------------------------------------------
+# Free text the two people write for each other (agreement, meeting summaries, objectives,
+# shared log entries, shadowing) crosses here: it is the relationship both of them work on.
+# Private notes, unshared log entries, concerns and special-category data have no field.
+
+SharedText = Annotated[str, Meta(max_length=10000)]
+ShortText = Annotated[str, Meta(max_length=300)]
+SharedRef = Annotated[str, Meta(pattern=r"^[0-9a-f]{32}$", description="a shared item's id")]
+Version = Annotated[int, Meta(ge=0, le=2**31)]
+Minutes = Annotated[int, Meta(ge=5, le=480)]
+IsoDate = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+PartyName = Literal["mentee", "mentor"]
+SharedMeetingMode = Literal["in_person", "remote", "phone"]
+MeetingState = Literal["scheduled", "held", "cancelled"]
+ObjectiveStatus = Literal["open", "achieved", "dropped"]
+ShadowingKind = Literal["one_off", "series"]
+ShadowingState = Literal["proposed", "agreed", "declined", "completed", "cancelled"]
+RecordState = Literal["agreeing", "active", "ended"]
+Outcome = Literal["applied", "stale", "refused"]
+
+
+class CodeOfConduct(WireStruct, frozen=True, kw_only=True):
+    """The code of conduct one party's organisation requires; both are part of the agreement."""
+
+    party: PartyName
+    text: Annotated[str, Meta(max_length=20000)]
+
+
+class Confirmation(WireStruct, frozen=True, kw_only=True):
+    """A party confirmed the agreement whose canonical text hashes to ``sha256``."""
+
+    party: PartyName
+    at: Timestamp
+    sha256: Sha256
+
+
+class AgreementTerms(WireStruct, frozen=True, kw_only=True):
+    """What the parties agree at the first meeting (``orgs.mentoring.agreements.AgreementIn``)."""
+
+    frequency: SharedText = ""
+    location: SharedText = ""
+    length_minutes: Annotated[int, Meta(ge=15, le=480)] | None = None
+    contact_by: PartyName | None = None
+    communication: SharedText = ""
+    work_context: SharedText = ""
+    objectives: SharedText = ""
+    expected_outcomes: SharedText = ""
+    shadowing_wanted: bool = False
+
+
+class SharedAgreement(WireStruct, frozen=True, kw_only=True):
+    terms: AgreementTerms
+    codes_of_conduct: Annotated[tuple[CodeOfConduct, ...], Meta(max_length=2)] = ()
+    principles: Annotated[tuple[Annotated[str, Meta(max_length=500)], ...], Meta(max_length=30)]
+    confirmations: Annotated[tuple[Confirmation, ...], Meta(max_length=2)] = ()
+
+
+class SharedMeeting(WireStruct, frozen=True, kw_only=True):
+    ref: SharedRef
+    state: MeetingState
+    starts_at: Timestamp
+    duration_minutes: Minutes
+    mode: SharedMeetingMode
+    location: ShortText = ""
+    summary: SharedText = ""
+    mentor_record: SharedText = ""
+
+
+class SharedAction(WireStruct, frozen=True, kw_only=True):
+    text: Annotated[str, Meta(min_length=1, max_length=500)]
+    due_on: IsoDate | None = None
+    done: bool = False
+
+
+class SharedObjective(WireStruct, frozen=True, kw_only=True):
+    ref: SharedRef
+    title: Annotated[str, Meta(min_length=1, max_length=300)]
+    expected_outcome: SharedText = ""
+    actions: Annotated[tuple[SharedAction, ...], Meta(max_length=50)] = ()
+    status: ObjectiveStatus = "open"
+
+
+class SharedLogEntry(WireStruct, frozen=True, kw_only=True):
+    """A learning-log entry its author (the mentee) shares; unshared entries never cross."""
+
+    ref: SharedRef
+    entry_date: IsoDate
+    activity: SharedText = ""
+    learning: SharedText = ""
+    next_steps: SharedText = ""
+    at: Timestamp
+
+
+class SharedShadowing(WireStruct, frozen=True, kw_only=True):
+    ref: SharedRef
+    kind: ShadowingKind
+    host_name: Annotated[str, Meta(min_length=1, max_length=200)]
+    dates: Annotated[tuple[IsoDate, ...], Meta(max_length=20)]
+    purpose: SharedText = ""
+    state: ShadowingState
+
+
+class ChangeAnswer(WireStruct, frozen=True, kw_only=True):
+    """What became of one ``relationship.change`` of the replica."""
+
+    change_id: TokenId
+    outcome: Outcome
+    reason: Annotated[str, Meta(max_length=300)] = ""
+
+
+Many = Annotated[tuple[T, ...], Meta(max_length=500)]
+
+
+class RelationshipRecord(InboxMessage, tag="relationship.record", frozen=True, kw_only=True):
+    """The whole shared record at ``version``, from the authority (the mentee's node) to the
+    replica (the mentor's). ``org`` is the mentee's organisation, which the sender must host."""
+
+    request_id: TokenId
+    org: OrgSlug
+    version: Version
+    state: RecordState
+    agreement: SharedAgreement
+    meetings: Many[SharedMeeting] = ()
+    objectives: Many[SharedObjective] = ()
+    log_entries: Many[SharedLogEntry] = ()
+    shadowing: Many[SharedShadowing] = ()
+    answers: Annotated[tuple[ChangeAnswer, ...], Meta(max_length=100)] = ()
+
+
+# The edits a person makes on the replica, one per ``relationship.change``.
+
+
+class EditAgreement(WireStruct, tag="agreement.edit", tag_field="op", frozen=True, kw_only=True):
+    terms: AgreementTerms
+
+
+class ConfirmAgreement(
+    WireStruct, tag="agreement.confirm", tag_field="op", frozen=True, kw_only=True
+):
+    sha256: Sha256  # of the agreement text the mentor read
+
+
+class OwnCodeOfConduct(WireStruct, tag="agreement.code", tag_field="op", frozen=True, kw_only=True):
+    """The mentor's organisation's code of conduct, for the agreement both confirm."""
+
+    text: Annotated[str, Meta(max_length=20000)]
+
+
+class AddMeeting(WireStruct, tag="meeting.add", tag_field="op", frozen=True, kw_only=True):
+    meeting: SharedMeeting
+
+
+class MeetingHeld(WireStruct, tag="meeting.held", tag_field="op", frozen=True, kw_only=True):
+    ref: SharedRef
+    duration_minutes: Minutes
+    summary: SharedText = ""
+
+
+class CancelMeeting(WireStruct, tag="meeting.cancel", tag_field="op", frozen=True, kw_only=True):
+    ref: SharedRef
+
+
+class WriteMeetingRecord(
+    WireStruct, tag="meeting.record", tag_field="op", frozen=True, kw_only=True
+):
+    ref: SharedRef
+    summary: SharedText | None = None
+    mentor_record: SharedText | None = None
+
+
+class SaveObjective(WireStruct, tag="objective.save", tag_field="op", frozen=True, kw_only=True):
+    objective: SharedObjective
+
+
+class FinishShadowing(
+    WireStruct, tag="shadowing.finish", tag_field="op", frozen=True, kw_only=True
+):
+    ref: SharedRef
+    completed: bool
+
+
+ChangeOp: TypeAlias = (
+    EditAgreement
+    | ConfirmAgreement
+    | OwnCodeOfConduct
+    | AddMeeting
+    | MeetingHeld
+    | CancelMeeting
+    | WriteMeetingRecord
+    | SaveObjective
+    | FinishShadowing
+)
+
+
+class RelationshipChange(InboxMessage, tag="relationship.change", frozen=True, kw_only=True):
+    """One edit by the mentor, made against the record at ``base_version``, from the replica to
+    the authority; applied once (``change_id``), in order, or answered ``stale``/``refused`` in
+    the next ``relationship.record``. ``org`` is the mentor's organisation."""
+
+    request_id: TokenId
+    org: OrgSlug
+    change_id: TokenId
+    base_version: Version
+    op: ChangeOp
+
+
 class CardRevoke(InboxMessage, tag="card.revoke", frozen=True, kw_only=True):
     handles: Annotated[tuple[Handle, ...], Meta(min_length=1, max_length=1000)]
 
@@ -391,6 +597,8 @@ Message: TypeAlias = (
     | RequestDecline
     | RequestWithdraw
     | RelationshipEnd
+    | RelationshipRecord
+    | RelationshipChange
     | CardRevoke
     | MemberErase
     | NetworkChange
@@ -402,6 +610,8 @@ MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
     RequestDecline,
     RequestWithdraw,
     RelationshipEnd,
+    RelationshipRecord,
+    RelationshipChange,
     CardRevoke,
     MemberErase,
     NetworkChange,

@@ -16,7 +16,7 @@ from federation.candidate_cache import CandidateCache
 from network.cache import create_redis
 from network.config import Settings, load_settings
 from network.db import create_engine, create_sessionmaker
-from network.federation.delivery import delivery_loop
+from network.federation.delivery import delivery_loop, feed_loop
 from network.federation.replay_store import MemoryReplayCache, RedisReplayCache
 from network.http.actor import provide_actor
 from network.http.applications_api import ApplicationsController
@@ -51,6 +51,7 @@ from network.import_worker import imports_loop
 from network.jobs import jobs_loop
 from network.logs import configure_logging
 from network.metrics import instrument_pool, worker_stopped
+from network.rate_limits import RateLimits
 from network.runtime import Runtime
 from network.web.errors import with_pages
 from network.web.routes import template_config, web_routes
@@ -71,6 +72,7 @@ def build_runtime(settings: Settings) -> Runtime:
         redis=redis,
         replay=RedisReplayCache(redis) if redis is not None else MemoryReplayCache(),
         candidates=CandidateCache(sessions),
+        limits=RateLimits.build(settings, redis),
         pool_size=pool_size,
     )
 
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         worker = asyncio.create_task(delivery_loop(runtime)) if settings.outbox_worker else None
+        feeds = asyncio.create_task(feed_loop(runtime)) if settings.outbox_worker else None
         jobs = (
             asyncio.create_task(jobs_loop(runtime.sessionmaker, settings))
             if settings.jobs_worker
@@ -99,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
-            for task in (worker, jobs, imports):
+            for task in (worker, feeds, jobs, imports):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

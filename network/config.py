@@ -62,6 +62,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     staff_import_inline_rows: int = 5000
     #: The bearer token a Prometheus scrape of ``/metrics`` must send; None: no metrics served.
     metrics_token: str | None = None
+    #: Rate limits, ``<count>/<second|minute|hour>`` or ``off``: requests per org API token, per
+    #: member session, per peer node (inbox messages and feed pages), and sign-in starts per
+    #: client address. Counted in Redis, so they hold across every worker of the node.
+    rate_limit_token: str = "1200/minute"  # noqa: S105 - a rate, not a secret
+    rate_limit_session: str = "600/minute"
+    rate_limit_peer: str = "3000/minute"
+    rate_limit_sign_in: str = "30/minute"
 
     @property
     def is_prod(self) -> bool:
@@ -193,6 +200,16 @@ def _metrics_token(text: str, *, prod: bool) -> str:
     return text
 
 
+_RATE = re.compile(r"([1-9][0-9]{0,6})/(second|minute|hour)")
+
+
+def _rate(text: str, *, prod: bool) -> str:
+    rate = text.lower().replace(" ", "")
+    if rate != "off" and not _RATE.fullmatch(rate):
+        raise _Refused("must be <count>/second, <count>/minute, <count>/hour or off")
+    return rate
+
+
 def _seconds(largest: float) -> _Parse:
     def parse(text: str, *, prod: bool) -> float:
         try:
@@ -241,6 +258,10 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("redis_max_connections", _count(10_000)),
     _Field("staff_import_inline_rows", _count(1_000_000, smallest=0)),
     _Field("metrics_token", _metrics_token),
+    _Field("rate_limit_token", _rate),
+    _Field("rate_limit_session", _rate),
+    _Field("rate_limit_peer", _rate),
+    _Field("rate_limit_sign_in", _rate),
 )
 
 

@@ -48,10 +48,12 @@ async def run_jobs(sessionmaker: async_sessionmaker[AsyncSession], now: datetime
 
 
 async def send_emails(
-    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, mailer: Mailer
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, mailer: Mailer, base_url: str
 ) -> SendReport:
+    """Send what is due; links in the emails are made absolute from ``base_url``, the node's
+    public URL (``MENTORNET_BASE_URL``)."""
     async with sessionmaker() as session, session.begin():
-        report = await send_due_emails(session, now, mailer)
+        report = await send_due_emails(session, now, mailer, base_url)
     for outcome, count in (("sent", report.sent), ("failed", report.failed), ("dead", report.dead)):
         EMAILS.labels(outcome).inc(count)
     return report
@@ -73,7 +75,11 @@ async def run_once(
 ) -> PassReport:
     jobs = await run_jobs(sessionmaker, now)
     mailer = mailer or mailer_of(settings)
-    emails = await send_emails(sessionmaker, now, mailer) if mailer is not None else None
+    emails = (
+        await send_emails(sessionmaker, now, mailer, settings.base_url)
+        if mailer is not None
+        else None
+    )
     keep = timedelta(days=settings.message_retention_days)
     return PassReport(jobs, emails, await purge_messages(sessionmaker, now, keep))
 

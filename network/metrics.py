@@ -105,6 +105,16 @@ SIGN_IN_REFUSALS = Counter(
     "Sign-in callbacks refused, by org and the problem type's code.",
     ["org", "reason"],
 )
+RATE_LIMITED = Counter(
+    "mentornet_rate_limited",
+    "Requests refused with 429, by what was limited (token, session, peer, sign_in).",
+    ["scope"],
+)
+RATE_LIMIT_FAULTS = Counter(
+    "mentornet_rate_limit_faults",
+    "Rate-limit checks that could not reach Redis and let the request through, by scope.",
+    ["scope"],
+)
 
 
 def share_between_workers(directory: Path) -> None:

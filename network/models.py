@@ -12,6 +12,7 @@ from federation import seen_requests as seen_request_models
 from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
+from orgs.mentoring import shared_record as shared_record_models
 from orgs.networks import replica as network_models
 from orgs.pairing import cohort_runs as cohort_run_models
 from orgs.pairing import stamps as stamp_models
@@ -48,6 +49,7 @@ __all__ = [
     "rules_models",
     "scheme_models",
     "seen_request_models",
+    "shared_record_models",
     "special_category_models",
     "sso_models",
     "staff_import_models",

@@ -12,6 +12,7 @@ from federation.candidate_cache import CandidateCache
 from federation.replay import ReplayCache
 from network.config import Settings
 from network.metrics import pool_disposed
+from network.rate_limits import RateLimits
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Runtime:
     redis: Redis | None
     replay: ReplayCache
     candidates: CandidateCache
+    limits: RateLimits
     #: The steady size of this worker's database pool, as counted in the node's metrics.
     pool_size: int = 0
 

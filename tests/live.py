@@ -53,12 +53,19 @@ def wait_until_live(url: str, process: subprocess.Popen[bytes], timeout_s: float
 
 @contextmanager
 def live_node(
-    settings: Settings, *args: str, log: Path | None = None, port: int | None = None
+    settings: Settings,
+    *args: str,
+    log: Path | None = None,
+    port: int | None = None,
+    code: Path | None = None,
 ) -> Iterator[LiveNode]:
-    """Start ``mentornet serve`` with ``settings`` on ``port`` (default: a free one)."""
+    """Start ``mentornet serve`` with ``settings`` on ``port`` (default: a free one), running
+    the source tree ``code`` if given (another release's), else the one installed."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     environ = settings_environ(settings)
+    if code is not None:
+        environ["PYTHONPATH"] = str(code)
     environ["MENTORNET_BASE_URL"] = url  # a node's id is where it listens
     output = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(

@@ -46,6 +46,29 @@ def keys_init(cli: CliContext) -> None:
     click.echo(cli.run(work))
 
 
+@keys.command("replace")
+@click.option("--yes", is_flag=True, help="Confirm: peers must pin the new fingerprint.")
+@pass_cli
+def keys_replace(cli: CliContext, *, yes: bool) -> None:
+    """Replace the node's keys and handle secret (the secret key is lost, or they leaked)."""
+    if not yes:
+        fail(
+            "this gives the node a new identity: every peer's operator must pin the new "
+            "fingerprint, and peers drop the cards they hold from this node; "
+            "run again with --yes to go ahead"
+        )
+
+    async def work(session: AsyncSession) -> str:
+        ring = await node_keys(session, cli.settings).replace(now_s())
+        return (
+            f"new key {ring.active.kid}  {ring.active.public.fingerprint}\n"
+            "give this fingerprint to each peer's operator: "
+            "mentornet peer add <this node's URL> --fingerprint <it>"
+        )
+
+    click.echo(cli.run(work))
+
+
 @keys.command("rotate")
 @click.option(
     "--overlap-days",

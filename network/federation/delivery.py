@@ -1,6 +1,6 @@
 """Delivering the outbox to peers: one pass (``deliver_due``) and the background loop.
 
-Every app worker may run the loop: ``Outbox.due`` locks the rows it hands out (SKIP LOCKED on
+Every app worker may run the loop: ``Outbox.due_for`` locks the rows it hands out (SKIP LOCKED on
 PostgreSQL), so no message is sent twice at once, ``Outbox.claim`` gives each peer to one worker
 at a time, so its messages go in order, and the receiver's (sender, mid) inbox makes a retried
 message take effect once. A pass stops at a peer's first failure: that attempt is the one the
@@ -19,7 +19,7 @@ from enum import Enum
 
 import httpx
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import SQLAlchemyError
 
 from federation.key_ring import NodeKey
 from federation.outbox import Outbox, OutboxMessage, build_attempt
@@ -38,11 +38,18 @@ RETRY_PULL_S = 30.0
 log = get_logger("mentornet.federation.delivery")
 
 
+#: Messages per peer per pass, and peers sent to at once.
+PER_PEER = 100
+PEERS_AT_ONCE = 16
+
+
 @dataclass
 class DeliveryReport:
     delivered: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Some peer had more due than one pass takes: the loop goes again at once.
+    full: bool = False
 
 
 def _problem_type(response: httpx.Response) -> str:
@@ -69,89 +76,121 @@ def _by_peer(rows: Sequence[OutboxMessage]) -> dict[str, list[OutboxMessage]]:
 @dataclass(frozen=True)
 class _Pass:
     client: httpx.AsyncClient
-    session: AsyncSession
-    outbox: Outbox
     peers: dict[str, Peer]
     key: NodeKey
     me: str
-    now: datetime
-    report: DeliveryReport
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What became of one row in the network phase; recorded afterwards, in queue order."""
+
+    row: OutboxMessage
+    outcome: Outcome | None  # None: the row cannot be built into a message at all
+    error: str
+    waiting: Sequence[OutboxMessage] = ()
 
 
 async def deliver_due(
-    runtime: Runtime, now: datetime, client: httpx.AsyncClient, limit: int = 50
+    runtime: Runtime,
+    now: datetime,
+    client: httpx.AsyncClient,
+    limit: int = PER_PEER,
+    peers_at_once: int = PEERS_AT_ONCE,
 ) -> DeliveryReport:
-    """One pass: each peer's due messages in queue order, stopping at the peer's first
-    failure (that attempt is the probe; the breaker counts attempts, not queued messages)."""
+    """One pass: up to ``limit`` due messages of every peer whose breaker is closed, each
+    peer's in queue order and stopping at its first failure (that attempt is the probe; the
+    breaker counts attempts, not queued messages). Peers are sent to concurrently, up to
+    ``peers_at_once``, so a peer that never answers costs its own timeout, not everyone's."""
     report = DeliveryReport()
     async with runtime.sessionmaker() as session, session.begin():
         outbox = Outbox(session)
-        rows = await outbox.due(now, limit)
-        if not rows:
+        queues: list[Sequence[OutboxMessage]] = []
+        for peer in await outbox.due_peers(now):
+            if await outbox.claim(peer):  # else another worker is delivering to it right now
+                rows = await outbox.due_for(peer, now, limit)
+                if rows:
+                    queues.append(rows)
+        if not queues:
             return report
         ring = await node_keys(session, runtime.settings).ring()
         peers = {peer.node_id: peer for peer in await PeerRegistry(session).list()}
-        work = _Pass(
-            client, session, outbox, peers, ring.active, node_id(runtime.settings), now, report
-        )
-        for peer, queue in _by_peer(rows).items():
-            if await outbox.claim(peer):  # else another worker is delivering to it right now
-                await _deliver_queue(work, queue)
+        work = _Pass(client, peers, ring.active, node_id(runtime.settings))
+        gate = asyncio.Semaphore(peers_at_once)
+
+        async def send(queue: Sequence[OutboxMessage]) -> list[_Attempt]:
+            async with gate:
+                return await _send_queue(work, queue)
+
+        # The network phase runs concurrently; the session is written to afterwards, alone,
+        # one savepoint per peer: a queue whose outcomes cannot be recorded fails alone, and
+        # the other peers' deliveries in this pass still commit.
+        for attempts in await asyncio.gather(*(send(queue) for queue in queues)):
+            try:
+                async with session.begin_nested():
+                    for attempt in attempts:
+                        await _record(outbox, attempt, now, report)
+            except SQLAlchemyError as exc:
+                log_pass_failure(log, "delivery_record_failed", exc)
+        report.full = any(len(queue) >= limit for queue in queues)
     return report
 
 
-async def _deliver_queue(work: _Pass, queue: list[OutboxMessage]) -> None:
+async def _send_queue(work: _Pass, queue: Sequence[OutboxMessage]) -> list[_Attempt]:
+    attempts: list[_Attempt] = []
     for index, row in enumerate(queue):
-        # Each row in its own savepoint: one that cannot be built or recorded fails alone,
-        # and the rows already posted in this pass still commit as delivered.
         try:
-            async with work.session.begin_nested():
-                outcome = await _deliver_one(work, row, queue[index + 1 :])
+            outcome, error = await _deliver_one(work, row)
         except (msgspec.ValidationError, KeyError, TypeError) as exc:
             error = f"undeliverable: {type(exc).__name__}: {str(exc)[:200]}"
-            async with work.session.begin_nested():
-                work.outbox.undeliverable(row, work.now, error)
-            work.report.failed += 1
-            work.report.errors.append(error)
-            DELIVERIES.labels(row.peer, "undeliverable").inc()
-            log.error("delivery_undeliverable", peer=row.peer, mid=row.mid, error=error)
+            attempts.append(_Attempt(row, None, error))
             continue
+        attempts.append(_Attempt(row, outcome, error, queue[index + 1 :]))
         if outcome is Outcome.UNREACHABLE:
-            return  # the rest wait for the next pass (or the breaker's probe), in order
+            break  # the rest wait for the next pass (or the breaker's probe), in order
+    return attempts
 
 
-async def _deliver_one(
-    work: _Pass, row: OutboxMessage, waiting: Sequence[OutboxMessage]
-) -> Outcome:
-    peer = work.peers.get(row.peer)
-    span = outgoing(row.body.get(OUTBOX_KEY))  # the trace of the request that queued it
-    if peer is None:
-        outcome, error = Outcome.REFUSED, f"{row.peer} is not a peer of this node"
+async def _record(outbox: Outbox, attempt: _Attempt, now: datetime, report: DeliveryReport) -> None:
+    row, outcome, error = attempt.row, attempt.outcome, attempt.error
+    span = outgoing(row.body.get(OUTBOX_KEY))
+    if outcome is None:
+        outbox.undeliverable(row, now, error)
+        DELIVERIES.labels(row.peer, "undeliverable").inc()
+        log.error("delivery_undeliverable", peer=row.peer, mid=row.mid, error=error)
+    elif outcome is Outcome.DELIVERED:
+        await outbox.delivered(row, now)
+    elif outcome is Outcome.UNREACHABLE:
+        await outbox.unreachable(row, now, error, attempt.waiting)
     else:
-        token = sign(build_attempt(row, me=work.me, now=now_s()), work.key)
-        inbox = peer.document["endpoints"]["inbox"]
-        outcome, error = await _post(work.client, inbox, token, span.traceparent)
-    DELIVERIES.labels(row.peer, outcome.value).inc()  # a row's peer was pinned when queued
+        await outbox.refused(row, now, error)
+    if outcome is not None:
+        DELIVERIES.labels(row.peer, outcome.value).inc()  # a row's peer was pinned when queued
     if outcome is Outcome.DELIVERED:
-        await work.outbox.delivered(row, work.now)
-        work.report.delivered += 1
+        report.delivered += 1
         log.info("delivered", peer=row.peer, mid=row.mid, trace_id=span.trace_id)
-        return outcome
-    if outcome is Outcome.UNREACHABLE:
-        await work.outbox.unreachable(row, work.now, error, waiting)
-    else:
-        await work.outbox.refused(row, work.now, error)
-    work.report.failed += 1
-    work.report.errors.append(error)
-    log.warning(
-        "delivery_failed",
-        peer=row.peer,
-        mid=row.mid,
-        error=error,
-        outcome=outcome.value,
-        trace_id=span.trace_id,
-    )
-    return outcome
+        return
+    report.failed += 1
+    report.errors.append(error)
+    if outcome is not None:
+        log.warning(
+            "delivery_failed",
+            peer=row.peer,
+            mid=row.mid,
+            error=error,
+            outcome=outcome.value,
+            trace_id=span.trace_id,
+        )
+
+
+async def _deliver_one(work: _Pass, row: OutboxMessage) -> tuple[Outcome, str]:
+    peer = work.peers.get(row.peer)
+    if peer is None:
+        return Outcome.REFUSED, f"{row.peer} is not a peer of this node"
+    span = outgoing(row.body.get(OUTBOX_KEY))  # the trace of the request that queued it
+    token = sign(build_attempt(row, me=work.me, now=now_s()), work.key)
+    inbox = peer.document["endpoints"]["inbox"]
+    return await _post(work.client, inbox, token, span.traceparent)
 
 
 async def _post(
@@ -171,27 +210,38 @@ async def _post(
     return (Outcome.UNREACHABLE if trouble else Outcome.REFUSED), reason
 
 
-async def delivery_loop(
-    runtime: Runtime, interval_s: float = 2.0, feed_interval_s: float = 300.0
-) -> None:
-    """Until cancelled: deliver what is due every ``interval_s`` and pull every peer's card
-    feed every ``feed_interval_s`` (the first pull straight away; after a failed pull, again in
-    30 s). One failure never stops it."""
-    loop = asyncio.get_running_loop()
-    next_pull = loop.time()
+async def delivery_loop(runtime: Runtime, interval_s: float = 2.0) -> None:
+    """Until cancelled: deliver what is due every ``interval_s``, and again at once while a
+    backlog remains. Card feeds are pulled by :func:`feed_loop` beside it, so a peer whose
+    feed is slow to answer never holds up delivery. One failure never stops it."""
     async with httpx.AsyncClient(timeout=10) as client:
         while True:
+            backlog = False
             try:
-                await deliver_due(runtime, datetime.now(UTC), client)
+                report = await deliver_due(runtime, datetime.now(UTC), client)
                 mark_pass("delivery", ok=True)
-                if loop.time() >= next_pull:
-                    reports = await pull_all(runtime, client)
-                    # A peer that did not answer is asked again soon, not in five minutes.
-                    failed = any(report.error for report in reports)
-                    wait = min(RETRY_PULL_S, feed_interval_s) if failed else feed_interval_s
-                    next_pull = loop.time() + wait
+                backlog = report.full
             except Exception as exc:
                 mark_pass("delivery", ok=False)
                 log_pass_failure(log, "federation_pass_failed", exc)
-                next_pull = max(next_pull, loop.time() + RETRY_PULL_S)
-            await asyncio.sleep(interval_s)
+            if not backlog:
+                await asyncio.sleep(interval_s)
+
+
+async def feed_loop(runtime: Runtime, interval_s: float = 300.0) -> None:
+    """Until cancelled: pull every peer's card feed every ``interval_s`` (the first pull
+    straight away; after a failed pull, again in 30 s). One failure never stops it."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            wait = interval_s
+            try:
+                reports = await pull_all(runtime, client)
+                mark_pass("feeds", ok=True)
+                # A peer that did not answer is asked again soon, not in five minutes.
+                if any(report.error for report in reports):
+                    wait = min(RETRY_PULL_S, interval_s)
+            except Exception as exc:
+                mark_pass("feeds", ok=False)
+                log_pass_failure(log, "federation_pass_failed", exc)
+                wait = RETRY_PULL_S
+            await asyncio.sleep(wait)

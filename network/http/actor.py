@@ -7,6 +7,9 @@ Two ways in, each its own kind of caller:
 - an org API token (``Authorization: Bearer``, which wins over a cookie and needs no CSRF
   token): the org's script, with the token's roles and no member. No header or parameter
   turns a token into a person (tests sign members in through real sessions, ``tests/sessions``).
+
+Each counts against its own rate limit (``network.rate_limits``) once it is known to be real,
+so nobody can use up another's allowance by sending its cookie or token id.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
-from network.http.dependencies import Db
+from network.http.dependencies import Db, authenticate_token
+from network.runtime import Runtime
 from network.sso.csrf import SAFE_METHODS, check_csrf
 from network.sso.flow import SsoRuntime
 from orgs.errors import NotFound, Unauthenticated
@@ -24,7 +28,6 @@ from orgs.people.actor import Actor
 from orgs.people.identity import is_line_manager
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.roles import TOKEN_ROLES, roles_of
-from orgs.tokens import TokenService
 
 
 async def provide_actor(request: Request[Any, Any, Any], db: Db) -> Actor:
@@ -44,6 +47,7 @@ async def _session_actor(request: Request[Any, Any, Any], db: Db) -> Actor | Non
     session = await sso.sessions.load(cookie)
     if session is None:
         raise Unauthenticated("Your session has ended; please sign in again.")
+    await Runtime.of(request.app.state).limits.admit("session", session.id)
     record = session.record
     member = await MemberRepository(db, record.org_id).find_one(
         Member.id == record.member_id, Member.status == MemberStatus.ACTIVE
@@ -71,7 +75,7 @@ async def _actor(request: Request[Any, Any, Any], db: Db) -> Actor:
         if session_actor is not None:
             return session_actor
         raise Unauthenticated("Sign in, or send an org API token as 'Authorization: Bearer …'.")
-    principal = await TokenService(db).authenticate(token.strip())
+    principal = await authenticate_token(request, db, token.strip())
     roles = TOKEN_ROLES[principal.role]
     label = "org token (" + ", ".join(sorted(r.value for r in roles)) + ")"
     return Actor(principal.org_id, None, roles, label, org_slug=principal.org_slug, via="token")

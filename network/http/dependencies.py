@@ -36,4 +36,14 @@ async def provide_principal(request: Request[Any, Any, Any], db: Db) -> Authenti
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send an org API token as 'Authorization: Bearer <token>'.")
-    return await TokenService(db).authenticate(token.strip())
+    return await authenticate_token(request, db, token.strip())
+
+
+async def authenticate_token(
+    request: Request[Any, Any, Any], db: AsyncSession, token: str
+) -> AuthenticatedToken:
+    """The token's org and role, counted against the token's own rate limit once it is known
+    to be real (so nobody spends another's allowance by guessing at it)."""
+    principal = await TokenService(db).authenticate(token)
+    await Runtime.of(request.app.state).limits.admit("token", str(principal.token_id))
+    return principal

@@ -24,7 +24,7 @@ JOSE = "application/jose"
     summary="A signed page of cards and tombstones for the calling peer (JWS compact)",
     media_type=JOSE,
     security=PEER_SIGNED,
-    responses=documented_problems(400, 401, 503),
+    responses=documented_problems(400, 401, 429, 503),
 )
 async def cards(
     request: Request[Any, Any, Any],
@@ -32,7 +32,8 @@ async def cards(
     db: Db,
     cursor: Annotated[str, QueryParameter(max_length=64)] = "",
 ) -> Response[str]:
-    settings = Runtime.of(state).settings
+    runtime = Runtime.of(state)
+    settings = runtime.settings
     token = await serve_page(
         db,
         node_keys(db, settings),
@@ -42,5 +43,6 @@ async def cards(
         query=request.scope["query_string"].decode("latin-1"),
         cursor=cursor,
         now=now_s(),
+        admit=runtime.limits.peer,
     )
     return Response(token, media_type=JOSE, headers={"Cache-Control": "no-store"})

@@ -55,7 +55,7 @@ class Accepted(msgspec.Struct, frozen=True):
     summary="A signed message from a peer (JWS compact body); 202 once stored",
     operation_class=InboxOperation,
     request_max_body_size=MAX_MESSAGE_BYTES,
-    responses=documented_problems(400, 401, 403, 404, 413, 503),
+    responses=documented_problems(400, 401, 403, 404, 413, 429, 503),
 )
 async def inbox(request: Request[Any, Any, Any], state: State, db: Db) -> Accepted:
     runtime = Runtime.of(state)
@@ -66,6 +66,7 @@ async def inbox(request: Request[Any, Any, Any], state: State, db: Db) -> Accept
             me=node_id(runtime.settings),
             now=now_s(),
             replay=runtime.replay,
+            admit=runtime.limits.peer,
         )
     except (FederationError, DomainError) as refused:
         INBOX_REFUSALS.labels(refused.code).inc()  # codes of a fixed list: bounded

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from litestar import Controller, Response, get, patch, post, put
 from litestar.params import JSONBody
@@ -23,6 +24,7 @@ from network.http.mentoring_out import (
     ConcernOut,
     EvaluationOut,
     LogEntryOut,
+    MarkedReadOut,
     MeetingOut,
     MeetingResultOut,
     NoteOut,
@@ -49,12 +51,25 @@ from orgs.mentoring import (
     meetings,
     objectives,
     shadowing,
+    shared_record,
 )
 from orgs.mentoring.ending import EndIn, end_relationship
-from orgs.mentoring.relationships import Relationship, for_party, relationships_of
+from orgs.mentoring.relationships import (
+    Party,
+    Relationship,
+    Relationships,
+    for_party,
+    relationships_of,
+)
 from orgs.pairing.requests import DeclineIn, MentoringRequest, RequestService, RequestsIn
 from orgs.people.members import Member, MemberRepository
-from orgs.people.notifications import PreferenceIn, inbox, mark_read, set_preference
+from orgs.people.notifications import (
+    PreferenceIn,
+    inbox,
+    mark_all_read,
+    mark_read,
+    set_preference,
+)
 from orgs.records.records_export import member_record, record_csv
 from orgs.structs import out
 
@@ -81,6 +96,21 @@ async def _relationship_out(db: Db, member: Member, rel: Relationship) -> Relati
         else None
     )
     return relationship_out(rel, member, other, await meetings.time_release(db, rel))
+
+
+async def _shared(
+    db: Db,
+    me: Member,
+    relationship_id: uuid.UUID,
+    op: dict[str, Any] | None,
+    item: str,
+    party: Party | None = None,
+) -> None:
+    """Tell the other side of a cross-organisation relationship of an edit just made here
+    (``orgs.mentoring.shared_record``); nothing for a pair within one organisation."""
+    await shared_record.after_edit(
+        db, me, relationship_id, op, item, utcnow(), outbox_sink(db), party
+    )
 
 
 class RequestsController(Controller):
@@ -172,6 +202,7 @@ class RelationshipsController(Controller):
     ) -> RelationshipOut:
         me = member_of(actor)
         rel = await end_relationship(db, me, rel_id, data, utcnow(), outbox_sink(db))
+        await _shared(db, me, rel.id, None, "state")
         return await _relationship_out(db, me, rel)
 
     # --- agreement ---------------------------------------------------------------------------
@@ -189,9 +220,11 @@ class RelationshipsController(Controller):
     async def edit_agreement(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[agreements.AgreementIn]
     ) -> AgreementOut:
-        return out(
-            AgreementOut, await agreements.edit_agreement(db, member_of(actor), rel_id, data)
-        )
+        me = member_of(actor)
+        row = await agreements.edit_agreement(db, me, rel_id, data)
+        rel = await Relationships(db, me.org_id).get(rel_id)
+        await _shared(db, me, rel_id, shared_record.agreement_edit_op(row, rel), "agreement")
+        return out(AgreementOut, row)
 
     @post(
         "/{rel_id:uuid}/agreement/confirm",
@@ -201,7 +234,9 @@ class RelationshipsController(Controller):
     async def confirm(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[agreements.ConfirmIn]
     ) -> AgreementOut:
-        row = await agreements.confirm_agreement(db, member_of(actor), rel_id, data, utcnow())
+        me = member_of(actor)
+        row = await agreements.confirm_agreement(db, me, rel_id, data, utcnow())
+        await _shared(db, me, rel_id, shared_record.agreement_confirm_op(row), "agreement")
         return out(AgreementOut, row)
 
     # --- meetings ------------------------------------------------------------------------------
@@ -228,7 +263,10 @@ class RelationshipsController(Controller):
     async def add_meeting(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.MeetingIn]
     ) -> MeetingResultOut:
-        meeting, release = await meetings.add_meeting(db, member_of(actor), rel_id, data, utcnow())
+        me = member_of(actor)
+        meeting, release = await meetings.add_meeting(db, me, rel_id, data, utcnow())
+        op = shared_record.meeting_add_op(meeting)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
         return MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release))
 
     @post(
@@ -239,9 +277,10 @@ class RelationshipsController(Controller):
     async def held(
         self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.HeldIn]
     ) -> MeetingResultOut:
-        meeting, release = await meetings.mark_held(
-            db, member_of(actor), rel_id, meeting_id, data, utcnow()
-        )
+        me = member_of(actor)
+        meeting, release = await meetings.mark_held(db, me, rel_id, meeting_id, data, utcnow())
+        op = shared_record.meeting_held_op(meeting)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
         return MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release))
 
     @post(
@@ -250,7 +289,28 @@ class RelationshipsController(Controller):
         responses=API_PROBLEMS,
     )
     async def cancel(self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db) -> MeetingOut:
-        meeting = await meetings.cancel_meeting(db, member_of(actor), rel_id, meeting_id, utcnow())
+        me = member_of(actor)
+        meeting = await meetings.cancel_meeting(db, me, rel_id, meeting_id, utcnow())
+        op = shared_record.meeting_cancel_op(meeting)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
+        return out(MeetingOut, meeting)
+
+    @post(
+        "/{rel_id:uuid}/meetings/{meeting_id:uuid}/reschedule",
+        summary="Move a scheduled meeting (both people get the updated calendar invitation)",
+        responses=API_PROBLEMS,
+    )
+    async def reschedule(
+        self,
+        rel_id: Id,
+        meeting_id: Id,
+        actor: Actor_,
+        db: Db,
+        data: JSONBody[meetings.RescheduleIn],
+    ) -> MeetingOut:
+        meeting = await meetings.reschedule_meeting(
+            db, member_of(actor), rel_id, meeting_id, data, utcnow()
+        )
         return out(MeetingOut, meeting)
 
     @patch(
@@ -261,7 +321,10 @@ class RelationshipsController(Controller):
     async def record(
         self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.RecordIn]
     ) -> MeetingOut:
-        meeting = await meetings.write_record(db, member_of(actor), rel_id, meeting_id, data)
+        me = member_of(actor)
+        meeting = await meetings.write_record(db, me, rel_id, meeting_id, data)
+        op = shared_record.meeting_record_op(meeting, data.summary, data.mentor_record)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
         return out(MeetingOut, meeting)
 
     @get(
@@ -275,7 +338,7 @@ class RelationshipsController(Controller):
         meeting, rel, _ = await meetings.meeting_for(db, me, rel_id, meeting_id)
         people = await MemberRepository(db, me.org_id).list(Member.id.in_(rel.local_party_ids))
         emails = [p.email for p in people] + ([rel.counterpart_email] if rel.is_remote else [])
-        body = meetings.ics(meeting, "Mentoring meeting", me.email, emails, utcnow())
+        body = meetings.ics(meeting, meetings.MEETING_TITLE, me.email, emails, utcnow())
         return text_response(body, "text/calendar", download=f"meeting-{meeting.id}.ics")
 
     @get(
@@ -309,7 +372,10 @@ class RelationshipsController(Controller):
     async def add_objective(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[objectives.ObjectiveIn]
     ) -> ObjectiveOut:
-        row = await objectives.save_objective(db, member_of(actor), rel_id, data, utcnow())
+        me = member_of(actor)
+        row = await objectives.save_objective(db, me, rel_id, data, utcnow())
+        op = shared_record.objective_op(row)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
         return out(ObjectiveOut, row)
 
     @put(
@@ -325,9 +391,10 @@ class RelationshipsController(Controller):
         db: Db,
         data: JSONBody[objectives.ObjectiveIn],
     ) -> ObjectiveOut:
-        row = await objectives.save_objective(
-            db, member_of(actor), rel_id, data, utcnow(), objective_id
-        )
+        me = member_of(actor)
+        row = await objectives.save_objective(db, me, rel_id, data, utcnow(), objective_id)
+        op = shared_record.objective_op(row)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
         return out(ObjectiveOut, row)
 
     @get(
@@ -347,7 +414,10 @@ class RelationshipsController(Controller):
     async def add_log(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[learning_log.LogEntryIn]
     ) -> LogEntryOut:
-        entry = await learning_log.add_entry(db, member_of(actor), rel_id, data, utcnow())
+        me = member_of(actor)
+        entry = await learning_log.add_entry(db, me, rel_id, data, utcnow())
+        if entry.shared:  # an unshared entry is the mentee's alone: nothing to tell
+            await _shared(db, me, rel_id, None, shared_record.item_ref(entry))
         return out(LogEntryOut, entry)
 
     # --- shadowing and concerns -----------------------------------------------------------
@@ -365,7 +435,9 @@ class RelationshipsController(Controller):
     async def propose_shadowing(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[shadowing.ShadowingIn]
     ) -> ShadowingOut:
-        row = await shadowing.propose(db, member_of(actor), rel_id, data, utcnow())
+        me = member_of(actor)
+        row = await shadowing.propose(db, me, rel_id, data, utcnow())
+        await _shared(db, me, rel_id, None, shared_record.item_ref(row))
         return out(ShadowingOut, row)
 
     @post(
@@ -376,9 +448,10 @@ class RelationshipsController(Controller):
     async def complete_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(
-            db, member_of(actor), rel_id, shadowing_id, completed=True, now=utcnow()
-        )
+        me = member_of(actor)
+        row = await shadowing.finish(db, me, rel_id, shadowing_id, completed=True, now=utcnow())
+        op = shared_record.shadowing_finish_op(row)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
         return out(ShadowingOut, row)
 
     @post(
@@ -389,9 +462,10 @@ class RelationshipsController(Controller):
     async def cancel_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
     ) -> ShadowingOut:
-        row = await shadowing.finish(
-            db, member_of(actor), rel_id, shadowing_id, completed=False, now=utcnow()
-        )
+        me = member_of(actor)
+        row = await shadowing.finish(db, me, rel_id, shadowing_id, completed=False, now=utcnow())
+        op = shared_record.shadowing_finish_op(row)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
         return out(ShadowingOut, row)
 
     @post(
@@ -426,9 +500,9 @@ class MyMentoringController(Controller):
     async def share(
         self, entry_id: Id, actor: Actor_, db: Db, data: JSONBody[learning_log.ShareIn]
     ) -> LogEntryOut:
-        entry = await learning_log.set_shared(
-            db, member_of(actor), entry_id, shared=data.shared, now=utcnow()
-        )
+        me = member_of(actor)
+        entry = await learning_log.set_shared(db, me, entry_id, shared=data.shared, now=utcnow())
+        await _shared(db, me, entry.relationship_id, None, shared_record.item_ref(entry))
         return out(LogEntryOut, entry)
 
     @get("/concerns", summary="Concerns I raised", responses=API_PROBLEMS)
@@ -482,7 +556,10 @@ class MyMentoringController(Controller):
         db: Db,
         data: JSONBody[shadowing.ShadowingDecisionIn],
     ) -> ShadowingOut:
-        row = await shadowing.decide(db, member_of(actor), shadowing_id, data, utcnow())
+        me = member_of(actor)
+        row = await shadowing.decide(db, me, shadowing_id, data, utcnow())
+        item = shared_record.item_ref(row)
+        await _shared(db, me, row.relationship_id, None, item, Party.MENTEE)
         return out(ShadowingOut, row)
 
     @get("/notifications", summary="My notifications, newest first", responses=API_PROBLEMS)
@@ -498,6 +575,14 @@ class MyMentoringController(Controller):
         return out(
             NotificationOut, await mark_read(db, member_of(actor), notification_id, utcnow())
         )
+
+    @post(
+        "/notifications/read-all",
+        summary="Mark all my notifications read",
+        responses=API_PROBLEMS,
+    )
+    async def read_all(self, actor: Actor_, db: Db) -> MarkedReadOut:
+        return MarkedReadOut(await mark_all_read(db, member_of(actor), utcnow()))
 
     @put(
         "/notification-preference",

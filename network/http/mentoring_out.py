@@ -162,6 +162,11 @@ class AgreementOut(msgspec.Struct, frozen=True):
     principles: list[str]
     mentee_confirmed_at: datetime | None
     mentor_confirmed_at: datetime | None
+    #: What each party confirmed (SHA-256 of the agreement text) and, across organisations,
+    #: the other organisation's code of conduct: both codes are part of what both confirm.
+    mentee_confirmed_sha256: str = ""
+    mentor_confirmed_sha256: str = ""
+    partner_code_of_conduct: str = ""
 
 
 class MeetingOut(msgspec.Struct, frozen=True):
@@ -175,6 +180,8 @@ class MeetingOut(msgspec.Struct, frozen=True):
     preparation_minutes: int
     summary: str
     mentor_record: str
+    #: The meeting's id on both sides of a cross-organisation relationship.
+    shared_ref: str | None = None
 
 
 class MeetingResultOut(msgspec.Struct, frozen=True):
@@ -196,6 +203,7 @@ class ObjectiveOut(msgspec.Struct, frozen=True):
     actions: list[dict[str, Any]]
     status: ObjectiveStatus
     updated_at: datetime
+    shared_ref: str | None = None
 
 
 class LogEntryOut(msgspec.Struct, frozen=True):
@@ -206,6 +214,7 @@ class LogEntryOut(msgspec.Struct, frozen=True):
     learning: str
     next_steps: str
     shared: bool
+    shared_ref: str | None = None
 
 
 class ShadowingOut(msgspec.Struct, frozen=True):
@@ -217,6 +226,7 @@ class ShadowingOut(msgspec.Struct, frozen=True):
     purpose: str
     state: ShadowingState
     manager_reason: str
+    shared_ref: str | None = None
 
 
 class ConcernOut(msgspec.Struct, frozen=True):
@@ -310,9 +320,13 @@ class NotificationOut(msgspec.Struct, frozen=True):
     kind: NotificationKind
     subject: str
     text: str
-    link: str
+    link: str  # the page it is about, a path on this node ("" when about nothing to open)
     created_at: datetime
     read_at: datetime | None
+
+
+class MarkedReadOut(msgspec.Struct, frozen=True):
+    marked: int  # how many were unread
 
 
 class SchemeTermsOut(msgspec.Struct, frozen=True):

@@ -96,7 +96,7 @@ def documented_problems(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 #: What every token-authenticated API route may answer besides success.
-API_PROBLEMS = documented_problems(400, 401, 403, 404, 409, 413, 422, 503)
+API_PROBLEMS = documented_problems(400, 401, 403, 404, 409, 413, 422, 429, 503)
 
 
 def problem_response(

@@ -25,6 +25,7 @@ from network.http.problems import API_PROBLEMS, handle_domain_error
 from network.http.sign_in_out import MeOut, SsoConfigOut
 from network.logs import get_logger
 from network.metrics import SIGN_IN_REFUSALS, SIGN_INS
+from network.runtime import Runtime
 from network.sso import flow
 from network.sso.csrf import check_csrf
 from network.sso.errors import SignInFailed
@@ -110,6 +111,9 @@ class SignInController(Controller):
     @get("/login", summary="Start signing in through the org's own identity provider")
     async def login(self, request: Request[Any, Any, Any], slug: Slug, db: Db) -> Redirect:
         sso = SsoRuntime.of(request.app.state)
+        # Each start stores a login binding and calls the IdP: bounded per client address.
+        client = request.client.host if request.client else "unknown"
+        await Runtime.of(request.app.state).limits.admit("sign_in", client)
         started = await flow.start(
             sso,
             db,

@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
+from federation.relationship_outbox import outbox_sink
 from network.http.dependencies import Db
 from network.http.mentoring_out import ShadowingOut
 from network.http.path_params import Id, Slug
@@ -27,7 +28,8 @@ from network.web.pages import (
 )
 from orgs.db import utcnow
 from orgs.errors import DomainError, NotFound
-from orgs.mentoring import shadowing
+from orgs.mentoring import shadowing, shared_record
+from orgs.mentoring.relationships import Party
 from orgs.people.members import Member, MemberRepository
 from orgs.schemes.applications import ApplicationIn, ApplicationService, ManagerDecision
 from orgs.schemes.eligibility import SchemeRole
@@ -233,7 +235,18 @@ class ApplyPages(Controller):
             )
             try:
                 async with db.begin_nested():
-                    await shadowing.decide(db, viewer.member, shadowing_id, data, utcnow())
+                    row = await shadowing.decide(db, viewer.member, shadowing_id, data, utcnow())
+                    # The mentee's side of a cross-organisation pair: the mentor hears of it.
+                    await shared_record.after_edit(
+                        db,
+                        viewer.member,
+                        row.relationship_id,
+                        None,
+                        shared_record.item_ref(row),
+                        utcnow(),
+                        outbox_sink(db),
+                        Party.MENTEE,
+                    )
             except DomainError as exc:
                 errors.add(field, exc.errors[0].message.capitalize() if exc.errors else exc.detail)
             else:

@@ -69,7 +69,10 @@ def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
             return error_page(
                 request, 404, "Page not found", "If you typed the web address, check it is correct."
             )
-        return error_page(request, exc.status_code, "This could not be done", str(exc.detail))
+        page = error_page(request, exc.status_code, "This could not be done", str(exc.detail))
+        if exc.status_code == 429 and exc.headers:
+            page.headers["Retry-After"] = exc.headers["Retry-After"]
+        return page
     store = store_fault(exc)
     if store is not None:
         log_store_fault(request, store, exc)

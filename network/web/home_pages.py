@@ -20,7 +20,7 @@ from network.web.tasks import mentee_tasks
 from orgs.db import utcnow
 from orgs.mentoring.relationships import relationships_of
 from orgs.pairing.requests import RequestService
-from orgs.people.notifications import inbox, mark_read
+from orgs.people.notifications import inbox, mark_all_read, mark_read
 from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from orgs.schemes.applications import ApplicationService
@@ -114,4 +114,9 @@ class HomePages(Controller):
         self, slug: Slug, notification_id: FromPath[uuid.UUID], viewer: PageContext_, db: Db
     ) -> Response[Any]:
         await mark_read(db, viewer.member, notification_id, utcnow())
+        return see_other(f"{viewer.base}/notifications")
+
+    @post("/notifications/read-all", name="web:notifications-read-all")
+    async def read_all(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
+        await mark_all_read(db, viewer.member, utcnow())
         return see_other(f"{viewer.base}/notifications")

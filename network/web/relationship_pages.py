@@ -26,6 +26,7 @@ from network.web.concern_pages import CATEGORIES, STATE_WORDS, mine_for, raise_f
 from network.web.pages import (
     Errors,
     Form,
+    PageContext,
     PageContext_,
     date_parts,
     decode,
@@ -40,9 +41,17 @@ from network.web.pages import (
 from network.web.uk_time import NoSuchTime, example_date, from_london, london_today, parse_time
 from orgs.db import utcnow
 from orgs.errors import DomainError
-from orgs.mentoring import agreements, evaluations, learning_log, meetings, objectives, shadowing
+from orgs.mentoring import (
+    agreements,
+    evaluations,
+    learning_log,
+    meetings,
+    objectives,
+    shadowing,
+    shared_record,
+)
 from orgs.mentoring.ending import EndIn, end_relationship
-from orgs.mentoring.relationships import for_party
+from orgs.mentoring.relationships import Relationships, for_party
 from orgs.structs import out
 
 END_CHOICES = (
@@ -98,6 +107,16 @@ def _iso_date(form: Form, errors: Errors, name: str, label: str, default: date) 
         return default.isoformat()
     day = read_date(form, name, label, errors)
     return day.isoformat() if day else None
+
+
+async def _shared(
+    db: Db, viewer: PageContext, relationship_id: uuid.UUID, op: dict[str, Any] | None, item: str
+) -> None:
+    """The other side of a cross-organisation relationship hears of the edit just made, as
+    through the API (``orgs.mentoring.shared_record``)."""
+    await shared_record.after_edit(
+        db, viewer.member, relationship_id, op, item, utcnow(), outbox_sink(db)
+    )
 
 
 class RelationshipPages(Controller):
@@ -219,7 +238,11 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: agreements.AgreementIn) -> None:
-            await agreements.edit_agreement(db, viewer.member, rel_id, data)
+            row = await agreements.edit_agreement(db, viewer.member, rel_id, data)
+            rel = await Relationships(db, viewer.member.org_id).get(rel_id)
+            await _shared(
+                db, viewer, rel_id, shared_record.agreement_edit_op(row, rel), "agreement"
+            )
 
         return await self._act(request, viewer, db, rel_id, "agreement", build, call, "agreement")
 
@@ -237,7 +260,8 @@ class RelationshipPages(Controller):
             return agreements.ConfirmIn(accept_code_of_conduct=True, accept_principles=True)
 
         async def call(data: agreements.ConfirmIn) -> None:
-            await agreements.confirm_agreement(db, viewer.member, rel_id, data, utcnow())
+            row = await agreements.confirm_agreement(db, viewer.member, rel_id, data, utcnow())
+            await _shared(db, viewer, rel_id, shared_record.agreement_confirm_op(row), "agreement")
 
         return await self._act(request, viewer, db, rel_id, "confirm", build, call, "agreement")
 
@@ -270,7 +294,9 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: meetings.MeetingIn) -> None:
-            await meetings.add_meeting(db, viewer.member, rel_id, data, utcnow())
+            meeting, _ = await meetings.add_meeting(db, viewer.member, rel_id, data, utcnow())
+            op = shared_record.meeting_add_op(meeting)
+            await _shared(db, viewer, rel_id, op, shared_record.item_ref(meeting))
 
         return await self._act(request, viewer, db, rel_id, "meeting", build, call, "meetings")
 
@@ -288,7 +314,31 @@ class RelationshipPages(Controller):
             return meetings.HeldIn()
 
         async def call(data: meetings.HeldIn) -> None:
-            await meetings.mark_held(db, viewer.member, rel_id, meeting_id, data, utcnow())
+            meeting, _ = await meetings.mark_held(
+                db, viewer.member, rel_id, meeting_id, data, utcnow()
+            )
+            op = shared_record.meeting_held_op(meeting)
+            await _shared(db, viewer, rel_id, op, shared_record.item_ref(meeting))
+
+        return await self._act(request, viewer, db, rel_id, "meeting", build, call, "meetings")
+
+    @post("/meetings/{meeting_id:uuid}/cancel", name="web:meeting-cancel")
+    async def cancel_meeting(
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        rel_id: Id,
+        meeting_id: Id,
+        viewer: PageContext_,
+        db: Db,
+    ) -> Response[Any]:
+        """Both people are emailed the calendar cancellation (``meetings.cancel_meeting``)."""
+
+        def build(form: Form, errors: Errors) -> str:
+            return "cancel"  # nothing to read: the button is the whole form
+
+        async def call(_: str) -> None:
+            await meetings.cancel_meeting(db, viewer.member, rel_id, meeting_id, utcnow())
 
         return await self._act(request, viewer, db, rel_id, "meeting", build, call, "meetings")
 
@@ -315,7 +365,9 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: objectives.ObjectiveIn) -> None:
-            await objectives.save_objective(db, viewer.member, rel_id, data, utcnow())
+            row = await objectives.save_objective(db, viewer.member, rel_id, data, utcnow())
+            op = shared_record.objective_op(row)
+            await _shared(db, viewer, rel_id, op, shared_record.item_ref(row))
 
         return await self._act(request, viewer, db, rel_id, "objective", build, call, "objectives")
 
@@ -343,7 +395,9 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: learning_log.LogEntryIn) -> None:
-            await learning_log.add_entry(db, viewer.member, rel_id, data, utcnow())
+            entry = await learning_log.add_entry(db, viewer.member, rel_id, data, utcnow())
+            if entry.shared:  # an unshared entry is the mentee's alone: nothing to tell
+                await _shared(db, viewer, rel_id, None, shared_record.item_ref(entry))
 
         return await self._act(request, viewer, db, rel_id, "log", build, call, "learning-log")
 
@@ -361,9 +415,10 @@ class RelationshipPages(Controller):
             return learning_log.ShareIn(shared=one(form, "shared") == "yes")
 
         async def call(data: learning_log.ShareIn) -> None:
-            await learning_log.set_shared(
+            entry = await learning_log.set_shared(
                 db, viewer.member, entry_id, shared=data.shared, now=utcnow()
             )
+            await _shared(db, viewer, entry.relationship_id, None, shared_record.item_ref(entry))
 
         return await self._act(request, viewer, db, rel_id, "log", build, call, "learning-log")
 
@@ -392,7 +447,8 @@ class RelationshipPages(Controller):
             )
 
         async def call(data: shadowing.ShadowingIn) -> None:
-            await shadowing.propose(db, viewer.member, rel_id, data, utcnow())
+            row = await shadowing.propose(db, viewer.member, rel_id, data, utcnow())
+            await _shared(db, viewer, rel_id, None, shared_record.item_ref(row))
 
         return await self._act(request, viewer, db, rel_id, "shadowing", build, call, "shadowing")
 
@@ -417,6 +473,7 @@ class RelationshipPages(Controller):
 
         async def call(data: EndIn) -> None:
             await end_relationship(db, viewer.member, rel_id, data, utcnow(), outbox_sink(db))
+            await _shared(db, viewer, rel_id, None, "state")
 
         form = await read_form(request)
         action = one(form, "action")

@@ -2,19 +2,24 @@
 scheme's code of conduct and mentoring principles.
 
 Either party edits the agreement; an edit clears both confirmations. Each party confirms with
-the scheme's code of conduct and principles accepted; when both (or, across organisations, our
-local party: the other node keeps its own) have confirmed, the relationship becomes active.
+the scheme's code of conduct and principles accepted, and the confirmation records the SHA-256
+of exactly what they read (:func:`agreement_sha256`). The relationship becomes active only when
+both have confirmed the same text. Across organisations the text holds both organisations'
+codes of conduct, and the two sides keep it in step through the shared record
+(:mod:`orgs.mentoring.shared_record`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 import msgspec
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +31,8 @@ from orgs.mentoring.relationships import Party, Relationship, for_party, move
 from orgs.people.members import Member
 from orgs.people.notifications import NotificationKind, notify
 from orgs.repository import OrgRepository
+from orgs.schemes.applications import Application, AppState
+from orgs.schemes.eligibility import SchemeRole
 
 #: HPMA West Midlands' mentoring principles, used when a scheme sets none of its own.
 HPMA_PRINCIPLES = (
@@ -84,6 +91,11 @@ class Agreement(OrgOwned, Base):
     principles: Mapped[list[str]] = mapped_column(default=list)
     mentee_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
     mentor_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: What each party confirmed: the SHA-256 of the agreement text (``agreement_sha256``).
+    mentee_confirmed_sha256: Mapped[str] = mapped_column(String(43), default="", server_default="")
+    mentor_confirmed_sha256: Mapped[str] = mapped_column(String(43), default="", server_default="")
+    #: Across organisations, the other organisation's code of conduct: part of what both confirm.
+    partner_code_of_conduct: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -126,6 +138,62 @@ class ConfirmIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     accept_principles: bool
 
 
+AGREEMENT_TERMS = (
+    "frequency",
+    "location",
+    "length_minutes",
+    "contact_by",
+    "communication",
+    "work_context",
+    "objectives",
+    "expected_outcomes",
+    "shadowing_wanted",
+)
+
+
+def codes_by_party(agreement: Agreement, rel: Relationship) -> dict[str, str]:
+    """The codes of conduct the agreement holds, by party: the mentee's organisation's and the
+    mentor's (one code when both are of this organisation)."""
+    if not rel.is_remote:
+        return {"mentee": agreement.code_of_conduct, "mentor": agreement.code_of_conduct}
+    own, partner = agreement.code_of_conduct, agreement.partner_code_of_conduct
+    mentee_side = rel.mentee_id is not None
+    codes = (
+        {"mentee": own, "mentor": partner} if mentee_side else {"mentee": partner, "mentor": own}
+    )
+    return {party: text for party, text in codes.items() if text}
+
+
+def agreement_sha256(agreement: Agreement, rel: Relationship) -> str:
+    """What a confirmation confirms: the terms, both codes of conduct and the principles, as
+    canonical JSON (sorted keys), hashed; the same on both sides of a cross-org pair."""
+    canonical = {
+        "terms": {name: getattr(agreement, name) for name in AGREEMENT_TERMS},
+        "codes_of_conduct": codes_by_party(agreement, rel),
+        "principles": list(agreement.principles),
+    }
+    digest = hashlib.sha256(msgspec.json.encode(canonical, order="sorted")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def both_confirmed(agreement: Agreement, rel: Relationship) -> bool:
+    """Both parties confirmed, and confirmed the text the agreement has now."""
+    current = agreement_sha256(agreement, rel)
+    return (
+        agreement.mentee_confirmed_at is not None
+        and agreement.mentor_confirmed_at is not None
+        and agreement.mentee_confirmed_sha256 == current
+        and agreement.mentor_confirmed_sha256 == current
+    )
+
+
+def clear_confirmations(agreement: Agreement) -> None:
+    agreement.mentee_confirmed_at = None
+    agreement.mentor_confirmed_at = None
+    agreement.mentee_confirmed_sha256 = ""
+    agreement.mentor_confirmed_sha256 = ""
+
+
 async def terms_of(
     session: AsyncSession, org_id: uuid.UUID, scheme_id: uuid.UUID | None
 ) -> tuple[str, list[str], bool]:
@@ -154,8 +222,28 @@ async def set_terms(
     return row
 
 
+async def _own_scheme(session: AsyncSession, rel: Relationship) -> uuid.UUID | None:
+    """The scheme whose terms this side's agreement starts from: the relationship's, or for a
+    mentor asked from another organisation (no scheme of ours on the request) the scheme they
+    are an approved mentor of, so their organisation's code of conduct is the one they see."""
+    if rel.scheme_id is not None or rel.mentor_id is None:
+        return rel.scheme_id
+    found: uuid.UUID | None = await session.scalar(
+        select(Application.scheme_id)
+        .where(
+            Application.org_id == rel.org_id,
+            Application.member_id == rel.mentor_id,
+            Application.role == SchemeRole.MENTOR,
+            Application.state == AppState.APPROVED,
+        )
+        .order_by(Application.created_at.desc())
+        .limit(1)
+    )
+    return found
+
+
 async def start_agreement(session: AsyncSession, rel: Relationship) -> Agreement:
-    code, principles, _ = await terms_of(session, rel.org_id, rel.scheme_id)
+    code, principles, _ = await terms_of(session, rel.org_id, await _own_scheme(session, rel))
     return Agreements(session, rel.org_id).add(
         Agreement(relationship_id=rel.id, code_of_conduct=code, principles=principles)
     )
@@ -179,11 +267,20 @@ async def edit_agreement(
         raise IllegalTransition("The agreement is settled; it cannot be edited any more.")
     for name in AgreementIn.__struct_fields__:
         setattr(agreement, name, getattr(data, name))
-    agreement.mentee_confirmed_at = None
-    agreement.mentor_confirmed_at = None
+    clear_confirmations(agreement)
     agreement.updated_at = utcnow()
     await session.flush()
     return agreement
+
+
+def confirm_as(agreement: Agreement, rel: Relationship, party: Party, now: datetime) -> str:
+    """Record ``party``'s confirmation of the text as it is now; its hash."""
+    sha = agreement_sha256(agreement, rel)
+    if party is Party.MENTEE:
+        agreement.mentee_confirmed_at, agreement.mentee_confirmed_sha256 = now, sha
+    else:
+        agreement.mentor_confirmed_at, agreement.mentor_confirmed_sha256 = now, sha
+    return sha
 
 
 async def confirm_agreement(
@@ -202,12 +299,8 @@ async def confirm_agreement(
         )
     if not (agreement.frequency and agreement.location and agreement.contact_by):
         raise IllegalTransition("Agree frequency, location and who makes contact first.")
-    if party is Party.MENTEE:
-        agreement.mentee_confirmed_at = now
-    else:
-        agreement.mentor_confirmed_at = now
-    both = agreement.mentee_confirmed_at is not None and agreement.mentor_confirmed_at is not None
-    if both or rel.is_remote:
+    confirm_as(agreement, rel, party, now)
+    if both_confirmed(agreement, rel):
         move(
             session, rel, RelationshipEvent.CONFIRM_AGREEMENT, ActorRef(member.id, party.value), now
         )
@@ -221,7 +314,7 @@ async def confirm_agreement(
             f"Your {party.value} has confirmed the first-meeting agreement; please read and "
             "confirm it too.",
             now=now,
-            link=f"/relationships/{rel.id}/agreement",
+            link=f"/relationships/{rel.id}#agreement",
         )
     await session.flush()
     return agreement

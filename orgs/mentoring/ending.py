@@ -1,6 +1,10 @@
 """Ending a relationship: closing by either side, no-fit after the first meeting (without blame),
 change of mentor (Brent §9) with a reason only the coordinator sees and an optional
-never-again pair, the other node ending it, and the jobs around the planned end date.
+never-again pair, the other node ending it, a party leaving the organisation, and the jobs
+around the planned end date.
+
+Every way of ending cancels the meetings still scheduled, with a calendar cancellation to each
+person (``meetings.cancel_scheduled_meetings``), so no reminder is sent for them afterwards.
 
 After any ending the mentee is back in matching (they may send new requests) and the whole
 history stays: meetings, objectives, logs and the audit trail are kept.
@@ -38,7 +42,7 @@ from orgs.mentoring.relationships import (
     move,
 )
 from orgs.mentoring.remote_events import RemoteEvent, RemoteSink
-from orgs.people.members import Member
+from orgs.people.members import Member, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
 
 
@@ -66,11 +70,13 @@ TOLD = {
     EndKind.AUTO_CLOSED: "Your mentoring relationship reached its planned end date and has "
     "been closed.",
     EndKind.ENDED_REMOTELY: "The other organisation has ended the mentoring relationship.",
+    EndKind.PARTY_LEFT: "The mentoring relationship has ended because the other person is no "
+    "longer with their organisation.",
 }
 
 CANCELLED_MEETINGS = (
-    " The meetings that were still scheduled have been cancelled: download a meeting's "
-    "calendar file again to take it out of your calendar."
+    " The meetings that were still scheduled have been cancelled; if you get emails, a "
+    "cancellation for each has been sent to your calendar."
 )
 
 
@@ -114,6 +120,7 @@ async def _finish(
             "Your mentoring relationship has ended",
             TOLD[kind] + (CANCELLED_MEETINGS if cancelled else ""),
             now=now,
+            link=f"/relationships/{rel.id}",
         )
     await open_evaluations(session, rel, Stage.END, now)
 
@@ -191,6 +198,34 @@ async def apply_remote_end(
 # --- jobs (every org of the node; ``now`` given) ---------------------------------------------
 
 
+async def end_for_leavers(session: AsyncSession, now: datetime, remote: RemoteSink) -> int:
+    """End every live relationship whose mentee or mentor here is no longer an active member
+    (a leaver in the staff import, an erased person): it cannot go on, and its meetings must
+    not be reminded of. Run before the reminders, in the same pass."""
+    gone = select(Member.id).where(Member.status != MemberStatus.ACTIVE)
+    due = (
+        await session.scalars(
+            select(Relationship).where(
+                Relationship.state != RelationshipState.ENDED,
+                (Relationship.mentee_id.in_(gone)) | (Relationship.mentor_id.in_(gone)),
+            )
+        )
+    ).all()
+    for rel in due:
+        await _finish(
+            session,
+            rel,
+            RelationshipEvent.PARTY_LEFT,
+            ActorRef.system("leaver job"),
+            None,
+            "a party is no longer a member",
+            now,
+            remote,
+        )
+    await session.flush()
+    return len(due)
+
+
 async def auto_close_due(session: AsyncSession, now: datetime, remote: RemoteSink) -> int:
     """Close every active relationship whose planned end date has passed."""
     due = (
@@ -243,6 +278,7 @@ async def remind_end_approaching(session: AsyncSession, now: datetime) -> int:
                 "automatically after that. Agree how you will conclude, and record your "
                 "objectives' progress.",
                 now=now,
+                link=f"/relationships/{rel.id}#ending",
             )
     await session.flush()
     return sent
@@ -279,6 +315,7 @@ async def nudge_quiet(session: AsyncSession, now: datetime) -> int:
                 f"No meeting has been recorded for {settings.nudge_after_weeks} weeks. "
                 "Schedule your next one, or record a meeting you held.",
                 now=now,
+                link=f"/relationships/{rel.id}#meetings",
             )
     await session.flush()
     return nudged

@@ -239,7 +239,7 @@ async def open_evaluations(
             "Your feedback helps the scheme improve. Answers are reported only in groups of "
             f"{MIN_GROUP} or more.",
             now=now,
-            link="/me/evaluations",
+            link=f"/relationships/{rel.id}#evaluation",
         )
     await session.flush()
     return created

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
-from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,7 +29,11 @@ class LogEntry(OrgOwned, Base):
     relationship_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
     )
-    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    #: None on the mentor's side of a cross-organisation pair: a shared entry of the remote
+    #: mentee, copied from the shared record.
+    author_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), default=None
+    )
     entry_date: Mapped[date]
     activity: Mapped[str] = mapped_column(Text, default="")
     learning: Mapped[str] = mapped_column(Text, default="")
@@ -37,6 +41,10 @@ class LogEntry(OrgOwned, Base):
     shared: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The item's id on both sides of a cross-organisation relationship.
+    shared_ref: Mapped[str | None] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, index=True
+    )
 
 
 class LearningLog(OrgRepository[LogEntry]):

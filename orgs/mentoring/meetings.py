@@ -7,6 +7,11 @@ given; a meeting that would take the total past 100 % is refused unless a coordi
 allowed extra time for this relationship (:func:`allow_extra_time`).
 
 Private notes are readable only by their author: not the other party, not a coordinator.
+
+Calendars: scheduling a meeting emails both people an iTIP invitation (METHOD:REQUEST);
+rescheduling sends it again with a higher SEQUENCE; cancelling it, by hand or because the
+relationship ended, sends METHOD:CANCEL with the same UID and a higher SEQUENCE, so Outlook and
+Google update or drop the event they already hold.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
+import icalendar
 import msgspec
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +34,7 @@ from orgs.db import Base, OrgOwned, enum_column, utcnow
 from orgs.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.relationship_states import RelationshipState
 from orgs.mentoring.relationships import Party, Relationship, Relationships, for_party, require_live
-from orgs.people.members import Member
+from orgs.people.members import Member, MemberRepository
 from orgs.people.notifications import NotificationKind, notify
 from orgs.repository import OrgRepository
 
@@ -67,6 +73,12 @@ class Meeting(OrgOwned, Base):
     #: The mentor's record of the meeting (Nottingham City Homes); both parties read it.
     mentor_record: Mapped[str] = mapped_column(Text, default="")
     reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: RFC 5545 SEQUENCE: up by one each time the meeting is rescheduled or cancelled.
+    sequence: Mapped[int] = mapped_column(default=0)
+    #: The item's id on both sides of a cross-organisation relationship.
+    shared_ref: Mapped[str | None] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -109,6 +121,15 @@ class MeetingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     held: bool = False
     preparation_minutes: Annotated[int, msgspec.Meta(ge=0, le=600)] = 0
     summary: Body = ""
+
+
+class RescheduleIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A scheduled meeting's new time, length, mode and place (all given: the whole slot)."""
+
+    starts_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    duration_minutes: Minutes
+    mode: MeetingMode
+    location: Annotated[str, msgspec.Meta(max_length=300)] = ""
 
 
 class HeldIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -193,6 +214,55 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _starts(rel: Relationship, value: datetime) -> datetime:
+    starts = _aware(value)
+    # By day, not by the instant of acceptance: a first meeting on the day the mentor accepted
+    # is real, and the other node's copy of the relationship may have begun a little later.
+    if starts.date() < rel.started_at.astimezone(UTC).date():
+        raise InvalidInput.on(
+            "starts_at",
+            f"a meeting cannot be before the relationship began, on {rel.started_at:%d %B %Y}",
+        )
+    return starts
+
+
+def _slot(meeting: Meeting) -> str:
+    return (
+        f"{meeting.starts_at:%A %d %B %Y at %H:%M} UTC ({meeting.duration_minutes} minutes, "
+        f"{meeting.mode.value.replace('_', ' ')})"
+    )
+
+
+async def tell_calendars(
+    session: AsyncSession,
+    rel: Relationship,
+    meeting: Meeting,
+    kind: NotificationKind,
+    subject: str,
+    text: str,
+    now: datetime,
+) -> None:
+    """Tell both local people, with the meeting's calendar object (REQUEST, or CANCEL once it
+    is cancelled) for their calendars. The other node's person is told by their own node."""
+    people = await MemberRepository(session, rel.org_id).list(Member.id.in_(rel.local_party_ids))
+    attendees = [p.email for p in people]
+    if rel.is_remote and rel.counterpart_email:
+        attendees.append(rel.counterpart_email)
+    calendar = ics(meeting, MEETING_TITLE, "", attendees, now)
+    for member_id in rel.local_party_ids:
+        await notify(
+            session,
+            rel.org_id,
+            member_id,
+            kind,
+            subject,
+            text,
+            now=now,
+            link=f"/relationships/{rel.id}#meetings",
+            calendar=calendar,
+        )
+
+
 async def add_meeting(
     session: AsyncSession,
     member: Member,
@@ -202,14 +272,7 @@ async def add_meeting(
 ) -> tuple[Meeting, TimeRelease]:
     rel, party = await for_party(session, member, relationship_id)
     require_live(rel)
-    starts = _aware(data.starts_at)
-    # By day, not by the instant of acceptance: a first meeting on the day the mentor accepted
-    # is real, and the other node's copy of the relationship may have begun a little later.
-    if starts.date() < rel.started_at.astimezone(UTC).date():
-        raise InvalidInput.on(
-            "starts_at",
-            f"a meeting cannot be before the relationship began, on {rel.started_at:%d %B %Y}",
-        )
+    starts = _starts(rel, data.starts_at)
     meetings = await meetings_of(session, rel)
     release = time_release_of(rel, meetings)
     if data.held:
@@ -240,16 +303,14 @@ async def add_meeting(
         at=now,
     )
     if not data.held:
-        await notify(
+        await tell_calendars(
             session,
-            rel.org_id,
-            rel.other_party_id(party),
+            rel,
+            meeting,
             NotificationKind.MEETING_SCHEDULED,
             "A mentoring meeting was scheduled",
-            f"Your {party.value} scheduled a meeting on {starts:%A %d %B %Y at %H:%M} UTC "
-            f"({data.duration_minutes} minutes, {data.mode.value.replace('_', ' ')}).",
-            now=now,
-            link=f"/relationships/{rel.id}/meetings/{meeting.id}.ics",
+            f"The {party.value} scheduled a mentoring meeting on {_slot(meeting)}.",
+            now,
         )
     await session.flush()
     return meeting, time_release_of(rel, [*meetings, meeting])
@@ -300,6 +361,78 @@ async def mark_held(
     return meeting, time_release_of(rel, meetings)
 
 
+async def reschedule_meeting(
+    session: AsyncSession,
+    member: Member,
+    relationship_id: uuid.UUID,
+    meeting_id: uuid.UUID,
+    data: RescheduleIn,
+    now: datetime,
+) -> Meeting:
+    """Move a scheduled meeting: the same meeting (and calendar UID), a higher SEQUENCE, and
+    a new reminder before its new time."""
+    meeting, rel, party = await meeting_for(session, member, relationship_id, meeting_id)
+    require_live(rel)
+    if meeting.state is not MeetingState.SCHEDULED:
+        raise IllegalTransition(f"A meeting that is {meeting.state.value} cannot be moved.")
+    starts = _starts(rel, data.starts_at)
+    if starts <= now:
+        raise InvalidInput.on("starts_at", "a meeting can only be moved to a time still to come")
+    meeting.starts_at = starts
+    meeting.duration_minutes = data.duration_minutes
+    meeting.mode = data.mode
+    meeting.location = data.location
+    meeting.reminded_at = None
+    meeting.sequence += 1
+    AuditLog(session, rel.org_id).record(
+        "meeting", meeting.id, "reschedule", ActorRef(member.id, party.value), at=now
+    )
+    await tell_calendars(
+        session,
+        rel,
+        meeting,
+        NotificationKind.MEETING_CHANGED,
+        "A mentoring meeting was moved",
+        f"The {party.value} moved a mentoring meeting to {_slot(meeting)}.",
+        now,
+    )
+    await session.flush()
+    return meeting
+
+
+async def _cancel(
+    session: AsyncSession,
+    rel: Relationship,
+    meeting: Meeting,
+    who: ActorRef,
+    now: datetime,
+    *,
+    reason: str = "",
+) -> None:
+    meeting.state = MeetingState.CANCELLED
+    meeting.sequence += 1
+    AuditLog(session, rel.org_id).record(
+        "meeting",
+        meeting.id,
+        "cancel",
+        who,
+        from_state="scheduled",
+        to_state="cancelled",
+        reason=reason,
+        at=now,
+    )
+    because = f", because {reason}" if reason else ""
+    await tell_calendars(
+        session,
+        rel,
+        meeting,
+        NotificationKind.MEETING_CANCELLED,
+        "A mentoring meeting was cancelled",
+        f"The mentoring meeting on {_slot(meeting)} was cancelled{because}.",
+        now,
+    )
+
+
 async def cancel_meeting(
     session: AsyncSession,
     member: Member,
@@ -310,16 +443,7 @@ async def cancel_meeting(
     meeting, rel, party = await meeting_for(session, member, relationship_id, meeting_id)
     if meeting.state is not MeetingState.SCHEDULED:
         raise IllegalTransition(f"A meeting that is {meeting.state.value} cannot be cancelled.")
-    meeting.state = MeetingState.CANCELLED
-    AuditLog(session, rel.org_id).record(
-        "meeting",
-        meeting.id,
-        "cancel",
-        ActorRef(member.id, party.value),
-        from_state="scheduled",
-        to_state="cancelled",
-        at=now,
-    )
+    await _cancel(session, rel, meeting, ActorRef(member.id, party.value), now)
     await session.flush()
     return meeting
 
@@ -329,23 +453,13 @@ async def cancel_scheduled_meetings(
 ) -> int:
     """Cancel every meeting of ``rel`` still scheduled, because the relationship ended: an ended
     relationship can hold no meeting, so none may stay scheduled (and be reminded of). They are
-    kept as cancelled, so the record shows them and their ``.ics`` tells calendars to drop them."""
+    kept as cancelled, so the record shows them, and each person still here is emailed a
+    calendar cancellation for each."""
     rows = await Meetings(session, rel.org_id).list(
         Meeting.relationship_id == rel.id, Meeting.state == MeetingState.SCHEDULED
     )
-    audit = AuditLog(session, rel.org_id)
-    for meeting in rows:
-        meeting.state = MeetingState.CANCELLED
-        audit.record(
-            "meeting",
-            meeting.id,
-            "cancel",
-            who,
-            from_state="scheduled",
-            to_state="cancelled",
-            reason="the relationship ended",
-            at=now,
-        )
+    for meeting in sorted(rows, key=lambda m: m.starts_at):
+        await _cancel(session, rel, meeting, who, now, reason="the relationship ended")
     return len(rows)
 
 
@@ -451,6 +565,7 @@ async def allow_extra_time(
             "More time release allowed",
             f"Your scheme coordinator allowed {hours} more hours of time release.",
             now=now,
+            link=f"/relationships/{rel.id}#time-release",
         )
     await session.flush()
     return rel
@@ -458,22 +573,14 @@ async def allow_extra_time(
 
 # --- calendar -------------------------------------------------------------------------------
 
-
-def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+MEETING_TITLE = "Mentoring meeting"
 
 
-def _fold(line: str) -> str:
-    """RFC 5545 §3.1: lines longer than 75 octets are folded."""
-    out, data = [], line.encode()
-    while len(data) > 75:
-        cut = 75
-        while cut > 0 and (data[cut] & 0xC0) == 0x80:  # do not split a UTF-8 sequence
-            cut -= 1
-        out.append(data[:cut].decode())
-        data = b" " + data[cut:]
-    out.append(data.decode())
-    return "\r\n".join(out)
+def _attendee(address: str) -> icalendar.vCalAddress:
+    who = icalendar.vCalAddress(f"mailto:{address}")
+    who.params["ROLE"] = icalendar.vText("REQ-PARTICIPANT")
+    who.params["PARTSTAT"] = icalendar.vText("NEEDS-ACTION")
+    return who
 
 
 def ics(
@@ -483,38 +590,33 @@ def ics(
     attendees: Sequence[str],
     now: datetime,
 ) -> str:
-    """An iCalendar invitation (RFC 5545, RFC 5546) for a meeting. A cancelled one is sent as a
-    cancellation (METHOD:CANCEL, STATUS:CANCELLED) with a higher SEQUENCE than the invitation, so a
-    calendar that imported the invitation drops the event."""
-    stamp = "%Y%m%dT%H%M%SZ"
-    end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+    """An iCalendar object (RFC 5545) with its iTIP method (RFC 5546): METHOD:REQUEST for a
+    meeting to come, METHOD:CANCEL (STATUS:CANCELLED) once it is cancelled. The UID is the
+    meeting's for ever; SEQUENCE goes up with each change; all times are UTC, and DTSTAMP is
+    when this object was made (RFC 5545 §3.8.7.2, with a METHOD). ``organiser_email`` ""
+    leaves ORGANIZER to the sender (the email job names the node's address)."""
     cancelled = meeting.state is MeetingState.CANCELLED
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//MentorNet//Mentoring meetings//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:CANCEL" if cancelled else "METHOD:REQUEST",
-        "BEGIN:VEVENT",
-        f"UID:{meeting.id}@mentornet",
-        # With a METHOD, DTSTAMP is when this object was made (RFC 5545 §3.8.7.2).
-        f"DTSTAMP:{now.astimezone(UTC).strftime(stamp)}",
-        f"SEQUENCE:{_sequence(meeting)}",
-        f"DTSTART:{meeting.starts_at.astimezone(UTC).strftime(stamp)}",
-        f"DTEND:{end.astimezone(UTC).strftime(stamp)}",
-        f"SUMMARY:{_ics_text(title)}",
-        f"LOCATION:{_ics_text(meeting.location or meeting.mode.value.replace('_', ' '))}",
-        "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
-    ]
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//MentorNet//Mentoring meetings//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = icalendar.Event()
+    event.add("uid", f"{meeting.id}@mentornet")
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("sequence", meeting.sequence or 0)
+    event.add("dtstart", meeting.starts_at.astimezone(UTC))
+    event.add(
+        "dtend", (meeting.starts_at + timedelta(minutes=meeting.duration_minutes)).astimezone(UTC)
+    )
+    event.add("summary", title)
+    event.add("location", meeting.location or meeting.mode.value.replace("_", " "))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if organiser_email:
-        lines.append(f"ORGANIZER:mailto:{organiser_email}")
-    lines += [f"ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:{a}" for a in attendees if a]
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
-
-
-def _sequence(meeting: Meeting) -> int:
-    """RFC 5545 §3.8.7.4: the revision a calendar must apply over an earlier one. A meeting is
-    never rescheduled in place, so it is revised once at most: when it is held (its duration may
-    change) or cancelled."""
-    return 0 if meeting.state is MeetingState.SCHEDULED else 1
+        event.add("organizer", icalendar.vCalAddress(f"mailto:{organiser_email}"))
+    for address in attendees:
+        if address:
+            event.add("attendee", _attendee(address), encode=False)
+    cal.add_component(event)
+    body: bytes = cal.to_ical()
+    return body.decode()

@@ -47,6 +47,10 @@ class Objective(OrgOwned, Base):
         ForeignKey("members.id", ondelete="SET NULL"), default=None
     )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The item's id on both sides of a cross-organisation relationship.
+    shared_ref: Mapped[str | None] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, index=True
+    )
 
 
 class Objectives(OrgRepository[Objective]):

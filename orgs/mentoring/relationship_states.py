@@ -15,6 +15,7 @@ Relationships (created by an accepted request)::
         │                          │
         └──no_fit / change_mentor ─┴──no_fit (after the first meeting)──► ended
     remote_end: from agreeing or active, when the other node ends it.
+    party_left: from agreeing or active, when the mentee or the mentor is no longer a member.
 
 Every function here takes a state and an event and returns the next state or raises
 :class:`orgs.errors.IllegalTransition` (mapped to 409).
@@ -59,6 +60,7 @@ class RelationshipEvent(StrEnum):
     CHANGE_MENTOR = "change_mentor"  # either side, with a reason only the coordinator sees
     AUTO_CLOSE = "auto_close"  # the planned end date has passed
     REMOTE_END = "remote_end"  # the other node ended it
+    PARTY_LEFT = "party_left"  # the mentee or mentor left the organisation (or was erased)
 
 
 class EndKind(StrEnum):
@@ -69,6 +71,7 @@ class EndKind(StrEnum):
     CHANGE_OF_MENTOR = "change_of_mentor"
     AUTO_CLOSED = "auto_closed"
     ENDED_REMOTELY = "ended_remotely"
+    PARTY_LEFT = "party_left"
 
 
 RQ, RE_ = RequestState, RequestEvent
@@ -92,11 +95,13 @@ RELATIONSHIP_TRANSITIONS: dict[tuple[RelationshipState, RelationshipEvent], Rela
     (RS.AGREEING, REv.NO_FIT): RS.ENDED,
     (RS.AGREEING, REv.CHANGE_MENTOR): RS.ENDED,
     (RS.AGREEING, REv.REMOTE_END): RS.ENDED,
+    (RS.AGREEING, REv.PARTY_LEFT): RS.ENDED,
     (RS.ACTIVE, REv.NO_FIT): RS.ENDED,
     (RS.ACTIVE, REv.CLOSE): RS.ENDED,
     (RS.ACTIVE, REv.CHANGE_MENTOR): RS.ENDED,
     (RS.ACTIVE, REv.AUTO_CLOSE): RS.ENDED,
     (RS.ACTIVE, REv.REMOTE_END): RS.ENDED,
+    (RS.ACTIVE, REv.PARTY_LEFT): RS.ENDED,
 }
 END_KIND: dict[RelationshipEvent, EndKind] = {
     REv.NO_FIT: EndKind.NO_FIT,
@@ -104,6 +109,7 @@ END_KIND: dict[RelationshipEvent, EndKind] = {
     REv.CHANGE_MENTOR: EndKind.CHANGE_OF_MENTOR,
     REv.AUTO_CLOSE: EndKind.AUTO_CLOSED,
     REv.REMOTE_END: EndKind.ENDED_REMOTELY,
+    REv.PARTY_LEFT: EndKind.PARTY_LEFT,
 }
 #: Counted as completed in the HR export and in outcome reports.
 COMPLETED_KINDS = frozenset({EndKind.COMPLETED, EndKind.AUTO_CLOSED})

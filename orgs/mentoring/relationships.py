@@ -97,6 +97,9 @@ class Relationship(OrgOwned, Base):
     end_reminder_sent_at: Mapped[datetime | None] = mapped_column(default=None)
     last_nudge_at: Mapped[datetime | None] = mapped_column(default=None)
     midpoint_evaluation_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The shared record's version (``orgs.mentoring.shared_record``): bumped by every change
+    #: on the authority (the mentee's side); on the replica, the version last applied.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The time-release warning last given to the local party (0, 80 or 100 per cent), so a
     #: cross-organisation pair, whose meetings may be recorded on the other side, is warned of
     #: each threshold of its own organisation's budget once.
@@ -116,6 +119,16 @@ class Relationship(OrgOwned, Base):
 
     def other_party_id(self, party: Party) -> uuid.UUID | None:
         return self.mentor_id if party is Party.MENTEE else self.mentee_id
+
+    @property
+    def is_authority(self) -> bool:
+        """Whether this row holds the authoritative shared record: the mentee's side of a pair
+        whose mentor is in another organisation (here or on another node)."""
+        return self.is_remote and self.mentee_id is not None and self.mentor_id is None
+
+    @property
+    def is_replica(self) -> bool:
+        return self.is_remote and self.mentor_id is not None and self.mentee_id is None
 
     @property
     def local_party_ids(self) -> tuple[uuid.UUID, ...]:

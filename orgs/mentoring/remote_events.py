@@ -19,6 +19,8 @@ RemoteKind = Literal[
     "request.decline",
     "request.withdraw",
     "relationship.end",
+    "relationship.record",  # the shared record, authority -> replica (orgs.mentoring.shared_record)
+    "relationship.change",  # one edit, replica -> authority
     "network.change",
 ]
 

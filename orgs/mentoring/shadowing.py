@@ -76,6 +76,10 @@ class Shadowing(OrgOwned, Base):
     service_delivery_considered: Mapped[bool] = mapped_column(default=False)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The item's id on both sides of a cross-organisation relationship.
+    shared_ref: Mapped[str | None] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, index=True
+    )
 
 
 class ShadowingRepository(OrgRepository[Shadowing]):
@@ -157,6 +161,7 @@ async def propose(
         + ", ".join(row.dates)
         + ". Please agree or decline, considering service delivery.",
         now=now,
+        link="/approvals",
     )
     await session.flush()
     return row
@@ -205,6 +210,7 @@ async def decide(
             f"Shadowing {to.value}",
             f"The line manager has {to.value} the shadowing with {row.host_name}.",
             now=now,
+            link=f"/relationships/{rel.id}#shadowing",
         )
     await session.flush()
     return row

@@ -804,7 +804,7 @@ class CohortRunService:
                 "sent them a request on your behalf. You will hear when they answer; you can "
                 "withdraw the request from your requests page.",
                 now=now,
-                link=f"/requests/{rows[0].id}",
+                link="/requests",
             )
         run.proposals = [msgspec.to_builtins(p) for p in proposals]
         run.state = RunState.PUBLISHED

@@ -326,7 +326,7 @@ class RequestService:
                 "A colleague has asked you to be their mentor. Please accept or decline by "
                 f"{req.expires_at:%d %B %Y}.",
                 now=now,
-                link=f"/requests/{req.id}",
+                link="/requests",
             )
 
     async def _asked(self, mentee_id: uuid.UUID | None) -> dict[str, Any]:
@@ -385,6 +385,7 @@ class RequestService:
             "None of the mentors you asked could take you on this time. You are back in "
             "matching: choose new mentors to ask.",
             now=now,
+            link="/suggestions",
         )
 
     # --- reading --------------------------------------------------------------------------
@@ -495,6 +496,7 @@ class RequestService:
                 "A mentoring request was withdrawn",
                 "A request you received has been withdrawn; there is nothing for you to do.",
                 now=now,
+                link="/requests",
             )
 
     async def decline(
@@ -530,6 +532,7 @@ class RequestService:
                 "A mentor could not take your request",
                 "One of the mentors you asked is not able to mentor you." + told,
                 now=now,
+                link="/requests",
             )
             await self._cascade(req, who, now)
         await self.session.flush()
@@ -579,6 +582,7 @@ class RequestService:
                 "A mentoring request expired",
                 "A request from a mentee of another organisation expired unanswered.",
                 now=now,
+                link="/requests",
             )
             return
         for member_id, text in (
@@ -593,6 +597,7 @@ class RequestService:
                 "A mentoring request expired",
                 text,
                 now=now,
+                link="/requests",
             )
         await self._cascade(req, system, now)
 
@@ -700,6 +705,7 @@ class RequestService:
             "A mentor could not take your request",
             "A mentor of another organisation is not able to mentor you.",
             now=now,
+            link="/requests",
         )
         await self._cascade(req, who, now)
         await self.session.flush()

@@ -83,7 +83,16 @@ async def _forget_emails(session: AsyncSession, org_id: uuid.UUID, member: Membe
     await session.execute(
         update(OutgoingEmail)
         .where(*mine)
-        .values(member_id=None, to_address="", subject="", text="", html="", last_error="")
+        .values(
+            member_id=None,
+            to_address="",
+            subject="",
+            text="",
+            link="",
+            digest=[],
+            calendar="",
+            last_error="",
+        )
     )
 
 

@@ -4,12 +4,16 @@
 ``email_outbox`` row, in the caller's transaction. Nothing is sent inside a request: a job
 (:func:`queue_digests`, then :func:`send_due_emails`) sends what is due, with retries, through
 a :class:`Mailer` that ``network`` provides (SMTP). Members choose ``immediate`` emails, a
-``daily_digest``, or ``in_app_only``.
+``daily_digest``, or ``in_app_only``; a calendar invitation or cancellation is emailed at once
+to everyone who gets emails (a calendar cannot wait a day for a digest).
+
+A notification's ``link`` is the page it is about, given by the caller relative to the org's
+pages (``/relationships/<id>``) and kept as a path on this node (``/orgs/<slug>/...``); the
+email job makes it absolute with the node's public base URL (``orgs.people.emails``).
 """
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,8 +28,10 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgs.db import Base, OrgOwned, enum_column, utcnow
+from orgs.db import Base, JSONType, OrgOwned, enum_column, utcnow
 from orgs.errors import NotFound
+from orgs.models import Org
+from orgs.people.emails import DigestItem, Outgoing, Sender, email_message
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.repository import OrgRepository
 
@@ -59,6 +65,8 @@ class NotificationKind(StrEnum):
     MATCH_PROPOSED = "match_proposed"  # a coordinator proposed a mentor (a cohort run)
     AGREEMENT = "agreement"
     MEETING_SCHEDULED = "meeting_scheduled"
+    MEETING_CHANGED = "meeting_changed"
+    MEETING_CANCELLED = "meeting_cancelled"
     MEETING_REMINDER = "meeting_reminder"
     NO_RECENT_MEETING = "no_recent_meeting"
     END_APPROACHING = "end_approaching"
@@ -67,6 +75,7 @@ class NotificationKind(StrEnum):
     SHADOWING = "shadowing"
     CONCERN = "concern"
     BUDGET = "budget"
+    SHARED_RECORD = "shared_record"  # a change to a shared record was not made
 
 
 class Notification(OrgOwned, Base):
@@ -108,7 +117,15 @@ class OutgoingEmail(OrgOwned, Base):
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
-    html: Mapped[str] = mapped_column(Text)
+    #: The page it is about, a path on this node; made absolute when the email is sent.
+    link: Mapped[str] = mapped_column(String(300), default="")
+    #: A daily digest's entries: [{"subject", "text", "link"}].
+    digest: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+    #: An iCalendar object (iTIP REQUEST or CANCEL) sent with the email.
+    calendar: Mapped[str] = mapped_column(Text, default="")
+    #: Rendered HTML, written only by the release before emails were rendered at send time:
+    #: kept (expand, then contract) so its workers run on this schema; drop it in the next.
+    html: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[EmailStatus] = mapped_column(
         enum_column(EmailStatus), default=EmailStatus.PENDING
     )
@@ -138,23 +155,6 @@ class PreferenceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     delivery: Delivery
 
 
-def render_html(subject: str, text: str, link: str = "") -> str:
-    paragraphs = "".join(
-        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n") if p
-    )
-    more = f'<p><a href="{html.escape(link, quote=True)}">Open MentorNet</a></p>' if link else ""
-    return (
-        '<!doctype html><html lang="en"><body style="font-family: Arial, sans-serif">'
-        f'<h1 style="font-size: 1.3em">{html.escape(subject)}</h1>{paragraphs}{more}'
-        '<p style="color: #505a5f">You can choose immediate emails or a daily digest '
-        "in your MentorNet notification settings.</p></body></html>"
-    )
-
-
-def _plain(text: str, link: str) -> str:
-    return text + (f"\n\nOpen MentorNet: {link}" if link else "")
-
-
 async def preference_of(session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID) -> Delivery:
     row = await Preferences(session, org_id).find_one(NotificationPreference.member_id == member_id)
     return row.delivery if row is not None else Delivery.IMMEDIATE
@@ -182,10 +182,13 @@ async def notify(
     *,
     now: datetime | None = None,
     link: str = "",
+    calendar: str = "",
 ) -> Notification | None:
     """Tell a member something: in the app always; by email now or in their next digest.
 
-    ``member_id`` None (a remote party) is a no-op: their own node tells them."""
+    ``link`` is the page it is about, relative to the org's pages (``/relationships/<id>``);
+    ``calendar`` an iCalendar object to email with it. ``member_id`` None (a remote party) is
+    a no-op: their own node tells them."""
     if member_id is None:
         return None
     now = now or utcnow()
@@ -193,20 +196,32 @@ async def notify(
     if member is None or member.status is not MemberStatus.ACTIVE:
         return None
     delivery = await preference_of(session, org_id, member_id)
+    at_once = delivery is Delivery.IMMEDIATE or (
+        bool(calendar) and delivery is Delivery.DAILY_DIGEST
+    )
+    page = await page_link(session, org_id, link)
     note = Notifications(session, org_id).add(
         Notification(
             member_id=member_id,
             kind=kind,
             subject=subject[:200],
             text=text,
-            link=link[:300],
+            link=page,
             created_at=now,
-            digest_pending=delivery is Delivery.DAILY_DIGEST and bool(member.email),
+            digest_pending=not at_once and delivery is Delivery.DAILY_DIGEST and bool(member.email),
         )
     )
-    if delivery is Delivery.IMMEDIATE and member.email:
-        queue_email(session, org_id, member, subject, _plain(text, link), now, link=link)
+    if at_once and member.email:
+        queue_email(session, org_id, member, subject, text, now, link=page, calendar=calendar)
     return note
+
+
+async def page_link(session: AsyncSession, org_id: uuid.UUID, link: str) -> str:
+    """``/relationships/<id>`` of an org → ``/orgs/<slug>/relationships/<id>`` on this node."""
+    if not link:
+        return ""
+    org = await session.get(Org, org_id)
+    return f"/orgs/{org.slug}{link}"[:300] if org is not None else ""
 
 
 def queue_email(
@@ -218,15 +233,19 @@ def queue_email(
     now: datetime,
     *,
     link: str = "",
-    html_body: str | None = None,
+    digest: Sequence[DigestItem] = (),
+    calendar: str = "",
 ) -> OutgoingEmail:
+    """``link``: a path on this node (``/orgs/<slug>/...``), made absolute when sent."""
     return Emails(session, org_id).add(
         OutgoingEmail(
             member_id=member.id,
             to_address=member.email,
             subject=subject[:200],
             text=text,
-            html=html_body if html_body is not None else render_html(subject, text, link),
+            link=link[:300],
+            digest=[{"subject": i.subject, "text": i.text, "link": i.link} for i in digest],
+            calendar=calendar,
             created_at=now,
             next_attempt_at=now,
         )
@@ -256,6 +275,21 @@ async def mark_read(
     return note
 
 
+async def mark_all_read(session: AsyncSession, member: Member, now: datetime) -> int:
+    """Mark every unread notification of ``member`` (and nobody else's) read; how many."""
+    result = await session.execute(
+        update(Notification)
+        .where(
+            Notification.org_id == member.org_id,
+            Notification.member_id == member.id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount if isinstance(result, CursorResult) else 0
+
+
 # --- jobs ---------------------------------------------------------------------------------
 
 
@@ -282,16 +316,8 @@ async def queue_digests(session: AsyncSession, now: datetime) -> int:
             continue
         subject = f"MentorNet: your daily digest ({len(notes)} update{'s' * (len(notes) != 1)})"
         text = "\n\n".join(f"{n.subject}\n{n.text}" for n in notes)
-        items = "".join(
-            f"<li><strong>{html.escape(n.subject)}</strong><br>{html.escape(n.text)}</li>"
-            for n in notes
-        )
-        body = (
-            '<!doctype html><html lang="en"><body style="font-family: Arial, sans-serif">'
-            f'<h1 style="font-size: 1.3em">{html.escape(subject)}</h1><ul>{items}</ul>'
-            "</body></html>"
-        )
-        queue_email(session, org_id, member, subject, text, now, html_body=body)
+        items = [DigestItem(n.subject, n.text, n.link) for n in notes]
+        queue_email(session, org_id, member, subject, text, now, digest=items)
         for note in notes:
             note.digest_pending = False
         if pref is None:
@@ -304,7 +330,10 @@ async def queue_digests(session: AsyncSession, now: datetime) -> int:
 
 
 class Mailer(Protocol):
-    """Sends one message (``From`` is the mailer's to set); raises on any failure."""
+    """Sends one message; raises on any failure. ``sender``: the node's sending address."""
+
+    @property
+    def sender(self) -> str: ...
 
     async def send(self, message: EmailMessage) -> None: ...
 
@@ -317,14 +346,23 @@ class SendReport:
     errors: list[str] = field(default_factory=list)
 
 
-def email_message(row: OutgoingEmail) -> EmailMessage:
-    message = EmailMessage()
-    message["To"] = row.to_address
-    message["Subject"] = row.subject
-    message["Message-ID"] = f"<{row.id}@mentornet>"
-    message.set_content(row.text)
-    message.add_alternative(row.html, subtype="html")
-    return message
+def outgoing(row: OutgoingEmail) -> Outgoing:
+    return Outgoing(
+        id=row.id,
+        to=row.to_address,
+        subject=row.subject,
+        text=row.text,
+        link=row.link,
+        digest=[DigestItem.from_json(i) for i in row.digest or ()],
+        calendar=row.calendar,
+    )
+
+
+async def org_names(session: AsyncSession, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not org_ids:
+        return {}
+    rows = await session.execute(select(Org.id, Org.name).where(Org.id.in_(org_ids)))
+    return {row.id: row.name for row in rows}
 
 
 def email_backoff(attempts: int) -> timedelta:
@@ -332,10 +370,11 @@ def email_backoff(attempts: int) -> timedelta:
 
 
 async def send_due_emails(
-    session: AsyncSession, now: datetime, mailer: Mailer, limit: int = 100
+    session: AsyncSession, now: datetime, mailer: Mailer, base_url: str, limit: int = 100
 ) -> SendReport:
-    """Send what is due; a failure is retried with backoff, and given up after MAX_ATTEMPTS.
-    Rows are locked (SKIP LOCKED on PostgreSQL) so that two workers never send one twice."""
+    """Send what is due, with links made absolute from ``base_url`` (the node's public URL);
+    a failure is retried with backoff, and given up after MAX_ATTEMPTS. Rows are locked (SKIP
+    LOCKED on PostgreSQL) so that two workers never send one twice."""
     report = SendReport()
     rows = (
         await session.scalars(
@@ -349,10 +388,12 @@ async def send_due_emails(
             .with_for_update(skip_locked=True)
         )
     ).all()
+    names = await org_names(session, {row.org_id for row in rows})
     for row in rows:
         row.attempts += 1
+        sender = Sender(names.get(row.org_id, "MentorNet"), mailer.sender, base_url)
         try:
-            await mailer.send(email_message(row))
+            await mailer.send(email_message(outgoing(row), sender, now))
         except Exception as exc:  # any failure of the mail server: retry later
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             report.errors.append(row.last_error)
@@ -381,7 +422,7 @@ async def purge_sent_emails(session: AsyncSession, before: datetime) -> int:
             OutgoingEmail.sent_at < before,
             or_(OutgoingEmail.to_address != "", OutgoingEmail.text != ""),
         )
-        .values(to_address="", subject="", text="", html="")
+        .values(to_address="", subject="", text="", link="", digest=[], calendar="")
         .execution_options(synchronize_session=False)
     )
     return result.rowcount if isinstance(result, CursorResult) else 0

@@ -1,7 +1,7 @@
 """The mentoring jobs, one pass over every org of the node at the given ``now``: request
-approval reminders and escalation, expiry (with cascading), meeting reminders, nudges, midpoint
-evaluations, end reminders, time-release warnings of cross-organisation pairs, automatic closure
-and daily digests. Sending emails is separate
+approval reminders and escalation, expiry (with cascading), ending the relationships of people who
+left, meeting reminders, nudges, midpoint evaluations, end reminders, time-release warnings of
+cross-organisation pairs, automatic closure and daily digests. Sending emails is separate
 (:func:`orgs.people.notifications.send_due_emails`), because it needs the node's mailer."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.mentoring.ending import (
     auto_close_due,
+    end_for_leavers,
     nudge_quiet,
     open_midpoint_evaluations,
     remind_end_approaching,
@@ -41,6 +42,7 @@ class JobReport:
     digests: int
     approval_nudges: int = 0
     release_warnings: int = 0
+    ended_for_leavers: int = 0
 
 
 async def remind_meetings(session: AsyncSession, now: datetime) -> int:
@@ -75,6 +77,7 @@ async def remind_meetings(session: AsyncSession, now: datetime) -> int:
                 f"Your mentoring meeting is on {meeting.starts_at:%A %d %B at %H:%M} UTC "
                 f"({meeting.duration_minutes} minutes).",
                 now=now,
+                link=f"/relationships/{rel.id}#meetings",
             )
     await session.flush()
     return len(rows)
@@ -83,7 +86,8 @@ async def remind_meetings(session: AsyncSession, now: datetime) -> int:
 async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink) -> JobReport:
     approval_nudges = len(await remind_overdue(session, now))
     expired = await expire_due_requests(session, now, remote)
-    # Closing first: a relationship closed in this pass gets no meeting reminder or nudge.
+    # Ending first: a relationship ended in this pass gets no meeting reminder or nudge.
+    left = await end_for_leavers(session, now, remote)
     closed = await auto_close_due(session, now, remote)
     reminders = await remind_meetings(session, now)
     nudges = await nudge_quiet(session, now)
@@ -101,4 +105,5 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
         digests,
         approval_nudges,
         release_warnings,
+        left,
     )

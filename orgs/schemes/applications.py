@@ -289,7 +289,7 @@ class ApplicationService:
                     f"{member.display_name} has applied to {scheme.name} as a "
                     f"{data.role.value}. Please approve or decline it.",
                     now=now,
-                    link=f"/applications/{app.id}",
+                    link=f"/approvals/{app.id}",
                 )
         await self.session.flush()
         return app
@@ -420,7 +420,7 @@ class ApplicationService:
             f"Your line manager {outcome} your application."
             + (f"\n\nTheir reason: {reason}" if reason else "")
             + ("" if decision.approve else "\n\nYou may ask the HR director for an exception."),
-            link=f"/applications/{app.id}",
+            link="/",
         )
         await self.session.flush()
         return app
@@ -569,7 +569,7 @@ async def remind_overdue(session: AsyncSession, now: datetime) -> list[Nudge]:
                         "Reminder: a mentoring application is waiting for you",
                         f"An application has waited {days} working days for your decision.",
                         now=now,
-                        link=f"/applications/{app.id}",
+                        link=f"/approvals/{app.id}",
                     )
                 continue
             if working_days_between(app.reminded_at, now) < days:
@@ -601,7 +601,7 @@ async def remind_overdue(session: AsyncSession, now: datetime) -> list[Nudge]:
                 f"The applicant's line manager has not decided within {2 * days} working days, "
                 "so the decision is now yours.",
                 now=now,
-                link=f"/applications/{app.id}",
+                link=f"/approvals/{app.id}",
             )
     await session.flush()
     return nudges

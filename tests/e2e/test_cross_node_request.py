@@ -190,7 +190,8 @@ async def test_request_accept_and_introduction_across_two_nodes(
             )
             assert accepted.status_code in (200, 201), accepted.text
             assert await deliver(node_b, client) == 1  # request.accept with the introduction
-            assert await deliver(node_a, client) == 1  # request.introduce, the mentee's half
+            # request.introduce (the mentee's half) and the shared record's first version
+            assert await deliver(node_a, client) == 2
 
             mentee_side = await client.get(
                 f"{a_url}/api/v1/relationships/", headers=await as_member(node_a, "brent", mentee)

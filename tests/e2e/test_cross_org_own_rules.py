@@ -340,12 +340,20 @@ async def test_each_organisation_keeps_its_own_rules_for_its_own_person(
             async with node_b.runtime.sessionmaker() as session:
                 req = (await session.scalars(select(MentoringRequest))).one()
                 assert req.scheme_id == b.scheme_id  # the mentor's own scheme
-            for at, rel, who in ((a, a_rel, me), (b, b_rel, mine)):
-                base = f"{at.url}/api/v1/relationships/{rel.id}/agreement"
-                response = await client.put(base, json=AGREEMENT, headers=who)
-                assert response.status_code < 300, response.text
-                await post(client, f"{base}/confirm", who, CONFIRM)
+            # One shared agreement (issue 16 item 1): the mentee writes and confirms it, the
+            # mentor confirms the same text once it has reached their side.
+            base = f"{a.url}/api/v1/relationships/{a_rel.id}/agreement"
+            response = await client.put(base, json=AGREEMENT, headers=me)
+            assert response.status_code < 300, response.text
+            await post(client, f"{base}/confirm", me, CONFIRM)
             await settle(a, b, client)
+            await post(
+                client, f"{b.url}/api/v1/relationships/{b_rel.id}/agreement/confirm", mine, CONFIRM
+            )
+            await settle(a, b, client)
+            for at, rel, who in ((a, a_rel, me), (b, b_rel, mine)):
+                state = await get(client, f"{at.url}/api/v1/relationships/{rel.id}", who)
+                assert state["state"] == "active"
             for at in (a, b):
                 await backdate(at, days=1)
 

@@ -114,6 +114,96 @@ CASES: dict[str, tuple[str, wire.Signed]] = {
             ),
         ),
     ),
+    "relationship-record": (
+        "The shared record of a cross-organisation relationship, authority to replica, with "
+        "the answer to one of the replica's changes.",
+        wire.RelationshipRecord(
+            iss=NODE_A,
+            aud=NODE_B,
+            iat=IAT,
+            exp=IAT + 300,
+            jti="vector-jti-relationship-record",
+            mid="vector-mid-relationship-record",
+            request_id="vector-request-00001",
+            org="brent",
+            version=7,
+            state="active",
+            agreement=wire.SharedAgreement(
+                terms=wire.AgreementTerms(
+                    frequency="monthly",
+                    location="Brent Civic Centre",
+                    length_minutes=60,
+                    contact_by="mentee",
+                    communication="Teams",
+                ),
+                codes_of_conduct=(
+                    wire.CodeOfConduct(party="mentee", text="Brent's code of conduct."),
+                    wire.CodeOfConduct(party="mentor", text="NCH's standards of behaviour."),
+                ),
+                principles=("Respectful", "Confidential"),
+                confirmations=(
+                    wire.Confirmation(party="mentee", at=IAT - 60, sha256="A" * 43),
+                    wire.Confirmation(party="mentor", at=IAT - 30, sha256="A" * 43),
+                ),
+            ),
+            meetings=(
+                wire.SharedMeeting(
+                    ref="0" * 31 + "1",
+                    state="held",
+                    starts_at=IAT - 86_400,
+                    duration_minutes=45,
+                    mode="remote",
+                    summary="We talked about leading a new team.",
+                ),
+            ),
+            objectives=(
+                wire.SharedObjective(
+                    ref="0" * 31 + "2",
+                    title="Lead a team",
+                    actions=(wire.SharedAction(text="Read", due_on="2027-01-31", done=True),),
+                ),
+            ),
+            log_entries=(
+                wire.SharedLogEntry(
+                    ref="0" * 31 + "3", entry_date="2027-01-10", learning="Delegate.", at=IAT
+                ),
+            ),
+            shadowing=(
+                wire.SharedShadowing(
+                    ref="0" * 31 + "4",
+                    kind="one_off",
+                    host_name="A director",
+                    dates=("2027-02-01",),
+                    state="proposed",
+                ),
+            ),
+            answers=(
+                wire.ChangeAnswer(
+                    change_id="vector-change-0000001",
+                    outcome="stale",
+                    reason="changed by the other party meanwhile",
+                ),
+            ),
+        ),
+    ),
+    "relationship-change": (
+        "One edit by the mentor on the replica, made against version 6 of the record.",
+        wire.RelationshipChange(
+            iss=NODE_B,
+            aud=NODE_A,
+            iat=IAT,
+            exp=IAT + 300,
+            jti="vector-jti-relationship-change",
+            mid="vector-mid-relationship-change",
+            request_id="vector-request-00001",
+            org="nch",
+            change_id="vector-change-0000001",
+            base_version=6,
+            op=wire.SaveObjective(
+                objective=wire.SharedObjective(ref="0" * 31 + "2", title="Lead a bigger team")
+            ),
+        ),
+    ),
     "feed-page": (
         "A page of the card feed answering a signed GET request.",
         wire.FeedPage(

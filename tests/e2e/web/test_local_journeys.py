@@ -227,3 +227,11 @@ async def test_ranked_requests_a_private_decline_the_agreement_and_the_learning_
     await nav(page, "Notifications")
     await expect(page.locator("main")).to_contain_text("Shadowing agreed")
     await rosa.check("notifications")
+    # A notification opens what it is about; one button marks them all read.
+    await page.get_by_role("link", name="Shadowing agreed").first.click()
+    await expect(page.locator("#shadowing")).to_be_visible()
+    await nav(page, "Notifications")
+    await page.get_by_role("button", name="Mark all as read").click()
+    await expect(page.locator("main .govuk-tag", has_text="New")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Mark all as read")).to_have_count(0)
+    await rosa.check("notifications-all-read")

@@ -92,7 +92,8 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await expect(mpage).to_have_url(re.compile(rf"{fed.b_url}/orgs/nch/relationships/[0-9a-f-]+"))
     await mentor.check("relationship")
     assert await fed.deliver(fed.b) == 1  # request.accept, with the introduction
-    assert await fed.deliver(fed.a) == 1  # request.introduce, the mentee's half
+    # request.introduce (the mentee's half) and the shared record's first version
+    assert await fed.deliver(fed.a) == 2
 
     # The mentor records the first meeting (today from midnight UTC, an hour) on node B: not
     # before the day the relationship began, not in the future. It is typed, and shown, in

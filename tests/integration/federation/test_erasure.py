@@ -202,9 +202,12 @@ async def journey(
         [incoming] = await service.mine(mentor)
         await service.accept(mentor, incoming.id, datetime.now(UTC))
     assert await deliver(nch_node, client) == 1  # request.accept, the mentor's introduction
-    assert await deliver(brent_node, client) == 1  # request.introduce, the mentee's
+    # request.introduce (the mentee's) and the shared record's first version
+    assert await deliver(brent_node, client) == 2
     for where in (brent_node, nch_node):
-        report = await send_emails(where.runtime.sessionmaker, datetime.now(UTC), smtp.mailer)
+        report = await send_emails(
+            where.runtime.sessionmaker, datetime.now(UTC), smtp.mailer, where.settings.base_url
+        )
         assert report.sent >= 1
     async with nch_node.runtime.sessionmaker() as session, session.begin():
         rel_id = (
@@ -218,7 +221,9 @@ async def journey(
             datetime.now(UTC),
             outbox_sink(session),
         )
-    assert await deliver(nch_node, client) == 1  # relationship.end
+    # The mentor's code of conduct for the shared agreement, then relationship.end
+    assert await deliver(nch_node, client) == 2
+    assert await deliver(brent_node, client) == 1  # the shared record, with both codes
     return Journey(mentee, mentor, brent, nch, [handle])
 
 

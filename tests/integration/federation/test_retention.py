@@ -64,7 +64,8 @@ async def email(db: AsyncSession, status: EmailStatus, at: datetime) -> Outgoing
         to_address="rosa.doyle@brent.example",
         subject="Your mentoring request was accepted",
         text="Rosa Doyle, your mentor has agreed.",
-        html="<p>Rosa Doyle, your mentor has agreed.</p>",
+        link="/orgs/brent/requests",
+        calendar="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
         status=status,
         created_at=at,
         sent_at=at if status is EmailStatus.SENT else None,
@@ -107,7 +108,8 @@ async def test_the_jobs_pass_empties_bodies_past_retention_and_keeps_what_is_sti
     assert bodies[pending.id] != {}
     assert bodies[dead.id] != {}
     emails = {row.id: row for row in (await db.scalars(select(OutgoingEmail))).all()}
-    assert (emails[sent.id].to_address, emails[sent.id].text, emails[sent.id].html) == ("", "", "")
+    kept = emails[sent.id]
+    assert (kept.to_address, kept.text, kept.link, kept.calendar) == ("", "", "", "")
     assert emails[sent.id].status is EmailStatus.SENT
     assert emails[unsent.id].to_address == "rosa.doyle@brent.example"
     # The emptied inbox row still answers a late retry of the same mid as a duplicate.

@@ -4,8 +4,6 @@ HTML as an email carries it, within column lengths; the skipped tables and ordin
 
 from __future__ import annotations
 
-import html
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +41,7 @@ async def test_every_copy_of_a_name_and_email_is_replaced_and_nothing_else(
         to_address="sk@b.example",
         subject="An application",
         text=f"{NAME} has applied.",
-        html=f"<p>{html.escape(NAME)} has applied.</p>",
+        calendar=f"BEGIN:VCALENDAR\r\nSUMMARY:Meeting with {NAME}\r\nEND:VCALENDAR\r\n",
     )
     application = Application(
         org_id=org.id,
@@ -59,16 +57,16 @@ async def test_every_copy_of_a_name_and_email_is_replaced_and_nothing_else(
     changed = await redact_everywhere(db, [NAME, EMAIL, "Jo Ng"], skip={"members"})
     await db.commit()
 
-    assert changed == 5  # subject, text; email text and html; the JSON list
+    assert changed == 5  # subject, text; email text and calendar; the JSON list
     db.expire_all()
     note = (await db.scalars(select(Notification))).one()
     assert len(note.subject) == 200
     assert note.subject == ("x" * 190 + " " + ERASED_NAME)[:200]
     assert note.text == f"{ERASED_NAME} ({ERASED_NAME}) has applied. Siobhan, please decide."
     mail = (await db.scalars(select(OutgoingEmail))).one()
-    assert (mail.text, mail.html) == (
+    assert (mail.text, mail.calendar) == (
         f"{ERASED_NAME} has applied.",
-        f"<p>{ERASED_NAME} has applied.</p>",
+        f"BEGIN:VCALENDAR\r\nSUMMARY:Meeting with {ERASED_NAME}\r\nEND:VCALENDAR\r\n",
     )
     assert mail.to_address == "sk@b.example"
     application = (await db.scalars(select(Application))).one()

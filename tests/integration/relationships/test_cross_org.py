@@ -114,21 +114,34 @@ async def test_a_request_from_another_node_is_answered_through_the_outbox(
         "Hana Harrow",
         "hana@harrow.example",
     )
-    # The other node keeps its own half of the agreement: our mentor's confirmation suffices here.
+    # One agreement for both (issue 16): the mentor's edit and confirmation go to the mentee's
+    # node, the authority, as changes; one confirmation alone does not make it active.
     base = f"/api/v1/relationships/{rel['id']}/agreement"
     await ok(await client.put(base, json=AGREEMENT, headers=w.as_("mentor1")))
-    await ok(await client.post(f"{base}/confirm", json=CONFIRM, headers=w.as_("mentor1")), 201)
+    confirmed = await ok(
+        await client.post(f"{base}/confirm", json=CONFIRM, headers=w.as_("mentor1")), 201
+    )
+    state = await ok(
+        await client.get(f"/api/v1/relationships/{rel['id']}", headers=w.as_("mentor1"))
+    )
+    assert state["state"] == "agreeing"
+    _, edit, confirm = await outbox(db)
+    assert isinstance(edit, wire.RelationshipChange)
+    assert isinstance(confirm, wire.RelationshipChange)
+    assert (edit.request_id, edit.base_version, type(edit.op)) == (REF, 0, wire.EditAgreement)
+    assert isinstance(confirm.op, wire.ConfirmAgreement)
+    assert confirm.op.sha256 == confirmed["mentor_confirmed_sha256"]
     await ok(
         await client.post(
             f"/api/v1/relationships/{rel['id']}/end",
-            json={"how": "close"},
+            json={"how": "no_fit"},
             headers=w.as_("mentor1"),
         ),
         201,
     )
-    _, end = await outbox(db)
+    end = (await outbox(db))[-1]
     assert isinstance(end, wire.RelationshipEnd)
-    assert (end.request_id, end.reason) == (REF, "completed")
+    assert (end.request_id, end.reason) == (REF, "ended-early")
 
 
 async def test_an_incoming_request_that_expires_is_declined_to_the_other_node(

@@ -22,6 +22,8 @@ VECTORS = Path(__file__).parents[2] / "vectors"
 DECODERS: dict[str, Callable[[bytes], wire.Signed]] = {
     "request-create": wire.decode_message,
     "request-accept": wire.decode_message,
+    "relationship-record": wire.decode_message,
+    "relationship-change": wire.decode_message,
     "network-change": wire.decode_message,
     "feed-page": wire.decode_feed_page,
     "http-request": wire.decode_request_token,

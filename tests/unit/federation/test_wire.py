@@ -40,6 +40,22 @@ ONE_OF_EACH: list[wire.Message] = [
     wire.RequestDecline(**ENVELOPE, request_id="req-0000000000000001", reason="no-capacity"),
     withdraw(),
     wire.RelationshipEnd(**ENVELOPE, request_id="req-0000000000000001", reason="completed"),
+    wire.RelationshipRecord(
+        **ENVELOPE,
+        request_id="req-0000000000000001",
+        org="brent",
+        version=3,
+        state="agreeing",
+        agreement=wire.SharedAgreement(terms=wire.AgreementTerms(), principles=("Respectful",)),
+    ),
+    wire.RelationshipChange(
+        **ENVELOPE,
+        request_id="req-0000000000000001",
+        org="nch",
+        change_id="change-000000000001",
+        base_version=3,
+        op=wire.CancelMeeting(ref="a" * 32),
+    ),
     wire.CardRevoke(**ENVELOPE, handles=(HANDLE,)),
     wire.MemberErase(**ENVELOPE, handles=(HANDLE,), request_ids=("req-0000000000000001",)),
     network_change(),
@@ -122,3 +138,10 @@ def test_a_card_level_is_1_to_3_like_the_matching_engine() -> None:
     card = b'{"topic":"confidence","level":4}'
     with pytest.raises(msgspec.ValidationError):
         msgspec.json.decode(card, type=wire.TopicOffer)
+
+
+def test_a_change_with_an_op_outside_the_protocol_is_malformed() -> None:
+    change = msgspec.to_builtins(ONE_OF_EACH[-3])
+    change["op"] = {"op": "note.add", "text": "a private note"}
+    with pytest.raises(errors.MalformedMessage):
+        wire.decode_message(msgspec.json.encode(change))

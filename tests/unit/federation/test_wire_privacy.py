@@ -3,7 +3,11 @@
 Every field of every struct reachable from a signed payload must be on an allow-list (a new
 field is a deliberate, reviewed change here), must not look like personal data, and every string
 in it must be constrained by a pattern so it cannot carry free text. The only exceptions:
-``Introduction`` (sent on acceptance) and the org-level display names of a node document.
+``Introduction`` (sent on acceptance), the org-level display names of a node document, and the
+shared record of a relationship (issue 16): what the two people write for each other, carried
+only by ``relationship.record``/``relationship.change``, field by field on its own allow-list,
+with no field for what stays with its author (private notes, unshared log entries, concerns,
+special-category data, anything about a reporting line).
 """
 
 from __future__ import annotations
@@ -32,10 +36,40 @@ ALLOWED_FIELDS = {
     # inbox
     *("request_id", "card", "mentee_org", "mentee_band", "importance", "answer_by", "reason"),
     *("handles", "request_ids", "mentor", "mentee", "ask"),
+    *("agreement", "meetings", "objectives", "log_entries", "shadowing", "answers", "op"),
     # networks: the record, its changes and each member's entry
     *("network_id", "author_org", "change", "record", "version", "prev", "terms", "founder"),
     *("agreement_version", "members", "node", "standing", "accepted_version", "invited_by"),
     *("contact", "offer", "schemes", "mentors_available", "purpose", "agreement", "review_on"),
+    # the shared relationship record: its envelope-level fields (ids, versions, states)
+    *("version", "state", "change_id", "base_version"),
+}
+#: The structs of the shared record, whose strings may be free text, and where they may go.
+SHARED_RECORD_STRUCTS = {
+    *("SharedAgreement", "AgreementTerms", "CodeOfConduct", "Confirmation", "SharedMeeting"),
+    *("SharedAction", "SharedObjective", "SharedLogEntry", "SharedShadowing", "ChangeAnswer"),
+    *("EditAgreement", "ConfirmAgreement", "OwnCodeOfConduct", "AddMeeting", "MeetingHeld"),
+    *("CancelMeeting", "WriteMeetingRecord", "SaveObjective", "FinishShadowing"),
+}
+SHARED_RECORD_FIELDS = {
+    *("terms", "codes_of_conduct", "principles", "confirmations", "party", "text", "at"),
+    *("sha256", "frequency", "location", "length_minutes", "contact_by", "communication"),
+    *("work_context", "objectives", "expected_outcomes", "shadowing_wanted", "ref", "state"),
+    *("starts_at", "duration_minutes", "mode", "summary", "mentor_record", "due_on", "done"),
+    *("title", "expected_outcome", "actions", "status", "entry_date", "activity", "learning"),
+    *("next_steps", "kind", "host_name", "dates", "purpose", "change_id", "outcome", "reason"),
+    *("meeting", "objective", "completed"),
+}
+#: What stays with its author never has a field, even in the shared record.
+AUTHOR_ONLY = re.compile(
+    r"note|private|concern|ethnic|disab|special|health|manager|line_|report|prepar|"
+    r"end_reason|unshared|declar|consent",
+    re.IGNORECASE,
+)
+SHARED_RECORD_CARRIERS = {
+    *(("RelationshipRecord", f) for f in ("agreement", "meetings", "objectives")),
+    *(("RelationshipRecord", f) for f in ("log_entries", "shadowing", "answers")),
+    ("RelationshipChange", "op"),
 }
 DENIED = re.compile(
     r"name|mail|phone|mobile|address|postcode|birth|dob|age$|gender|sex|ethnic|race|religio|"
@@ -120,6 +154,18 @@ def violations(types: tuple[Any, ...]) -> list[str]:
     for struct, name, info in fields(types):
         if struct in PERSONAL_DATA_STRUCTS:
             continue
+        if struct in SHARED_RECORD_STRUCTS:
+            if name not in SHARED_RECORD_FIELDS or AUTHOR_ONLY.search(name):
+                found.append(f"{struct}.{name}: not a field of the shared record")
+            continue
+        shared = structs_in(info) & SHARED_RECORD_STRUCTS
+        if shared and (struct, name) not in SHARED_RECORD_CARRIERS:
+            found.append(f"{struct}.{name}: carries the shared record outside its messages")
+            continue
+        if (struct, name) in SHARED_RECORD_CARRIERS:
+            continue
+        if name not in ALLOWED_FIELDS:
+            found.append(f"{struct}.{name}: not on the allow-list")
         if name not in ALLOWED_FIELDS:
             found.append(f"{struct}.{name}: not on the allow-list")
         if (struct, name) in ORG_LEVEL_TEXT:
@@ -178,3 +224,23 @@ def test_the_checker_catches_leaks() -> None:
     assert "_LeakyPage.mentor: carries an introduction outside acceptance" in found
     assert "_LeakyPage.mentees: carries an introduction outside acceptance" in found
     assert msgspec.json.encode(_LeakyCard(handle="h" * 43, notes="x", mentor_email="a@b.c"))
+
+
+class _LeakyRecord(wire.WireStruct, frozen=True, kw_only=True):
+    summary: str
+    private_note: str
+
+
+class _LeakyShare(wire.Addressed, tag="leaky.share", frozen=True, kw_only=True):
+    meetings: tuple[wire.SharedMeeting, ...]
+
+
+def test_the_checker_catches_leaks_of_the_shared_record(monkeypatch: Any) -> None:
+    monkeypatch.setattr(
+        "tests.unit.federation.test_wire_privacy.SHARED_RECORD_STRUCTS",
+        {*SHARED_RECORD_STRUCTS, "_LeakyRecord"},
+    )
+    found = violations((_LeakyShare, _LeakyRecord))
+    assert "_LeakyRecord.private_note: not a field of the shared record" in found
+    assert "_LeakyShare.meetings: carries the shared record outside its messages" in found
+    assert not any(f.startswith("_LeakyRecord.summary") for f in found)

@@ -50,6 +50,8 @@ LEGAL_RELATIONSHIP = {
     (RS.ACTIVE, REV.CHANGE_MENTOR): RS.ENDED,
     (RS.ACTIVE, REV.AUTO_CLOSE): RS.ENDED,
     (RS.ACTIVE, REV.REMOTE_END): RS.ENDED,
+    (RS.AGREEING, REV.PARTY_LEFT): RS.ENDED,
+    (RS.ACTIVE, REV.PARTY_LEFT): RS.ENDED,
 }
 
 
@@ -118,6 +120,7 @@ def _meeting(minutes: int, state: MeetingState = MeetingState.HELD, prep: int = 
         mode=MeetingMode.IN_PERSON,
         location="Civic Centre; room 3, floor 2",
         preparation_minutes=prep,
+        sequence=0,
         created_at=datetime(2026, 4, 1, tzinfo=UTC),
     )
 
@@ -193,7 +196,7 @@ def test_calendar_invitation_is_valid_icalendar() -> None:
     meeting = _meeting(90, MeetingState.SCHEDULED)
     made = datetime(2026, 4, 2, 8, 30, tzinfo=UTC)
     text = ics(meeting, "Mentoring meeting", "mentor@brent.example", ["mentee@brent.example"], made)
-    lines = text.split("\r\n")
+    lines = text.replace("\r\n ", "").split("\r\n")  # unfolded (RFC 5545 §3.1)
     assert lines[0] == "BEGIN:VCALENDAR"
     assert {"METHOD:REQUEST", "SEQUENCE:0", "STATUS:CONFIRMED"} <= set(lines)
     assert "DTSTAMP:20260402T083000Z" in lines  # when this object was made (it has a METHOD)
@@ -202,15 +205,17 @@ def test_calendar_invitation_is_valid_icalendar() -> None:
     assert "DTEND:20260501T113000Z" in lines
     assert f"UID:{meeting.id}@mentornet" in lines
     assert "LOCATION:Civic Centre\\; room 3\\, floor 2" in lines
-    assert "ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:mentee@brent.example" in lines
-    assert all(len(line.encode()) <= 75 for line in lines)
+    assert (
+        "ATTENDEE;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT:mailto:mentee@brent.example" in lines
+    )
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))  # folded as sent
 
 
 def test_a_cancelled_meetings_calendar_file_is_a_cancellation_of_the_same_event() -> None:
     meeting = _meeting(90, MeetingState.SCHEDULED)
     made = datetime(2026, 4, 2, tzinfo=UTC)
     invitation = ics(meeting, "Mentoring meeting", "mentor@brent.example", [], made).split("\r\n")
-    meeting.state = MeetingState.CANCELLED
+    meeting.state, meeting.sequence = MeetingState.CANCELLED, 1  # as cancelling does
     cancelled = ics(meeting, "Mentoring meeting", "mentor@brent.example", [], made).split("\r\n")
     assert {"METHOD:CANCEL", "SEQUENCE:1", "STATUS:CANCELLED"} <= set(cancelled)
     assert "METHOD:REQUEST" not in cancelled
