@@ -33,6 +33,7 @@ from network.web.pages import (
     see_other,
     values_of,
 )
+from network.web.staff_leavers import Leavers, spreadsheet_row, would_leave
 from orgs.errors import DomainError
 from orgs.org_settings import read_settings
 from orgs.pairing.sharing import SharingPolicy, read_policy, set_policy
@@ -149,7 +150,7 @@ class AdminPages(Controller):
                 errors.add("document", errors.summary)
                 errors.summary = ""
             return await self._rules_page(viewer, db, scheme_id, document=text, errors=errors)
-        return see_other(f"{viewer.base}/admin/schemes/{scheme_id}/rules?saved=1")
+        return see_other(f"{viewer.base}/admin/schemes/{scheme_id}/rules?done=saved")
 
     # --- staff import -------------------------------------------------------------------------
 
@@ -162,14 +163,20 @@ class AdminPages(Controller):
         report: ImportReport | None = None,
         errors: Errors | None = None,
         dry_run: bool = True,
+        leavers: Leavers | None = None,
     ) -> Response[Any]:
         who = admin(viewer, Action.IMPORT_STAFF)
+        if report is not None:  # numbered as in the spreadsheet, the header being row 1
+            report = msgspec.structs.replace(
+                report, errors=[spreadsheet_row(e) for e in report.errors]
+            )
         return render(
             "admin/staff_import.html",
             viewer,
             nav="admin",
             title="Import staff",
             report=report,
+            leavers=leavers,
             errors=errors,
             values={"dry_run": "yes" if dry_run else ""},
             recent=await StaffImports(db, who.org_id).recent(),
@@ -204,6 +211,17 @@ class AdminPages(Controller):
             errors.add("file", f"The file must be smaller than {MAX_IMPORT_BYTES // 2**20} MB")
         else:
             columns = (await read_settings(db, who.org_id)).staff_columns
+            leavers = await would_leave(db, who.org_id, content, columns)
+            if not dry_run and leavers.count and data.get("confirm_leavers") != "yes":
+                # The file is the complete list: nobody becomes a leaver without a yes.
+                errors.add(
+                    "confirm_leavers",
+                    f"Confirm that the {leavers.count} people not in the file have left, "
+                    "or do a dry run first",
+                )
+                return await self._staff_page(
+                    viewer, db, settings, errors=errors, dry_run=False, leavers=leavers
+                )
             if runs_as_job(content, settings):
                 job = StaffImports(db, who.org_id).queue(content, columns, who.ref, dry_run=dry_run)
                 await db.flush()
@@ -218,9 +236,10 @@ class AdminPages(Controller):
                 errors.summary = exc.detail
             except DomainError as exc:
                 domain_errors(exc, errors, ())
-        return await self._staff_page(
-            viewer, db, settings, report=report, errors=errors, dry_run=dry_run
-        )
+            return await self._staff_page(
+                viewer, db, settings, report=report, errors=errors, dry_run=dry_run, leavers=leavers
+            )
+        return await self._staff_page(viewer, db, settings, errors=errors, dry_run=dry_run)
 
     @get("/staff-imports/{import_id:uuid}", name="web:admin-staff-import-status")
     async def staff_import_status(
@@ -243,7 +262,14 @@ class AdminPages(Controller):
             title="Dry run of a staff import" if job.dry_run else "Staff import",
             job=job,
             sent_by=sender.display_name if sender is not None else job.created_by,
-            report=job.report,
+            report=(
+                msgspec.structs.replace(
+                    job.report, errors=[spreadsheet_row(e) for e in job.report.errors]
+                )
+                if job.report is not None
+                else None
+            ),
+            leavers=None,
         )
 
     # --- single sign-on -----------------------------------------------------------------------
@@ -304,7 +330,7 @@ class AdminPages(Controller):
                 domain_errors(exc, errors, fields)
             else:
                 sso.idp.forget(who.org_id)
-                return see_other(f"{viewer.base}/admin/sso?saved=1")
+                return see_other(f"{viewer.base}/admin/sso?done=saved")
         return await self._sso_page(viewer, db, errors, values_of(form))
 
     # --- partner organisations ----------------------------------------------------------------
@@ -370,5 +396,5 @@ class AdminPages(Controller):
                     exc, errors, ("cross_org", "partners", "publish_cards", "k", "sector", "region")
                 )
             else:
-                return see_other(f"{viewer.base}/admin/sharing?saved=1")
+                return see_other(f"{viewer.base}/admin/sharing?done=saved")
         return await self._sharing_page(viewer, db, errors, form)

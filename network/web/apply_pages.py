@@ -15,6 +15,7 @@ from network.http.path_params import Id, Slug
 from network.http.schemes_out import application_out
 from network.web.pages import (
     Errors,
+    Form,
     PageContext,
     PageContext_,
     decode,
@@ -49,6 +50,10 @@ def _role(text: str | None) -> SchemeRole:
         return SchemeRole(text or "mentee")
     except ValueError:
         raise NotFound("No such role: choose mentee or mentor.") from None
+
+
+class _Trial(Exception):
+    """Leaves the savepoint of a trial run (the answers checked, nothing kept)."""
 
 
 class ApplyPages(Controller):
@@ -122,16 +127,56 @@ class ApplyPages(Controller):
             errors,
             LABELS,
         )
-        if data is not None:
+        action = one(form, "action")
+        if data is not None and action != "change":
             service = ApplicationService(db, viewer.member.org_id)
             try:
                 async with db.begin_nested():  # a refusal undoes only this attempt
                     await service.apply(viewer.actor, data)
+                    if action != "confirm":  # checked, not sent: show the answers first
+                        raise _Trial
+            except _Trial:
+                return await self._check(viewer, db, scheme_id, role, form)
             except DomainError as exc:
                 domain_errors(exc, errors, LABELS)
             else:
                 return see_other(f"{viewer.base}/?applied={role.value}")
         return await self._form(viewer, db, scheme_id, role, errors, values_of(form))
+
+    async def _check(
+        self, viewer: PageContext_, db: Db, scheme_id: uuid.UUID, role: SchemeRole, form: Form
+    ) -> Response[Any]:
+        """Check your answers: the application as it will be sent, before it is."""
+        scheme = await SchemeService(db, viewer.member.org_id).get(scheme_id)
+        decision = await EligibilityChecks(db, viewer.member.org_id).check(
+            scheme, viewer.member, role
+        )
+        fields = ("career_to_date", "hoped_gains") if role is SchemeRole.MENTEE else ("offer",)
+        rows = [("Scheme", scheme.name), ("Applying as", f"A {role.value}")]
+        rows += [(LABELS[f], one(form, f) or "Not given") for f in fields]
+        eligible = "Eligible" if decision.eligible else "Not eligible as things stand"
+        next_step = (
+            "Your line manager is asked to approve it."
+            if decision.eligible
+            else "It will be marked not eligible; you may ask the HR director for an exception."
+        )
+        return render(
+            "check.html",
+            viewer,
+            nav="apply",
+            title="Check your application before sending it",
+            rows=[*rows, ("Eligibility", eligible), ("What happens next", next_step)],
+            items=[],
+            hidden={"role": role.value, **{f: one(form, f) for f in fields}},
+            action=f"{viewer.base}/apply/{scheme_id}",
+            confirm="Send your application",
+            change="Change your answers",
+            warning="",
+            danger=False,
+            caption="",
+            back="",
+            back_text="",
+        )
 
     # --- the line manager --------------------------------------------------------------------
 
@@ -205,7 +250,7 @@ class ApplyPages(Controller):
             except DomainError as exc:
                 errors.add(field, exc.errors[0].message.capitalize() if exc.errors else exc.detail)
             else:
-                return see_other(f"{viewer.base}/approvals")
+                return see_other(f"{viewer.base}/approvals?done=shadowing-decided")
         return await self.approvals(
             slug, viewer, db, errors, {**values_of(form), "for": str(shadowing_id)}
         )
@@ -276,7 +321,7 @@ class ApplyPages(Controller):
             except DomainError as exc:
                 domain_errors(exc, errors, ("reason", "service_delivery_considered"))
             else:
-                return see_other(f"{viewer.base}/approvals")
+                return see_other(f"{viewer.base}/approvals?done=decided")
         return await self._decision_page(viewer, db, application_id, errors, values_of(form))
 
 

@@ -169,6 +169,69 @@ class CoordinatorPages(Controller):
     ) -> Response[Any]:
         return await self._scheme_page(viewer, db, scheme_id)
 
+    @get("/applications/{application_id:uuid}", name="web:coordinate-application")
+    async def application(
+        self, slug: Slug, application_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """One applicant's application, opened from the applicants and the shortlist."""
+        who = coordinator(viewer, Action.COORDINATE)
+        service = ApplicationService(db, who.org_id)
+        app = await application_out(service, await service.get(who, application_id))
+        scheme = await SchemeService(db, who.org_id).get(app.scheme_id)
+        names = await _names(db, who.org_id, {app.member_id})
+        name = names.get(app.member_id, "A former member")
+        return render(
+            "coordinator/application.html",
+            viewer,
+            nav="coordinate",
+            title=f"{name}, as a {app.role.value}",
+            app=app,
+            scheme=scheme,
+            errors=None,
+        )
+
+    @post("/applications/{application_id:uuid}/promote", name="web:coordinate-promote")
+    async def promote(
+        self, slug: Slug, application_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """Offer a place to someone on the waiting list: the shortlist as it is, plus them."""
+        who = coordinator(viewer, Action.SHORTLIST)
+        service = ApplicationService(db, who.org_id)
+        app = await service.get(who, application_id)
+        scheme = await SchemeService(db, who.org_id).get(app.scheme_id)
+        offered = [
+            a.id
+            for a in await service.for_scheme(who, scheme, app.role)
+            if a.placement is Placement.OFFERED and a.id != app.id
+        ]
+        errors = Errors()
+        places = scheme.places(app.role) or 0
+        if len(offered) >= places:  # said plainly; the service would refuse it too
+            errors.summary = (
+                f"All {places} {app.role.value} places are offered. Take someone off the "
+                "shortlist on the scheme page first."
+            )
+        else:
+            try:
+                async with db.begin_nested():
+                    await service.shortlist(who, scheme, app.role, [*offered, app.id])
+            except DomainError as exc:
+                domain_errors(exc, errors, ())
+        if errors:
+            out_app = await application_out(service, app)
+            names = await _names(db, who.org_id, {app.member_id})
+            return render(
+                "coordinator/application.html",
+                viewer,
+                nav="coordinate",
+                title=f"{names.get(app.member_id, 'A former member')}, as a {app.role.value}",
+                app=out_app,
+                scheme=scheme,
+                errors=errors,
+                status=409,
+            )
+        return see_other(f"{viewer.base}/coordinate/applications/{application_id}?done=promoted")
+
     @post("/schemes/{scheme_id:uuid}/shortlist", name="web:coordinate-shortlist")
     async def shortlist(
         self,
@@ -284,16 +347,56 @@ class CoordinatorPages(Controller):
                 async with db.begin_nested():
                     await service.move(who, run_id, MovesIn(moves=[MoveIn(mentee, mentor)]))
             except DomainError as exc:
-                domain_errors(exc, errors, ())
+                people = {mentee} | ({mentor} if mentor else set())
+                names = {str(k): v for k, v in (await _names(db, who.org_id, people)).items()}
+                domain_errors(exc, errors, ("mentee", "mentor"), names=names)
             else:
-                return see_other(f"{viewer.base}/coordinate/runs/{run_id}?moved=1")
+                return see_other(f"{viewer.base}/coordinate/runs/{run_id}?done=moved")
         return await self._run_page(viewer, db, run_id, errors, values_of(form))
+
+    @get("/runs/{run_id:uuid}/publish", name="web:coordinate-publish-check")
+    async def publish_check(
+        self, slug: Slug, run_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """Check the pairs before publishing: publishing sends every request at once."""
+        who = coordinator(viewer, Action.RUN_COHORTS)
+        service = CohortRunService(db, who.org_id)
+        run: CohortRunOut = await service.view(await service.get(run_id))
+        if run.state.value != "draft":
+            return see_other(f"{viewer.base}/coordinate/runs/{run_id}")
+        scheme = await SchemeService(db, who.org_id).get(run.scheme_id)
+        waiting = len(run.waiting) + len(run.skipped)
+        return render(
+            "check.html",
+            viewer,
+            nav="coordinate",
+            title="Check the pairs before publishing them",
+            caption=f"Matching run for {scheme.name}",
+            rows=[
+                ("Pairs", str(len(run.pairs))),
+                ("Mentees left on the waiting list", str(waiting)),
+            ],
+            items=[
+                f"{p.mentee_name} with {p.mentor_name} ({p.score} out of 100)" for p in run.pairs
+            ],
+            hidden={},
+            action=f"{viewer.base}/coordinate/runs/{run_id}/publish",
+            confirm="Publish the pairs",
+            change="",
+            warning="Publishing cannot be undone: each mentee's request goes to their mentor "
+            "now, and this run can no longer change.",
+            danger=False,
+            back=f"{viewer.base}/coordinate/runs/{run_id}",
+            back_text="Go back to the run without publishing",
+        )
 
     @post("/runs/{run_id:uuid}/publish", name="web:coordinate-publish")
     async def publish(
         self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         who = coordinator(viewer, Action.RUN_COHORTS)
+        if one(await read_form(request), "action") != "confirm":  # not from the check page
+            return see_other(f"{viewer.base}/coordinate/runs/{run_id}/publish")
         errors = Errors()
         service = CohortRunService(db, who.org_id)
         try:
@@ -303,7 +406,7 @@ class CoordinatorPages(Controller):
         except DomainError as exc:
             domain_errors(exc, errors, ())
             return await self._run_page(viewer, db, run_id, errors)
-        return see_other(f"{viewer.base}/coordinate/runs/{run_id}?published=1")
+        return see_other(f"{viewer.base}/coordinate/runs/{run_id}?done=published")
 
     # --- oversight ----------------------------------------------------------------------------
 

@@ -16,12 +16,15 @@ from network.http.path_params import Slug
 from network.http.schemes_out import application_out
 from network.http.text_responses import text_response
 from network.web.pages import PageContext_, render, see_other, theme_of, with_headers
+from network.web.tasks import mentee_tasks
 from orgs.db import utcnow
 from orgs.mentoring.relationships import relationships_of
 from orgs.pairing.requests import RequestService
 from orgs.people.notifications import inbox, mark_all_read, mark_read
+from orgs.people.profiles import ProfileService
 from orgs.registry import OrgRegistry
 from orgs.schemes.applications import ApplicationService
+from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService
 from orgs.structs import out
 
@@ -70,6 +73,20 @@ class HomePages(Controller):
             await _relationship_out(db, member, r) for r in await relationships_of(db, member)
         ]
         unread = len(await inbox(db, member, unread_only=True))
+        only_mentor = bool(apps) and all(a.role is SchemeRole.MENTOR for a in apps)
+        tasks = (
+            []
+            if only_mentor
+            else mentee_tasks(
+                viewer.base,
+                apps,
+                has_profile=await ProfileService(db, member).mentee() is not None,
+                waiting_requests=sum(
+                    1 for r in requests if r.my_role == "mentee" and r.state in ("open", "queued")
+                ),
+                relationships=relationships,
+            )
+        )
         return render(
             "home.html",
             viewer,
@@ -80,6 +97,7 @@ class HomePages(Controller):
             requests=requests,
             relationships=relationships,
             unread=unread,
+            tasks=tasks,
             line_manager=viewer.actor.line_manager,
             applied=request.query_params.get("applied") in ("mentee", "mentor"),
         )

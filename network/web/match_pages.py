@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from sqlalchemy import select
 
 from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
@@ -29,7 +30,16 @@ from network.web.pages import (
 )
 from orgs.db import utcnow
 from orgs.errors import DomainError
-from orgs.pairing.requests import DECLINE_CODES, DeclineIn, RequestService, RequestsIn
+from orgs.mentoring.mentoring_settings import mentoring_settings
+from orgs.mentoring.relationship_states import RequestState
+from orgs.mentoring.relationships import LIVE, Relationship, Relationships
+from orgs.pairing.requests import (
+    DECLINE_CODES,
+    DeclineIn,
+    MentoringRequest,
+    RequestService,
+    RequestsIn,
+)
 from orgs.schemes.applications import ApplicationService, AppState
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import Scheme, SchemeService
@@ -53,6 +63,27 @@ async def _mentee_schemes(viewer: PageContext_, db: Db) -> list[Scheme]:
         and a.state in (AppState.APPROVED, AppState.EXCEPTION_GRANTED)
     }
     return [s for s in await SchemeService(db, viewer.member.org_id).list() if s.id in ids]
+
+
+async def _blocked(viewer: PageContext_, db: Db) -> str:
+    """What would refuse a request now, said before the mentee chooses (the service checks
+    again when they ask): requests still waiting, or a mentor already."""
+    me = viewer.member
+    pending = await db.scalar(
+        select(MentoringRequest.id)
+        .where(
+            MentoringRequest.org_id == me.org_id,
+            MentoringRequest.mentee_id == me.id,
+            MentoringRequest.state.in_((RequestState.QUEUED, RequestState.OPEN)),
+        )
+        .limit(1)
+    )
+    if pending is not None:
+        return "requests"
+    live = await Relationships(db, me.org_id).find_one(
+        Relationship.mentee_id == me.id, Relationship.state.in_(LIVE)
+    )
+    return "mentor" if live is not None else ""
 
 
 def _target(candidate_id: str) -> dict[str, Any]:
@@ -94,6 +125,8 @@ class MatchPages(Controller):
             schemes=schemes,
             scheme=scheme,
             suggestions=found,
+            blocked=await _blocked(viewer, db),
+            settings=await mentoring_settings(db, viewer.member.org_id),
             errors=errors,
             values=values or {},
         )
@@ -138,7 +171,7 @@ class MatchPages(Controller):
             except DomainError as exc:
                 domain_errors(exc, errors, ("mentor", "message"))
             else:
-                return see_other(f"{viewer.base}/requests")
+                return see_other(f"{viewer.base}/requests?done=asked")
         return await self._suggestions_page(request, viewer, db, errors, values_of(form))
 
     @get("/requests", name="web:requests")
@@ -164,7 +197,7 @@ class MatchPages(Controller):
     ) -> Response[Any]:
         me = viewer.member
         rel = await RequestService(db, me.org_id, outbox_sink(db)).accept(me, request_id, utcnow())
-        return see_other(f"{viewer.base}/relationships/{rel.id}")
+        return see_other(f"{viewer.base}/relationships/{rel.id}?done=accepted")
 
     @post("/requests/{request_id:uuid}/withdraw", name="web:request-withdraw")
     async def withdraw(
@@ -172,7 +205,7 @@ class MatchPages(Controller):
     ) -> Response[Any]:
         me = viewer.member
         await RequestService(db, me.org_id, outbox_sink(db)).withdraw(me, request_id, utcnow())
-        return see_other(f"{viewer.base}/requests")
+        return see_other(f"{viewer.base}/requests?done=withdrawn")
 
     async def _decline_page(
         self,
@@ -237,5 +270,5 @@ class MatchPages(Controller):
             except DomainError as exc:
                 domain_errors(exc, errors, ("code", "reason"))
             else:
-                return see_other(f"{viewer.base}/requests")
+                return see_other(f"{viewer.base}/requests?done=declined")
         return await self._decline_page(viewer, db, request_id, errors, values_of(form))

@@ -19,11 +19,13 @@ from network.web.pages import (
     decode,
     domain_errors,
     one,
+    read_date,
     read_form,
     render,
     see_other,
     values_of,
 )
+from network.web.uk_time import example_date, london_today
 from orgs.errors import DomainError
 from orgs.people.profiles import MenteeProfileIn, MentorProfileIn, ProfileService
 from orgs.structs import out
@@ -169,7 +171,7 @@ class ProfilePages(Controller):
             except DomainError as exc:
                 domain_errors(exc, errors, MENTEE_LABELS)
             else:
-                return see_other(f"{viewer.base}/profile")
+                return see_other(f"{viewer.base}/profile?done=mentee-profile")
         return self._mentee_page(viewer, values_of(form), errors)
 
     # --- mentor -----------------------------------------------------------------------------
@@ -186,6 +188,7 @@ class ProfilePages(Controller):
             levels=LEVELS,
             values=values,
             errors=errors,
+            date_hint=example_date(london_today(), 60),
         )
 
     @get("/mentor", name="web:mentor-profile")
@@ -219,6 +222,9 @@ class ProfilePages(Controller):
         form = await read_form(request)
         errors = Errors()
         topics = _topics(form, errors, 3)
+        paused = read_date(
+            form, "paused_until", "The date you are paused until", errors, required=False
+        )
         if not form.get("meeting_modes"):
             errors.add("meeting_modes", "Choose at least one way you can meet")
         for name in ("capacity", "seniority_band"):
@@ -231,7 +237,7 @@ class ProfilePages(Controller):
                 {
                     "topics": topics,
                     "capacity": int(one(form, "capacity")),
-                    "paused_until": one(form, "paused_until") or None,
+                    "paused_until": paused.isoformat() if paused else None,
                     "meeting_modes": form.get("meeting_modes", []),
                     "region": one(form, "region"),
                     "sector": one(form, "sector"),
@@ -251,5 +257,5 @@ class ProfilePages(Controller):
             except DomainError as exc:
                 domain_errors(exc, errors, MENTOR_LABELS)
             else:
-                return see_other(f"{viewer.base}/profile")
+                return see_other(f"{viewer.base}/profile?done=mentor-profile")
         return self._mentor_page(viewer, values_of(form), errors)

@@ -5,7 +5,7 @@ unless shared, per entry), shadowing, ending or changing mentor, and the evaluat
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -22,19 +22,23 @@ from network.http.mentoring_out import (
     evaluation_out,
 )
 from network.http.path_params import Id, Slug
+from network.web.concern_pages import CATEGORIES, STATE_WORDS, mine_for, raise_from_form
 from network.web.pages import (
     Errors,
     Form,
     PageContext,
     PageContext_,
+    date_parts,
     decode,
     domain_errors,
     one,
+    read_date,
     read_form,
     render,
     see_other,
     values_of,
 )
+from network.web.uk_time import NoSuchTime, example_date, from_london, london_today, parse_time
 from orgs.db import utcnow
 from orgs.errors import DomainError
 from orgs.mentoring import (
@@ -50,6 +54,11 @@ from orgs.mentoring.ending import EndIn, end_relationship
 from orgs.mentoring.relationships import Relationships, for_party
 from orgs.structs import out
 
+END_CHOICES = (
+    ("close", "The work is done"),
+    ("no_fit", "It is not a good fit"),
+    ("change_mentor", "I would like a different mentor"),
+)
 #: Which form of the page an error belongs to, and the fields it shows.
 SECTIONS = {
     "agreement": ("frequency", "location", "length_minutes", "contact_by", "communication"),
@@ -78,12 +87,26 @@ LABELS = {
 
 
 def _date_time(form: Form, errors: Errors, date_field: str, time_field: str) -> str | None:
-    day, at = one(form, date_field), one(form, time_field) or "09:00"
-    try:
-        return datetime.fromisoformat(f"{day}T{at}").replace(tzinfo=UTC).isoformat()
-    except ValueError:
-        errors.add(date_field, "Enter a real date, for example 2026-03-27, and a time like 14:30")
+    """The date input and time box, read as London time, as a UTC instant (ISO text)."""
+    day = read_date(form, date_field, "The date of the meeting", errors)
+    at, problem = parse_time(one(form, time_field) or "09:00", "the start time")
+    if problem:
+        errors.add(time_field, problem)
+    if day is None or at is None:
         return None
+    try:
+        return from_london(day, at).isoformat()
+    except NoSuchTime as exc:
+        errors.add(time_field, f"{exc}: enter a time before 1am or from 2am")
+        return None
+
+
+def _iso_date(form: Form, errors: Errors, name: str, label: str, default: date) -> str | None:
+    """A date input as ISO text for the services; an empty one is ``default``."""
+    if date_parts(form, name).empty:
+        return default.isoformat()
+    day = read_date(form, name, label, errors)
+    return day.isoformat() if day else None
 
 
 async def _shared(
@@ -134,8 +157,12 @@ class RelationshipPages(Controller):
                 out(ShadowingOut, s) for s in await shadowing.list_for_party(db, me, rel_id)
             ],
             evaluations=evaluations_due,
+            concerns=await mine_for(viewer, db, rel_id),
+            concern_categories=CATEGORIES,
+            concern_states=STATE_WORDS,
             section=section,
-            today=utcnow().date().isoformat(),
+            today=london_today(),
+            date_hint=example_date(london_today()),
             errors=errors,
             values=values or {},
         )
@@ -154,9 +181,12 @@ class RelationshipPages(Controller):
         build: Any,
         call: Any,
         anchor: str,
+        *,
+        form: Form | None = None,
+        done: str = "",
     ) -> Response[Any]:
         """Read the form, build the input (or errors), call the service, redirect or re-render."""
-        form = await read_form(request)
+        form = form if form is not None else await read_form(request)
         errors = Errors()
         data = build(form, errors)
         if data is not None and not errors:
@@ -164,9 +194,16 @@ class RelationshipPages(Controller):
                 async with db.begin_nested():
                     await call(data)
             except DomainError as exc:
-                domain_errors(exc, errors, (*SECTIONS.get(section, ()), *LABELS))
+                domain_errors(
+                    exc,
+                    errors,
+                    SECTIONS.get(section, ()),
+                    labels=LABELS,
+                    aliases={"starts_at": "meeting_date", "dates": "shadow_date"},
+                )
             else:
-                return see_other(f"{viewer.base}/relationships/{rel_id}#{anchor}")
+                query = f"?done={done}" if done else ""
+                return see_other(f"{viewer.base}/relationships/{rel_id}{query}#{anchor}")
         return await self._page(viewer, db, rel_id, errors, values_of(form), section)
 
     # --- agreement -------------------------------------------------------------------------
@@ -339,13 +376,15 @@ class RelationshipPages(Controller):
         self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
     ) -> Response[Any]:
         def build(form: Form, errors: Errors) -> learning_log.LogEntryIn | None:
+            entry_date = _iso_date(form, errors, "entry_date", "The date", london_today())
             if not (one(form, "activity") or one(form, "learning")):
                 errors.add("activity", "Enter what you did or what you learned")
+            if errors or entry_date is None:
                 return None
             return decode(
                 learning_log.LogEntryIn,
                 {
-                    "entry_date": one(form, "entry_date") or utcnow().date().isoformat(),
+                    "entry_date": entry_date,
                     "activity": one(form, "activity"),
                     "learning": one(form, "learning"),
                     "next_steps": one(form, "next_steps"),
@@ -392,16 +431,15 @@ class RelationshipPages(Controller):
         def build(form: Form, errors: Errors) -> shadowing.ShadowingIn | None:
             if not one(form, "host_name"):
                 errors.add("host_name", "Enter who you will shadow")
-            if not one(form, "shadow_date"):
-                errors.add("shadow_date", "Enter the date of the shadowing")
-            if errors:
+            shadow_date = read_date(form, "shadow_date", "The date of the shadowing", errors)
+            if errors or shadow_date is None:
                 return None
             return decode(
                 shadowing.ShadowingIn,
                 {
                     "kind": "one_off",
                     "host_name": one(form, "host_name"),
-                    "dates": [one(form, "shadow_date")],
+                    "dates": [shadow_date.isoformat()],
                     "purpose": one(form, "purpose"),
                 },
                 errors,
@@ -437,7 +475,56 @@ class RelationshipPages(Controller):
             await end_relationship(db, viewer.member, rel_id, data, utcnow(), outbox_sink(db))
             await _shared(db, viewer, rel_id, None, "state")
 
-        return await self._act(request, viewer, db, rel_id, "end", build, call, "ending")
+        form = await read_form(request)
+        action = one(form, "action")
+        if action == "change":
+            return await self._page(viewer, db, rel_id, Errors(), values_of(form), "end")
+        if action != "confirm":  # check the answers first: ending cannot be undone
+            errors = Errors()
+            data = build(form, errors)
+            if data is None or errors:
+                return await self._page(viewer, db, rel_id, errors, values_of(form), "end")
+            return await self._end_check(viewer, db, rel_id, form)
+        return await self._act(
+            request, viewer, db, rel_id, "end", build, call, "ending", form=form, done="ended"
+        )
+
+    async def _end_check(
+        self, viewer: PageContext_, db: Db, rel_id: uuid.UUID, form: Form
+    ) -> Response[Any]:
+        rel, _ = await for_party(db, viewer.member, rel_id)
+        shown = await _relationship_out(db, viewer.member, rel)
+        how = dict(END_CHOICES)[one(form, "how")]
+        rows = [("With", shown.counterpart), ("How it ends", how)]
+        rows.append(("Reason", one(form, "reason") or "None given"))
+        rows.append(("Match you again", "No" if one(form, "never_again") == "yes" else "Yes"))
+        return render(
+            "check.html",
+            viewer,
+            nav="home",
+            title="Check before you end the mentoring",
+            caption=f"Mentoring with {shown.counterpart}",
+            rows=rows,
+            items=[],
+            hidden={k: one(form, k) for k in ("how", "reason", "never_again")},
+            action=f"{viewer.base}/relationships/{rel_id}/end",
+            confirm="End the mentoring",
+            change="Change your answers",
+            warning="Ending cannot be undone: meetings and the learning log stop, and "
+            f"{shown.counterpart} is told.",
+            danger=True,
+            back=f"{viewer.base}/relationships/{rel_id}",
+            back_text="Keep the mentoring going",
+        )
+
+    @post("/concerns", name="web:concern-raise")
+    async def raise_concern(
+        self, request: Request[Any, Any, Any], slug: Slug, rel_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        errors, values = await raise_from_form(request, viewer, db, rel_id)
+        if not errors:
+            return see_other(f"{viewer.base}/relationships/{rel_id}?done=concern-raised#concerns")
+        return await self._page(viewer, db, rel_id, errors, values, "concern")
 
     @post("/evaluations/{evaluation_id:uuid}", name="web:evaluation-answer")
     async def answer(

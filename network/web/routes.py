@@ -8,8 +8,10 @@ from litestar.types import ControllerRouterHandler
 
 from network.web.admin_pages import AdminPages
 from network.web.apply_pages import ApplyPages
+from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.equality_pages import EqualityPages
+from network.web.exception_pages import ExceptionPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
 from network.web.network_pages import NetworkPages
@@ -22,11 +24,13 @@ from network.web.templating import static_router, template_config
 PAGES: list[ControllerRouterHandler] = [
     HomePages,
     ApplyPages,
+    ExceptionPages,
     ProfilePages,
     MatchPages,
     RelationshipPages,
     CoordinatorPages,
     EqualityPages,
+    ConcernInbox,
     AdminPages,
     NetworkPages,
 ]

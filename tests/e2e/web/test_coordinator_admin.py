@@ -49,13 +49,18 @@ async def test_coordinator_runs_matching_adjusts_and_publishes(
     await nav(page, "Coordinate")
     await lena.check("coordinate")
     await page.get_by_role("link", name=SCHEME, exact=True).click()
-    applicants = page.locator("#applicants + table")
+    applicants = page.locator("#applicants + .mn-table-wrap table")
     await expect(applicants.get_by_role("row", name=ROSA)).to_contain_text("Approved")
     await expect(applicants.get_by_role("row", name=ROSA)).to_contain_text("Eligible")
     await expect(page.locator("#funnel title")).to_have_text(
         "Pipeline: from application to completion"
     )
     await lena.check("scheme")
+    await applicants.get_by_role("link", name=ROSA).click()  # the applicant's application
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"{ROSA}, as a mentee")
+    await expect(page.locator("#application")).to_contain_text("Approved")
+    await lena.check("application")
+    await page.get_by_role("link", name="Back to the applicants").click()
 
     await page.get_by_label("Minimum score").fill("lots")  # refused, nothing lost
     await page.get_by_label("Stable").check()
@@ -83,7 +88,15 @@ async def test_coordinator_runs_matching_adjusts_and_publishes(
     await page.get_by_role("button", name="Move").click()
     await expect(page.locator(".govuk-summary-card h3")).to_have_text(f"{ROSA} with {UMAR}")
     await expect(page.locator(".govuk-summary-card")).to_contain_text("Moved by the coordinator")
+    # Check the pairs first: publishing cannot be undone.
+    await page.get_by_role("button", name="Check the pairs and publish").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check the pairs before publishing them"
+    )
+    await expect(page.locator("#items")).to_contain_text(f"{ROSA} with {UMAR}")
+    await lena.check("publish-check")
     await page.get_by_role("button", name="Publish the pairs").click()
+    await expect(page.locator("#done")).to_contain_text("Pairs published")
     await expect(page.get_by_text(f"{ROSA} asked {UMAR}: request sent")).to_be_visible()
     await lena.check("published")
 
@@ -139,7 +152,7 @@ async def test_org_admin_previews_rules_and_sees_the_import_error_report(
     report = page.locator("#error-report")
     await expect(report).to_be_visible()
     row = report.locator("tbody tr").first
-    await expect(row.locator("td").nth(0)).to_have_text("2")  # the second data row
+    await expect(row.locator("td").nth(0)).to_have_text("3")  # as in the spreadsheet: header 1
     await expect(row.locator("td").nth(1)).to_have_text("email")
     assert (await error_summary(page))[0].endswith("nothing was imported.")
     await amir.check("import-errors")

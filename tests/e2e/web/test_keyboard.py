@@ -82,7 +82,7 @@ async def test_the_main_journey_with_the_keyboard_only_and_the_csp_enforced(
     await press(page, "Find a mentor")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Find a mentor")
     await press(page, "Ask only this mentor")  # the first, best match
-    assert page.url == f"{fed.a_url}/orgs/brent/requests"
+    assert page.url == f"{fed.a_url}/orgs/brent/requests?done=asked"
     await expect(page.get_by_role("table", name="Requests you sent")).to_contain_text(
         "a mentor at Nottingham City Homes"
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from network.web.uk_time import local, uk_when
 from tests.e2e.web.conftest import MENTORS, Federation, visitor
 
 
@@ -25,6 +26,7 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Mentoring across organisations"
     )
+    await expect(page.locator("#how-it-works + ol li")).to_have_count(5)  # what happens next
     await mentee.check("node-home")
     await page.get_by_role("link", name="London Borough of Brent").click()
     await mentee.sign_in_at_idp("rosa")
@@ -34,7 +36,8 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await mentee.check("home")
 
     # Where she stands: an approved application, no profile yet.
-    await expect(page.get_by_text("Approved")).to_be_visible()
+    await expect(page.locator(".govuk-summary-list").get_by_text("Approved")).to_be_visible()
+    await expect(page.locator("#task-profile-status")).to_contain_text("Not started")
     await nav(page, "Profiles")
     await mentee.check("profiles")
     await page.get_by_role("link", name="Create your mentee profile").click()
@@ -61,9 +64,10 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await first.get_by_role("checkbox").check()
     await page.get_by_label("A message for the mentor").fill("I would like to lead a housing team.")
     await page.get_by_role("button", name="Ask the mentors you chose").click()
-    assert page.url == f"{fed.a_url}/orgs/brent/requests"
+    assert page.url == f"{fed.a_url}/orgs/brent/requests?done=asked"
+    await expect(page.locator("#done")).to_contain_text("Request sent")
     sent = page.get_by_role("table", name="Requests you sent")
-    await expect(sent).to_contain_text("Open")
+    await expect(sent).to_contain_text("Waiting for an answer")
     await mentee.check("requests-sent")
     assert await fed.deliver(fed.a) == 1  # request.create reaches node B
     asked = await fed.asked_mentor()
@@ -92,10 +96,13 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     assert await fed.deliver(fed.a) == 2
 
     # The mentor records the first meeting (today from midnight UTC, an hour) on node B: not
-    # before the day the relationship began, not in the future.
-    today = datetime.now(UTC).date().isoformat()
+    # before the day the relationship began, not in the future. It is typed, and shown, in
+    # London time (01:00 in British Summer Time).
+    today = local(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
     await record_first_meeting(mpage, today)
-    await expect(mpage.get_by_role("table", name="Meetings")).to_contain_text("Held")
+    meetings = mpage.get_by_role("table", name="Meetings")
+    await expect(meetings).to_contain_text("Held")
+    await expect(meetings).to_contain_text(uk_when(today))  # "2 December 2026, midnight"
     await expect(mpage.get_by_text("1.0 of")).to_be_visible()
     await mentor.check("relationship-meeting")
 
@@ -123,11 +130,14 @@ async def nav(page: Page, name: str) -> None:
     )
 
 
-async def record_first_meeting(page: Page, day: str) -> None:
+async def record_first_meeting(page: Page, at: datetime) -> None:
+    """``at``: a London time (the GOV.UK date input, and a time box in UK time)."""
     form = page.locator("form", has=page.get_by_role("button", name="Add meeting"))
     await form.get_by_label("Yes, record it as held").check()
-    await form.get_by_label("Date").fill(day)
-    await form.get_by_label("Start time (UTC)").fill("00:00")
+    await form.get_by_label("Day").fill(str(at.day))
+    await form.get_by_label("Month").fill(str(at.month))
+    await form.get_by_label("Year").fill(str(at.year))
+    await form.get_by_label("Start time (UK time)").fill(f"{at:%H:%M}")
     await form.get_by_label("How long, in minutes").fill("60")
     await form.get_by_label("Online").check()
     await form.get_by_role("button", name="Add meeting").click()

@@ -1,0 +1,52 @@
+"""What a page says after an action succeeded (POST/redirect/GET): the redirect carries
+``?done=<key>`` and the page shows that key's confirmation panel. Only keys listed here are
+shown, so a link cannot put words on a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Done:
+    title: str
+    body: str
+
+
+DONE: dict[str, Done] = {
+    "asked": Done(
+        "Request sent",
+        "Your first choice has your request. You will get a notification when they answer; "
+        "if they decline, your next choice is asked.",
+    ),
+    "withdrawn": Done("Request withdrawn", "The mentor is no longer asked. You can ask again."),
+    "accepted": Done(
+        "You accepted the request",
+        "Agree how you will work at your first meeting, then both confirm the agreement.",
+    ),
+    "declined": Done("Request declined", "The mentee has been told, and can ask someone else."),
+    "decided": Done("Decision sent", "The person who applied has been told."),
+    "shadowing-decided": Done("Decision sent", "The mentee and mentor have been told."),
+    "mentee-profile": Done("Mentee profile saved", "Your suggestions now use what you told us."),
+    "mentor-profile": Done("Mentor profile saved", "Mentees see your new details."),
+    "ended": Done("The mentoring has ended", "Both of you have been told."),
+    "published": Done(
+        "Pairs published", "Each mentee's request has gone to their mentor, who will answer it."
+    ),
+    "moved": Done("Pair changed", "Nothing is sent until you publish the pairs."),
+    "exception-asked": Done(
+        "Exception asked for", "The HR director will decide, and you will be told why."
+    ),
+    "exception-decided": Done("Decision sent", "The applicant has been told, with your reason."),
+    "concern-raised": Done(
+        "Concern sent to the scheme coordinator",
+        "Only the coordinator sees it. You can see below what they have done about it.",
+    ),
+    "concern-updated": Done("Concern updated", "The person who raised it can see its status."),
+    "promoted": Done("Place offered", "They are off the waiting list and on the shortlist."),
+    "saved": Done("Saved", "Your changes are in force."),
+}
+
+
+def done_of(key: str | None) -> Done | None:
+    return DONE.get(key or "")
