@@ -443,7 +443,7 @@ async def test_the_admin_page_queues_a_large_upload_and_shows_its_status(
     assert page_url.startswith("/orgs/brent/admin/staff-imports/")
     waiting = await jobs_client.get(page_url)
     assert waiting.status_code == 200
-    assert "Queued" in waiting.text
+    assert "Waiting to start" in waiting.text
     assert "by Ada Min" in waiting.text  # the sender by name, not their id
     assert "Refresh this page" in waiting.text
 
