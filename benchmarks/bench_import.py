@@ -1,7 +1,7 @@
 """Staff import on PostgreSQL: a 10,000-row HR export, first import and re-imports.
 
 Run as ``python -m benchmarks.bench_import [--rows N]``. Uses a scratch database
-``mentornet_bench_import`` on the server of ``MENTORNET_TEST_DATABASE_URL`` (default
+``mentornet_bench_<namespace>import`` on the server of ``MENTORNET_TEST_DATABASE_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``), dropped and created afresh.
 
 The reference, measured in the same run, is the floor for any import: asyncpg's binary COPY
@@ -14,29 +14,22 @@ import argparse
 import asyncio
 import csv
 import io
-import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from benchmarks.scratch_database import dsn, recreate
 from network import migrate
-from network.config import Settings, normalise_database_url
+from network.config import Settings
 from network.db import create_engine, create_sessionmaker
 from orgs.records.staff_import import StaffImporter, parse_staff_csv
 from orgs.registry import OrgRegistry
 
 T = TypeVar("T")
-SERVER = normalise_database_url(
-    os.environ.get(
-        "MENTORNET_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-    )
-)
-DATABASE = "mentornet_bench_import"
 HEADER = [
     "employee_id", "email", "given_name", "family_name", "department", "job_title", "grade",
     "location", "manager_employee_id", "employment_type", "school_based", "start_date",
@@ -60,19 +53,6 @@ def export(rows: int, changed: int = 0, removed: int = 0) -> str:
             ]
         )  # fmt: skip
     return out.getvalue()
-
-
-def dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def recreate(url: str) -> None:
-    admin = await asyncpg.connect(dsn(SERVER))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
 
 
 async def timed(label: str, rows: int, work: Callable[[], Awaitable[T]]) -> tuple[float, T]:
@@ -99,8 +79,7 @@ async def copy_reference(url: str, text: str) -> None:
 
 
 async def main(rows: int) -> None:
-    url = make_url(SERVER).set(database=DATABASE).render_as_string(hide_password=False)
-    await recreate(url)
+    url = await recreate("import")
     settings = Settings(database_url=url)
     await asyncio.to_thread(migrate.upgrade, settings)
     engine = create_engine(settings)

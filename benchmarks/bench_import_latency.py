@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import httpx
 from msgspec.structs import replace
-from sqlalchemy.engine import make_url
 
-from benchmarks.bench_import import SERVER, dsn, export
+from benchmarks.bench_import import export
+from benchmarks.scratch_database import recreate
 from network import migrate
 from network.config import Settings
 from network.db import create_engine, create_sessionmaker
@@ -35,7 +33,6 @@ from orgs.registry import OrgRegistry
 from orgs.tokens import TokenService
 from tests.live import live_node
 
-DATABASE = f"mentornet_bench_{os.environ.get('MENTORNET_TEST_NAMESPACE', '')}latency"
 PROBE_EVERY_S = 0.02
 IDLE_S = 3.0
 
@@ -77,16 +74,6 @@ async def probe(client: httpx.AsyncClient, paths: list[str], stop: asyncio.Event
         turn += 1
         await asyncio.sleep(PROBE_EVERY_S)
     return probes
-
-
-async def recreate() -> str:
-    admin = await asyncpg.connect(dsn(SERVER))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
-    return make_url(SERVER).set(database=DATABASE).render_as_string(hide_password=False)
 
 
 async def org_token(settings: Settings, slug: str) -> str:
@@ -152,7 +139,7 @@ async def idle(url: str, token: str, slug: str) -> Probes:
 
 
 async def main(rows: int) -> None:
-    url = await recreate()
+    url = await recreate("latency")
     settings = Settings(
         database_url=url,
         log_level="WARNING",

@@ -24,12 +24,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import httpx
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
-from benchmarks.bench_import import SERVER, dsn
+from benchmarks.scratch_database import recreate
 from federation.outbox import OutboxMessage, OutboxStatus
 from federation.peer_registry import PeerRegistry
 from federation.signing import new_jti
@@ -43,7 +41,6 @@ from network.runtime import Runtime
 from tests.live import free_port
 from tests.nodes import Identity
 
-DATABASE = f"mentornet_bench_{os.environ.get('MENTORNET_TEST_NAMESPACE', '')}outbox"
 REDIS = os.environ.get("MENTORNET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -62,16 +59,6 @@ class Drain:
             f"{self.messages_up / self.seconds:,.0f} | {self.taken:,} | {self.repeats} | "
             f"{self.out_of_order} |"
         )
-
-
-async def recreate() -> str:
-    admin = await asyncpg.connect(dsn(SERVER))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
-    return make_url(SERVER).set(database=DATABASE).render_as_string(hide_password=False)
 
 
 async def silent_server() -> tuple[asyncio.Server, int]:
@@ -132,7 +119,7 @@ async def pending_to(runtime: Runtime, urls: list[str]) -> int:
 
 
 async def drain(label: str, messages: int, peers: int, down: int, sink: str) -> Drain:
-    url = await recreate()
+    url = await recreate("outbox")
     settings = Settings(
         database_url=url,
         redis_url=REDIS,

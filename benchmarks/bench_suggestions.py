@@ -1,7 +1,7 @@
 """Signed-in suggestions over HTTP on a seeded node, beside ``/health/live`` on the same server.
 
 Run as ``python -m benchmarks.bench_suggestions [--staff N] [--mentors N] [--cards N]``. Seeds a
-scratch database ``mentornet_bench_suggestions`` on the server of
+scratch database ``mentornet_bench_<namespace>suggestions`` on the server of
 ``MENTORNET_TEST_DATABASE_URL`` (dropped and created afresh): one org with ``--staff`` people in
 a management tree, ``--mentors`` approved mentors (some with live relationships, some paused),
 ``--mentees`` approved mentees (some with never-again pairs), and ``--cards`` live cards from a
@@ -34,10 +34,10 @@ from pathlib import Path
 import asyncpg
 import msgspec
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.bench_import import SERVER, dsn, export
+from benchmarks.bench_import import export
+from benchmarks.scratch_database import dsn, recreate
 from federation import wire
 from federation.peer_registry import Peer
 from federation.remote_cards import RemoteCard
@@ -59,7 +59,6 @@ from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService, SchemeSpec
 
 REPO = Path(__file__).resolve().parent.parent
-DATABASE = "mentornet_bench_suggestions"
 REDIS = os.environ.get("MENTORNET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PEER = "https://peer.example"
 PEER_ORGS = ["nch", "derby", "leics", "notts", "lincs"]
@@ -237,15 +236,6 @@ async def analyze(url: str) -> None:
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
-
-
-async def recreate(url: str) -> None:
-    admin = await asyncpg.connect(dsn(SERVER))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
 
 
 # --- the load --------------------------------------------------------------------------------
@@ -489,8 +479,7 @@ def ratios(runs: list[Run], connections: list[int], rate: float) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = make_url(SERVER).set(database=DATABASE).render_as_string(hide_password=False)
-    await recreate(url)
+    url = await recreate("suggestions")
     settings = Settings(
         database_url=url,
         redis_url=REDIS,
