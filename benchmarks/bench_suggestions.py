@@ -374,7 +374,9 @@ async def open_loop(port: int, label: str, ask: Ask, rate: float, seconds: float
 # --- the server ------------------------------------------------------------------------------
 
 
-def serve(settings: Settings, port: int, code: Path) -> subprocess.Popen[bytes]:
+def serve(
+    settings: Settings, port: int, code: Path, *, workers: int = 1
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, **to_environ(settings), "PYTHONPATH": str(code)}
     return subprocess.Popen(
         [
@@ -384,6 +386,8 @@ def serve(settings: Settings, port: int, code: Path) -> subprocess.Popen[bytes]:
             "serve",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         cwd=code,
         env=env,

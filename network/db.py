@@ -8,9 +8,10 @@ connection (``db_pool_timeout_s``). What a request sees when they run out: ``net
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,6 +24,12 @@ from network.config import Settings
 #: The client waits this much longer than the server's own statement_timeout, so that a slow
 #: statement is cancelled by the server (the connection stays usable) before the client gives up.
 CLIENT_MARGIN_S = 1.0
+
+#: A pooled connection idle for longer than this is pinged before use (a restarted PostgreSQL
+#: leaves the pool's connections closed). One busy within it is not: the ping is three round
+#: trips (BEGIN, a query, ROLLBACK, so that it also works behind PgBouncer), more than a whole
+#: authenticated read costs, and a connection that just answered is alive.
+PING_AFTER_IDLE_S = 2.0
 
 
 def create_engine(settings: Settings, *, statement_timeout: bool = True) -> AsyncEngine:
@@ -37,19 +44,41 @@ def create_engine(settings: Settings, *, statement_timeout: bool = True) -> Asyn
         milliseconds = round(settings.db_statement_timeout_s * 1000)
         connect_args["server_settings"] = {"statement_timeout": str(milliseconds)}
         connect_args["command_timeout"] = settings.db_statement_timeout_s + CLIENT_MARGIN_S
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
-        pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout_s,
         connect_args=connect_args,
     )
+    _ping_idle_connections(engine)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Rows stay readable after commit: handlers map them to responses after the commit.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """SQLAlchemy's ``pool_pre_ping`` pings on every checkout; this pings only connections that
+    sat idle (SQLAlchemy's documented pessimistic-disconnect recipe, with a threshold). A failed
+    ping makes the pool drop that connection and open another, so the caller never sees it."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def _enforce_sqlite_foreign_keys(engine: AsyncEngine) -> None:

@@ -87,19 +87,20 @@ class TokenService:
             raise Unauthenticated("The bearer token is not valid.")
         row = (
             await self.session.execute(
-                select(OrgApiToken, Org.slug)
+                # The whole org, so that a handler reading it next finds it in the session.
+                select(OrgApiToken, Org)
                 .join(Org, Org.id == OrgApiToken.org_id)
                 .where(OrgApiToken.token_hash == hash_token(token))
             )
         ).first()
         if row is None or row[0].revoked_at is not None:
             raise Unauthenticated("The bearer token is not valid.")
-        record, slug = row
+        record, org = row
         now = utcnow()
         if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
             record.last_used_at = now
         return AuthenticatedToken(
-            org_id=record.org_id, org_slug=slug, role=record.role, token_id=record.id
+            org_id=record.org_id, org_slug=org.slug, role=record.role, token_id=record.id
         )
 
 

@@ -14,7 +14,6 @@ from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS
 from orgs.errors import Forbidden, NotFound
 from orgs.models import Org, TokenRole
-from orgs.registry import OrgRegistry
 from orgs.structs import out
 from orgs.tokens import AuthenticatedToken, TokenIn, TokenService
 
@@ -23,7 +22,11 @@ async def own_org(slug: str, principal: AuthenticatedToken, db: AsyncSession) ->
     """The org named in the path, if it is the caller's; otherwise exactly like a missing one."""
     if slug != principal.org_slug:
         raise NotFound(f"No organisation {slug!r} on this node.")
-    return await OrgRegistry(db).get(slug)
+    # Usually no SQL: authenticating the token loaded the org into this session.
+    org = await db.get(Org, principal.org_id)
+    if org is None:
+        raise NotFound(f"No organisation {slug!r} on this node.")
+    return org
 
 
 def require_admin(principal: AuthenticatedToken) -> None:
