@@ -25,9 +25,8 @@ from network.sso.csrf import SAFE_METHODS, check_csrf
 from network.sso.flow import SsoRuntime
 from orgs.errors import NotFound, Unauthenticated
 from orgs.people.actor import Actor
-from orgs.people.identity import is_line_manager
-from orgs.people.members import Member, MemberRepository, MemberStatus
-from orgs.people.roles import TOKEN_ROLES, roles_of
+from orgs.people.identity import signed_in_member
+from orgs.people.roles import TOKEN_ROLES
 
 
 async def provide_actor(request: Request[Any, Any, Any], db: Db) -> Actor:
@@ -49,22 +48,20 @@ async def _session_actor(request: Request[Any, Any, Any], db: Db) -> Actor | Non
         raise Unauthenticated("Your session has ended; please sign in again.")
     await Runtime.of(request.app.state).limits.admit("session", session.id)
     record = session.record
-    member = await MemberRepository(db, record.org_id).find_one(
-        Member.id == record.member_id, Member.status == MemberStatus.ACTIVE
-    )
-    if member is None:
+    found = await signed_in_member(db, record.org_id, record.member_id)
+    if found is None:
         await sso.sessions.destroy(session.id)
         raise Unauthenticated("Your session has ended; please sign in again.")
     if request.method not in SAFE_METHODS:
         await check_csrf(request, session)
     return Actor(
         record.org_id,
-        member,
-        await roles_of(db, member),
-        f"member {member.id}",
+        found.member,
+        found.roles,
+        f"member {found.member.id}",
         org_slug=record.org_slug,
         via="session",
-        line_manager=await is_line_manager(db, member),
+        line_manager=found.line_manager,
     )
 
 

@@ -22,7 +22,7 @@ from network.http.dependencies import Db
 from network.http.dev_idp import DevIdpController
 from network.http.path_params import Slug
 from network.http.problems import API_PROBLEMS, handle_domain_error
-from network.http.sign_in_out import MeOut, SsoConfigOut
+from network.http.sign_in_out import CallerOut, SsoConfigOut
 from network.logs import get_logger
 from network.metrics import SIGN_IN_REFUSALS, SIGN_INS
 from network.runtime import Runtime
@@ -253,7 +253,7 @@ class WhoAmIController(Controller):
         summary="Who is calling: the signed-in member (or the token's org)",
         responses=API_PROBLEMS,
     )
-    async def me(self, request: Request[Any, Any, Any], actor: Actor_) -> MeOut:
+    async def me(self, request: Request[Any, Any, Any], actor: Actor_) -> CallerOut:
         roles = sorted(r.value for r in actor.roles)
         if actor.line_manager:
             roles.append(LINE_MANAGER)
@@ -263,7 +263,7 @@ class WhoAmIController(Controller):
             session = await sso.sessions.load(_session_cookie(request, sso))
             csrf = session.record.csrf if session else None
         member = actor.member
-        return MeOut(
+        return CallerOut(
             org=actor.org_slug,
             via=actor.via,
             roles=roles,

@@ -10,7 +10,10 @@ import msgspec
 from orgs.people.sso_config import SsoSettings
 
 
-class MeOut(msgspec.Struct, frozen=True):
+class CallerOut(msgspec.Struct, frozen=True):
+    """Who is calling `/api/v1/me`: a signed-in member or an org token (not `people_out.MeOut`,
+    a member's own record in their org)."""
+
     org: str
     via: str
     roles: list[str]

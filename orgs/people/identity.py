@@ -19,8 +19,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from orgs.errors import Unauthenticated
 from orgs.people.members import Member, MemberRepository, MemberStatus
@@ -172,6 +173,50 @@ class IdentityService:
                 )
             )
         await self.session.flush()
+
+
+@dataclass(frozen=True)
+class SignedInMember:
+    """What every signed-in request needs about its member."""
+
+    member: Member
+    roles: frozenset[Role]
+    line_manager: bool
+
+
+async def signed_in_member(
+    session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID
+) -> SignedInMember | None:
+    """The active member, their stored roles and whether they manage anyone, in one query
+    (as ``roles_of`` and ``is_line_manager`` would in three: this runs on every request)."""
+    report = aliased(Member)
+    manages = exists().where(
+        report.org_id == Member.org_id,
+        report.id != Member.id,
+        report.status == MemberStatus.ACTIVE,
+        or_(
+            report.manager_id == Member.id,
+            and_(Member.employee_id != "", report.manager_employee_id == Member.employee_id),
+        ),
+    )
+    rows = (
+        await session.execute(
+            select(Member, MemberRole.role, manages.label("manages"))
+            .outerjoin(
+                MemberRole,
+                and_(MemberRole.org_id == Member.org_id, MemberRole.member_id == Member.id),
+            )
+            .where(
+                Member.org_id == org_id,
+                Member.id == member_id,
+                Member.status == MemberStatus.ACTIVE,
+            )
+        )
+    ).all()
+    if not rows:
+        return None
+    roles = frozenset(role for _, role, _ in rows if role is not None)
+    return SignedInMember(rows[0][0], roles, line_manager=bool(rows[0][2]))
 
 
 async def is_line_manager(session: AsyncSession, member: Member) -> bool:

@@ -7,7 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.models import Org
-from orgs.people.identity import IdentityClaims, IdentityService, SignInRefused, is_line_manager
+from orgs.people.identity import (
+    IdentityClaims,
+    IdentityService,
+    SignInRefused,
+    is_line_manager,
+    signed_in_member,
+)
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.roles import MemberRole, Role, RoleSource, roles_of
 from orgs.people.sso_config import LinkingPolicy
@@ -120,3 +126,42 @@ async def test_claims_refresh_attributes_and_the_manager_link(db: AsyncSession, 
     assert member.department == "Housing"  # not sent this time: kept
     assert member.job_title == "Officer"
     assert (await db.scalars(select(Member).where(Member.org_id == org.id))).all().__len__() == 2
+
+
+async def test_the_signed_in_member_query_agrees_with_roles_and_line_manager(
+    db: AsyncSession, org: Org
+) -> None:
+    """The one query every signed-in request runs gives what the three separate reads give,
+    for each way of managing someone (by id, by employee id, only leavers, nobody)."""
+    repo = MemberRepository(db, org.id)
+    by_id = repo.add(Member(employee_id="M1"))
+    by_employee_id = repo.add(Member(employee_id="M2"))
+    of_leavers = repo.add(Member(employee_id="M3"))
+    no_employee_id = repo.add(Member(employee_id=None))
+    blank = repo.add(Member(employee_id=""))
+    leaver = repo.add(Member(employee_id="L1", status=MemberStatus.LEFT))
+    await db.flush()
+    repo.add(Member(employee_id="R1", manager_id=by_id.id))
+    repo.add(Member(employee_id="R2", manager_employee_id="M2"))
+    repo.add(Member(employee_id="R3", manager_employee_id="M3", status=MemberStatus.LEFT))
+    repo.add(Member(employee_id="R4", manager_employee_id=""))
+    for member, role in [
+        (by_id, Role.ORG_ADMIN),
+        (by_id, Role.COORDINATOR),
+        (blank, Role.HR_DIRECTOR),
+    ]:
+        db.add(MemberRole(org_id=org.id, member_id=member.id, role=role))
+    await db.flush()
+    for member in (by_id, by_employee_id, of_leavers, no_employee_id, blank):
+        found = await signed_in_member(db, org.id, member.id)
+        assert found is not None
+        assert found.member is member
+        assert found.roles == await roles_of(db, member)
+        assert found.line_manager == await is_line_manager(db, member)
+    assert [
+        (await signed_in_member(db, org.id, m.id)).line_manager
+        for m in (by_id, by_employee_id, of_leavers, blank)
+    ] == [True, True, False, False]  # type: ignore[union-attr]
+    assert await signed_in_member(db, org.id, leaver.id) is None
+    other = await OrgRegistry(db).create("harrow", "Harrow")
+    assert await signed_in_member(db, other.id, by_id.id) is None
