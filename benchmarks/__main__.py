@@ -395,6 +395,25 @@ def ranking_table(card_counts: list[int]) -> Table:
     return table
 
 
+PARTS = (
+    "assignment",
+    "cli",
+    "stable",
+    "ranking",
+    "import",
+    "import-latency",
+    "outbox",
+    "suggestions",
+    "scale",
+)
+
+
+def run_module(module: str, *args: str) -> None:
+    """A benchmark that needs PostgreSQL (MENTORNET_TEST_DATABASE_URL) and prints its own
+    figures, in a process of its own."""
+    subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *args], cwd=REPO, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in seconds")
@@ -415,15 +434,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("assignment", "cli", "stable", "ranking", "import", "import-latency", "outbox"),
+        choices=PARTS,
         action="append",
         help="run a part",
     )
     args = parser.parse_args()
-    parts = set(
-        args.only
-        or ("assignment", "cli", "stable", "ranking", "import", "import-latency", "outbox")
-    )
+    parts = set(args.only or PARTS)
     sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
     stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
     if not (args.quick or args.skip_slow_references):
@@ -464,28 +480,26 @@ def main() -> None:
         report([ranking_table(cards)])
     if "import" in parts:
         # Staff import needs PostgreSQL (MENTORNET_TEST_DATABASE_URL); it prints its own figures.
-        rows = "1000" if args.quick else "10000"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_import", "--rows", rows], cwd=REPO, check=True
-        )
+        run_module("bench_import", "--rows", "1000" if args.quick else "10000")
     if "import-latency" in parts:
         # A live node on PostgreSQL: a cheap request's latency while a large import runs, in the
         # request (before imports were jobs) and as a job; it prints its own figures.
-        rows = "10000" if args.quick else "100000"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_import_latency", "--rows", rows],
-            cwd=REPO,
-            check=True,
-        )
+        run_module("bench_import_latency", "--rows", "10000" if args.quick else "100000")
     if "outbox" in parts:
         # The outbox draining to 100 peers with 10 down, beside the same drain with all up; it
         # prints its own figures.
         messages = "10000" if args.quick else "100000"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_outbox", "--messages", messages],
-            cwd=REPO,
-            check=True,
-        )
+        run_module("bench_outbox", "--messages", messages)
+    if "suggestions" in parts:
+        # Signed-in suggestions over HTTP on a seeded node (10,000 staff, 1,000 mentors, 2,000
+        # cards) beside /health/live, closed loop and open loop at 200 req/s.
+        quick = ["--staff", "1000", "--mentors", "100", "--seconds", "3"] if args.quick else []
+        run_module("bench_suggestions", *quick)
+    if "scale" in parts:
+        # A shared node: 50 organisations, 200,000 staff, 2 and 4 web workers beside a
+        # worker-role process; an authenticated read and suggestions against /health/live.
+        quick = ["--orgs", "5", "--staff-per-org", "500", "--seconds", "3"] if args.quick else []
+        run_module("bench_scale", *quick)
 
 
 if __name__ == "__main__":
