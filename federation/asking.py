@@ -18,14 +18,19 @@ from orgs.people.members import Member
 
 
 async def ask_mentors(
-    session: AsyncSession, mentee: Member, org_slug: str, data: RequestsIn, now: datetime
+    session: AsyncSession,
+    mentee: Member,
+    org_slug: str,
+    data: RequestsIn,
+    now: datetime,
+    here: str | None = None,
 ) -> list[MentoringRequest]:
     """Each remote target must be a live card of an organisation the mentee's may pair with;
     then the requests open (or queue) as the organisation's settings say."""
     remote = [(i, m.remote.peer, m.remote.handle) for i, m in enumerate(data.mentors) if m.remote]
     if remote:
         policy = await read_policy(session, mentee.org_id)
-        await check_remote_targets(session, org_slug, policy, remote, now)
+        await check_remote_targets(session, org_slug, policy, remote, now, here)
     rows = await RequestService(session, mentee.org_id, outbox_sink(session)).send(
         mentee, data, now
     )

@@ -106,8 +106,9 @@ Load = Callable[[AsyncSession], Awaitable[tuple[Any, datetime | None]]]
 class CandidateCache:
     """One per worker (in the node's runtime)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], here: str | None = None) -> None:
         self._sessions = sessions
+        self._here = here  # this node's id: its own feed's cards are offered too
         self._parts = _Lru()
         self._mentees = _Lru(MAX_MENTEES)
         self._entries = _Lru()
@@ -122,7 +123,7 @@ class CandidateCache:
         if self._watched is None:
             self._watched = await watched(db)
         if not self._watched:
-            return await _uncached(db, member, scheme_slug, now)
+            return await _uncached(db, member, scheme_slug, now, self._here)
         stamps = await read_stamps(db, member.org_id)
 
         async def side_of(session: AsyncSession) -> tuple[MenteeSide, None]:
@@ -163,7 +164,7 @@ class CandidateCache:
             return {str(mentor): count for mentor, count in live.items()}, None
 
         async def cards(session: AsyncSession) -> tuple[Any, datetime | None]:
-            found = await live_cards(session, now)
+            found = await live_cards(session, now, self._here)
             return found, found.until
 
         assert side.mentee is not None
@@ -221,7 +222,7 @@ def _rank_over(
     side: MenteeSide, mentors: list[LocalMentor], live: Mapping[str, int], cards: LiveCards
 ) -> Suggestable:
     assert side.mentee is not None
-    pool = allowed_pool(cards, side.mentee, side.policy)
+    pool = allowed_pool(cards, side.mentee, side.policy, side.org_id)
     local = [with_capacity(m.profile, live.get(m.profile.id, 0)) for m in mentors]
     return Suggestable(
         CandidateIndex.build([*local, *pool.mentors], scheme=side.scheme_kind),
@@ -231,7 +232,7 @@ def _rank_over(
 
 
 async def _uncached(
-    db: AsyncSession, member: Member, scheme_slug: str | None, now: datetime
+    db: AsyncSession, member: Member, scheme_slug: str | None, now: datetime, here: str | None
 ) -> tuple[MenteeSide, Suggestable | None]:
     """Everything read afresh in the request's own session (no stamps to trust)."""
     side = await mentee_side(db, member, scheme_slug, now.date())
@@ -241,5 +242,5 @@ async def _uncached(
     live = {str(k): v for k, v in (await live_counts(db, side.org_id)).items()}
     cards = LiveCards((), None)
     if wants_remote(side.mentee, side.policy):
-        cards = await live_cards(db, now)
+        cards = await live_cards(db, now, here)
     return side, _rank_over(side, mentors, live, cards)

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from federation import wire
 from federation.anonymise import MentorFacts
 from federation.cards import CardSet, MentorOffer
+from federation.this_node import is_here, ref_of
 from matching.model import MeetingMode
 from orgs.db import Base, utcnow
 from orgs.models import Org
 from orgs.pairing.candidates import approved_members
-from orgs.pairing.sharing import org_ref, policy_of
+from orgs.pairing.sharing import policy_of
 from orgs.people.members import Member, MemberStatus
 from orgs.people.profiles import MentorProfileRow, MentorProfiles
 from orgs.schemes.eligibility import SchemeRole
@@ -83,6 +84,7 @@ async def offers_for(
     consumer_orgs: Sequence[str],
     taken: Mapping[uuid.UUID, int],
     today: date,
+    here: str | None = None,
 ) -> Offers:
     """Opted-in mentors of every org here that publishes and allows an org of ``consumer``,
     each cleared to mentor (``approved_members``: an accepted application in a scheme that has
@@ -92,8 +94,12 @@ async def offers_for(
     k_by_org: dict[str, int] = {}
     for org in (await session.scalars(select(Org).order_by(Org.slug))).all():
         policy = policy_of(org)
+        # For this node's own feed (``consumer`` is ``here``) the orgs are named by slug, and
+        # an org does not publish to itself: its members see its mentors directly.
         if not policy.publish_cards or not any(
-            policy.allows(org_ref(slug, consumer)) for slug in consumer_orgs
+            policy.allows(ref_of(slug, consumer, here))
+            for slug in consumer_orgs
+            if slug != org.slug or not is_here(consumer, here)
         ):
             continue
         k_by_org[org.slug] = policy.k

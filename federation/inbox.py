@@ -9,7 +9,7 @@ not host is refused (``federation.tenancy``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, Final
@@ -57,13 +57,19 @@ class Inbox:
         )
         return found is not None
 
-    async def accept(self, message: wire.InboxMessage) -> bool:
+    async def accept(
+        self, message: wire.InboxMessage, *, hosted: Collection[str] | None = None
+    ) -> bool:
         """Store and apply ``message``; False (and no effect) if it was already taken.
-        ``OrgNotHosted`` (nothing stored) if it speaks for an org its sender does not host."""
+        ``OrgNotHosted`` (nothing stored) if it speaks for an org its sender does not host:
+        the orgs its pinned node document lists, or ``hosted`` for this very node's own
+        messages delivered in-process (``federation.local_delivery``), which has no peer row."""
         if await self.seen(message.iss, message.mid):
             return False
-        peer = await PeerRegistry(self.session).find(message.iss)
-        check_hosted(message, peer.hosted_slugs if peer is not None else ())
+        if hosted is None:
+            peer = await PeerRegistry(self.session).find(message.iss)
+            hosted = peer.hosted_slugs if peer is not None else ()
+        check_hosted(message, hosted)
         kind = str(type(message).__struct_config__.tag)
         self.session.add(
             InboxEntry(

@@ -16,6 +16,7 @@ from federation.erasure import forget_remote_person
 from federation.feed import Feed
 from federation.org_names import org_display_name
 from federation.relationship_outbox import outbox_sink
+from federation.this_node import ref_of
 from orgs.db import utcnow
 from orgs.mentoring.ending import apply_remote_end
 from orgs.mentoring.relationships import free_capacity
@@ -30,7 +31,7 @@ from orgs.pairing.requests import (
     apply_remote_withdraw,
     receive_remote_request,
 )
-from orgs.pairing.sharing import org_ref, policy_of
+from orgs.pairing.sharing import policy_of
 from orgs.people.members import Member, MemberStatus
 from orgs.people.profiles import MentorProfileRow, MentorProfiles
 from orgs.schemes.eligibility import SchemeRole
@@ -52,7 +53,7 @@ async def _refusal(session: AsyncSession, message: wire.RequestCreate) -> tuple[
         return "unavailable", None
     org = await session.get(Org, mentor.org_id)
     assert org is not None
-    if not policy_of(org).allows(org_ref(message.mentee_org, message.iss)):
+    if not policy_of(org).allows(ref_of(message.mentee_org, message.iss, message.aud)):
         return "org-rules", None
     profile = await MentorProfiles(session, org.id).find_one(
         MentorProfileRow.member_id == mentor.id

@@ -64,7 +64,7 @@ VERSION = "0.1.0"
 def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings)
     redis = create_redis(settings)
-    sessions = create_sessionmaker(engine)
+    sessions = create_sessionmaker(engine, settings)
     pool_size = settings.db_pool_size if not settings.uses_sqlite else 0
     instrument_pool(engine, pool_size)
     return Runtime(
@@ -73,7 +73,7 @@ def build_runtime(settings: Settings) -> Runtime:
         sessionmaker=sessions,
         redis=redis,
         replay=RedisReplayCache(redis) if redis is not None else MemoryReplayCache(),
-        candidates=CandidateCache(sessions),
+        candidates=CandidateCache(sessions, here=settings.base_url),
         limits=RateLimits.build(settings, redis),
         pool_size=pool_size,
     )

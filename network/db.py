@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
+from federation.local_delivery import watch
 from network.config import Settings
 
 #: The client waits this much longer than the server's own statement_timeout, so that a slow
@@ -55,9 +57,19 @@ def create_engine(settings: Settings, *, statement_timeout: bool = True) -> Asyn
     return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Rows stay readable after commit: handlers map them to responses after the commit.
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, settings: Settings | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``. With ``settings`` (a node that runs), a message queued for an
+    organisation of this very node is delivered in-process once its transaction commits
+    (``federation.local_delivery``); without, it waits in the outbox for the delivery loop."""
+    if settings is None:
+        # Rows stay readable after commit: handlers map them to responses after the commit.
+        return async_sessionmaker(engine, expire_on_commit=False)
+    session_class = type("NodeSession", (Session,), {})  # its own class: its own listeners
+    sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+    watch(session_class, sessions, settings.base_url)  # the node id (network.federation.wiring)
+    return sessions
 
 
 def _ping_idle_connections(engine: AsyncEngine) -> None:

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.candidate_cache import CandidateCache
+from federation.local_delivery import wait_running
 from federation.replay import ReplayCache
 from network.config import Settings
 from network.metrics import pool_disposed
@@ -33,6 +34,7 @@ class Runtime:
         return runtime
 
     async def close(self) -> None:
+        await wait_running()  # in-process deliveries finish before their engine goes
         await self.engine.dispose()
         pool_disposed(self.pool_size)
         if self.redis is not None:

@@ -41,6 +41,7 @@ class CliContext:
         """Run ``work`` in one transaction: committed if it returns, rolled back if it raises."""
         import asyncio  # with the database: not imported by offline commands
 
+        from federation.local_delivery import settle
         from network.db import create_engine, create_sessionmaker
 
         settings = self.settings
@@ -48,8 +49,11 @@ class CliContext:
         async def go() -> T:
             engine = create_engine(settings, statement_timeout=False)
             try:
-                async with create_sessionmaker(engine)() as session, session.begin():
-                    return await work(session)
+                async with create_sessionmaker(engine, settings)() as session:
+                    async with session.begin():
+                        result = await work(session)
+                    await settle(session)  # what it queued for this node's own orgs
+                    return result
             finally:
                 await engine.dispose()
 

@@ -19,6 +19,7 @@ from federation.trust import normalise_node_id
 from network.app import build_runtime
 from network.cli.context import CliContext, fail, pass_cli
 from network.federation.feed_pull import PullReport, pull_all, pull_feed
+from network.federation.own_feed import refresh_here
 from network.federation.wiring import NODE_DOCUMENT_PATH, node_keys, now_s
 from orgs.errors import DomainError
 
@@ -264,6 +265,7 @@ def feed_pull(cli: CliContext, url: str | None) -> None:
         try:
             async with httpx.AsyncClient(timeout=10) as client:
                 if url is None:
+                    await refresh_here(runtime)  # this node's own orgs, for each other
                     return await pull_all(runtime, client)
                 return [await pull_feed(runtime, normalise_node_id(url), client)]
         finally:

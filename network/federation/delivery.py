@@ -22,12 +22,15 @@ import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
 from federation.key_ring import NodeKey
+from federation.local_delivery import deliver_due_here
 from federation.outbox import Outbox, OutboxMessage, build_attempt
 from federation.peer_registry import Peer, PeerRegistry
 from federation.signing import sign
+from federation.this_node import is_here
 from federation.trace_context import HEADER, OUTBOX_KEY, outgoing
 from network.faults import log_pass_failure
 from network.federation.feed_pull import pull_all
+from network.federation.own_feed import refresh_here
 from network.federation.wiring import node_id, node_keys, now_s
 from network.logs import get_logger
 from network.metrics import DELIVERIES, mark_pass
@@ -103,10 +106,15 @@ async def deliver_due(
     breaker counts attempts, not queued messages). Peers are sent to concurrently, up to
     ``peers_at_once``, so a peer that never answers costs its own timeout, not everyone's."""
     report = DeliveryReport()
+    me = node_id(runtime.settings)
+    # This node's own organisations: in-process, never over HTTP (federation.local_delivery).
+    report.delivered += await deliver_due_here(runtime.sessionmaker, me, now, limit)
     async with runtime.sessionmaker() as session, session.begin():
         outbox = Outbox(session)
         queues: list[Sequence[OutboxMessage]] = []
         for peer in await outbox.due_peers(now):
+            if is_here(peer, me):
+                continue
             if await outbox.claim(peer):  # else another worker is delivering to it right now
                 rows = await outbox.due_for(peer, now, limit)
                 if rows:
@@ -115,7 +123,7 @@ async def deliver_due(
             return report
         ring = await node_keys(session, runtime.settings).ring()
         peers = {peer.node_id: peer for peer in await PeerRegistry(session).list()}
-        work = _Pass(client, peers, ring.active, node_id(runtime.settings))
+        work = _Pass(client, peers, ring.active, me)
         gate = asyncio.Semaphore(peers_at_once)
 
         async def send(queue: Sequence[OutboxMessage]) -> list[_Attempt]:
@@ -235,6 +243,7 @@ async def feed_loop(runtime: Runtime, interval_s: float = 300.0) -> None:
         while True:
             wait = interval_s
             try:
+                await refresh_here(runtime)  # this node's own orgs, for each other
                 reports = await pull_all(runtime, client)
                 mark_pass("feeds", ok=True)
                 # A peer that did not answer is asked again soon, not in five minutes.

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.local_delivery import settle
 from network.runtime import Runtime
 from orgs.errors import Unauthenticated
 from orgs.tokens import AuthenticatedToken, TokenService
@@ -29,6 +30,8 @@ async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+            # Answer once what it queued for this node's own organisations was handled.
+            await settle(session)
 
 
 async def provide_principal(request: Request[Any, Any, Any], db: Db) -> AuthenticatedToken:
@@ -47,3 +50,8 @@ async def authenticate_token(
     principal = await TokenService(db).authenticate(token)
     await Runtime.of(request.app.state).limits.admit("token", str(principal.token_id))
     return principal
+
+
+def here_of(request: Request[Any, Any, Any]) -> str:
+    """This node's id: the "other node" of a pair between two of its own organisations."""
+    return Runtime.of(request.app.state).settings.base_url

@@ -12,13 +12,13 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from litestar import Controller, Response, get, patch, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import JSONBody
 
 from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
 from network.http.actor import Actor_
-from network.http.dependencies import Db
+from network.http.dependencies import Db, here_of
 from network.http.mentoring_out import (
     AgreementOut,
     ConcernOut,
@@ -129,9 +129,11 @@ class RequestsController(Controller):
         summary="Ask up to N ranked mentors (cascading or in parallel, per org setting)",
         responses=API_PROBLEMS,
     )
-    async def send(self, actor: Actor_, db: Db, data: JSONBody[RequestsIn]) -> list[RequestOut]:
+    async def send(
+        self, request: Request[Any, Any, Any], actor: Actor_, db: Db, data: JSONBody[RequestsIn]
+    ) -> list[RequestOut]:
         me = member_of(actor)
-        rows = await ask_mentors(db, me, actor.org_slug, data, utcnow())
+        rows = await ask_mentors(db, me, actor.org_slug, data, utcnow(), here_of(request))
         return await _requests_out(db, me, rows)
 
     @get("/requests/{request_id:uuid}", summary="One request", responses=API_PROBLEMS)

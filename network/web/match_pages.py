@@ -12,7 +12,7 @@ from sqlalchemy import select
 from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
 from matching.taxonomy import TOPICS
-from network.http.dependencies import Db
+from network.http.dependencies import Db, here_of
 from network.http.mentoring_api import _requests_out
 from network.http.path_params import Id, Slug
 from network.http.suggestions_api import build_suggestions
@@ -167,7 +167,7 @@ class MatchPages(Controller):
             me = viewer.member
             try:
                 async with db.begin_nested():
-                    await ask_mentors(db, me, viewer.slug, data, utcnow())
+                    await ask_mentors(db, me, viewer.slug, data, utcnow(), here_of(request))
             except DomainError as exc:
                 domain_errors(exc, errors, ("mentor", "message"))
             else:

@@ -166,10 +166,14 @@ async def end_relationship(
 async def apply_remote_end(
     session: AsyncSession, *, peer: str, remote_ref: str, completed: bool, now: datetime
 ) -> Relationship:
-    """``relationship.end`` from the other node. Idempotent."""
+    """``relationship.end`` from the other party's side. Idempotent. Between two orgs of this
+    node both sides are rows here under the same (peer, ref): the sender ended its own before
+    the message left, so the side it speaks to is the one still running (ended first)."""
     rel: Relationship | None = await session.scalar(
         select(Relationship)
         .where(Relationship.remote_peer == peer, Relationship.remote_ref == remote_ref)
+        .order_by(Relationship.state == RelationshipState.ENDED)
+        .limit(1)
         .execution_options(populate_existing=True)
     )
     if rel is None:

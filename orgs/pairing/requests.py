@@ -73,7 +73,8 @@ class MentoringRequest(OrgOwned, Base):
         Index("ix_mentoring_requests_org_id_mentee_id", "org_id", "mentee_id"),
         Index("ix_mentoring_requests_org_id_mentor_id", "org_id", "mentor_id"),
         Index("ix_mentoring_requests_due", "state", "expires_at"),
-        UniqueConstraint("remote_peer", "remote_ref"),
+        # On one node both sides of a request between two of its orgs are rows here.
+        UniqueConstraint("remote_peer", "remote_ref", "direction"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -809,13 +810,19 @@ async def expire_due_requests(session: AsyncSession, now: datetime, remote: Remo
 
 
 async def locate_remote(
-    session: AsyncSession, peer: str, remote_ref: str
+    session: AsyncSession, peer: str, remote_ref: str, direction: Direction
 ) -> MentoringRequest | None:
-    """The node-level lookup of a request by (peer, shared request id); the only query here
-    that is not scoped to one org, because a peer's message names no org of ours."""
+    """The node-level lookup of a request by (peer, shared request id) on one side; the only
+    query here that is not scoped to one org, because a peer's message names no org of ours.
+    The side is always named: between two orgs of this node, the mentee's outgoing request and
+    the mentor's incoming one are both here, under the same (peer, ref)."""
     row: MentoringRequest | None = await session.scalar(
         select(MentoringRequest)
-        .where(MentoringRequest.remote_peer == peer, MentoringRequest.remote_ref == remote_ref)
+        .where(
+            MentoringRequest.remote_peer == peer,
+            MentoringRequest.remote_ref == remote_ref,
+            MentoringRequest.direction == direction,
+        )
         .execution_options(populate_existing=True)
     )
     return row
@@ -837,7 +844,7 @@ async def receive_remote_request(
     """``request.create`` arrived for ``mentor_id`` (the federation side resolved the card and
     the display name of the mentee's organisation). Idempotent on (peer, remote_ref). The
     request expires at the sooner of ``answer_by`` and the org's own expiry."""
-    existing = await locate_remote(session, peer, remote_ref)
+    existing = await locate_remote(session, peer, remote_ref, Direction.INCOMING)
     if existing is not None:
         return existing
     mentor = await MemberRepository(session, org_id).get(mentor_id)
@@ -846,8 +853,10 @@ async def receive_remote_request(
     )
 
 
-async def _remote(session: AsyncSession, peer: str, remote_ref: str) -> MentoringRequest:
-    req = await locate_remote(session, peer, remote_ref)
+async def _remote(
+    session: AsyncSession, peer: str, remote_ref: str, direction: Direction
+) -> MentoringRequest:
+    req = await locate_remote(session, peer, remote_ref, direction)
     if req is None:
         raise NotFound("No such request.")
     return req
@@ -865,7 +874,7 @@ async def apply_remote_accept(
 ) -> Relationship:
     """``request.accept`` for one of our outgoing requests: the pairing starts here too. The
     caller sends ``request.introduce`` with our mentee's name (see :func:`introduction_of`)."""
-    req = await _remote(session, peer, remote_ref)
+    req = await _remote(session, peer, remote_ref, Direction.OUTGOING)
     if req.direction is not Direction.OUTGOING:
         raise NotFound("No such request.")
     if req.state is RequestState.ACCEPTED and req.relationship_id is not None:
@@ -879,7 +888,7 @@ async def apply_remote_introduce(
     session: AsyncSession, *, peer: str, remote_ref: str, mentee_name: str, mentee_email: str
 ) -> None:
     """``request.introduce``: the remote mentee's name, after our mentor accepted."""
-    req = await _remote(session, peer, remote_ref)
+    req = await _remote(session, peer, remote_ref, Direction.INCOMING)
     if req.direction is not Direction.INCOMING or req.state is not RequestState.ACCEPTED:
         raise NotFound("No such request.")
     req.counterpart_name = mentee_name[:200]
@@ -901,7 +910,7 @@ async def apply_remote_decline(
     remote: RemoteSink,
 ) -> MentoringRequest:
     """``request.decline`` for an outgoing request: declined (or expired there); cascades."""
-    req = await _remote(session, peer, remote_ref)
+    req = await _remote(session, peer, remote_ref, Direction.OUTGOING)
     if req.direction is not Direction.OUTGOING:
         raise NotFound("No such request.")
     if req.state is RequestState.DECLINED:
@@ -915,7 +924,7 @@ async def apply_remote_withdraw(
     session: AsyncSession, *, peer: str, remote_ref: str, now: datetime
 ) -> MentoringRequest:
     """``request.withdraw`` for an incoming request."""
-    req = await _remote(session, peer, remote_ref)
+    req = await _remote(session, peer, remote_ref, Direction.INCOMING)
     if req.direction is not Direction.INCOMING:
         raise NotFound("No such request.")
     if req.state is RequestState.WITHDRAWN:
