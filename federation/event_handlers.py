@@ -10,17 +10,23 @@ in, a place only from the node organising that event.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from typing import Final
 
 import msgspec
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
 from federation.inbox import received_token
+from federation.outbox import OutboxMessage, OutboxStatus
 from federation.relationship_outbox import outbox_sink
 from orgs.errors import InvalidInput
-from orgs.networks.event_models import PlaceState
+from orgs.networks.event_models import EventBooking, PlaceState
 from orgs.networks.events import Attendee, EventFacts, Events
+
+ERASED_ATTENDEE: Final = {"name": "a former member", "work_email": "erased@erased.invalid"}
 
 
 def events(session: AsyncSession, me: str) -> Events:
@@ -68,3 +74,32 @@ async def place_changed(session: AsyncSession, message: wire.EventPlace) -> None
         waiting_position=message.waiting_position,
         attended=message.attended,
     )
+
+
+async def forget_registrations(
+    session: AsyncSession, org_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    """A person of ours erased: the ``event.register`` messages that carried their name and
+    work email keep no body once delivered, and one still queued goes with a neutral
+    attendee (the ``event.unregister`` with ``erase`` behind it removes the registration)."""
+    ids = list(
+        await session.scalars(
+            select(EventBooking.registration_id).where(
+                EventBooking.org_id == org_id, EventBooking.member_id == member_id
+            )
+        )
+    )
+    if not ids:
+        return
+    rows = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.message_type == "event.register")
+    )
+    for row in rows:
+        if row.body.get("registration_id") not in ids:
+            continue
+        if row.status is OutboxStatus.DELIVERED:
+            row.body = {}
+        else:
+            attendee = {**row.body["attendee"], **ERASED_ATTENDEE}
+            row.body = {**row.body, "attendee": attendee}
+    await session.flush()

@@ -310,8 +310,11 @@ class Events:
             event_id=event.event_id,
             registration_id=registration_id,
             attendee_node=node,
+            attendee_org=attendee.org,
+            name=attendee.name,
+            work_email=attendee.work_email,
+            role=attendee.role,
             state=state,
-            **msgspec.structs.asdict(attendee),
         )
         self.session.add(registration)
         await self.session.flush()
