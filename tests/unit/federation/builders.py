@@ -147,7 +147,10 @@ def shared_event(**changes: Any) -> wire.SharedEvent:
 
 def event_messages(envelope: dict[str, Any]) -> list[wire.Message]:
     """One of each shared-event message (``envelope``: iss, aud, iat, exp, jti, mid)."""
-    ids = {"event_id": "event-00000000000001", "registration_id": "registration-00000001"}
+    ids: dict[str, Any] = {
+        "event_id": "event-00000000000001",
+        "registration_id": "registration-00000001",
+    }
     return [
         wire.EventPublish(**envelope, event=shared_event()),
         wire.EventRegister(
