@@ -25,13 +25,16 @@ from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import wire
+from federation.event_handlers import forget_registrations
 from federation.feed import FeedEntry, withdraw_cards
 from federation.inbox import InboxEntry
 from federation.outbox import Outbox, OutboxMessage, OutboxStatus
+from federation.relationship_outbox import outbox_sink
 from federation.remote_cards import RemoteCards
 from orgs.audit import ActorRef
 from orgs.mentoring.learning_log import LogEntry
 from orgs.mentoring.relationships import Relationship
+from orgs.networks.events import erase_bookings
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.people.erasure import Erased
 from orgs.records.erasure import erase_person
@@ -168,6 +171,8 @@ async def erase_everywhere(
         await forget_messages(session, peer, what, our_person=True)
     sent = _queue_erase(session, held)
     await withdraw_cards(session, member_id)
+    await forget_registrations(session, org_id, member_id)
+    await erase_bookings(session, outbox_sink(session), org_id, member_id)
     erased = await erase_person(session, org_id, member_id, by=by, now=now, skip=FEDERATION_TABLES)
     return erased, sent
 

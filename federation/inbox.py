@@ -27,7 +27,10 @@ from orgs.db import Base, utcnow
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 #: Kept by (sender, mid) only, once handled: the shared relationship record lives in the module
 #: tables, where a log entry its author unshares is deleted; a copy here would outlive that.
-FORGET_ON_RECEIPT: Final = frozenset({"relationship.record", "relationship.change"})
+#: A registration for a shared event lives in its own table, which erasure deletes from.
+FORGET_ON_RECEIPT: Final = frozenset(
+    {"relationship.record", "relationship.change", "event.register"}
+)
 
 #: The verified token of the message being handled ("" when delivered in-process), for a
 #: handler that keeps the signed copy (a network's record).

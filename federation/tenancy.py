@@ -35,6 +35,12 @@ SENDER_ORG_FIELDS: Final[dict[type[wire.Signed], tuple[str, ...]]] = {
     wire.MemberErase: (),
     # The org whose change it is; the record's other orgs are the other members'.
     wire.NetworkChange: ("author_org",),
+    # Shared events: the organiser's event, the attendee's organisation; the other two are
+    # looked up by (sender, registration) and name no org.
+    wire.EventPublish: ("event.organiser_org",),
+    wire.EventRegister: ("attendee.org",),
+    wire.EventUnregister: (),
+    wire.EventPlace: (),
 }
 
 

@@ -590,6 +590,82 @@ class NetworkChange(InboxMessage, tag="network.change", frozen=True, kw_only=Tru
     record: NetworkRecord
 
 
+# --- shared events of a network (docs/networks.md, "Shared events") -----------------------
+
+EventKind = Literal["workshop", "briefing", "information"]
+EventAudience = Literal["mentors", "mentees", "anyone"]
+EventStatus = Literal["scheduled", "cancelled"]
+PlaceState = Literal["confirmed", "waiting", "cancelled", "refused"]
+AttendeeRole = Literal["mentor", "mentee", "other"]
+
+
+class SharedEvent(WireStruct, frozen=True, kw_only=True):
+    """One event a member organisation offers its network, as its organiser's node last
+    published it. Its words are the organisation's, like a network's terms."""
+
+    event_id: TokenId
+    network_id: TokenId
+    organiser_org: OrgSlug
+    version: Annotated[int, Meta(ge=1, le=2**31)]
+    kind: EventKind
+    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    details: Annotated[str, Meta(max_length=4000)] = ""
+    starts_at: Timestamp
+    ends_at: Timestamp
+    #: Where it is held ("" when online only) and the link to join (None when in person only).
+    place: Annotated[str, Meta(max_length=300)] = ""
+    link: Url | None = None
+    capacity: Annotated[int, Meta(ge=1, le=10_000)]
+    audience: EventAudience
+    status: EventStatus = "scheduled"
+
+
+class EventAttendee(WireStruct, frozen=True, kw_only=True):
+    """Who registers: their name, their organisation and their work email, nothing more;
+    sent, with their consent, only to the organiser's node (a reviewed exception like
+    ``Introduction``)."""
+
+    name: PersonName
+    org: OrgSlug
+    work_email: WorkEmail
+    role: AttendeeRole
+
+
+class EventPublish(InboxMessage, tag="event.publish", frozen=True, kw_only=True):
+    """The organiser's node → every other member node: an event, new or changed (a greater
+    ``version``), or cancelled."""
+
+    event: SharedEvent
+
+
+class EventRegister(InboxMessage, tag="event.register", frozen=True, kw_only=True):
+    """The attendee's node → the organiser's: a person of ``attendee.org`` takes a place."""
+
+    event_id: TokenId
+    registration_id: TokenId
+    attendee: EventAttendee
+
+
+class EventUnregister(InboxMessage, tag="event.unregister", frozen=True, kw_only=True):
+    """The attendee's node → the organiser's: the place is given up; ``erase``: the person was
+    erased, so the registration goes whole."""
+
+    event_id: TokenId
+    registration_id: TokenId
+    erase: bool = False
+
+
+class EventPlace(InboxMessage, tag="event.place", frozen=True, kw_only=True):
+    """The organiser's node → the attendee's: where a registration stands (a place, the
+    waiting list, moved up, cancelled) and, afterwards, whether the person attended."""
+
+    event_id: TokenId
+    registration_id: TokenId
+    state: PlaceState
+    waiting_position: Annotated[int, Meta(ge=1, le=10_000)] | None = None
+    attended: bool | None = None
+
+
 Message: TypeAlias = (
     RequestCreate
     | RequestAccept
@@ -602,6 +678,10 @@ Message: TypeAlias = (
     | CardRevoke
     | MemberErase
     | NetworkChange
+    | EventPublish
+    | EventRegister
+    | EventUnregister
+    | EventPlace
 )
 MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
     RequestCreate,
@@ -615,6 +695,10 @@ MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
     CardRevoke,
     MemberErase,
     NetworkChange,
+    EventPublish,
+    EventRegister,
+    EventUnregister,
+    EventPlace,
 )
 SIGNED_TYPES: Final[tuple[type[Signed], ...]] = (
     NodeDocument,

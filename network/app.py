@@ -24,6 +24,7 @@ from network.http.body_guard import BodyGuard
 from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
 from network.http.equality_api import EqualityController
+from network.http.events_api import EventsController
 from network.http.feed_api import cards
 from network.http.health import live, ready
 from network.http.inbox_api import inbox
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProfilesController,
             SharingController,
             NetworksController,
+            EventsController,
             StaffController,
             SchemesController,
             ApplicationsController,

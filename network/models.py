@@ -15,6 +15,7 @@ from orgs.db import Base
 from orgs.mentoring import extensions as extension_models
 from orgs.mentoring import review_points as review_point_models
 from orgs.mentoring import shared_record as shared_record_models
+from orgs.networks import event_models as network_event_models
 from orgs.networks import replica as network_models
 from orgs.pairing import cohort_runs as cohort_run_models
 from orgs.pairing import stamps as stamp_models
@@ -41,6 +42,7 @@ __all__ = [
     "inbox_models",
     "member_models",
     "metadata",
+    "network_event_models",
     "network_models",
     "node_key_models",
     "org_models",

@@ -17,6 +17,7 @@ from federation.peer_registry import PeerRegistry
 from network import migrate
 from network.app import build_runtime
 from network.config import Settings
+from network.demo.events import seed_demo_workshop
 from network.demo.seed import seed_demo
 from network.federation.wiring import node_keys, now_s, signed_node_document
 from network.http.dev_idp import configure_dev_sso
@@ -110,4 +111,10 @@ async def prepare_nodes(nodes: tuple[DemoNode, DemoNode], secrets_dir: Path) -> 
     a, b = nodes
     await _pin(a, b)
     await _pin(b, a)
+    runtimes = build_runtime(a.settings), build_runtime(b.settings)
+    try:  # the network of the three demo orgs and its shared workshop (issue 18)
+        await seed_demo_workshop(runtimes[0], a.url, runtimes[1], b.url)
+    finally:
+        for runtime in runtimes:
+            await runtime.close()
     return created

@@ -22,6 +22,10 @@ RemoteKind = Literal[
     "relationship.record",  # the shared record, authority -> replica (orgs.mentoring.shared_record)
     "relationship.change",  # one edit, replica -> authority
     "network.change",
+    "event.publish",  # a network's shared events (orgs.networks.events)
+    "event.register",
+    "event.unregister",
+    "event.place",
 ]
 
 

@@ -22,6 +22,7 @@ from orgs.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from orgs.mentoring.relationships import free_capacity
 from orgs.mentoring.remote_events import RemoteEvent, RemoteSink
 from orgs.models import Org
+from orgs.networks.events import Events
 from orgs.networks.record import (
     SMALL_NUMBER,
     Accept,
@@ -180,6 +181,7 @@ class Networks:
             org = await registry.find(slug)
             if org is not None:
                 await sync_sharing(self.session, org, self.me, records)
+        await Events(self.session, self.me, self.remote).network_changed(after)
         leaver = after.member(author)
         if isinstance(change, Leave) and leaver is not None and leaver.node == self.me:
             await self._withdraw(before or after, leaver.org)

@@ -52,6 +52,10 @@ class Action(StrEnum):
     SCHEDULE_REPORTS = "schedule programme reports"
     MANAGE_NETWORKS = "found, join, change or leave a network"
     READ_NETWORK_REPORTS = "read the reports of the organisation's networks"
+    MANAGE_NETWORK_EVENTS = (
+        "publish the organisation's shared events, take their attendance and link them to "
+        "its trainings"
+    )
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -81,6 +85,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SCHEDULE_REPORTS: EQUALITY,
     Action.MANAGE_NETWORKS: ADMIN,
     Action.READ_NETWORK_REPORTS: NETWORK_COORDINATORS,
+    Action.MANAGE_NETWORK_EVENTS: NETWORK_COORDINATORS,
 }
 
 ROLE_NAMES = {

@@ -44,6 +44,22 @@ def test_demo_prepares_two_peered_nodes_and_a_real_server_answers_ready(tmp_path
     assert rows(node_b.settings.database_url, "SELECT node_id FROM peers") == [(node_a.url,)]
     mentors = rows(node_b.settings.database_url, "SELECT count(*) FROM mentor_profiles")
     assert mentors[0][0] >= 5  # enough for NCH's cards to pass k-anonymity (k = 5)
+    # The network's shared workshop, held on both nodes, with a registration from each.
+    workshop = "SELECT title, capacity FROM network_events"
+    assert rows(node_a.settings.database_url, workshop) == [
+        ("Mentor skills: a half-day workshop", 16)
+    ]
+    assert rows(node_b.settings.database_url, workshop) == rows(
+        node_a.settings.database_url, workshop
+    )
+    registered = "SELECT attendee_org, state FROM network_event_registrations ORDER BY 1"
+    assert rows(node_a.settings.database_url, registered) == [
+        ("harrow", "confirmed"),
+        ("nch", "confirmed"),
+    ]
+    assert rows(node_b.settings.database_url, "SELECT state FROM network_event_bookings") == [
+        ("confirmed",)
+    ]
 
     with live_node(node_a.settings) as node:
         ready = httpx.get(f"{node.url}/health/ready", timeout=5)

@@ -139,6 +139,7 @@ def probes(o: Org) -> dict[Action, tuple[Probe | None, Probe | None]]:
         Action.SCHEDULE_REPORTS: (Probe("GET", f"{s}/report-schedules"), None),
         Action.MANAGE_NETWORKS: (Probe("POST", f"{API}/networks", json=NETWORK), None),
         Action.READ_NETWORK_REPORTS: (Probe("GET", f"{API}/networks/reports"), None),
+        Action.MANAGE_NETWORK_EVENTS: (Probe("GET", f"{API}/events/organised"), None),
     }
 
 

@@ -124,3 +124,42 @@ def network_change() -> wire.NetworkChange:
         change=wire.NetworkInvite(org="nch", node=NODE_B, display_name="Nottingham City Homes"),
         record=network_record(),
     )
+
+
+def shared_event(**changes: Any) -> wire.SharedEvent:
+    fields: dict[str, Any] = {
+        "event_id": "event-00000000000001",
+        "network_id": "network-000000000001",
+        "organiser_org": "brent",
+        "version": 1,
+        "kind": "workshop",
+        "title": "Mentor skills: a half-day workshop",
+        "details": "Listening, questioning and setting goals.",
+        "starts_at": NOW + 7 * 86_400,
+        "ends_at": NOW + 7 * 86_400 + 4 * 3600,
+        "place": "Brent Civic Centre, Wembley",
+        "link": None,
+        "capacity": 20,
+        "audience": "mentors",
+    }
+    return wire.SharedEvent(**{**fields, **changes})
+
+
+def event_messages(envelope: dict[str, Any]) -> list[wire.Message]:
+    """One of each shared-event message (``envelope``: iss, aud, iat, exp, jti, mid)."""
+    ids: dict[str, Any] = {
+        "event_id": "event-00000000000001",
+        "registration_id": "registration-00000001",
+    }
+    return [
+        wire.EventPublish(**envelope, event=shared_event()),
+        wire.EventRegister(
+            **envelope,
+            **ids,
+            attendee=wire.EventAttendee(
+                name="Sam Mentor", org="nch", work_email="sam.mentor@nch.example", role="mentor"
+            ),
+        ),
+        wire.EventUnregister(**envelope, **ids),
+        wire.EventPlace(**envelope, **ids, state="waiting", waiting_position=2),
+    ]

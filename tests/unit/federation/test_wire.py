@@ -17,6 +17,7 @@ from .builders import (
     NODE_B,
     NOW,
     SEED_A,
+    event_messages,
     key,
     network_change,
     request_create,
@@ -59,6 +60,7 @@ ONE_OF_EACH: list[wire.Message] = [
     wire.CardRevoke(**ENVELOPE, handles=(HANDLE,)),
     wire.MemberErase(**ENVELOPE, handles=(HANDLE,), request_ids=("req-0000000000000001",)),
     network_change(),
+    *event_messages(ENVELOPE),
 ]
 
 

@@ -41,6 +41,10 @@ ALLOWED_FIELDS = {
     *("network_id", "author_org", "change", "record", "version", "prev", "terms", "founder"),
     *("agreement_version", "members", "node", "standing", "accepted_version", "invited_by"),
     *("contact", "offer", "schemes", "mentors_available", "purpose", "agreement", "review_on"),
+    # shared events: the event, a registration, where it stands
+    *("event", "event_id", "organiser_org", "kind", "title", "details", "starts_at", "ends_at"),
+    *("place", "link", "capacity", "audience", "status", "registration_id", "attendee"),
+    *("erase", "waiting_position", "attended"),
     # the shared relationship record: its envelope-level fields (ids, versions, states)
     *("version", "state", "change_id", "base_version"),
 }
@@ -78,7 +82,7 @@ DENIED = re.compile(
     r"description|about|picture|photo|message|reason_text|free_text",
     re.IGNORECASE,
 )
-PERSONAL_DATA_STRUCTS = {"Introduction", "MenteeWords", "NetworkContact"}
+PERSONAL_DATA_STRUCTS = {"Introduction", "MenteeWords", "NetworkContact", "EventAttendee"}
 ORG_LEVEL_TEXT = {
     ("NodeDocument", "name"),
     ("HostedOrg", "display_name"),
@@ -89,6 +93,8 @@ ORG_LEVEL_TEXT = {
     ("NetworkFound", "display_name"),
     ("NetworkInvite", "display_name"),
     ("SchemeOffer", "name"),
+    # A shared event's words, written by its organising organisation for the whole network.
+    *(("SharedEvent", field) for field in ("title", "details", "place")),
 }
 INTRODUCTION_CARRIERS = {("RequestAccept", "mentor"), ("RequestIntroduce", "mentee")}
 #: The mentee's message travels only in the request, to the node of the mentor they chose.
@@ -101,6 +107,10 @@ CONTACT_CARRIERS = {
     ("NetworkAccept", "contact"),
     ("NetworkSetContact", "contact"),
 }
+
+#: A person registering for a shared event: their name, organisation and work email, with
+#: their consent, only to the organiser's node.
+ATTENDEE_CARRIERS = {("EventRegister", "attendee")}
 
 
 def fields(types: tuple[Any, ...]) -> Iterator[tuple[str, str, mi.Type]]:
@@ -176,7 +186,7 @@ def violations(types: tuple[Any, ...]) -> list[str]:
             found.append(f"{struct}.{name}: a string without a pattern could carry free text")
         carries_personal_data = structs_in(info) & PERSONAL_DATA_STRUCTS
         if carries_personal_data and (struct, name) not in (
-            INTRODUCTION_CARRIERS | WORDS_CARRIERS | CONTACT_CARRIERS
+            INTRODUCTION_CARRIERS | WORDS_CARRIERS | CONTACT_CARRIERS | ATTENDEE_CARRIERS
         ):
             found.append(f"{struct}.{name}: carries an introduction outside acceptance")
     return found
