@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import network_handlers, relationship_handlers, request_handlers, wire
+from federation import (
+    network_handlers,
+    network_report_handlers,
+    relationship_handlers,
+    request_handlers,
+    wire,
+)
 from federation.inbox import Handler
 from federation.remote_cards import RemoteCards
 
@@ -27,4 +33,5 @@ HANDLERS: dict[str, Handler] = {
     "relationship.change": relationship_handlers.change_received,
     "member.erase": request_handlers.erased,
     "network.change": network_handlers.network_changed,
+    "network.figures": network_report_handlers.figures_received,
 }

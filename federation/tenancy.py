@@ -35,6 +35,8 @@ SENDER_ORG_FIELDS: Final[dict[type[wire.Signed], tuple[str, ...]]] = {
     wire.MemberErase: (),
     # The org whose change it is; the record's other orgs are the other members'.
     wire.NetworkChange: ("author_org",),
+    # The org whose figures they are.
+    wire.NetworkFigures: ("org",),
 }
 
 

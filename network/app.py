@@ -36,6 +36,7 @@ from network.http.mentoring_api import (
     RequestsController,
 )
 from network.http.metrics_api import metrics
+from network.http.network_reports_api import NetworkReportsController
 from network.http.networks_api import NetworksController
 from network.http.node_document_api import node_document
 from network.http.openapi import fix_options_allow, openapi_config
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProfilesController,
             SharingController,
             NetworksController,
+            NetworkReportsController,
             StaffController,
             SchemesController,
             ApplicationsController,

@@ -22,6 +22,7 @@ RemoteKind = Literal[
     "relationship.record",  # the shared record, authority -> replica (orgs.mentoring.shared_record)
     "relationship.change",  # one edit, replica -> authority
     "network.change",
+    "network.figures",  # one org's aggregate figures (orgs.records.network_reports)
 ]
 
 

@@ -124,3 +124,18 @@ def network_change() -> wire.NetworkChange:
         change=wire.NetworkInvite(org="nch", node=NODE_B, display_name="Nottingham City Homes"),
         record=network_record(),
     )
+
+
+def network_figures() -> wire.NetworkFigures:
+    return wire.NetworkFigures(
+        iss=NODE_B,
+        aud=NODE_A,
+        iat=NOW,
+        exp=NOW + 300,
+        jti="jti-network-figures-1",
+        mid="mid-network-figures-1",
+        network_id="network-000000000001",
+        org="nch",
+        as_of=NOW - 60,
+        figures=wire.NetworkFigureValues(mentors=12, mentees=None, matches_total=0),
+    )

@@ -25,6 +25,7 @@ DECODERS: dict[str, Callable[[bytes], wire.Signed]] = {
     "relationship-record": wire.decode_message,
     "relationship-change": wire.decode_message,
     "network-change": wire.decode_message,
+    "network-figures": wire.decode_message,
     "feed-page": wire.decode_feed_page,
     "http-request": wire.decode_request_token,
     "node-document": wire.decode_node_document,

@@ -19,6 +19,7 @@ from .builders import (
     SEED_A,
     key,
     network_change,
+    network_figures,
     request_create,
     withdraw,
 )
@@ -59,6 +60,7 @@ ONE_OF_EACH: list[wire.Message] = [
     wire.CardRevoke(**ENVELOPE, handles=(HANDLE,)),
     wire.MemberErase(**ENVELOPE, handles=(HANDLE,), request_ids=("req-0000000000000001",)),
     network_change(),
+    network_figures(),
 ]
 
 

@@ -41,6 +41,11 @@ ALLOWED_FIELDS = {
     *("network_id", "author_org", "change", "record", "version", "prev", "terms", "founder"),
     *("agreement_version", "members", "node", "standing", "accepted_version", "invited_by"),
     *("contact", "offer", "schemes", "mentors_available", "purpose", "agreement", "review_on"),
+    # network reports: one org's figures, counts only (orgs.records.network_figures)
+    *("as_of", "figures", "mentors", "mentees", "requests_made", "requests_received"),
+    *("matches_inside", "matches_given", "matches_received", "matches_total"),
+    *("relationships_active", "relationships_completed", "meetings_held", "hours_released"),
+    *("outcome_promotion", "outcome_new_role", "outcome_became_mentor"),
     # the shared relationship record: its envelope-level fields (ids, versions, states)
     *("version", "state", "change_id", "base_version"),
 }
