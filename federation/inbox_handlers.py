@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation import (
     event_handlers,
     network_handlers,
+    network_report_handlers,
     relationship_handlers,
     request_handlers,
     wire,
@@ -37,4 +38,5 @@ HANDLERS: dict[str, Handler] = {
     "event.register": event_handlers.registered,
     "event.unregister": event_handlers.unregistered,
     "event.place": event_handlers.place_changed,
+    "network.figures": network_report_handlers.figures_received,
 }

@@ -41,6 +41,8 @@ SENDER_ORG_FIELDS: Final[dict[type[wire.Signed], tuple[str, ...]]] = {
     wire.EventRegister: ("attendee.org",),
     wire.EventUnregister: (),
     wire.EventPlace: (),
+    # The org whose figures they are.
+    wire.NetworkFigures: ("org",),
 }
 
 

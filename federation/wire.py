@@ -666,6 +666,42 @@ class EventPlace(InboxMessage, tag="event.place", frozen=True, kw_only=True):
     attended: bool | None = None
 
 
+#: A count sent to a network: None when it is not shown (fewer than 5, or hidden so that a hidden
+#: one cannot be worked out from the others). The exact small number never leaves its node.
+Figure = Annotated[int, Meta(ge=0, le=10_000_000)] | None
+
+
+class NetworkFigureValues(WireStruct, frozen=True, kw_only=True):
+    """One organisation's aggregate figures (``orgs.records.network_figures``): counts only,
+    no names, no ids, no free text."""
+
+    mentors: Figure = None
+    mentees: Figure = None
+    requests_made: Figure = None
+    requests_received: Figure = None
+    matches_inside: Figure = None
+    matches_given: Figure = None
+    matches_received: Figure = None
+    matches_total: Figure = None
+    relationships_active: Figure = None
+    relationships_completed: Figure = None
+    meetings_held: Figure = None
+    hours_released: Figure = None
+    outcome_promotion: Figure = None
+    outcome_new_role: Figure = None
+    outcome_became_mentor: Figure = None
+
+
+class NetworkFigures(InboxMessage, tag="network.figures", frozen=True, kw_only=True):
+    """``org`` (an org of the sender, a member of ``network_id``) reports its figures as of
+    ``as_of``, already suppressed at the sender; sent to every other member node."""
+
+    network_id: TokenId
+    org: OrgSlug
+    as_of: Timestamp
+    figures: NetworkFigureValues
+
+
 Message: TypeAlias = (
     RequestCreate
     | RequestAccept
@@ -682,6 +718,7 @@ Message: TypeAlias = (
     | EventRegister
     | EventUnregister
     | EventPlace
+    | NetworkFigures
 )
 MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
     RequestCreate,
@@ -699,6 +736,7 @@ MESSAGE_TYPES: Final[tuple[type[InboxMessage], ...]] = (
     EventRegister,
     EventUnregister,
     EventPlace,
+    NetworkFigures,
 )
 SIGNED_TYPES: Final[tuple[type[Signed], ...]] = (
     NodeDocument,

@@ -37,6 +37,7 @@ from network.http.mentoring_api import (
     RequestsController,
 )
 from network.http.metrics_api import metrics
+from network.http.network_reports_api import NetworkReportsController
 from network.http.networks_api import NetworksController
 from network.http.node_document_api import node_document
 from network.http.openapi import fix_options_allow, openapi_config
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SharingController,
             NetworksController,
             EventsController,
+            NetworkReportsController,
             StaffController,
             SchemesController,
             ApplicationsController,

@@ -24,6 +24,7 @@ from network.mail import SmtpMailer, default_sender
 from network.metrics import EMAILS, mark_pass
 from orgs.people.notifications import Mailer, SendReport, send_due_emails
 from orgs.records.mentoring_jobs import JobReport, run_due_jobs
+from orgs.records.network_reports import send_due as send_network_figures
 from orgs.records.programme_reports import HIDDEN_NOTE, report_csv, report_pdf
 from orgs.records.report_schedules import DueReport, claim_due, mark_sent, report_subject
 from orgs.records.staff_import_jobs import forget_ended
@@ -37,6 +38,7 @@ class PassReport:
     emails: SendReport | None  # None: no SMTP configured, emails wait
     purged: Purged
     reports_sent: int = 0
+    network_figures_sent: int = 0
 
 
 def mailer_of(settings: Settings) -> Mailer | None:
@@ -50,6 +52,14 @@ def mailer_of(settings: Settings) -> Mailer | None:
 async def run_jobs(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> JobReport:
     async with sessionmaker() as session, session.begin():
         return await run_due_jobs(session, now, outbox_sink(session))
+
+
+async def send_figures(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
+) -> int:
+    """Each member org's network figures, counted and sent once a day."""
+    async with sessionmaker() as session, session.begin():
+        return await send_network_figures(session, settings.base_url, now, outbox_sink(session))
 
 
 async def send_emails(
@@ -116,6 +126,7 @@ async def run_once(
     mailer: Mailer | None = None,
 ) -> PassReport:
     jobs = await run_jobs(sessionmaker, now)
+    figures = await send_figures(sessionmaker, settings, now)
     mailer = mailer or mailer_of(settings)
     emails = (
         await send_emails(sessionmaker, now, mailer, settings.base_url)
@@ -124,7 +135,8 @@ async def run_once(
     )
     reports = await send_reports(sessionmaker, now, mailer) if mailer is not None else 0
     keep = timedelta(days=settings.message_retention_days)
-    return PassReport(jobs, emails, await purge_messages(sessionmaker, now, keep), reports)
+    purged = await purge_messages(sessionmaker, now, keep)
+    return PassReport(jobs, emails, purged, reports, figures)
 
 
 async def jobs_loop(

@@ -24,6 +24,7 @@ from orgs.people import profiles as profile_models
 from orgs.people import roles as role_models
 from orgs.people import special_category as special_category_models
 from orgs.people import sso_config as sso_models
+from orgs.records import network_reports as network_report_models
 from orgs.records import records_export as relationship_models  # imports every mentoring table
 from orgs.records import report_schedules as report_models  # equality, interest, check-ins too
 from orgs.records import staff_import_jobs as staff_import_models
@@ -44,6 +45,7 @@ __all__ = [
     "metadata",
     "network_event_models",
     "network_models",
+    "network_report_models",
     "node_key_models",
     "org_models",
     "outbox_models",

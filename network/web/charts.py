@@ -47,12 +47,17 @@ def _number(value: float) -> str:
 
 
 def shown(
-    value: float | None, scale: float, *, suppress_under: int = MIN_GROUP, unit: str = ""
+    value: float | None,
+    scale: float,
+    *,
+    suppress_under: int = MIN_GROUP,
+    unit: str = "",
+    hidden: str = SUPPRESSED,
 ) -> Shown:
     """``value`` drawn against ``scale`` (the largest value shown): suppressed counts of 1 to
-    ``suppress_under - 1`` (and ``None``) get no bar."""
+    ``suppress_under - 1`` (and ``None``) get no bar, and the words ``hidden``."""
     if value is None or (0 < value < suppress_under):
-        return Shown(0, SUPPRESSED, suppressed=True)
+        return Shown(0, hidden, suppressed=True)
     length = round(BAR_AREA * value / scale) if scale > 0 else 0
     return Shown(max(0, min(BAR_AREA, length)), f"{_number(value)}{unit}", suppressed=False)
 
@@ -103,17 +108,17 @@ def bar_chart(
     unit: str = "",
     suppress_under: int = MIN_GROUP,
     scale: float | None = None,
+    hidden: str = SUPPRESSED,
 ) -> Markup:
     """One bar per row, the value in words beside it."""
     top = scale if scale is not None else scale_of([b.value for b in bars], suppress_under)
+    said = [
+        shown(b.value, top, suppress_under=suppress_under, unit=unit, hidden=hidden) for b in bars
+    ]
     body: list[str] = []
-    for i, b in enumerate(bars):
-        s = shown(b.value, top, suppress_under=suppress_under, unit=unit)
+    for i, (b, s) in enumerate(zip(bars, said, strict=True)):
         body += _row(i * ROW + 4, b.label, [(s, COLOURS[0], 0)])
-    words = "; ".join(
-        f"{b.label}: {shown(b.value, top, suppress_under=suppress_under, unit=unit).text}"
-        for b in bars
-    )
+    words = "; ".join(f"{b.label}: {s.text}" for b, s in zip(bars, said, strict=True))
     return _svg(chart_id, title, desc or words, max(1, len(bars)) * ROW + 8, body)
 
 
@@ -132,6 +137,7 @@ def paired_chart(
     *,
     desc: str = "",
     suppress_under: int = MIN_GROUP,
+    hidden: str = SUPPRESSED,
 ) -> Markup:
     """Two bars per row (e.g. mentors offering a topic, mentees wanting it), with a legend."""
     values = [r.first for r in rows] + [r.second for r in rows]
@@ -146,8 +152,8 @@ def paired_chart(
     pair_row = 2 * BAR + 12
     words = []
     for i, r in enumerate(rows):
-        a = shown(r.first, top, suppress_under=suppress_under)
-        b = shown(r.second, top, suppress_under=suppress_under)
+        a = shown(r.first, top, suppress_under=suppress_under, hidden=hidden)
+        b = shown(r.second, top, suppress_under=suppress_under, hidden=hidden)
         body += _row(28 + i * pair_row, r.label, [(a, COLOURS[0], 0), (b, COLOURS[1], BAR + 2)])
         words.append(f"{r.label}: {series[0]} {a.text}, {series[1]} {b.text}")
     height = 28 + max(1, len(rows)) * pair_row + 4

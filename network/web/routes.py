@@ -15,6 +15,7 @@ from network.web.exception_pages import ExceptionPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
 from network.web.network_pages import NetworkPages
+from network.web.network_report_pages import NetworkReportPages
 from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
 from network.web.relationship_pages import RelationshipPages
@@ -33,6 +34,7 @@ PAGES: list[ControllerRouterHandler] = [
     ConcernInbox,
     AdminPages,
     NetworkPages,
+    NetworkReportPages,
 ]
 
 

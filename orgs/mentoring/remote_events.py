@@ -26,6 +26,7 @@ RemoteKind = Literal[
     "event.register",
     "event.unregister",
     "event.place",
+    "network.figures",  # one org's aggregate figures (orgs.records.network_reports)
 ]
 
 

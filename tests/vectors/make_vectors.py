@@ -114,6 +114,39 @@ CASES: dict[str, tuple[str, wire.Signed]] = {
             ),
         ),
     ),
+    "network-figures": (
+        "One member organisation's figures for its network (nch on node B), suppressed at "
+        "the sender: counts of fewer than five, and one that the total would give away, are "
+        "null.",
+        wire.NetworkFigures(
+            iss=NODE_B,
+            aud=NODE_A,
+            iat=IAT,
+            exp=IAT + 300,
+            jti="vector-jti-network-figures",
+            mid="vector-mid-network-figures",
+            network_id="vector-network-00001",
+            org="nch",
+            as_of=IAT - 60,
+            figures=wire.NetworkFigureValues(
+                mentors=14,
+                mentees=22,
+                requests_made=31,
+                requests_received=9,
+                matches_inside=12,
+                matches_given=None,
+                matches_received=None,
+                matches_total=17,
+                relationships_active=11,
+                relationships_completed=6,
+                meetings_held=58,
+                hours_released=71,
+                outcome_promotion=None,
+                outcome_new_role=0,
+                outcome_became_mentor=5,
+            ),
+        ),
+    ),
     "relationship-record": (
         "The shared record of a cross-organisation relationship, authority to replica, with "
         "the answer to one of the replica's changes.",

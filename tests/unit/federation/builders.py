@@ -163,3 +163,18 @@ def event_messages(envelope: dict[str, Any]) -> list[wire.Message]:
         wire.EventUnregister(**envelope, **ids),
         wire.EventPlace(**envelope, **ids, state="waiting", waiting_position=2),
     ]
+
+
+def network_figures() -> wire.NetworkFigures:
+    return wire.NetworkFigures(
+        iss=NODE_B,
+        aud=NODE_A,
+        iat=NOW,
+        exp=NOW + 300,
+        jti="jti-network-figures-1",
+        mid="mid-network-figures-1",
+        network_id="network-000000000001",
+        org="nch",
+        as_of=NOW - 60,
+        figures=wire.NetworkFigureValues(mentors=12, mentees=None, matches_total=0),
+    )

@@ -29,6 +29,7 @@ DECODERS: dict[str, Callable[[bytes], wire.Signed]] = {
     "event-register": wire.decode_message,
     "event-unregister": wire.decode_message,
     "event-place": wire.decode_message,
+    "network-figures": wire.decode_message,
     "feed-page": wire.decode_feed_page,
     "http-request": wire.decode_request_token,
     "node-document": wire.decode_node_document,

@@ -20,6 +20,7 @@ from .builders import (
     event_messages,
     key,
     network_change,
+    network_figures,
     request_create,
     withdraw,
 )
@@ -61,6 +62,7 @@ ONE_OF_EACH: list[wire.Message] = [
     wire.MemberErase(**ENVELOPE, handles=(HANDLE,), request_ids=("req-0000000000000001",)),
     network_change(),
     *event_messages(ENVELOPE),
+    network_figures(),
 ]
 
 

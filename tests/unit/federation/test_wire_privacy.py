@@ -45,6 +45,11 @@ ALLOWED_FIELDS = {
     *("event", "event_id", "organiser_org", "kind", "title", "details", "starts_at", "ends_at"),
     *("place", "link", "capacity", "audience", "status", "registration_id", "attendee"),
     *("erase", "waiting_position", "attended"),
+    # network reports: one org's figures, counts only (orgs.records.network_figures)
+    *("as_of", "figures", "mentors", "mentees", "requests_made", "requests_received"),
+    *("matches_inside", "matches_given", "matches_received", "matches_total"),
+    *("relationships_active", "relationships_completed", "meetings_held", "hours_released"),
+    *("outcome_promotion", "outcome_new_role", "outcome_became_mentor"),
     # the shared relationship record: its envelope-level fields (ids, versions, states)
     *("version", "state", "change_id", "base_version"),
 }
