@@ -25,6 +25,7 @@ from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
 from network.http.equality_api import EqualityController
 from network.http.feed_api import cards
+from network.http.follow_ups_api import FollowUpsController
 from network.http.health import live, ready
 from network.http.inbox_api import inbox
 from network.http.json_limits import BoundedRequest
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CoordinationController,
             CohortRunsController,
             EqualityController,
+            FollowUpsController,
             ReviewPointsController,
             *SSO_ROUTE_HANDLERS,
             *web_routes(),
