@@ -19,6 +19,7 @@ from network.web.network_pages import NetworkPages
 from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
 from network.web.relationship_pages import RelationshipPages
+from network.web.review_pages import CheckinPages, ReviewPages
 from network.web.security import security_headers
 from network.web.templating import static_router, template_config
 
@@ -33,6 +34,8 @@ PAGES: list[ControllerRouterHandler] = [
     EqualityPages,
     ConcernInbox,
     FollowUpPages,
+    CheckinPages,
+    ReviewPages,
     AdminPages,
     NetworkPages,
 ]
