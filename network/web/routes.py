@@ -20,6 +20,7 @@ from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
 from network.web.relationship_pages import RelationshipPages
 from network.web.review_pages import CheckinPages, ReviewPages
+from network.web.schedule_pages import SchedulePages
 from network.web.security import security_headers
 from network.web.templating import static_router, template_config
 
@@ -36,6 +37,7 @@ PAGES: list[ControllerRouterHandler] = [
     FollowUpPages,
     CheckinPages,
     ReviewPages,
+    SchedulePages,
     AdminPages,
     NetworkPages,
 ]
