@@ -26,6 +26,7 @@ from network.http.dependencies import provide_db, provide_principal
 from network.http.equality_api import EqualityController
 from network.http.events_api import EventsController
 from network.http.feed_api import cards
+from network.http.follow_ups_api import FollowUpsController
 from network.http.health import live, ready
 from network.http.inbox_api import inbox
 from network.http.json_limits import BoundedRequest
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CoordinationController,
             CohortRunsController,
             EqualityController,
+            FollowUpsController,
             ReviewPointsController,
             *SSO_ROUTE_HANDLERS,
             *web_routes(),

@@ -13,6 +13,7 @@ from orgs import audit as audit_models
 from orgs import models as org_models
 from orgs.db import Base
 from orgs.mentoring import extensions as extension_models
+from orgs.mentoring import follow_ups as follow_up_models
 from orgs.mentoring import review_points as review_point_models
 from orgs.mentoring import shared_record as shared_record_models
 from orgs.networks import event_models as network_event_models
@@ -40,6 +41,7 @@ __all__ = [
     "cohort_run_models",
     "extension_models",
     "feed_models",
+    "follow_up_models",
     "inbox_models",
     "member_models",
     "metadata",

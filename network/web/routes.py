@@ -12,6 +12,7 @@ from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.equality_pages import EqualityPages
 from network.web.exception_pages import ExceptionPages
+from network.web.follow_up_pages import FollowUpPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
 from network.web.network_pages import NetworkPages
@@ -19,6 +20,8 @@ from network.web.network_report_pages import NetworkReportPages
 from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
 from network.web.relationship_pages import RelationshipPages
+from network.web.review_pages import CheckinPages, ReviewPages
+from network.web.schedule_pages import SchedulePages
 from network.web.security import security_headers
 from network.web.templating import static_router, template_config
 
@@ -32,6 +35,10 @@ PAGES: list[ControllerRouterHandler] = [
     CoordinatorPages,
     EqualityPages,
     ConcernInbox,
+    FollowUpPages,
+    CheckinPages,
+    ReviewPages,
+    SchedulePages,
     AdminPages,
     NetworkPages,
     NetworkReportPages,

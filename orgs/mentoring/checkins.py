@@ -145,8 +145,14 @@ async def open_due_checkins(session: AsyncSession, now: datetime) -> int:
                 Checkin.round == due,
             ):
                 continue
-            repo.add(
-                Checkin(relationship_id=rel.id, respondent_id=member_id, round=due, due_at=now)
+            row = repo.add(
+                Checkin(
+                    id=uuid.uuid4(),
+                    relationship_id=rel.id,
+                    respondent_id=member_id,
+                    round=due,
+                    due_at=now,
+                )
             )
             opened += 1
             await notify(
@@ -158,7 +164,7 @@ async def open_due_checkins(session: AsyncSession, now: datetime) -> int:
                 "Two quick questions about your mentoring relationship. Your coordinator sees "
                 "only whether it may need help, never your answers.",
                 now=now,
-                link=f"/relationships/{rel.id}",  # answered through the API for now
+                link=f"/checkins/{row.id}",
             )
     await session.flush()
     return opened
@@ -170,6 +176,14 @@ async def my_checkins(session: AsyncSession, member: Member) -> Sequence[Checkin
     )
 
 
+async def my_checkin(session: AsyncSession, member: Member, checkin_id: uuid.UUID) -> Checkin:
+    """Only its respondent sees it: to anyone else it does not exist."""
+    row = await Checkins(session, member.org_id).get(checkin_id)
+    if row.respondent_id != member.id:
+        raise NotFound("No such check-in.")
+    return row
+
+
 async def answer_checkin(
     session: AsyncSession,
     member: Member,
@@ -177,9 +191,7 @@ async def answer_checkin(
     data: CheckinAnswerIn,
     now: datetime | None = None,
 ) -> Checkin:
-    row = await Checkins(session, member.org_id).get(checkin_id)
-    if row.respondent_id != member.id:
-        raise NotFound("No such check-in.")
+    row = await my_checkin(session, member, checkin_id)
     if row.answered_at is not None:
         raise IllegalTransition("This check-in was already answered.")
     row.going, row.meeting_regularly = data.going, data.meeting_regularly

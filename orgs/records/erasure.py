@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import ActorRef
+from orgs.mentoring.follow_ups import forget_follow_ups
 from orgs.mentoring.relationships import Party, Relationship
 from orgs.pairing.requests import MentoringRequest
 from orgs.people.erasure import Erased, erase_member
@@ -73,6 +74,7 @@ async def erase_person(
     """Erase a member of ``org_id`` from this node. ``skip`` names more tables the sweep must
     leave to their owner (the federation's signed and queued messages)."""
     await _forget_their_words(session, org_id, member_id)
+    await forget_follow_ups(session, org_id, member_id)  # their answers leave every count
     erased = await erase_member(session, org_id, member_id, by, now)
     await redact_everywhere(session, erased.needles, skip=SKIP | set(skip))
     return erased

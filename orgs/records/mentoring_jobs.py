@@ -1,7 +1,8 @@
 """The mentoring jobs, one pass over every org of the node at the given ``now``: request
 approval reminders and escalation, expiry (with cascading), ending the relationships of people who
 left, meeting reminders, nudges, midpoint evaluations, end reminders, time-release warnings of
-cross-organisation pairs, automatic closure and daily digests. Sending emails is separate
+cross-organisation pairs, automatic closure, check-ins, review points, follow-ups months after
+the end and daily digests. Sending emails is separate
 (:func:`orgs.people.notifications.send_due_emails`), because it needs the node's mailer."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from orgs.mentoring.ending import (
     open_midpoint_evaluations,
     remind_end_approaching,
 )
+from orgs.mentoring.follow_ups import open_due_follow_ups
 from orgs.mentoring.meetings import Meeting, MeetingState
 from orgs.mentoring.relationship_states import RelationshipState
 from orgs.mentoring.relationships import Relationship
@@ -47,6 +49,7 @@ class JobReport:
     ended_for_leavers: int = 0
     checkins: int = 0
     review_reminders: int = 0
+    follow_ups: int = 0
 
 
 async def remind_meetings(session: AsyncSession, now: datetime) -> int:
@@ -100,6 +103,7 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
     release_warnings = await warn_time_release(session, now)
     checkins = await open_due_checkins(session, now)
     review_reminders = await remind_review_points(session, now)
+    follow_ups = await open_due_follow_ups(session, now)
     digests = await queue_digests(session, now)
     return JobReport(
         expired,
@@ -114,4 +118,5 @@ async def run_due_jobs(session: AsyncSession, now: datetime, remote: RemoteSink)
         left,
         checkins,
         review_reminders,
+        follow_ups,
     )

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import AuditLog
 from orgs.errors import InvalidInput
-from orgs.mentoring.evaluations import Outcome, OutcomeKind, Outcomes
+from orgs.mentoring.evaluations import OutcomeKind
+from orgs.mentoring.later_outcomes import scheme_outcomes
 from orgs.mentoring.relationship_states import COMPLETED_KINDS, RelationshipState
 from orgs.mentoring.relationships import Relationship, Relationships
 from orgs.people.actor import Actor
@@ -157,10 +158,9 @@ async def _relationships(
             stages["completed"].add(who)
     if role is not SchemeRole.MENTEE:
         return  # outcomes are the mentee's
-    for outcome in await Outcomes(session, scheme.org_id).list(Outcome.scheme_id == scheme.id):
-        who = party.get(outcome.relationship_id)
-        if who is not None and period.holds(outcome.on):
-            stages[f"outcome_{outcome.kind.value}"].add(who)
+    # Recorded, answered in a follow-up, or seen (became a mentor): each counted when it happened.
+    for kind, reached in (await scheme_outcomes(session, scheme.org_id, scheme.id)).items():
+        stages[f"outcome_{kind.value}"] |= {who for who, on in reached.items() if period.holds(on)}
 
 
 def relations_of(rows: list[str], columns: list[str]) -> list[Relation]:

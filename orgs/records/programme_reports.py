@@ -17,7 +17,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgs.mentoring.evaluations import QuestionnaireResult, outcome_counts, scheme_results
+from orgs.mentoring.evaluations import QuestionnaireResult, scheme_results
+from orgs.mentoring.later_outcomes import outcome_counts
 from orgs.mentoring.oversight import scheme_health
 from orgs.mentoring.relationship_states import RelationshipState
 from orgs.people.actor import Actor
