@@ -159,3 +159,17 @@ async def test_asking_from_the_mentor_page_sends_the_message(
     again = await client.get(local, headers=session.headers)
     assert 'id="blocked"' in again.text
     assert 'id="ask"' not in again.text
+
+
+async def test_another_org_s_directory_is_404_and_an_unapproved_mentee_is_told_why(
+    client: Client, db: AsyncSession
+) -> None:
+    headers, brent = await brent_with_mentors(db)
+    await org(db, "harrow", cross_org=True)
+    assert (await client.get("/orgs/harrow/mentors/", headers=headers)).status_code == 404
+    waiting = await person(db, brent, "m3", mentee_topics={"housing": 4}, approved=False)
+    page = await client.get(LIST, headers=await acting(brent, waiting))
+    assert page.status_code == 200
+    assert "You need an approved application as a mentee" in page.text
+    assert 'id="mentors"' not in page.text
+    assert "A1 Test" not in page.text
