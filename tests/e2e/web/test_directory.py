@@ -19,6 +19,7 @@ from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
 from orgs.schemes.eligibility import SchemeRole
 from tests.e2e.web.conftest import MENTEE, MENTORS, Federation, Visitor, _person, visitor
+from tests.e2e.web.test_keyboard import press, tab_to, watch_csp
 from tests.e2e.web.test_member_journey import nav
 from tests.e2e.web.test_plain_pages import PHONE, fits
 
@@ -150,7 +151,7 @@ async def test_browse_filter_page_and_ask_a_remote_mentor_from_their_page(
     await rosa.check("directory-blocked")
 
 
-async def test_the_directory_and_a_mentor_page_fit_a_phone(
+async def test_the_directory_fits_a_phone_and_filters_by_keyboard_under_the_csp(
     federation: Federation, browser: Browser, contexts: list[BrowserContext], axe_source: Path
 ) -> None:
     fed = federation
@@ -171,3 +172,19 @@ async def test_the_directory_and_a_mentor_page_fit_a_phone(
     )
     await expect(page.get_by_role("button", name="Ask this mentor")).to_be_visible()
     await fits(rosa, "directory-mentor")
+
+    # Keyboard only, the CSP enforced (no axe injected): filter, then open a mentor's page.
+    keys = await visitor(browser, contexts, "keyboard-directory", None)
+    violations: list[str] = []
+    watch_csp(keys, violations)
+    await _sign_in(keys, fed)
+    kpage = keys.page
+    await kpage.goto(f"{fed.a_url}/orgs/brent/mentors/")
+    await tab_to(kpage, "Any topic")  # the topic list (a select reads as its options)
+    await kpage.keyboard.type("Finance")  # the browser's own type-ahead
+    await press(kpage, "Apply filters")
+    assert "topic=finance" in kpage.url
+    await expect(kpage.locator("#count")).to_have_text("3 mentors match your filters")
+    await press(kpage, "See this mentor")
+    await expect(kpage.get_by_role("button", name="Ask this mentor")).to_be_visible()
+    assert violations == []
