@@ -107,7 +107,9 @@ async def test_filters_outside_the_taxonomy_are_refused_in_words(
 async def test_every_link_the_directory_and_mentor_pages_offer_opens(
     client: Client, db: AsyncSession
 ) -> None:
-    headers, _ = await brent_with_mentors(db)
+    headers, brent = await brent_with_mentors(db)
+    for k in range(10):  # twelve in all: two pages, so the pagination's links are followed too
+        await person(db, brent, f"p{k}", mentor_topics={"housing": 1 + k % 3})
     seen: set[str] = set()
     pages = [LIST, f"{LIST}?topic=housing"]
     while pages:
@@ -124,6 +126,10 @@ async def test_every_link_the_directory_and_mentor_pages_offer_opens(
     assert any("/mentors/card/" in u for u in seen)
     assert any(re.search(r"/mentors/[0-9a-f-]{36}$", u) for u in seen)
     assert "/orgs/brent/suggestions" in seen
+    assert any("page=2" in u for u in seen)
+    # and the suggestions link back to the directory
+    suggestions = await client.get("/orgs/brent/suggestions", headers=headers)
+    assert "/orgs/brent/mentors/" in links(suggestions.text)
 
 
 async def test_asking_from_the_mentor_page_sends_the_message(
