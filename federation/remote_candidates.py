@@ -25,12 +25,14 @@ from orgs.pairing.sharing import SharingPolicy, policy_of
 
 @dataclass(frozen=True)
 class RemoteView:
-    """All a mentee learns of a remote mentor before acceptance: their org and node."""
+    """All a mentee learns of a remote mentor before acceptance: their org and node, and the
+    card's band as the range it was published at (the engine's profile holds its middle)."""
 
     org_slug: str
     node: str
     node_name: str
     org_name: str
+    band: tuple[int, int] = (1, 9)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ async def live_cards(session: AsyncSession, now: datetime, here: str | None = No
             node=row.peer,
             node_name=source.node_name,
             org_name=source.org_names.get(row.org) or row.org,
+            band=_band_of(row.card),
         )
         allows = None if source.allows is None else source.allows.get(row.org, frozenset())
         found.append(
@@ -120,6 +123,13 @@ async def live_cards(session: AsyncSession, now: datetime, here: str | None = No
         )
         until = row.expires_at if until is None else min(until, row.expires_at)
     return LiveCards(tuple(found), until)
+
+
+def _band_of(card: dict[str, object]) -> tuple[int, int]:
+    band = card.get("band")
+    if isinstance(band, dict):
+        return int(band.get("low", 1)), int(band.get("high", 9))
+    return (1, 9)
 
 
 def allowed_pool(

@@ -10,6 +10,7 @@ from network.web.admin_pages import AdminPages
 from network.web.apply_pages import ApplyPages
 from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
+from network.web.directory_pages import DirectoryPages
 from network.web.equality_pages import EqualityPages
 from network.web.exception_pages import ExceptionPages
 from network.web.follow_up_pages import FollowUpPages
@@ -31,6 +32,7 @@ PAGES: list[ControllerRouterHandler] = [
     ExceptionPages,
     ProfilePages,
     MatchPages,
+    DirectoryPages,
     RelationshipPages,
     CoordinatorPages,
     EqualityPages,
