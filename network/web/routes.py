@@ -18,6 +18,7 @@ from network.web.network_pages import NetworkPages
 from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
 from network.web.relationship_pages import RelationshipPages
+from network.web.scheme_setup_pages import SchemeSetupPages
 from network.web.security import security_headers
 from network.web.templating import static_router, template_config
 
@@ -29,6 +30,7 @@ PAGES: list[ControllerRouterHandler] = [
     MatchPages,
     RelationshipPages,
     CoordinatorPages,
+    SchemeSetupPages,
     EqualityPages,
     ConcernInbox,
     AdminPages,
