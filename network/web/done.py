@@ -50,6 +50,9 @@ DONE: dict[str, Done] = {
     ),
     "scheme-saved": Done("Scheme details saved", "Members see the new details now."),
     "training-added": Done("Training session added", "Rules that need it admit those who attend."),
+    "questionnaire-saved": Done(
+        "Questionnaire saved", "It goes to the people it is for when their evaluation falls due."
+    ),
     "saved": Done("Saved", "Your changes are in force."),
 }
 

@@ -17,6 +17,7 @@ from network.web.match_pages import MatchPages
 from network.web.network_pages import NetworkPages
 from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
+from network.web.questionnaire_pages import QuestionnairePages
 from network.web.relationship_pages import RelationshipPages
 from network.web.scheme_setup_pages import SchemeSetupPages
 from network.web.security import security_headers
@@ -31,6 +32,7 @@ PAGES: list[ControllerRouterHandler] = [
     RelationshipPages,
     CoordinatorPages,
     SchemeSetupPages,
+    QuestionnairePages,
     EqualityPages,
     ConcernInbox,
     AdminPages,

@@ -25,6 +25,7 @@ from network.web.pages import (
     see_other,
     values_of,
 )
+from network.web.questionnaire_pages import questionnaire_rows
 from network.web.scheme_form import (
     DEFAULTS,
     FORMS,
@@ -194,7 +195,7 @@ class SchemeSetupPages(Controller):
             scheme=scheme,
             details=answers(scheme),
             trainings=await service.list_trainings(scheme),
-            questionnaires=await questionnaires_of(db, who.org_id, scheme.id),
+            questionnaires=questionnaire_rows(await questionnaires_of(db, who.org_id, scheme.id)),
             training_roles=ROLES,
             date_hint=example_date(london_today(), 30),
             errors=errors,

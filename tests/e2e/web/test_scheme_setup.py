@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import func, select
 
+from orgs.mentoring.evaluations import Questionnaire
 from orgs.people.roles import Role
 from orgs.schemes.schemes import Scheme, SchemeTraining
 from tests.e2e.web.conftest import MANAGER, MENTEE, Brent
@@ -32,6 +33,11 @@ async def schemes_in(brent: Brent) -> list[Scheme]:
 
 async def spring(brent: Brent) -> Scheme:
     return next(s for s in await schemes_in(brent) if s.slug == "spring-cohort")
+
+
+async def questionnaires(brent: Brent) -> list[list[dict[str, str]]]:
+    async with brent.node.runtime.sessionmaker() as session:
+        return [q.questions for q in await session.scalars(select(Questionnaire))]
 
 
 def row(page: Page, key: str) -> Locator:
@@ -127,6 +133,32 @@ async def test_a_coordinator_creates_and_sets_up_a_cohort_scheme(
     await expect(page.locator("#training-list")).to_contain_text(
         "Mentoring skills, for mentors, on 15 January 2027"
     )
+
+    await page.get_by_role(
+        "link", name="Write the questionnaire for mentees, at the end", exact=True
+    ).click()
+    await lena.check("questionnaire")
+    await page.get_by_role("button", name="Save the questionnaire").click()  # no question
+    assert await error_summary(page) == ["Write at least one question"]
+    await lena.check("questionnaire-error")
+    assert await questionnaires(brent_only) == []  # nothing saved
+    await page.get_by_label("Words of question 1", exact=True).fill("How useful was it?")
+    await page.get_by_label("Words of question 2", exact=True).fill("Would you recommend it?")
+    await page.get_by_label("Answer to question 2", exact=True).select_option(label="Yes or no")
+    await page.get_by_role("button", name="Save the questionnaire").click()
+    await expect(page.locator("#done")).to_contain_text("Questionnaire saved")
+    await expect(row(page, "Mentees, at the end")).to_contain_text("2 questions")
+    [saved] = await questionnaires(brent_only)
+    assert saved == [
+        {"key": "q1", "text": "How useful was it?", "kind": "scale"},
+        {"key": "q2", "text": "Would you recommend it?", "kind": "yes_no"},
+    ]
+    await page.get_by_role("link", name="Change the questionnaire for mentees, at the end").click()
+    await page.get_by_label("Words of question 1", exact=True).fill("")  # removed
+    await page.get_by_role("button", name="Save the questionnaire").click()
+    await expect(row(page, "Mentees, at the end")).to_contain_text("1 question")
+    [saved] = await questionnaires(brent_only)
+    assert saved == [{"key": "q2", "text": "Would you recommend it?", "kind": "yes_no"}]
 
     await page.get_by_role("link", name="Change the details").click()
     await expect(page.get_by_label("Name of the scheme")).to_have_value("Spring cohort 2027")
