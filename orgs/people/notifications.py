@@ -78,6 +78,7 @@ class NotificationKind(StrEnum):
     SHARED_RECORD = "shared_record"  # a change to a shared record was not made
     CHECKIN_DUE = "checkin_due"
     REVIEW_POINT = "review_point"
+    PLACE_OFFERED = "place_offered"  # off a cohort's waiting list, onto its shortlist
 
 
 class Notification(OrgOwned, Base):
