@@ -44,6 +44,15 @@ DONE: dict[str, Done] = {
     ),
     "concern-updated": Done("Concern updated", "The person who raised it can see its status."),
     "promoted": Done("Place offered", "They are off the waiting list and on the shortlist."),
+    "scheme-created": Done(
+        "Scheme created",
+        "Add its training sessions here and its eligibility rules, then members can apply.",
+    ),
+    "scheme-saved": Done("Scheme details saved", "Members see the new details now."),
+    "training-added": Done("Training session added", "Rules that need it admit those who attend."),
+    "questionnaire-saved": Done(
+        "Questionnaire saved", "It goes to the people it is for when their evaluation falls due."
+    ),
     "saved": Done("Saved", "Your changes are in force."),
 }
 

@@ -20,9 +20,11 @@ from network.web.network_pages import NetworkPages
 from network.web.network_report_pages import NetworkReportPages
 from network.web.pages import provide_viewer
 from network.web.profile_pages import ProfilePages
+from network.web.questionnaire_pages import QuestionnairePages
 from network.web.relationship_pages import RelationshipPages
 from network.web.review_pages import CheckinPages, ReviewPages
 from network.web.schedule_pages import SchedulePages
+from network.web.scheme_setup_pages import SchemeSetupPages
 from network.web.security import security_headers
 from network.web.templating import static_router, template_config
 
@@ -35,6 +37,8 @@ PAGES: list[ControllerRouterHandler] = [
     DirectoryPages,
     RelationshipPages,
     CoordinatorPages,
+    SchemeSetupPages,
+    QuestionnairePages,
     EqualityPages,
     ConcernInbox,
     FollowUpPages,

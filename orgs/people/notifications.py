@@ -79,6 +79,7 @@ class NotificationKind(StrEnum):
     CHECKIN_DUE = "checkin_due"
     REVIEW_POINT = "review_point"
     FOLLOW_UP = "follow_up"
+    PLACE_OFFERED = "place_offered"  # off a cohort's waiting list, onto its shortlist
 
 
 class Notification(OrgOwned, Base):

@@ -497,9 +497,12 @@ class ApplicationService:
         for app_id in chosen:
             app = cleared[app_id]
             if app.placement is not Placement.OFFERED:
+                promoted = app.placement is Placement.WAITING
                 app.placement = Placement.OFFERED
                 app.waiting_since = None
                 self.audit.record("application", app.id, "shortlisted", acting.ref, at=now)
+                if promoted:
+                    await self._tell_promoted(scheme, app, now)
         rest = sorted(
             (a for a in cleared.values() if a.id not in set(chosen)),
             key=lambda a: (
@@ -516,6 +519,23 @@ class ApplicationService:
         return [cleared[i] for i in chosen] + rest
 
     # --- helpers -----------------------------------------------------------------------
+
+    async def _tell_promoted(self, scheme: Scheme, app: Application, now: datetime) -> None:
+        """Off the waiting list: the person hears that a place came up, and what is next."""
+        day = scheme.starts_on
+        starts = f" The programme starts on {day.day} {day:%B %Y}." if day else ""
+        await notify(
+            self.session,
+            self.org_id,
+            app.member_id,
+            NotificationKind.PLACE_OFFERED,
+            f"A place on {scheme.name} is yours",
+            f"A place has come up on {scheme.name} and the coordinator has offered it to you: "
+            f"you are off the waiting list and on the shortlist for {app.role.value}s."
+            f"{starts} You will hear when you are matched.",
+            now=now,
+            link="/",
+        )
 
     @staticmethod
     def _member_of(acting: Actor) -> Member:

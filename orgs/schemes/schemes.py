@@ -220,6 +220,24 @@ class SchemeService:
         await self.session.flush()
         return scheme
 
+    async def update(self, scheme: Scheme, spec: SchemeSpec, who: ActorRef) -> Scheme:
+        """Change a scheme's details (its slug, which rules and links use, stays)."""
+        if spec.slug != scheme.slug:
+            raise InvalidInput.on("slug", "cannot change once the scheme exists")
+        check_spec(spec)
+        values = msgspec.structs.asdict(spec)
+        if spec.kind is SchemeKind.GROUP and spec.group_size is None:
+            values["group_size"] = scheme.group_size or 4
+        changed = sorted(k for k, v in values.items() if getattr(scheme, k) != v)
+        for name in changed:
+            setattr(scheme, name, values[name])
+        if changed:
+            AuditLog(self.session, self.org_id).record(
+                "scheme", scheme.id, "changed", who, reason=", ".join(changed)
+            )
+        await self.session.flush()
+        return scheme
+
     async def get(self, scheme_id: uuid.UUID) -> Scheme:
         return await self.schemes.get(scheme_id)
 

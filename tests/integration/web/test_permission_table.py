@@ -92,7 +92,7 @@ def probes(o: Org) -> dict[Action, tuple[Probe | None, Probe | None]]:
         ),
         Action.MANAGE_SCHEMES: (
             Probe("POST", f"{API}/schemes", json={"slug": "probe", "name": "Probe scheme"}),
-            None,
+            Probe("POST", f"{PAGES}/coordinate/schemes/{o.scheme_id}/edit", form=True),
         ),
         Action.SET_RULES: (
             Probe("PUT", f"{s}/rules", json={"document": {"mentee": [], "mentor": []}}),
