@@ -402,6 +402,19 @@ class CancelMeeting(WireStruct, tag="meeting.cancel", tag_field="op", frozen=Tru
     ref: SharedRef
 
 
+class RescheduleMeeting(
+    WireStruct, tag="meeting.reschedule", tag_field="op", frozen=True, kw_only=True
+):
+    """Move a scheduled meeting in place: the same meeting, a new slot (all of it given). Each
+    node sends its own person the invitation again with a higher SEQUENCE."""
+
+    ref: SharedRef
+    starts_at: Timestamp
+    duration_minutes: Minutes
+    mode: SharedMeetingMode
+    location: ShortText = ""
+
+
 class WriteMeetingRecord(
     WireStruct, tag="meeting.record", tag_field="op", frozen=True, kw_only=True
 ):
@@ -428,6 +441,7 @@ ChangeOp: TypeAlias = (
     | AddMeeting
     | MeetingHeld
     | CancelMeeting
+    | RescheduleMeeting
     | WriteMeetingRecord
     | SaveObjective
     | FinishShadowing

@@ -310,9 +310,10 @@ class RelationshipsController(Controller):
         db: Db,
         data: JSONBody[meetings.RescheduleIn],
     ) -> MeetingOut:
-        meeting = await meetings.reschedule_meeting(
-            db, member_of(actor), rel_id, meeting_id, data, utcnow()
-        )
+        me = member_of(actor)
+        meeting = await meetings.reschedule_meeting(db, me, rel_id, meeting_id, data, utcnow())
+        op = shared_record.meeting_reschedule_op(meeting)
+        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
         return out(MeetingOut, meeting)
 
     @patch(

@@ -372,6 +372,22 @@ async def reschedule_meeting(
     """Move a scheduled meeting: the same meeting (and calendar UID), a higher SEQUENCE, and
     a new reminder before its new time."""
     meeting, rel, party = await meeting_for(session, member, relationship_id, meeting_id)
+    who = ActorRef(member.id, party.value)
+    await move_meeting(session, rel, meeting, data, (who, party.value), now)
+    return meeting
+
+
+async def move_meeting(
+    session: AsyncSession,
+    rel: Relationship,
+    meeting: Meeting,
+    data: RescheduleIn,
+    by: tuple[ActorRef, str],
+    now: datetime,
+) -> None:
+    """Move ``meeting`` to the slot ``data`` for ``by`` (who, and which party: a person here,
+    or the other node's person through the shared record): refused unless it is scheduled and
+    the new time is still to come; both local people get the REQUEST again, SEQUENCE higher."""
     require_live(rel)
     if meeting.state is not MeetingState.SCHEDULED:
         raise IllegalTransition(f"A meeting that is {meeting.state.value} cannot be moved.")
@@ -382,22 +398,27 @@ async def reschedule_meeting(
     meeting.duration_minutes = data.duration_minutes
     meeting.mode = data.mode
     meeting.location = data.location
+    AuditLog(session, rel.org_id).record("meeting", meeting.id, "reschedule", by[0], at=now)
+    await calendar_moved(session, rel, meeting, by[1], now)
+    await session.flush()
+
+
+async def calendar_moved(
+    session: AsyncSession, rel: Relationship, meeting: Meeting, by: str, now: datetime
+) -> None:
+    """The slot of ``meeting`` changed (here, or on the other node): a new reminder before its
+    new time, and the invitation again with a higher SEQUENCE, so calendars move the event."""
     meeting.reminded_at = None
     meeting.sequence += 1
-    AuditLog(session, rel.org_id).record(
-        "meeting", meeting.id, "reschedule", ActorRef(member.id, party.value), at=now
-    )
     await tell_calendars(
         session,
         rel,
         meeting,
         NotificationKind.MEETING_CHANGED,
         "A mentoring meeting was moved",
-        f"The {party.value} moved a mentoring meeting to {_slot(meeting)}.",
+        f"The {by} moved a mentoring meeting to {_slot(meeting)}.",
         now,
     )
-    await session.flush()
-    return meeting
 
 
 async def _cancel(

@@ -53,7 +53,15 @@ from orgs.mentoring.agreements import (
     confirm_as,
 )
 from orgs.mentoring.learning_log import LearningLog, LogEntry
-from orgs.mentoring.meetings import Meeting, MeetingMode, Meetings, MeetingState
+from orgs.mentoring.meetings import (
+    Meeting,
+    MeetingMode,
+    Meetings,
+    MeetingState,
+    RescheduleIn,
+    calendar_moved,
+    move_meeting,
+)
 from orgs.mentoring.objectives import Objective, Objectives, ObjectiveStatus
 from orgs.mentoring.relationship_states import RelationshipEvent, RelationshipState
 from orgs.mentoring.relationships import Party, Relationship, Relationships, move
@@ -627,6 +635,18 @@ async def _meeting_state_op(op: _Op) -> bool:
     return False
 
 
+async def _reschedule_op(op: _Op) -> bool:
+    meeting = await _meeting(op.session, op.rel, str(op.data["ref"]))
+    slot = RescheduleIn(
+        starts_at=_from_ts(int(op.data["starts_at"])),
+        duration_minutes=int(op.data["duration_minutes"]),
+        mode=MeetingMode(op.data["mode"]),
+        location=op.data.get("location", ""),
+    )
+    await move_meeting(op.session, op.rel, meeting, slot, (op.who, Party.MENTOR.value), op.now)
+    return False
+
+
 async def _objective_op(op: _Op) -> bool:
     data = op.data["objective"]
     row = await Objectives(op.session, op.rel.org_id).find_one(
@@ -659,10 +679,16 @@ _OPS: dict[str, Callable[[_Op], Awaitable[bool]]] = {
     "meeting.add": _add_meeting_op,
     "meeting.held": _meeting_state_op,
     "meeting.cancel": _meeting_state_op,
+    "meeting.reschedule": _reschedule_op,
     "meeting.record": _meeting_record_op,
     "objective.save": _objective_op,
     "shadowing.finish": _shadowing_op,
 }
+
+
+def _slot_of(row: Meeting) -> tuple[Any, ...]:
+    # To the second, as the wire carries it: a local time with microseconds is the same slot.
+    return (row.state, _ts(row.starts_at), row.duration_minutes, row.mode, row.location)
 
 
 def _fill_meeting(row: Meeting, data: dict[str, Any]) -> None:
@@ -827,7 +853,14 @@ async def _apply_items(
                     id=uuid.uuid4(), relationship_id=rel.id, preparation_minutes=0, created_at=now
                 )
             )
+            _fill_meeting(row, data)
+            continue
+        before = _slot_of(row)
         _fill_meeting(row, data)
+        if before != _slot_of(row) and row.state is MeetingState.SCHEDULED:
+            # Moved by the mentee (or the mentor's own move, answered: then the slot is the
+            # same and nothing is sent again): the mentor's calendar moves the event too.
+            await calendar_moved(session, rel, row, Party.MENTEE.value, now)
     objectives = {
         o.shared_ref: o
         for o in await Objectives(session, rel.org_id).list(Objective.relationship_id == rel.id)
@@ -912,6 +945,17 @@ def meeting_held_op(meeting: Meeting) -> dict[str, Any]:
 
 def meeting_cancel_op(meeting: Meeting) -> dict[str, Any]:
     return {"op": "meeting.cancel", "ref": _ref(meeting)}
+
+
+def meeting_reschedule_op(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "op": "meeting.reschedule",
+        "ref": _ref(meeting),
+        "starts_at": _ts(meeting.starts_at),
+        "duration_minutes": meeting.duration_minutes,
+        "mode": meeting.mode.value,
+        "location": meeting.location,
+    }
 
 
 def meeting_record_op(

@@ -237,6 +237,28 @@ CASES: dict[str, tuple[str, wire.Signed]] = {
             ),
         ),
     ),
+    "relationship-change-reschedule": (
+        "The mentor moves a scheduled meeting in place (meeting.reschedule), against version 7.",
+        wire.RelationshipChange(
+            iss=NODE_B,
+            aud=NODE_A,
+            iat=IAT,
+            exp=IAT + 300,
+            jti="vector-jti-relationship-reschedule",
+            mid="vector-mid-relationship-reschedule",
+            request_id="vector-request-00001",
+            org="nch",
+            change_id="vector-change-0000002",
+            base_version=7,
+            op=wire.RescheduleMeeting(
+                ref="0" * 31 + "3",
+                starts_at=IAT + 7 * 86_400,
+                duration_minutes=45,
+                mode="remote",
+                location="Teams",
+            ),
+        ),
+    ),
     "feed-page": (
         "A page of the card feed answering a signed GET request.",
         wire.FeedPage(

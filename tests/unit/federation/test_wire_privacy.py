@@ -58,7 +58,8 @@ SHARED_RECORD_STRUCTS = {
     *("SharedAgreement", "AgreementTerms", "CodeOfConduct", "Confirmation", "SharedMeeting"),
     *("SharedAction", "SharedObjective", "SharedLogEntry", "SharedShadowing", "ChangeAnswer"),
     *("EditAgreement", "ConfirmAgreement", "OwnCodeOfConduct", "AddMeeting", "MeetingHeld"),
-    *("CancelMeeting", "WriteMeetingRecord", "SaveObjective", "FinishShadowing"),
+    *("CancelMeeting", "RescheduleMeeting", "WriteMeetingRecord", "SaveObjective"),
+    "FinishShadowing",
 }
 SHARED_RECORD_FIELDS = {
     *("terms", "codes_of_conduct", "principles", "confirmations", "party", "text", "at"),
