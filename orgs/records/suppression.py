@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import LinearConstraint, milp
+
+if TYPE_CHECKING:
+    from scipy.optimize import LinearConstraint
 
 MIN_SHOWN = 5
 #: An upper bound no count reaches, for the attacker's model of a hidden cell.
@@ -121,6 +124,10 @@ def recoverable(
                 known += coefficient * values[c]
         rows.append(row)
         rhs.append(-known)
+    # scipy is imported here, not at the top: every worker imports this module (the inbox
+    # handlers reach it) and scipy.optimize costs about half a second of start-up.
+    from scipy.optimize import LinearConstraint
+
     bounds = (np.zeros(n), np.full(n, _BIG))
     constraints = [LinearConstraint(np.vstack(rows), np.array(rhs), np.array(rhs))] if rows else []
     pinned = []
@@ -140,6 +147,8 @@ def _bound(
     *,
     sense: int,
 ) -> float | None:
+    from scipy.optimize import milp
+
     objective = np.zeros(n)
     objective[i] = sense
     result = milp(
