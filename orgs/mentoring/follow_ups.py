@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 import msgspec
@@ -28,6 +28,7 @@ from orgs.repository import OrgRepository
 from orgs.schemes.schemes import add_months
 
 DEFAULT_MONTHS_AFTER = 6
+MIN_MONTHS, MAX_MONTHS = 1, 36
 #: What the questionnaire asks; becoming a mentor is seen, not asked (``later_outcomes``).
 ASKED = (
     OutcomeKind.PROMOTION,
@@ -42,7 +43,7 @@ LATEST_MONTHS = 6
 
 class FollowUpSettingsIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     enabled: bool = True
-    months_after: Annotated[int, msgspec.Meta(ge=1, le=36)] = DEFAULT_MONTHS_AFTER
+    months_after: Annotated[int, msgspec.Meta(ge=MIN_MONTHS, le=MAX_MONTHS)] = DEFAULT_MONTHS_AFTER
 
 
 class FollowUpAnswersIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -125,23 +126,31 @@ async def open_due_follow_ups(session: AsyncSession, now: datetime) -> int:
     """For every ended relationship of a scheme with a mentee on this node (any org): its
     follow-up once it is due, with a notification (and an email) that links to the page."""
     done = select(FollowUp.relationship_id)
+    # Only ends that some setting could make due now: at least the shortest delay ago, and not
+    # beyond the longest delay and the window (a month is 28 to 31 days).
     rels = (
         await session.scalars(
             select(Relationship).where(
                 Relationship.state == RelationshipState.ENDED,
                 Relationship.scheme_id.is_not(None),
                 Relationship.mentee_id.is_not(None),
-                Relationship.ended_at.is_not(None),
+                Relationship.ended_at <= now - timedelta(days=28 * MIN_MONTHS),
+                Relationship.ended_at >= now - timedelta(days=31 * (MAX_MONTHS + LATEST_MONTHS)),
                 Relationship.id.not_in(done),
             )
         )
     ).all()
     opened = 0
+    settings_of: dict[uuid.UUID, FollowUpSettingsIn] = {}
     for rel in rels:
         assert rel.scheme_id is not None
         assert rel.mentee_id is not None
         assert rel.ended_at is not None
-        settings = await follow_up_settings(session, rel.org_id, rel.scheme_id)
+        if rel.scheme_id not in settings_of:
+            settings_of[rel.scheme_id] = await follow_up_settings(
+                session, rel.org_id, rel.scheme_id
+            )
+        settings = settings_of[rel.scheme_id]
         due = due_at(rel.ended_at, settings.months_after)
         if not settings.enabled or now < due or now > due_at(due, LATEST_MONTHS):
             continue

@@ -19,6 +19,7 @@ from orgs.mentoring.relationships import Relationship
 from orgs.people.members import Member
 from orgs.records.erasure import erase_person
 from tests.integration.orgs.equality_builders import (
+    API,
     OFFERED,
     Client,
     monitoring_org,
@@ -116,6 +117,15 @@ async def test_follow_up_answers_and_new_mentors_are_counted_and_still_suppresse
     assert cells[("asian", "outcome_became_mentor")] == 5
     assert cells[("white", "outcome_became_mentor")] == 0
     assert recoverable_by_subtraction(body) == []
+
+    # The programme report counts the same people (fewer than five would be hidden).
+    csv = await client.get(
+        f"{API}/schemes/{o.scheme_id}/reports/programme.csv", headers=o.as_("COORD")
+    )
+    assert csv.status_code == 200, csv.text
+    lines = set(csv.text.splitlines())
+    assert {"outcomes,,,promotion,13", "outcomes,,,became_mentor,5"} <= lines
+    assert "outcomes,,,acting_up,[hidden]" in lines
 
     # Erased: their answer goes, and the figures drop.
     await erase_person(db, o.org.id, white[0].id, by=ActorRef.system("test"), now=utcnow())
