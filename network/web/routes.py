@@ -12,6 +12,7 @@ from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.equality_pages import EqualityPages
 from network.web.exception_pages import ExceptionPages
+from network.web.export_pages import ExportPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
 from network.web.network_pages import NetworkPages
@@ -33,6 +34,7 @@ PAGES: list[ControllerRouterHandler] = [
     CoordinatorPages,
     SchemeSetupPages,
     QuestionnairePages,
+    ExportPages,
     EqualityPages,
     ConcernInbox,
     AdminPages,
