@@ -109,21 +109,35 @@ class ProfilePages(Controller):
     # --- mentee -----------------------------------------------------------------------------
 
     def _mentee_page(
-        self, viewer: PageContext_, values: dict[str, Any], errors: Errors | None = None
+        self,
+        viewer: PageContext_,
+        values: dict[str, Any],
+        errors: Errors | None = None,
+        *,
+        picks: list[str] | None = None,
     ) -> Response[Any]:
+        """Step 1 (``picks`` None): choose topics by group, with checkboxes; step 2: how
+        important each chosen topic is, and the rest of the profile."""
+        chosen = picks or []
         return render(
             "mentee_profile.html",
             viewer,
             nav="profile",
             title="Your mentee profile",
+            picking=picks is None,
             groups=topic_groups(),
-            importance=IMPORTANCE,
+            rated=[(g, [t for t in ts if t[0] in chosen]) for g, ts in topic_groups()],
+            picks=chosen,
+            importance=IMPORTANCE[1:],
             values=values,
             errors=errors,
         )
 
     @get("/mentee", name="web:mentee-profile")
-    async def mentee(self, slug: Slug, viewer: PageContext_, db: Db) -> Response[Any]:
+    async def mentee(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """No JavaScript: step 1 is a GET form whose ``pick`` values open step 2."""
         row = await ProfileService(db, viewer.member).mentee()
         values: dict[str, Any] = {"meeting_mode": "either", "open_to_other_orgs": "yes"}
         if row is not None:
@@ -136,7 +150,16 @@ class ProfilePages(Controller):
                 "goals": shown.goals,
                 "career_to_date": shown.career_to_date,
             }
-        return self._mentee_page(viewer, values)
+        query = request.query_params
+        picks = [p for p in query.getall("pick", []) if p in TOPICS]
+        current = [t for t in TOPICS if values.get(f"topic-{t}", "0") != "0"]
+        sent_empty = query.get("step") == "rate" and not picks
+        if "choose" in query or sent_empty or (not picks and not current):
+            errors = Errors()
+            if sent_empty:  # step 1 sent with nothing ticked
+                errors.add("pick", "Choose at least one topic")
+            return self._mentee_page(viewer, {**values, "pick": picks or current}, errors)
+        return self._mentee_page(viewer, values, picks=picks or current)
 
     @post("/mentee", name="web:mentee-profile-save")
     async def save_mentee(
@@ -144,6 +167,10 @@ class ProfilePages(Controller):
     ) -> Response[Any]:
         form = await read_form(request)
         errors = Errors()
+        picks = [p for p in form.get("pick", []) if p in TOPICS]
+        for topic in picks:
+            if not one(form, f"topic-{topic}"):
+                errors.add(f"topic-{topic}", f"{TOPICS[topic].label}: choose how important it is")
         topics = _topics(form, errors, 5)
         data = None
         if not errors:
@@ -172,7 +199,7 @@ class ProfilePages(Controller):
                 domain_errors(exc, errors, MENTEE_LABELS)
             else:
                 return see_other(f"{viewer.base}/profile?done=mentee-profile")
-        return self._mentee_page(viewer, values_of(form), errors)
+        return self._mentee_page(viewer, values_of(form), errors, picks=picks)
 
     # --- mentor -----------------------------------------------------------------------------
 

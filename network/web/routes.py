@@ -13,6 +13,7 @@ from network.web.coordinator_pages import CoordinatorPages
 from network.web.directory_pages import DirectoryPages
 from network.web.equality_pages import EqualityPages
 from network.web.exception_pages import ExceptionPages
+from network.web.export_pages import ExportPages
 from network.web.follow_up_pages import FollowUpPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
@@ -39,6 +40,7 @@ PAGES: list[ControllerRouterHandler] = [
     CoordinatorPages,
     SchemeSetupPages,
     QuestionnairePages,
+    ExportPages,
     EqualityPages,
     ConcernInbox,
     FollowUpPages,

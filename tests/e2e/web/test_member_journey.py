@@ -12,6 +12,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from network.web.uk_time import local, uk_when
 from tests.e2e.web.conftest import MENTORS, Federation, visitor
+from tests.e2e.web.test_local_journeys import error_summary
 
 
 async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_meeting(
@@ -41,6 +42,14 @@ async def test_a_brent_mentee_finds_an_nch_mentor_who_accepts_and_both_record_a_
     await nav(page, "Profiles")
     await mentee.check("profiles")
     await page.get_by_role("link", name="Create your mentee profile").click()
+    # Step 1: the topics by group, as checkboxes; step 2 asks only about the ones chosen.
+    await mentee.check("mentee-topics")
+    await page.get_by_role("button", name="Continue").click()  # none chosen
+    assert await error_summary(page) == ["Choose at least one topic"]
+    await page.get_by_role("checkbox", name="Housing", exact=True).check()
+    await page.get_by_role("checkbox", name="Leadership and management").check()
+    await page.get_by_role("button", name="Continue").click()
+    assert await page.locator("input[type=radio][name^=topic-]").count() == 10  # 2 × 5
     await mentee.check("mentee-profile")
     housing = page.get_by_role("group", name="Housing", exact=True)
     await housing.get_by_label("5 – essential").check()
