@@ -167,9 +167,10 @@ async def send_due(session: AsyncSession, me: str, now: datetime, remote: Remote
             if org is None or (held is not None and now - held.as_of < EVERY):
                 continue
             figures = suppress_own(await count_figures(session, org.id, org.slug, record, me))
-            await store(session, record.network_id, member.ref, now, figures)
+            as_of = now.replace(microsecond=0)  # what the wire carries: every copy the same
+            await store(session, record.network_id, member.ref, as_of, figures)
             for node in sorted(_other_nodes(record, me)):
-                body = wire_body(record.network_id, org.slug, now, figures)
+                body = wire_body(record.network_id, org.slug, as_of, figures)
                 remote(RemoteEvent("network.figures", node, body))
             sent += 1
     return sent
