@@ -37,6 +37,7 @@ from orgs.mentoring.relationships import Relationship
 from orgs.networks.events import erase_bookings
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.people.erasure import Erased
+from orgs.people.members import Member
 from orgs.records.erasure import erase_person
 from orgs.redaction import ERASED_NAME, redact_everywhere
 
@@ -180,13 +181,26 @@ async def erase_everywhere(
 # --- a peer erased one of its people ---------------------------------------------------------
 
 
+def _their_counterparts(table: type[MentoringRequest] | type[Relationship]) -> Any:
+    """Rows whose own party here is not an erased person. Between two orgs of this node both
+    sides of a pair are rows here under the same (peer, ref): the erased person's own side,
+    already anonymised by ``erase_everywhere``, holds the *other* person's name, which must
+    not be forgotten (nor redacted everywhere). On a receiving node of a pair across nodes
+    every row passes."""
+    erased = select(Member.id).where(Member.family_name == ERASED_NAME, Member.email == "")
+    return (
+        or_(table.mentee_id.is_(None), table.mentee_id.not_in(erased)),
+        or_(table.mentor_id.is_(None), table.mentor_id.not_in(erased)),
+    )
+
+
 async def _introduced(session: AsyncSession, peer: str, refs: Collection[str]) -> set[str]:
     """The names and emails we were told for the person behind ``refs``."""
     told: set[str] = set()
     for table in (MentoringRequest, Relationship):
         rows = await session.execute(
             select(table.counterpart_name, table.counterpart_email).where(
-                table.remote_peer == peer, table.remote_ref.in_(refs)
+                table.remote_peer == peer, table.remote_ref.in_(refs), *_their_counterparts(table)
             )
         )
         for name, email in rows:
@@ -204,7 +218,16 @@ async def forget_remote_person(session: AsyncSession, message: wire.MemberErase)
         await RemoteCards(session).revoke(peer, message.handles)
     told = await _introduced(session, peer, refs) if refs else set()
     if refs:
-        about = (MentoringRequest.remote_peer == peer, MentoringRequest.remote_ref.in_(refs))
+        about = (
+            MentoringRequest.remote_peer == peer,
+            MentoringRequest.remote_ref.in_(refs),
+            *_their_counterparts(MentoringRequest),
+        )
+        theirs = (
+            Relationship.remote_peer == peer,
+            Relationship.remote_ref.in_(refs),
+            *_their_counterparts(Relationship),
+        )
         await session.execute(
             update(MentoringRequest)
             .where(*about)
@@ -224,15 +247,11 @@ async def forget_remote_person(session: AsyncSession, message: wire.MemberErase)
         )
         await session.execute(
             update(Relationship)
-            .where(Relationship.remote_peer == peer, Relationship.remote_ref.in_(refs))
+            .where(*theirs)
             .values(counterpart_name=ERASED_NAME, counterpart_email="")
         )
         # Their shared learning-log entries, on our mentor's side, were their own words.
-        ours = select(Relationship.id).where(
-            Relationship.remote_peer == peer,
-            Relationship.remote_ref.in_(refs),
-            Relationship.mentor_id.is_not(None),
-        )
+        ours = select(Relationship.id).where(*theirs, Relationship.mentor_id.is_not(None))
         await session.execute(
             delete(LogEntry).where(LogEntry.author_id.is_(None), LogEntry.relationship_id.in_(ours))
         )

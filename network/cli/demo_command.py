@@ -67,7 +67,8 @@ def banner(nodes: tuple[DemoNode, DemoNode]) -> str:
         "(sent by the jobs loop, within a minute).",
         "",
         "Try: sign in to Brent as the mentee, open your suggestions, and ask a Nottingham City",
-        "Homes mentor (node B); then sign in to NCH as that mentor and accept.",
+        "Homes mentor (node B); then sign in to NCH as that mentor and accept. Or ask a Harrow",
+        "mentor (node A too: the same messages, delivered in-process) and accept as that mentor.",
         "Press Ctrl+C to stop both nodes.",
         "",
     ]

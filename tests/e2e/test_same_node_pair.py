@@ -22,17 +22,20 @@ import pytest
 from msgspec.structs import replace
 from sqlalchemy import func, select
 
+from federation.erasure import erase_everywhere
 from federation.inbox import InboxEntry
-from federation.local_delivery import wait_running
+from federation.local_delivery import settle, wait_running
 from federation.outbox import OutboxMessage, OutboxStatus
 from network.config import Settings
 from network.federation.own_feed import refresh_here
 from network.jobs import run_once
-from orgs.audit import AuditEntry
+from orgs.audit import ActorRef, AuditEntry
+from orgs.db import utcnow
 from orgs.mentoring.relationships import Relationship
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member
+from orgs.redaction import ERASED_NAME
 from orgs.schemes.eligibility import SchemeRole
 from tests.e2e.test_cross_org_own_rules import Side, hr_rows, person, side
 from tests.e2e.test_cross_org_own_rules import own_rules as set_own_rules
@@ -126,6 +129,23 @@ async def test_a_brent_mentee_and_a_harrow_mentor_on_one_node(node_a: Node, port
                 await set_own_rules(at, client, ("mentee", "mentor"))
             scene = Scene(node_a, client, brent, harrow)
             await journey(scene, mentee, local, mentors)
+        # Erasing the mentee forgets her on Harrow's side too, and nothing of the mentor.
+        async with node_a.runtime.sessionmaker() as session:
+            async with session.begin():
+                await erase_everywhere(
+                    session, brent.org_id, mentee.id, by=ActorRef.system("test"), now=utcnow()
+                )
+            await settle(session)
+        tables = await node_a.tables()
+        everything = "\n".join(row for rows in tables.values() for row in rows)
+        assert "Okafor" not in everything
+        async with node_a.runtime.sessionmaker() as session:
+            theirs = (
+                await session.scalars(
+                    select(Relationship).where(Relationship.mentor_id.is_not(None))
+                )
+            ).one()
+        assert theirs.counterpart_name == ERASED_NAME
     await wait_running()
     async with node_a.runtime.sessionmaker() as session:
         # Every message went to this node's own inbox, once each, and none is left queued.

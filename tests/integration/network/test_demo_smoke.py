@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 import sqlite3
+from collections import Counter
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -11,18 +14,32 @@ from typing import Any
 import httpx
 from click.testing import CliRunner
 
+from federation.remote_cards import RemoteCards
+from network.app import build_runtime
 from network.cli.context import CliContext
 from network.cli.demo_nodes import demo_nodes
 from network.cli.main import cli
 from network.config import Settings
 from network.demo.mail import start_sink
 from network.demo.seed import DEMO_ORGS
+from network.federation.own_feed import refresh_here
 from tests.live import free_port, live_node
 
 
 def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(database_url.split(":///", 1)[1]) as connection:
         return connection.execute(sql).fetchall()
+
+
+async def own_cards(settings: Settings) -> dict[str, int]:
+    runtime = build_runtime(settings)
+    try:
+        await refresh_here(runtime)
+        async with runtime.sessionmaker() as session:
+            cards = await RemoteCards(session).live(datetime.now(UTC), settings.base_url)
+        return dict(Counter(card.org for card in cards))
+    finally:
+        await runtime.close()
 
 
 def test_demo_prepares_two_peered_nodes_and_a_real_server_answers_ready(tmp_path: Path) -> None:
@@ -60,6 +77,10 @@ def test_demo_prepares_two_peered_nodes_and_a_real_server_answers_ready(tmp_path
     assert rows(node_b.settings.database_url, "SELECT state FROM network_event_bookings") == [
         ("confirmed",)
     ]
+
+    # Node A's own feed: Harrow's mentors for Brent's mentees, Brent's for Harrow's (the
+    # same-node half of the demo, issue 16.7); nothing of an org for itself.
+    assert asyncio.run(own_cards(node_a.settings)) == {"brent": 5, "harrow": 5}
 
     with live_node(node_a.settings) as node:
         ready = httpx.get(f"{node.url}/health/ready", timeout=5)
