@@ -9,8 +9,8 @@ type), with in-process delivery (``create_sessionmaker(engine, settings)`` + ``s
 as the reference in the same run, the same transaction queueing the same message without it
 (``create_sessionmaker(engine)``: it would wait for the delivery loop). The ratio is the cost.
 
-Run as ``python -m benchmarks.bench_local_delivery [--transactions N]``; uses the outbox
-benchmark's scratch database (``benchmarks.bench_outbox.recreate``), made afresh.
+Run as ``python -m benchmarks.bench_local_delivery [--transactions N]``; uses the
+scratch database ``mentornet_bench_<namespace>local_delivery``, made afresh.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from benchmarks.bench_outbox import REDIS, recreate
+from benchmarks.bench_outbox import REDIS
+from benchmarks.scratch_database import recreate
 from federation.inbox import InboxEntry
 from federation.local_delivery import settle
 from federation.outbox import Outbox, OutboxMessage, OutboxStatus
@@ -70,7 +71,7 @@ async def measure(label: str, sessions: async_sessionmaker[AsyncSession], transa
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = await recreate()
+    url = await recreate("local_delivery")
     settings = Settings(
         database_url=url,
         redis_url=REDIS,
