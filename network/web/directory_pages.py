@@ -34,7 +34,7 @@ from network.web.directory_listing import (
     find as find_row,
 )
 from network.web.match_pages import _blocked, _mentee_schemes, ask_from_form
-from network.web.pages import Errors, PageContext_, one, read_form, render, see_other, values_of
+from network.web.pages import Errors, PageContext_, one, render, see_other, values_of
 from orgs.db import utcnow
 from orgs.errors import NotFound
 from orgs.mentoring.mentoring_settings import mentoring_settings
@@ -99,8 +99,7 @@ class DirectoryPages(Controller):
     ) -> Response[Any]:
         """The request form of the list or of a mentor's page; refused, the same page again
         (the list keeps its filters and page: they are in this form's address)."""
-        form = await read_form(request)
-        errors = await ask_from_form(viewer, db, form)
+        errors, form = await ask_from_form(request, viewer, db)
         if not errors:
             return see_other(f"{viewer.base}/requests?done=asked")
         values = values_of(form)

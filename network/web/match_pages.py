@@ -95,10 +95,13 @@ def _target(candidate_id: str) -> dict[str, Any]:
     return {"member_id": candidate_id}
 
 
-async def ask_from_form(viewer: PageContext_, db: Db, form: Form) -> Errors:
-    """Ask the mentors a request form chose (``only`` or ``mentor``, with ``scheme`` and
-    ``message``); the errors in words, none when the requests are made. The suggestions and
-    the mentor directory both send this form."""
+async def ask_from_form(
+    request: Request[Any, Any, Any], viewer: PageContext_, db: Db
+) -> tuple[Errors, Form]:
+    """Ask the mentors the request form chose (``only`` or ``mentor``, with ``scheme`` and
+    ``message``); the errors in words (none when the requests are made) and the form as sent.
+    The suggestions and the mentor directory both send this form."""
+    form = await read_form(request)
     errors = Errors()
     only = one(form, "only")  # "Ask only this mentor" on one suggestion
     chosen = [only] if only else form.get("mentor", [])
@@ -126,7 +129,7 @@ async def ask_from_form(viewer: PageContext_, db: Db, form: Form) -> Errors:
                 await ask_mentors(db, viewer.member, viewer.slug, data, utcnow())
         except DomainError as exc:
             domain_errors(exc, errors, ("mentor", "message"))
-    return errors
+    return errors, form
 
 
 class MatchPages(Controller):
@@ -176,8 +179,7 @@ class MatchPages(Controller):
     async def send(
         self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
-        form = await read_form(request)
-        errors = await ask_from_form(viewer, db, form)
+        errors, form = await ask_from_form(request, viewer, db)
         if not errors:
             return see_other(f"{viewer.base}/requests?done=asked")
         return await self._suggestions_page(request, viewer, db, errors, values_of(form))
