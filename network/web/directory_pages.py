@@ -10,15 +10,17 @@ region, sector, languages, free places), never a name before acceptance.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.candidate_cache import Suggestable
-from federation.remote_cards import RemoteCards, candidate_id
+from federation.remote_cards import RemoteCards, candidate_id, split_candidate_id
 from network.http.dependencies import Db
 from network.http.path_params import Id, Slug
 from network.runtime import Runtime
@@ -31,8 +33,8 @@ from network.web.directory_listing import (
 from network.web.directory_listing import (
     find as find_row,
 )
-from network.web.match_pages import _blocked, _mentee_schemes
-from network.web.pages import Errors, PageContext_, render
+from network.web.match_pages import _blocked, _mentee_schemes, ask_from_form
+from network.web.pages import Errors, PageContext_, one, render, see_other, values_of
 from orgs.db import utcnow
 from orgs.errors import NotFound
 from orgs.mentoring.mentoring_settings import mentoring_settings
@@ -66,56 +68,7 @@ class DirectoryPages(Controller):
     async def directory(
         self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
-        schemes, scheme, side, found = await _prepared(request, viewer, db, utcnow())
-        errors = Errors()
-        context: dict[str, Any] = {
-            "schemes": schemes,
-            "scheme": scheme,
-            "scheme_options": [(s.slug, s.name) for s in schemes],
-            "side": side,
-        }
-        if side is not None and found is not None and side.mentee is not None:
-            options = options_for(side, found)
-            chosen, page = read_filters(request.query_params, options, errors)
-            base_query = {"scheme": scheme.slug} if scheme and len(schemes) > 1 else {}
-            context.update(
-                options=options,
-                chosen=chosen,
-                found=listing(side, found, chosen, page, base_query),
-                filters_on=any(chosen.get(name) for name in FILTERS),
-                blocked=await _blocked(viewer, db),
-                settings=await mentoring_settings(db, viewer.member.org_id),
-            )
-        return render(
-            "directory/list.html",
-            viewer,
-            nav="directory",
-            title="Mentor directory",
-            errors=errors,
-            **context,
-        )
-
-    async def _mentor_page(
-        self,
-        request: Request[Any, Any, Any],
-        viewer: PageContext_,
-        db: AsyncSession,
-        candidate: str,
-        now: datetime,
-    ) -> tuple[dict[str, Any], Any]:
-        schemes, scheme, side, found = await _prepared(request, viewer, db, now)
-        row = None
-        if side is not None and found is not None and side.mentee is not None:
-            row = find_row(side, found, candidate)
-        if row is None:
-            raise NotFound(NOT_LISTED)
-        context = {
-            "schemes": schemes,
-            "scheme": scheme,
-            "row": row,
-            "blocked": await _blocked(viewer, db),
-        }
-        return context, row
+        return await self._list(request, viewer, db, Errors(), {})
 
     @get("/{member_id:uuid}", name="web:directory-mentor")
     async def local_mentor(
@@ -126,21 +79,7 @@ class DirectoryPages(Controller):
         viewer: PageContext_,
         db: Db,
     ) -> Response[Any]:
-        context, row = await self._mentor_page(request, viewer, db, str(member_id), utcnow())
-        profile = await MentorProfiles(db, viewer.member.org_id).find_one(
-            MentorProfileRow.member_id == member_id
-        )
-        return render(
-            "directory/mentor.html",
-            viewer,
-            nav="directory",
-            title=row.title,
-            # Their own organisation's mentee may read the pen picture (the profile page says a
-            # mentee elsewhere sees it only after acceptance).
-            pen_picture=profile.pen_picture if profile is not None else "",
-            free_places="",
-            **context,
-        )
+        return await self._mentor(request, viewer, db, str(member_id), Errors(), {})
 
     @get("/card/{handle:str}", name="web:directory-card")
     async def remote_mentor(
@@ -151,18 +90,108 @@ class DirectoryPages(Controller):
         viewer: PageContext_,
         db: Db,
     ) -> Response[Any]:
-        now = utcnow()
         node = request.query_params.get("node") or ""
-        context, row = await self._mentor_page(request, viewer, db, candidate_id(node, handle), now)
-        card = await RemoteCards(db).find(node, handle, now)
-        if card is None:  # expired between the listing and now
+        return await self._mentor(request, viewer, db, candidate_id(node, handle), Errors(), {})
+
+    @post("/ask", name="web:directory-ask")
+    async def ask(
+        self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        """The request form of the list or of a mentor's page; refused, the same page again
+        (the list keeps its filters and page: they are in this form's address)."""
+        errors, form = await ask_from_form(request, viewer, db)
+        if not errors:
+            return see_other(f"{viewer.base}/requests?done=asked")
+        values = values_of(form)
+        if one(form, "from") == "mentor":
+            return await self._mentor(request, viewer, db, one(form, "mentor"), errors, values)
+        return await self._list(request, viewer, db, errors, values)
+
+    async def _list(
+        self,
+        request: Request[Any, Any, Any],
+        viewer: PageContext_,
+        db: AsyncSession,
+        errors: Errors,
+        values: dict[str, Any],
+    ) -> Response[Any]:
+        schemes, scheme, side, found = await _prepared(request, viewer, db, utcnow())
+        context: dict[str, Any] = {
+            "schemes": schemes,
+            "scheme": scheme,
+            "scheme_options": [(s.slug, s.name) for s in schemes],
+            "side": side,
+        }
+        if side is not None and found is not None and side.mentee is not None:
+            options = options_for(side, found)
+            chosen, page = read_filters(request.query_params, options, errors)
+            base_query = {"scheme": scheme.slug} if scheme and len(schemes) > 1 else {}
+            found_page = listing(side, found, chosen, page, base_query)
+            # The request form posts with the list's filters and page in its address: refused,
+            # the same list shows again (only the values that were accepted).
+            kept = {k: v for k, v in {**base_query, **chosen}.items() if v}
+            if found_page.page > 1:
+                kept["page"] = str(found_page.page)
+            context.update(
+                options=options,
+                chosen=chosen,
+                found=found_page,
+                filters_on=any(chosen.get(name) for name in FILTERS),
+                blocked=await _blocked(viewer, db),
+                settings=await mentoring_settings(db, viewer.member.org_id),
+                ask_query=urlencode(kept),
+            )
+        return render(
+            "directory/list.html",
+            viewer,
+            nav="directory",
+            title="Mentor directory",
+            errors=errors,
+            values=values,
+            **context,
+        )
+
+    async def _mentor(
+        self,
+        request: Request[Any, Any, Any],
+        viewer: PageContext_,
+        db: AsyncSession,
+        candidate: str,
+        errors: Errors,
+        values: dict[str, Any],
+    ) -> Response[Any]:
+        now = utcnow()
+        schemes, scheme, side, found = await _prepared(request, viewer, db, now)
+        row = None
+        if side is not None and found is not None and side.mentee is not None:
+            row = find_row(side, found, candidate)
+        if row is None:
             raise NotFound(NOT_LISTED)
+        pen_picture = free_places = ""
+        remote = split_candidate_id(candidate)
+        if remote is None:
+            profile = await MentorProfiles(db, viewer.member.org_id).find_one(
+                MentorProfileRow.member_id == uuid.UUID(candidate)
+            )
+            # Their own organisation's mentee may read the pen picture (the profile page says
+            # a mentee elsewhere sees it only after acceptance).
+            pen_picture = profile.pen_picture if profile is not None else ""
+        else:
+            card = await RemoteCards(db).find(*remote, now)
+            if card is None:  # expired between the listing and now
+                raise NotFound(NOT_LISTED)
+            free_places = FREE_SLOT_WORDS.get(card.as_card().free_slots, "")
         return render(
             "directory/mentor.html",
             viewer,
             nav="directory",
             title=row.title,
-            pen_picture="",
-            free_places=FREE_SLOT_WORDS.get(card.as_card().free_slots, ""),
-            **context,
+            errors=errors,
+            values=values,
+            schemes=schemes,
+            scheme=scheme,
+            row=row,
+            blocked=await _blocked(viewer, db),
+            pen_picture=pen_picture,
+            free_places=free_places,
         )

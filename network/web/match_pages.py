@@ -19,6 +19,7 @@ from network.http.suggestions_api import build_suggestions
 from network.runtime import Runtime
 from network.web.pages import (
     Errors,
+    Form,
     PageContext_,
     decode,
     domain_errors,
@@ -94,6 +95,43 @@ def _target(candidate_id: str) -> dict[str, Any]:
     return {"member_id": candidate_id}
 
 
+async def ask_from_form(
+    request: Request[Any, Any, Any], viewer: PageContext_, db: Db
+) -> tuple[Errors, Form]:
+    """Ask the mentors the request form chose (``only`` or ``mentor``, with ``scheme`` and
+    ``message``); the errors in words (none when the requests are made) and the form as sent.
+    The suggestions and the mentor directory both send this form."""
+    form = await read_form(request)
+    errors = Errors()
+    only = one(form, "only")  # "Ask only this mentor" on one suggestion
+    chosen = [only] if only else form.get("mentor", [])
+    schemes = {s.slug: s for s in await _mentee_schemes(viewer, db)}
+    scheme = schemes.get(one(form, "scheme"))
+    if not chosen:
+        errors.add("mentor", "Choose at least one mentor to ask")
+    if scheme is None:
+        errors.add("scheme", "Choose the scheme you are asking in")
+    data = None
+    if not errors and scheme is not None:
+        data = decode(
+            RequestsIn,
+            {
+                "scheme_id": str(scheme.id),
+                "mentors": [_target(c) for c in chosen],
+                "message": one(form, "message"),
+            },
+            errors,
+            {"mentors": "Mentors", "message": "Message"},
+        )
+    if data is not None:
+        try:
+            async with db.begin_nested():
+                await ask_mentors(db, viewer.member, viewer.slug, data, utcnow(), here_of(request))
+        except DomainError as exc:
+            domain_errors(exc, errors, ("mentor", "message"))
+    return errors, form
+
+
 class MatchPages(Controller):
     path = "/orgs/{slug:str}"
     include_in_schema = False
@@ -141,37 +179,9 @@ class MatchPages(Controller):
     async def send(
         self, request: Request[Any, Any, Any], slug: Slug, viewer: PageContext_, db: Db
     ) -> Response[Any]:
-        form = await read_form(request)
-        errors = Errors()
-        only = one(form, "only")  # "Ask only this mentor" on one suggestion
-        chosen = [only] if only else form.get("mentor", [])
-        schemes = {s.slug: s for s in await _mentee_schemes(viewer, db)}
-        scheme = schemes.get(one(form, "scheme"))
-        if not chosen:
-            errors.add("mentor", "Choose at least one mentor to ask")
-        if scheme is None:
-            errors.add("scheme", "Choose the scheme you are asking in")
-        data = None
-        if not errors and scheme is not None:
-            data = decode(
-                RequestsIn,
-                {
-                    "scheme_id": str(scheme.id),
-                    "mentors": [_target(c) for c in chosen],
-                    "message": one(form, "message"),
-                },
-                errors,
-                {"mentors": "Mentors", "message": "Message"},
-            )
-        if data is not None:
-            me = viewer.member
-            try:
-                async with db.begin_nested():
-                    await ask_mentors(db, me, viewer.slug, data, utcnow(), here_of(request))
-            except DomainError as exc:
-                domain_errors(exc, errors, ("mentor", "message"))
-            else:
-                return see_other(f"{viewer.base}/requests?done=asked")
+        errors, form = await ask_from_form(request, viewer, db)
+        if not errors:
+            return see_other(f"{viewer.base}/requests?done=asked")
         return await self._suggestions_page(request, viewer, db, errors, values_of(form))
 
     @get("/requests", name="web:requests")

@@ -179,3 +179,43 @@ async def test_another_org_s_directory_is_404_and_an_unapproved_mentee_is_told_w
     assert "You need an approved application as a mentee" in page.text
     assert 'id="mentors"' not in page.text
     assert "A1 Test" not in page.text
+
+
+async def test_a_refused_ask_shows_the_same_page_again_with_what_was_typed(
+    client: Client, db: AsyncSession
+) -> None:
+    _, brent = await brent_with_mentors(db)
+    mentee = await person(db, brent, "m4", mentee_topics={"housing": 4})
+    [session] = await sign_in("brent", [mentee])
+    listed = await client.get(LIST, params={"topic": "housing"}, headers=session.headers)
+    action = re.search(r'<form method="post" action="([^"]+)" novalidate id="ask">', listed.text)
+    assert action is not None
+    assert unescape(action.group(1)) == "/orgs/brent/mentors/ask?topic=housing"
+    nobody = await client.post(
+        unescape(action.group(1)),
+        data={"csrf_token": session.csrf, "scheme": "mentoring", "message": "Kept, please."},
+        headers=session.headers,
+    )
+    assert nobody.status_code == 400
+    assert '<a href="#mentor">Choose at least one mentor to ask</a>' in nobody.text
+    assert "Kept, please." in nobody.text
+    assert "1 mentor match your filters" in nobody.text  # the same filtered list
+
+    mentor_page = next(h for h in links(listed.text) if re.search(r"/mentors/[0-9a-f-]{36}$", h))
+    member_id = mentor_page.rsplit("/", 1)[1]
+    too_long = await client.post(
+        "/orgs/brent/mentors/ask",
+        data={
+            "csrf_token": session.csrf,
+            "scheme": "mentoring",
+            "mentor": member_id,
+            "from": "mentor",
+            "message": "x" * 2001,
+        },
+        headers=session.headers,
+    )
+    assert too_long.status_code == 400
+    assert "Message must be 2000 characters or fewer" in too_long.text
+    assert "Ask this mentor" in too_long.text  # the mentor's page again
+    count = select(func.count()).select_from(MentoringRequest)
+    assert await db.scalar(count.where(MentoringRequest.mentee_id == mentee.id)) == 0
