@@ -11,6 +11,7 @@ from network.web.apply_pages import ApplyPages
 from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.equality_pages import EqualityPages
+from network.web.event_pages import EventPages
 from network.web.exception_pages import ExceptionPages
 from network.web.home_pages import HomePages, node_home, theme_css
 from network.web.match_pages import MatchPages
@@ -33,6 +34,7 @@ PAGES: list[ControllerRouterHandler] = [
     ConcernInbox,
     AdminPages,
     NetworkPages,
+    EventPages,
 ]
 
 
