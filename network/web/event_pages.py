@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import FromPath
 
 from federation.event_handlers import events
 from network.federation.wiring import node_id
@@ -220,7 +221,7 @@ class EventPages(Controller):
         request: Request[Any, Any, Any],
         slug: Slug,
         event_id: EventId,
-        registration_id: str,
+        registration_id: FromPath[str],
         viewer: PageContext_,
         db: Db,
         state: State,
