@@ -54,6 +54,18 @@ DONE: dict[str, Done] = {
         "Questionnaire saved", "It goes to the people it is for when their evaluation falls due."
     ),
     "saved": Done("Saved", "Your changes are in force."),
+    "event-published": Done(
+        "Event published", "Every organisation in the network sees it and can register."
+    ),
+    "registered": Done(
+        "Registration sent",
+        "The organiser's answer shows here: a place, or a place on the waiting list.",
+    ),
+    "place-given-up": Done("Place given up", "The next person on the waiting list moves up."),
+    "attendance-recorded": Done(
+        "Attendance recorded", "It counts toward the person's training in their organisation."
+    ),
+    "event-cancelled": Done("Event cancelled", "Everyone registered sees it is cancelled."),
 }
 
 

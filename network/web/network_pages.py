@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 
+from federation.event_handlers import events
 from federation.network_handlers import networks
 from network.federation.wiring import node_id
 from network.http.dependencies import Db
@@ -37,4 +38,7 @@ class NetworkPages(Controller):
         service = networks(db, node_id(Runtime.of(state).settings))
         _, record = await service.visible(viewer.actor, network_id, Standing.MEMBER)
         shown = directory(record)
-        return render("network_directory.html", viewer, title=shown.name, directory=shown)
+        upcoming = await events(db, service.me).upcoming(viewer.actor, network_id)
+        return render(
+            "network_directory.html", viewer, title=shown.name, directory=shown, events=upcoming
+        )

@@ -12,6 +12,7 @@ from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.directory_pages import DirectoryPages
 from network.web.equality_pages import EqualityPages
+from network.web.event_pages import EventPages
 from network.web.exception_pages import ExceptionPages
 from network.web.export_pages import ExportPages
 from network.web.follow_up_pages import FollowUpPages
@@ -50,6 +51,7 @@ PAGES: list[ControllerRouterHandler] = [
     AdminPages,
     NetworkPages,
     NetworkReportPages,
+    EventPages,
 ]
 
 
