@@ -8,13 +8,11 @@ answer) that leave every table as it was. People act through real sessions."""
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from federation import wire
@@ -27,7 +25,6 @@ from orgs.people.members import Member
 from orgs.people.roles import Role
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import SchemeService
-from tests import live
 from tests.e2e import test_networks as three_nodes
 from tests.e2e.test_cross_node_request import approved_person, setup_org
 from tests.e2e.test_networks import TERMS, Api, browser, contact, deliver, person, post_inbox
@@ -39,15 +36,6 @@ third_database_url = three_nodes.third_database_url
 third_settings = three_nodes.third_settings
 ports = three_nodes.ports
 nodes = three_nodes.nodes
-
-
-@pytest.fixture(autouse=True)
-def patient_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three nodes start one after another on a shared, busy machine: give each longer than
-    the usual 30 s to answer (it changes nothing once a node is up)."""
-    monkeypatch.setattr(
-        live, "wait_until_live", functools.partial(live.wait_until_live, timeout_s=120)
-    )
 
 
 BRIEFING_RULES = {

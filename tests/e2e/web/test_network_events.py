@@ -7,11 +7,9 @@ the mentor then sees on their own node."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 from sqlalchemy import func, select
 
@@ -24,17 +22,8 @@ from orgs.people.actor import Actor
 from orgs.people.members import Member
 from orgs.people.roles import MemberRole, Role, RoleSource
 from orgs.registry import OrgRegistry
-from tests import live
 from tests.e2e.web.conftest import MENTEE, MENTORS, Federation, Visitor, visitor
 from tests.e2e.web.test_local_journeys import error_summary
-
-
-@pytest.fixture(autouse=True)
-def patient_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two nodes start on a shared, busy machine: give each longer than the usual 30 s."""
-    monkeypatch.setattr(
-        live, "wait_until_live", functools.partial(live.wait_until_live, timeout_s=120)
-    )
 
 
 async def network_of_two(fed: Federation) -> str:
