@@ -415,14 +415,32 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("assignment", "cli", "stable", "ranking", "import", "import-latency", "outbox"),
+        choices=(
+            "assignment",
+            "cli",
+            "stable",
+            "ranking",
+            "import",
+            "import-latency",
+            "outbox",
+            "feeds",
+        ),
         action="append",
         help="run a part",
     )
     args = parser.parse_args()
     parts = set(
         args.only
-        or ("assignment", "cli", "stable", "ranking", "import", "import-latency", "outbox")
+        or (
+            "assignment",
+            "cli",
+            "stable",
+            "ranking",
+            "import",
+            "import-latency",
+            "outbox",
+            "feeds",
+        )
     )
     sizes = [(1000, 400)] if args.quick else [(5000, 2000), (20000, 8000)]
     stable_sizes = [(400, 160)] if args.quick else [(1000, 400)]
@@ -485,6 +503,14 @@ def main() -> None:
             [sys.executable, "-m", "benchmarks.bench_outbox", "--messages", messages],
             cwd=REPO,
             check=True,
+        )
+    if "feeds" in parts:
+        # A 10,000-card feed between two live nodes (first pull, stored feed, unchanged feed
+        # beside the same pull built again per page) and one node following 1,000 simulated
+        # peers; it prints its own figures.
+        sizes = ["--cards", "2000", "--peers", "100"] if args.quick else []
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_feed", *sizes], cwd=REPO, check=True
         )
 
 
