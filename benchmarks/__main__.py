@@ -508,9 +508,9 @@ def main() -> None:
         # A 10,000-card feed between two live nodes (first pull, stored feed, unchanged feed
         # beside the same pull built again per page) and one node following 1,000 simulated
         # peers; it prints its own figures.
-        sizes = ["--cards", "2000", "--peers", "100"] if args.quick else []
+        feed_sizes = ["--cards", "2000", "--peers", "100"] if args.quick else []
         subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_feed", *sizes], cwd=REPO, check=True
+            [sys.executable, "-m", "benchmarks.bench_feed", *feed_sizes], cwd=REPO, check=True
         )
 
 
