@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import msgspec
@@ -36,6 +36,8 @@ from orgs.db import Base, UTCDateTime, utcnow
 from orgs.pairing.sharing import org_ref
 
 FREE_SLOTS = {"1": 1, "2-3": 2, "4+": 4}  # the least each bucket promises
+#: How far a held card's expiry may lag its peer's last page before it is renewed.
+RENEW_SLACK = timedelta(hours=1)
 
 
 class RemoteCard(Base):
@@ -180,11 +182,13 @@ class RemoteCards:
 
     async def finish(self, peer: str, cursor: str, expires: datetime, now: datetime) -> None:
         """The end of a pull whose last page said ``cursor`` and vouched for the feed until
-        ``expires``: renew every card held from ``peer`` (once, not per page) and note where
-        we are."""
+        ``expires``: renew the cards held from ``peer`` (once, not per page) and note where
+        we are. A card is renewed only once its expiry lags the page's by ``RENEW_SLACK``:
+        an unchanged feed pulled every few minutes then rewrites its cards about once an hour,
+        not at every pull (each rewrite is a row per card, and moves the suggestions' stamp)."""
         await self.session.execute(
             update(RemoteCard)
-            .where(RemoteCard.peer == peer, RemoteCard.expires_at < expires)
+            .where(RemoteCard.peer == peer, RemoteCard.expires_at < expires - RENEW_SLACK)
             .values(expires_at=expires)
         )
         state = await self.state(peer)

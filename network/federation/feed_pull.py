@@ -46,6 +46,7 @@ async def pull_feed(
     peer_id: str,
     client: httpx.AsyncClient,
     schedule: Schedule | None = None,
+    key: NodeKey | None = None,
 ) -> PullReport:
     """Fetch and apply every new page of one peer's feed, in one transaction. Each page is
     ingested in a constant number of statements while the next one is fetched; held cards are
@@ -62,7 +63,8 @@ async def pull_feed(
             return report
         cards = RemoteCards(session)
         cursor = (await cards.state(peer.node_id)).cursor
-        key = (await node_keys(session, runtime.settings).ring()).active
+        if key is None:
+            key = (await node_keys(session, runtime.settings).ring()).active
         me = node_id(runtime.settings)
         last: wire.FeedPage | None = None
         fetching = asyncio.ensure_future(_fetch(client, peer, me, key, cursor))
@@ -142,10 +144,14 @@ async def pull_all(
         peers = [peer.node_id for peer in await PeerRegistry(session).list()]
         if schedule is not None:
             peers = await schedule.due(session, peers, datetime.now(UTC))
+        if not peers:
+            return []
+        # Decrypted once per pass, not once per peer.
+        key = (await node_keys(session, runtime.settings).ring()).active
     gate = asyncio.Semaphore(PEERS_AT_ONCE)
 
     async def pull(peer: str) -> PullReport:
         async with gate:
-            return await pull_feed(runtime, peer, client, schedule)
+            return await pull_feed(runtime, peer, client, schedule, key)
 
     return list(await asyncio.gather(*(pull(peer) for peer in peers)))
