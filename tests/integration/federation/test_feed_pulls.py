@@ -77,4 +77,6 @@ async def test_two_workers_pull_each_peer_once_per_interval(
             served = await feed_requests(theirs, here.settings.base_url)
     finally:
         await here.runtime.close()
-    assert served == expected
+    # With the lock each peer is asked exactly once; without it each worker asks on its own
+    # (at least once each, and again 30 s after a failure of its own).
+    assert served == expected if lock == "on" else served >= expected
