@@ -405,7 +405,34 @@ PARTS = (
     "outbox",
     "suggestions",
     "scale",
+    "feeds",
 )
+
+
+#: The benchmarks that need PostgreSQL (MENTORNET_TEST_DATABASE_URL) and Redis and print their
+#: own figures, each in a process of its own: part → (module, arguments, arguments for --quick).
+SERVICE_BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
+    # Staff import: first import and re-imports, beside asyncpg's COPY of the same rows.
+    "import": ("bench_import", ["--rows", "10000"], ["--rows", "1000"]),
+    # A cheap request's latency on a live node while a large import runs (in the request, as
+    # before imports were jobs, and as a job).
+    "import-latency": ("bench_import_latency", ["--rows", "100000"], ["--rows", "10000"]),
+    # The outbox draining to 100 peers with 10 down, beside the same drain with all up.
+    "outbox": ("bench_outbox", ["--messages", "100000"], ["--messages", "10000"]),
+    # Signed-in suggestions over HTTP on a seeded node (10,000 staff, 1,000 mentors, 2,000
+    # cards) beside /health/live, closed loop and open loop at 200 req/s.
+    "suggestions": (
+        "bench_suggestions",
+        [],
+        ["--staff", "1000", "--mentors", "100", "--seconds", "3"],
+    ),
+    # A shared node: 50 organisations, 200,000 staff, 2 and 4 web workers beside a worker-role
+    # process; an authenticated read and suggestions against /health/live.
+    "scale": ("bench_scale", [], ["--orgs", "5", "--staff-per-org", "500", "--seconds", "3"]),
+    # A 10,000-card feed between two live nodes (first pull, stored feed, unchanged feed beside
+    # the same pull built again per page) and one node following 1,000 simulated peers.
+    "feeds": ("bench_feed", [], ["--cards", "2000", "--peers", "100"]),
+}
 
 
 def run_module(module: str, *args: str) -> None:
@@ -478,28 +505,9 @@ def main() -> None:
         report([stable_table(stable_sizes, args.package_timeout)])
     if "ranking" in parts:
         report([ranking_table(cards)])
-    if "import" in parts:
-        # Staff import needs PostgreSQL (MENTORNET_TEST_DATABASE_URL); it prints its own figures.
-        run_module("bench_import", "--rows", "1000" if args.quick else "10000")
-    if "import-latency" in parts:
-        # A live node on PostgreSQL: a cheap request's latency while a large import runs, in the
-        # request (before imports were jobs) and as a job; it prints its own figures.
-        run_module("bench_import_latency", "--rows", "10000" if args.quick else "100000")
-    if "outbox" in parts:
-        # The outbox draining to 100 peers with 10 down, beside the same drain with all up; it
-        # prints its own figures.
-        messages = "10000" if args.quick else "100000"
-        run_module("bench_outbox", "--messages", messages)
-    if "suggestions" in parts:
-        # Signed-in suggestions over HTTP on a seeded node (10,000 staff, 1,000 mentors, 2,000
-        # cards) beside /health/live, closed loop and open loop at 200 req/s.
-        quick = ["--staff", "1000", "--mentors", "100", "--seconds", "3"] if args.quick else []
-        run_module("bench_suggestions", *quick)
-    if "scale" in parts:
-        # A shared node: 50 organisations, 200,000 staff, 2 and 4 web workers beside a
-        # worker-role process; an authenticated read and suggestions against /health/live.
-        quick = ["--orgs", "5", "--staff-per-org", "500", "--seconds", "3"] if args.quick else []
-        run_module("bench_scale", *quick)
+    for part, (module, full, quick) in SERVICE_BENCHMARKS.items():
+        if part in parts:
+            run_module(module, *(quick if args.quick else full))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, Index, String, UniqueConstraint, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -154,52 +154,63 @@ class Feed:
         self.session = session
         self.consumer = consumer
 
-    async def _entries(self) -> dict[str, FeedEntry]:
-        rows = await self.session.scalars(
-            select(FeedEntry).where(FeedEntry.consumer == self.consumer)
-        )
-        return {row.handle: row for row in rows}
-
     async def sync(self, current: CardSet, mentors_by_handle: Mapping[str, str]) -> None:
-        """Record what changed since the consumer's last pull, each change a new version."""
-        entries = await self._entries()
-        version = max((e.version for e in entries.values()), default=0)
+        """Record what changed since the consumer's last build, each change a new version: one
+        read of the stored entries and at most one INSERT and one UPDATE, whatever the size."""
+        rows = (
+            await self.session.execute(
+                select(FeedEntry.id, FeedEntry.handle, FeedEntry.card, FeedEntry.version).where(
+                    FeedEntry.consumer == self.consumer
+                )
+            )
+        ).all()
+        entries = {handle: (entry_id, card) for entry_id, handle, card, _ in rows}
+        version = max((row[3] for row in rows), default=0)
         # Through JSON, so each card compares equal to its stored form (lists, not tuples).
-        now_cards = {
-            card.handle: msgspec.json.decode(msgspec.json.encode(card)) for card in current.cards
-        }
+        now_cards = dict(
+            zip(
+                (card.handle for card in current.cards),
+                msgspec.json.decode(msgspec.json.encode(current.cards)),
+                strict=True,
+            )
+        )
+        added: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for handle, card in sorted(now_cards.items()):
-            entry = entries.get(handle)
-            if entry is not None and entry.card == card:
+            found = entries.get(handle)
+            if found is not None and found[1] == card:
                 continue
             version += 1
-            if entry is None:
-                self.session.add(
-                    FeedEntry(
-                        consumer=self.consumer,
-                        handle=handle,
-                        mentor_id=uuid.UUID(mentors_by_handle[handle]),
-                        card=card,
-                        version=version,
-                    )
+            if found is None:
+                added.append(
+                    {
+                        "consumer": self.consumer,
+                        "handle": handle,
+                        "mentor_id": uuid.UUID(mentors_by_handle[handle]),
+                        "card": card,
+                        "version": version,
+                    }
                 )
             else:
-                entry.card, entry.version = card, version
-        for handle, entry in sorted(entries.items()):
-            if handle not in now_cards and not entry.tombstone:
+                changed.append({"id": found[0], "card": card, "version": version})
+        for handle, (entry_id, card) in sorted(entries.items()):
+            if handle not in now_cards and card is not None:
                 version += 1
-                entry.card, entry.version = None, version
-        await self.session.flush()
+                changed.append({"id": entry_id, "card": None, "version": version})
+        if added:
+            await self.session.execute(insert(FeedEntry), added)
+        if changed:
+            await self.session.execute(update(FeedEntry), changed)
 
     async def page(self, cursor: str, limit: int = PAGE_SIZE) -> Page:
         """Changes after ``cursor`` (a version number); everything, with ``reset``, when the
-        cursor is empty or not one of ours."""
+        cursor is empty or not one of ours. One query, of plain columns."""
         parsed = _parse_cursor(cursor)
         reset = parsed is None
         after = parsed or 0
         rows = (
-            await self.session.scalars(
-                select(FeedEntry)
+            await self.session.execute(
+                select(FeedEntry.handle, FeedEntry.card, FeedEntry.version)
                 .where(FeedEntry.consumer == self.consumer, FeedEntry.version > after)
                 .order_by(FeedEntry.version)
                 .limit(limit + 1)
@@ -212,7 +223,7 @@ class Feed:
             cards=tuple(
                 msgspec.convert(row.card, wire.Card) for row in rows if row.card is not None
             ),
-            tombstones=tuple(wire.Tombstone(handle=row.handle) for row in rows if row.tombstone),
+            tombstones=tuple(wire.Tombstone(handle=row.handle) for row in rows if row.card is None),
             cursor=str(last),
             reset=reset,
             has_more=has_more,

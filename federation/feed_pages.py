@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation import wire
 from federation.cards import build_cards
 from federation.feed import Feed, offers_for
+from federation.feed_stamps import current_page
 from federation.handles import card_handle
 from federation.key_store import NodeKeys
 from federation.peer_registry import PeerRegistry
@@ -53,24 +54,27 @@ async def serve_page(
     )
     consumer = claims.iss
     await admit(consumer)
-    peer = await registry.get(consumer)
-    secret = await keys.handle_secret()
-    offers = await offers_for(
-        session,
-        consumer=consumer,
-        consumer_orgs=[org["slug"] for org in peer.hosted_orgs],
-        taken={},
-        today=datetime.fromtimestamp(now, UTC).date(),
-    )
-    card_set = build_cards(
-        offers.offers, consumer=consumer, handle_secret=secret, k_by_org=offers.k_by_org
-    )
-    feed = Feed(session, consumer)
-    await feed.sync(
-        card_set,
-        {card_handle(secret, consumer, o.mentor_id): o.mentor_id for o in offers.offers},
-    )
-    page = await feed.page(cursor)
+    today = datetime.fromtimestamp(now, UTC).date()
+
+    async def rebuild(feed: Feed) -> None:
+        peer = await registry.get(consumer)
+        secret = await keys.handle_secret()
+        offers = await offers_for(
+            session,
+            consumer=consumer,
+            consumer_orgs=[org["slug"] for org in peer.hosted_orgs],
+            taken={},
+            today=today,
+        )
+        card_set = build_cards(
+            offers.offers, consumer=consumer, handle_secret=secret, k_by_org=offers.k_by_org
+        )
+        await feed.sync(
+            card_set,
+            {card_handle(secret, consumer, o.mentor_id): o.mentor_id for o in offers.offers},
+        )
+
+    page = await current_page(session, consumer, cursor, today=today, rebuild=rebuild)
     return sign(
         wire.FeedPage(
             iss=me,

@@ -10,20 +10,34 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import String, Text, UniqueConstraint, delete, select, update
+from sqlalchemy import (
+    ARRAY,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from federation import wire
 from matching.model import MeetingMode, MentorProfile
-from orgs.db import Base, utcnow
+from orgs.db import Base, UTCDateTime, utcnow
 from orgs.pairing.sharing import org_ref
 
 FREE_SLOTS = {"1": 1, "2-3": 2, "4+": 4}  # the least each bucket promises
+#: How far a held card's expiry may lag its peer's last page before it is renewed.
+RENEW_SLACK = timedelta(hours=1)
 
 
 class RemoteCard(Base):
@@ -57,6 +71,35 @@ class FeedState(Base):
     #: When a pull last succeeded (the feed's age); a failed pull leaves it and sets last_error.
     last_pulled_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    #: When a pull was last started by the node's schedule (``feed_schedule``), ok or not.
+    last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+_CARD_JSON = msgspec.json.Encoder()
+
+#: A page's cards in one statement: arrays, one element per card, unnested into rows.
+_UPSERT = text(
+    """
+    INSERT INTO federation_remote_cards (id, peer, handle, org, card, expires_at, received_at)
+    SELECT t.id, :peer, t.handle, t.org, CAST(t.card AS jsonb), :expires, :now
+    FROM unnest(
+        CAST(:ids AS uuid[]), CAST(:handles AS text[]), CAST(:orgs AS text[]),
+        CAST(:cards AS text[])
+    ) AS t(id, handle, org, card)
+    ON CONFLICT (peer, handle) DO UPDATE SET
+        org = excluded.org,
+        card = excluded.card,
+        expires_at = excluded.expires_at,
+        received_at = excluded.received_at
+    """
+).bindparams(
+    bindparam("ids", type_=ARRAY(Uuid())),
+    bindparam("handles", type_=ARRAY(Text())),
+    bindparam("orgs", type_=ARRAY(Text())),
+    bindparam("cards", type_=ARRAY(Text())),
+    bindparam("expires", type_=UTCDateTime()),
+    bindparam("now", type_=UTCDateTime()),
+)
 
 
 def candidate_id(peer: str, handle: str) -> str:
@@ -85,32 +128,71 @@ class RemoteCards:
         return found
 
     async def apply(self, peer: str, page: wire.FeedPage, now: datetime) -> None:
-        """Take a verified page from ``peer``."""
+        """Take a verified page from ``peer`` as a whole pull of one page."""
+        await self.ingest(peer, page, now)
+        await self.finish(peer, page.cursor, at(page.exp), now)
+
+    async def ingest(self, peer: str, page: wire.FeedPage, now: datetime) -> None:
+        """Apply one verified page: one DELETE (what its tombstones name, or everything on a
+        ``reset``) and one INSERT of its cards (an upsert), whatever the page's size. Held
+        cards are renewed once per pull, by :meth:`finish`."""
         expires = at(page.exp)
+        dropped = [t.handle for t in page.tombstones]
         if page.reset:
             await self.session.execute(delete(RemoteCard).where(RemoteCard.peer == peer))
-        dropped = [t.handle for t in page.tombstones] + [c.handle for c in page.cards]
-        if dropped:
+        elif dropped:
             await self.session.execute(
                 delete(RemoteCard).where(RemoteCard.peer == peer, RemoteCard.handle.in_(dropped))
             )
-        for card in page.cards:
-            self.session.add(
-                RemoteCard(
-                    peer=peer,
-                    handle=card.handle,
-                    org=card.org,
-                    card=msgspec.to_builtins(card),
-                    expires_at=expires,
-                    received_at=now,
-                )
+        # The last of a handle wins (a page should name each once; a bad one must not fail).
+        cards = {card.handle: card for card in page.cards}
+        if not cards:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                _UPSERT,
+                {
+                    "peer": peer,
+                    "ids": [uuid.uuid4() for _ in cards],
+                    "handles": list(cards),
+                    "orgs": [card.org for card in cards.values()],
+                    "cards": [_CARD_JSON.encode(card).decode() for card in cards.values()],
+                    "expires": expires,
+                    "now": now,
+                },
             )
-        # The page vouches for the whole feed as it stands: renew what we keep.
+            return
         await self.session.execute(
-            update(RemoteCard).where(RemoteCard.peer == peer).values(expires_at=expires)
+            delete(RemoteCard).where(RemoteCard.peer == peer, RemoteCard.handle.in_(list(cards)))
+        )
+        await self.session.execute(
+            insert(RemoteCard),
+            [
+                {
+                    "peer": peer,
+                    "handle": handle,
+                    "org": card.org,
+                    "card": msgspec.to_builtins(card),
+                    "expires_at": expires,
+                    "received_at": now,
+                }
+                for handle, card in cards.items()
+            ],
+        )
+
+    async def finish(self, peer: str, cursor: str, expires: datetime, now: datetime) -> None:
+        """The end of a pull whose last page said ``cursor`` and vouched for the feed until
+        ``expires``: renew the cards held from ``peer`` (once, not per page) and note where
+        we are. A card is renewed only once its expiry lags the page's by ``RENEW_SLACK``:
+        an unchanged feed pulled every few minutes then rewrites its cards about once an hour,
+        not at every pull (each rewrite is a row per card, and moves the suggestions' stamp)."""
+        await self.session.execute(
+            update(RemoteCard)
+            .where(RemoteCard.peer == peer, RemoteCard.expires_at < expires - RENEW_SLACK)
+            .values(expires_at=expires)
         )
         state = await self.state(peer)
-        state.cursor, state.expires_at = page.cursor, expires
+        state.cursor, state.expires_at = cursor, expires
         state.last_pulled_at, state.last_error = now, ""
         await self.session.flush()
 

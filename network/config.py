@@ -38,6 +38,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     node_name: str = "MentorNet node"
     #: Deliver the federation outbox from a background task in each app worker.
     outbox_worker: bool = True
+    #: Seconds between two pulls of a peer's card feed (for the whole node, not per worker).
+    feed_interval_s: float = 300.0
+    #: One pull per peer per node (a per-peer lock); off: every worker pulls every peer.
+    feed_pull_lock: bool = True
     #: Where notification emails go: ``smtp://[user:password@]host:port[?from=addr]``
     #: (``smtps://`` for implicit TLS, ``?starttls=1`` to upgrade). None: emails wait unsent.
     smtp_url: str | None = None
@@ -247,6 +251,8 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("log_level", _log_level),
     _Field("node_name", _node_name),
     _Field("outbox_worker", _on_off),
+    _Field("feed_interval_s", _seconds(86_400)),
+    _Field("feed_pull_lock", _on_off),
     _Field("smtp_url", _smtp_url),
     _Field("jobs_worker", _on_off),
     _Field("message_retention_days", _count(MAX_RETENTION_DAYS)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from federation import feed as feed_models
+from federation import feed_stamps as feed_stamp_models
 from federation import inbox as inbox_models
 from federation import key_store as node_key_models
 from federation import outbox as outbox_models
@@ -41,6 +42,7 @@ __all__ = [
     "cohort_run_models",
     "extension_models",
     "feed_models",
+    "feed_stamp_models",
     "follow_up_models",
     "inbox_models",
     "member_models",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -65,6 +67,7 @@ def live_node(
     log: Path | None = None,
     port: int | None = None,
     code: Path | None = None,
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[LiveNode]:
     """Start ``mentornet serve`` with ``settings`` on ``port`` (default: a free one), running
     the source tree ``code`` if given (another release's), else the one installed."""
@@ -80,16 +83,20 @@ def live_node(
         env=environ,
         stdout=output,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: its workers are stopped with it
     )
     try:
-        wait_until_live(url, process)
+        wait_until_live(url, process, start_timeout_s)
         yield LiveNode(url, process)
     finally:
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # Killing Granian's main process alone would leave its workers running (pulling
+            # feeds, delivering) against the next test's tables.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         if log:
             output.close()  # type: ignore[union-attr]

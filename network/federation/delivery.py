@@ -12,6 +12,9 @@ without forging stale tokens.
 from __future__ import annotations
 
 import asyncio
+import math
+import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +24,7 @@ import httpx
 import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
+from federation.feed_schedule import Schedule
 from federation.key_ring import NodeKey
 from federation.local_delivery import deliver_due_here
 from federation.outbox import Outbox, OutboxMessage, build_attempt
@@ -38,6 +42,8 @@ from network.runtime import Runtime
 
 JOSE = "application/jose"
 RETRY_PULL_S = 30.0
+#: How often each worker asks the feed schedule which peers are due.
+FEED_TICK_S = 5.0
 log = get_logger("mentornet.federation.delivery")
 
 
@@ -236,21 +242,41 @@ async def delivery_loop(runtime: Runtime, interval_s: float = 2.0) -> None:
                 await asyncio.sleep(interval_s)
 
 
-async def feed_loop(runtime: Runtime, interval_s: float = 300.0) -> None:
-    """Until cancelled: pull every peer's card feed every ``interval_s`` (the first pull
-    straight away; after a failed pull, again in 30 s). One failure never stops it."""
+async def feed_loop(runtime: Runtime, interval_s: float | None = None) -> None:
+    """Until cancelled: pull every peer's card feed once per interval for the whole node (the
+    first pull straight away; after a failed pull, again in 30 s). Each worker runs this loop
+    and wakes every few seconds, but the schedule (``federation.feed_schedule``) gives each
+    due peer to one worker only. One failure never stops it."""
+    settings = runtime.settings
+    interval = settings.feed_interval_s if interval_s is None else interval_s
+    retry = min(RETRY_PULL_S, interval)
+    schedule = Schedule(interval, retry, lock=settings.feed_pull_lock)
+    # With the lock off each worker keeps its own timer (the old way); with it on they ask
+    # the schedule often, so a peer is pulled soon after it falls due whoever's turn it is.
+    tick = min(FEED_TICK_S, retry) if settings.feed_pull_lock else None
+    refreshed_at = -math.inf  # this node's own feed: once per interval, not at every tick
     async with httpx.AsyncClient(timeout=10) as client:
         while True:
-            wait = interval_s
+            wait = interval
             try:
-                await refresh_here(runtime)  # this node's own orgs, for each other
-                reports = await pull_all(runtime, client)
+                if time.monotonic() - refreshed_at >= interval:
+                    await refresh_here(runtime)  # this node's own orgs, for each other
+                    refreshed_at = time.monotonic()
+                reports = await pull_all(
+                    runtime, client, schedule if settings.feed_pull_lock else None
+                )
                 mark_pass("feeds", ok=True)
                 # A peer that did not answer is asked again soon, not in five minutes.
                 if any(report.error for report in reports):
-                    wait = min(RETRY_PULL_S, interval_s)
+                    wait = retry
+                log.info(
+                    "feed_pass",
+                    pulled=sum(not r.skipped for r in reports),
+                    skipped=sum(r.skipped for r in reports),
+                    worker=os.getpid(),
+                )
             except Exception as exc:
                 mark_pass("feeds", ok=False)
                 log_pass_failure(log, "federation_pass_failed", exc)
-                wait = RETRY_PULL_S
-            await asyncio.sleep(wait)
+                wait = retry
+            await asyncio.sleep(wait if tick is None else min(wait, tick))
