@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from federation.asking import ask_mentors
 from federation.relationship_outbox import outbox_sink
@@ -73,6 +75,8 @@ from orgs.people.notifications import (
 from orgs.records.records_export import member_record, record_csv
 from orgs.structs import out
 
+T = TypeVar("T")
+
 
 async def _names(db: Db, member: Member, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     wanted = {i for i in ids if i is not None}
@@ -95,7 +99,8 @@ async def _relationship_out(db: Db, member: Member, rel: Relationship) -> Relati
         if other_id
         else None
     )
-    return relationship_out(rel, member, other, await meetings.time_release(db, rel))
+    release = await meetings.time_release(db, rel)
+    return relationship_out(rel, member, other, release, await shared_record.in_flight(db, rel))
 
 
 async def _shared(
@@ -105,12 +110,35 @@ async def _shared(
     op: dict[str, Any] | None,
     item: str,
     party: Party | None = None,
-) -> None:
+) -> bool:
     """Tell the other side of a cross-organisation relationship of an edit just made here
-    (``orgs.mentoring.shared_record``); nothing for a pair within one organisation."""
-    await shared_record.after_edit(
+    (``orgs.mentoring.shared_record``); nothing for a pair within one organisation. True when
+    the edit waits for the other organisation's node (the mentor's side): answered 202."""
+    return await shared_record.after_edit(
         db, me, relationship_id, op, item, utcnow(), outbox_sink(db), party
     )
+
+
+#: The 202 of an edit on the mentor's side of a pair across nodes.
+PENDING_DESCRIPTION = (
+    "Made on this node and sent to the mentee's organisation's node, which keeps the shared "
+    "record: shown as pending (the relationship's `pending_changes`) until it answers. If the "
+    "other party changed the same item meanwhile it is not made there, and the relationship "
+    "lists it in `changes_not_made` with the current record."
+)
+
+
+def pending_or(model: type[Any]) -> dict[int, ResponseSpec]:
+    """The problems an edit of the shared record may answer, and its 202 (same body)."""
+    return {
+        **API_PROBLEMS,
+        HTTP_202_ACCEPTED: ResponseSpec(data_container=model, description=PENDING_DESCRIPTION),
+    }
+
+
+def _made(body: T, *, pending: bool, status: int = HTTP_200_OK) -> Response[T]:
+    """``body`` with 202 Accepted when the edit waits for the other organisation's node."""
+    return Response(body, status_code=HTTP_202_ACCEPTED if pending else status)
 
 
 class RequestsController(Controller):
@@ -217,29 +245,33 @@ class RelationshipsController(Controller):
     @put(
         "/{rel_id:uuid}/agreement",
         summary="Write the agreement (clears both confirmations)",
-        responses=API_PROBLEMS,
+        responses=pending_or(AgreementOut),
     )
     async def edit_agreement(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[agreements.AgreementIn]
-    ) -> AgreementOut:
+    ) -> Response[AgreementOut]:
         me = member_of(actor)
         row = await agreements.edit_agreement(db, me, rel_id, data)
         rel = await Relationships(db, me.org_id).get(rel_id)
-        await _shared(db, me, rel_id, shared_record.agreement_edit_op(row, rel), "agreement")
-        return out(AgreementOut, row)
+        pending = await _shared(
+            db, me, rel_id, shared_record.agreement_edit_op(row, rel), "agreement"
+        )
+        return _made(out(AgreementOut, row), pending=pending)
 
     @post(
         "/{rel_id:uuid}/agreement/confirm",
         summary="Confirm the agreement, the code of conduct and the principles",
-        responses=API_PROBLEMS,
+        responses=pending_or(AgreementOut),
     )
     async def confirm(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[agreements.ConfirmIn]
-    ) -> AgreementOut:
+    ) -> Response[AgreementOut]:
         me = member_of(actor)
         row = await agreements.confirm_agreement(db, me, rel_id, data, utcnow())
-        await _shared(db, me, rel_id, shared_record.agreement_confirm_op(row), "agreement")
-        return out(AgreementOut, row)
+        pending = await _shared(
+            db, me, rel_id, shared_record.agreement_confirm_op(row), "agreement"
+        )
+        return _made(out(AgreementOut, row), pending=pending, status=HTTP_201_CREATED)
 
     # --- meetings ------------------------------------------------------------------------------
 
@@ -260,47 +292,57 @@ class RelationshipsController(Controller):
     @post(
         "/{rel_id:uuid}/meetings",
         summary="Schedule a meeting, or record one held",
-        responses=API_PROBLEMS,
+        responses=pending_or(MeetingResultOut),
     )
     async def add_meeting(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.MeetingIn]
-    ) -> MeetingResultOut:
+    ) -> Response[MeetingResultOut]:
         me = member_of(actor)
         meeting, release = await meetings.add_meeting(db, me, rel_id, data, utcnow())
         op = shared_record.meeting_add_op(meeting)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
-        return MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release))
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
+        return _made(
+            MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release)),
+            pending=pending,
+            status=HTTP_201_CREATED,
+        )
 
     @post(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/held",
         summary="Mark a scheduled meeting held (counts against the time release)",
-        responses=API_PROBLEMS,
+        responses=pending_or(MeetingResultOut),
     )
     async def held(
         self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.HeldIn]
-    ) -> MeetingResultOut:
+    ) -> Response[MeetingResultOut]:
         me = member_of(actor)
         meeting, release = await meetings.mark_held(db, me, rel_id, meeting_id, data, utcnow())
         op = shared_record.meeting_held_op(meeting)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
-        return MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release))
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
+        return _made(
+            MeetingResultOut(out(MeetingOut, meeting), out(TimeReleaseOut, release)),
+            pending=pending,
+            status=HTTP_201_CREATED,
+        )
 
     @post(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/cancel",
         summary="Cancel a scheduled meeting",
-        responses=API_PROBLEMS,
+        responses=pending_or(MeetingOut),
     )
-    async def cancel(self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db) -> MeetingOut:
+    async def cancel(
+        self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db
+    ) -> Response[MeetingOut]:
         me = member_of(actor)
         meeting = await meetings.cancel_meeting(db, me, rel_id, meeting_id, utcnow())
         op = shared_record.meeting_cancel_op(meeting)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
-        return out(MeetingOut, meeting)
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
+        return _made(out(MeetingOut, meeting), pending=pending, status=HTTP_201_CREATED)
 
     @post(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/reschedule",
         summary="Move a scheduled meeting (both people get the updated calendar invitation)",
-        responses=API_PROBLEMS,
+        responses=pending_or(MeetingOut),
     )
     async def reschedule(
         self,
@@ -309,26 +351,26 @@ class RelationshipsController(Controller):
         actor: Actor_,
         db: Db,
         data: JSONBody[meetings.RescheduleIn],
-    ) -> MeetingOut:
+    ) -> Response[MeetingOut]:
         me = member_of(actor)
         meeting = await meetings.reschedule_meeting(db, me, rel_id, meeting_id, data, utcnow())
         op = shared_record.meeting_reschedule_op(meeting)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
-        return out(MeetingOut, meeting)
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
+        return _made(out(MeetingOut, meeting), pending=pending, status=HTTP_201_CREATED)
 
     @patch(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}",
         summary="Write the shared summary or (mentor) the meeting record",
-        responses=API_PROBLEMS,
+        responses=pending_or(MeetingOut),
     )
     async def record(
         self, rel_id: Id, meeting_id: Id, actor: Actor_, db: Db, data: JSONBody[meetings.RecordIn]
-    ) -> MeetingOut:
+    ) -> Response[MeetingOut]:
         me = member_of(actor)
         meeting = await meetings.write_record(db, me, rel_id, meeting_id, data)
         op = shared_record.meeting_record_op(meeting, data.summary, data.mentor_record)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
-        return out(MeetingOut, meeting)
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(meeting))
+        return _made(out(MeetingOut, meeting), pending=pending)
 
     @get(
         "/{rel_id:uuid}/meetings/{meeting_id:uuid}/invitation.ics",
@@ -371,20 +413,22 @@ class RelationshipsController(Controller):
         rows = await objectives.objectives_of(db, member_of(actor), rel_id)
         return [out(ObjectiveOut, o) for o in rows]
 
-    @post("/{rel_id:uuid}/objectives", summary="Add an objective", responses=API_PROBLEMS)
+    @post(
+        "/{rel_id:uuid}/objectives", summary="Add an objective", responses=pending_or(ObjectiveOut)
+    )
     async def add_objective(
         self, rel_id: Id, actor: Actor_, db: Db, data: JSONBody[objectives.ObjectiveIn]
-    ) -> ObjectiveOut:
+    ) -> Response[ObjectiveOut]:
         me = member_of(actor)
         row = await objectives.save_objective(db, me, rel_id, data, utcnow())
         op = shared_record.objective_op(row)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
-        return out(ObjectiveOut, row)
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(row))
+        return _made(out(ObjectiveOut, row), pending=pending, status=HTTP_201_CREATED)
 
     @put(
         "/{rel_id:uuid}/objectives/{objective_id:uuid}",
         summary="Update an objective and its action plan",
-        responses=API_PROBLEMS,
+        responses=pending_or(ObjectiveOut),
     )
     async def edit_objective(
         self,
@@ -393,12 +437,12 @@ class RelationshipsController(Controller):
         actor: Actor_,
         db: Db,
         data: JSONBody[objectives.ObjectiveIn],
-    ) -> ObjectiveOut:
+    ) -> Response[ObjectiveOut]:
         me = member_of(actor)
         row = await objectives.save_objective(db, me, rel_id, data, utcnow(), objective_id)
         op = shared_record.objective_op(row)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
-        return out(ObjectiveOut, row)
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(row))
+        return _made(out(ObjectiveOut, row), pending=pending)
 
     @get(
         "/{rel_id:uuid}/learning-log",
@@ -446,30 +490,30 @@ class RelationshipsController(Controller):
     @post(
         "/{rel_id:uuid}/shadowing/{shadowing_id:uuid}/complete",
         summary="Shadowing took place",
-        responses=API_PROBLEMS,
+        responses=pending_or(ShadowingOut),
     )
     async def complete_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
-    ) -> ShadowingOut:
+    ) -> Response[ShadowingOut]:
         me = member_of(actor)
         row = await shadowing.finish(db, me, rel_id, shadowing_id, completed=True, now=utcnow())
         op = shared_record.shadowing_finish_op(row)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
-        return out(ShadowingOut, row)
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(row))
+        return _made(out(ShadowingOut, row), pending=pending, status=HTTP_201_CREATED)
 
     @post(
         "/{rel_id:uuid}/shadowing/{shadowing_id:uuid}/cancel",
         summary="Cancel shadowing",
-        responses=API_PROBLEMS,
+        responses=pending_or(ShadowingOut),
     )
     async def cancel_shadowing(
         self, rel_id: Id, shadowing_id: Id, actor: Actor_, db: Db
-    ) -> ShadowingOut:
+    ) -> Response[ShadowingOut]:
         me = member_of(actor)
         row = await shadowing.finish(db, me, rel_id, shadowing_id, completed=False, now=utcnow())
         op = shared_record.shadowing_finish_op(row)
-        await _shared(db, me, rel_id, op, shared_record.item_ref(row))
-        return out(ShadowingOut, row)
+        pending = await _shared(db, me, rel_id, op, shared_record.item_ref(row))
+        return _made(out(ShadowingOut, row), pending=pending, status=HTTP_201_CREATED)
 
     @post(
         "/{rel_id:uuid}/concerns",

@@ -25,6 +25,13 @@ from orgs.mentoring.objectives import ObjectiveStatus
 from orgs.mentoring.relationship_states import EndKind, RelationshipState, RequestState
 from orgs.mentoring.relationships import Relationship
 from orgs.mentoring.shadowing import ShadowingKind, ShadowingState
+from orgs.mentoring.shared_record import (
+    CHANGE_WORDS,
+    STALE_TEXT,
+    ChangeOutcome,
+    InFlight,
+    SharedChange,
+)
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.people.members import Member
 from orgs.people.notifications import NotificationKind
@@ -116,6 +123,40 @@ def request_out(req: MentoringRequest, viewer: Member, names: dict[uuid.UUID, st
     )
 
 
+PENDING_TEXT = "Waiting for the other organisation to confirm"
+
+
+class SharedChangeOut(msgspec.Struct, frozen=True):
+    """A change made on this node to a record the other organisation's node keeps (the
+    mentee's): still waiting for it, or answered there without being made."""
+
+    op: str
+    #: The shared item (its ``shared_ref``, or ``agreement``).
+    item_ref: str
+    outcome: ChangeOutcome
+    #: What it is and what became of it, in words.
+    what: str
+    message: str
+    made_at: datetime
+
+
+def shared_change_out(change: SharedChange) -> SharedChangeOut:
+    if change.outcome is ChangeOutcome.PENDING:
+        message = PENDING_TEXT
+    elif change.outcome is ChangeOutcome.STALE:
+        message = "Changed by the other party meanwhile. " + STALE_TEXT
+    else:
+        message = f"Your change was not made: {change.reason}"
+    return SharedChangeOut(
+        op=change.op,
+        item_ref=change.item_ref,
+        outcome=change.outcome,
+        what=CHANGE_WORDS.get(change.op, "Your change"),
+        message=message,
+        made_at=change.created_at,
+    )
+
+
 class RelationshipOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     scheme_id: uuid.UUID | None
@@ -131,10 +172,19 @@ class RelationshipOut(msgspec.Struct, frozen=True):
     ended_at: datetime | None
     end_kind: EndKind | None
     time_release: TimeReleaseOut
+    #: On the mentor's side of a pair across nodes: changes made here that the mentee's node
+    #: has not answered yet (already shown here, not yet part of the shared record) …
+    pending_changes: list[SharedChangeOut] = msgspec.field(default_factory=list)
+    #: … and those it answered without making them (stale or refused), not made again since.
+    changes_not_made: list[SharedChangeOut] = msgspec.field(default_factory=list)
 
 
 def relationship_out(
-    rel: Relationship, viewer: Member, other: Member | None, release: TimeRelease
+    rel: Relationship,
+    viewer: Member,
+    other: Member | None,
+    release: TimeRelease,
+    flight: InFlight | None = None,
 ) -> RelationshipOut:
     return out(
         RelationshipOut,
@@ -144,6 +194,8 @@ def relationship_out(
         counterpart_email=other.email if other else rel.counterpart_email,
         cross_org=rel.is_remote,
         time_release=release,
+        pending_changes=[shared_change_out(c) for c in flight.pending] if flight else [],
+        changes_not_made=[shared_change_out(c) for c in flight.not_made] if flight else [],
     )
 
 

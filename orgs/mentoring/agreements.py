@@ -301,9 +301,11 @@ async def confirm_agreement(
         raise IllegalTransition("Agree frequency, location and who makes contact first.")
     confirm_as(agreement, rel, party, now)
     if both_confirmed(agreement, rel):
-        move(
-            session, rel, RelationshipEvent.CONFIRM_AGREEMENT, ActorRef(member.id, party.value), now
-        )
+        # On the mentor's side of a pair across nodes the mentee's node keeps the record: the
+        # relationship is active when its record says both confirmed, not on this node's say.
+        if not rel.is_replica:
+            who = ActorRef(member.id, party.value)
+            move(session, rel, RelationshipEvent.CONFIRM_AGREEMENT, who, now)
     else:
         await notify(
             session,

@@ -317,10 +317,11 @@ async def changed(
     who: ActorRef,
     now: datetime,
     remote: RemoteSink,
-) -> None:
+) -> bool:
     """A party edited the shared record on this side (already applied here). On the authority:
     a new version goes to the replica. On the replica: ``op`` goes to the authority (an edit
-    that only the authority's side can make passes ``None``). Local pairs: nothing to do."""
+    that only the authority's side can make passes ``None``). Local pairs: nothing to do.
+    True when the edit is pending: made here, waiting for the authority's answer."""
     if rel.is_authority:
         _bump(session, rel, party, str(op["op"]) if op else "edit", item_ref, who, now)
         await publish(session, rel, remote)
@@ -365,6 +366,8 @@ async def changed(
                 },
             )
         )
+        return True
+    return False
 
 
 async def after_edit(
@@ -376,13 +379,60 @@ async def after_edit(
     now: datetime,
     remote: RemoteSink,
     party: Party | None = None,
-) -> None:
+) -> bool:
     """What the API and the pages call after ``member`` edited the shared record of
     ``relationship_id`` (``party``: the side they acted for, when they are not a party, e.g.
-    the mentee's line manager deciding shadowing)."""
+    the mentee's line manager deciding shadowing). True when the edit waits for the other
+    organisation's node to confirm it (the API answers 202)."""
     rel = await Relationships(session, member.org_id).get(relationship_id)
     side = party or rel.party_of(member.id) or Party.MENTEE
-    await changed(session, rel, side, op, item, ActorRef(member.id, side.value), now, remote)
+    who = ActorRef(member.id, side.value)
+    return await changed(session, rel, side, op, item, who, now, remote)
+
+
+#: What a pending or refused change was, in words, for the person who made it.
+CHANGE_WORDS = {
+    "agreement.edit": "Your changes to the agreement",
+    "agreement.confirm": "Your confirmation of the agreement",
+    "agreement.code": "Your organisation's code of conduct in the agreement",
+    "meeting.add": "The meeting you added",
+    "meeting.held": "The meeting you recorded as held",
+    "meeting.cancel": "The meeting you cancelled",
+    "meeting.reschedule": "The meeting you moved",
+    "meeting.record": "Your meeting record or summary",
+    "objective.save": "Your objective",
+    "shadowing.finish": "Your change to the shadowing",
+}
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """On the replica: the changes still waiting for the authority, and the ones it did not
+    make (stale or refused) that the person has not made again since, newest first."""
+
+    pending: list[SharedChange]
+    not_made: list[SharedChange]
+
+    @property
+    def pending_items(self) -> set[str]:
+        return {c.item_ref for c in self.pending}
+
+
+async def in_flight(session: AsyncSession, rel: Relationship) -> InFlight:
+    if not rel.is_replica:
+        return InFlight([], [])
+    sent = await SharedChanges(session, rel.org_id).list(SharedChange.relationship_id == rel.id)
+    newest = sorted(sent, key=lambda c: c.created_at, reverse=True)
+    pending = [c for c in newest if c.outcome is ChangeOutcome.PENDING]
+    latest_per_item: dict[str, SharedChange] = {}
+    for change in newest:
+        latest_per_item.setdefault(change.item_ref, change)
+    not_made = [
+        c
+        for c in latest_per_item.values()
+        if c.outcome in (ChangeOutcome.STALE, ChangeOutcome.REFUSED)
+    ]
+    return InFlight(pending, not_made)
 
 
 async def authority_row(session: AsyncSession, peer: str, remote_ref: str) -> Relationship:

@@ -67,7 +67,6 @@ async def test_two_workers_pull_each_peer_once_per_interval(
             log_level="INFO",  # the feed passes are logged at INFO
         )
         with (
-            # Two worker processes start slowly on a shared, busy machine.
             live_node(theirs.settings, port=peer_port),
             live_node(live, "--workers", "2", port=port, log=log),
         ):
