@@ -49,6 +49,8 @@ async def _cross_node(
     await mentee.sign_in_at_idp("rosa")
     await nav(page, "Profiles")
     await page.get_by_role("link", name="Create your mentee profile").click()
+    await page.get_by_role("checkbox", name="Housing", exact=True).check()
+    await page.get_by_role("button", name="Continue").click()  # step 2 rates what was chosen
     await (
         page.get_by_role("group", name="Housing", exact=True).get_by_label("5 – essential").check()
     )

@@ -117,14 +117,17 @@ async def test_a_request_from_another_node_is_answered_through_the_outbox(
     # One agreement for both (issue 16): the mentor's edit and confirmation go to the mentee's
     # node, the authority, as changes; one confirmation alone does not make it active.
     base = f"/api/v1/relationships/{rel['id']}/agreement"
-    await ok(await client.put(base, json=AGREEMENT, headers=w.as_("mentor1")))
+    # On the replica both are 202: made here, pending until the authority answers.
+    await ok(await client.put(base, json=AGREEMENT, headers=w.as_("mentor1")), 202)
     confirmed = await ok(
-        await client.post(f"{base}/confirm", json=CONFIRM, headers=w.as_("mentor1")), 201
+        await client.post(f"{base}/confirm", json=CONFIRM, headers=w.as_("mentor1")), 202
     )
     state = await ok(
         await client.get(f"/api/v1/relationships/{rel['id']}", headers=w.as_("mentor1"))
     )
     assert state["state"] == "agreeing"
+    assert len(state["pending_changes"]) == 2
+    assert state["changes_not_made"] == []
     _, edit, confirm = await outbox(db)
     assert isinstance(edit, wire.RelationshipChange)
     assert isinstance(confirm, wire.RelationshipChange)
