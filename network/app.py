@@ -89,7 +89,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     runtime = build_runtime(settings)
 
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The runtime is read from the app's state, not from this closure, so whoever runs the
+        # app (a test that reuses one app object) may give it a fresh runtime before it starts.
+        runtime = Runtime.of(app.state)
         worker = asyncio.create_task(delivery_loop(runtime)) if settings.outbox_worker else None
         feeds = asyncio.create_task(feed_loop(runtime)) if settings.outbox_worker else None
         jobs = (

@@ -117,14 +117,32 @@ def flush_redis() -> None:
         client.close()
 
 
-async def _truncate(url: str, tables: list[str]) -> None:
+# DELETE, not TRUNCATE: a TRUNCATE of 64 tables gives each a new file and syncs them all at
+# commit (0.15-0.35 s a test, minutes over the suite); deleting a test's few rows takes
+# milliseconds. The replica role skips foreign keys and triggers, so any order will do.
+_RESTART_SEQUENCES = """
+DO $$
+DECLARE s record;
+BEGIN
+  FOR s IN SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename);
+  END LOOP;
+END $$;
+"""
+
+
+async def _empty_tables(url: str, tables: list[str]) -> None:
     connection = await asyncpg.connect(libpq_url(url), timeout=5)
     try:
-        names = ", ".join(f'"{name}"' for name in tables)
-        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        deletes = "".join(f'DELETE FROM "{name}";' for name in tables)
+        async with connection.transaction():
+            await connection.execute(
+                "SET LOCAL session_replication_role = replica;" + deletes + _RESTART_SEQUENCES
+            )
     finally:
         await connection.close()
 
 
-def truncate(url: str, tables: list[str]) -> None:
-    asyncio.run(_truncate(url, tables))
+def empty_tables(url: str, tables: list[str]) -> None:
+    """Delete every row of ``tables`` and restart the sequences, as a fresh database has."""
+    asyncio.run(_empty_tables(url, tables))

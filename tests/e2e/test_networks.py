@@ -64,7 +64,7 @@ def third_settings(settings: Settings, third_database_url: str) -> Iterator[Sett
     yield replace(
         settings, database_url=third_database_url, secret_key="third-" + settings.secret_key
     )
-    services.truncate(third_database_url, TABLES)
+    services.empty_tables(third_database_url, TABLES)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.app import create_app
+from network.config import Settings
 from tests.integration.network.helpers import assert_problem, org_with_token
 
 TOKENS = "/api/v1/orgs/brent/tokens"
@@ -78,12 +80,13 @@ async def test_missing_and_bad_tokens_are_401_problem(client: AsyncTestClient[Li
 
 
 async def test_an_unexpected_error_is_500_with_request_id_and_nothing_internal(
-    app: Litestar,
+    settings: Settings,
 ) -> None:
     @get("/boom", include_in_schema=False)
     async def boom() -> None:
         raise RuntimeError("secret-table-name password=hunter2")
 
+    app = create_app(settings)  # its own app: the shared one must not gain a route
     app.register(boom)
     async with AsyncTestClient(app) as client:
         response = await client.get("/boom", headers={"X-Request-ID": "trace-me-123"})
