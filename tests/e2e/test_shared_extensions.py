@@ -260,3 +260,43 @@ async def _another_member(pair: Pair) -> dict[str, str]:
         )
         assert someone is not None
     return await as_member(pair.b, "nch", someone)
+
+
+async def test_a_proposal_the_authority_refuses_is_taken_away_on_the_replica(
+    node_a: Node, node_b: Node, ports: tuple[int, int]
+) -> None:
+    """Each side checks the date against its own planned end: one in range on B but not after
+    A's planned end is refused by A, and once A's answer arrives B no longer shows it (the
+    mentor sees why); nothing changed on A."""
+    with both_live((node_a, node_b), ports):
+        async with httpx.AsyncClient(timeout=15) as client:
+            pair = await paired(node_a, node_b, client)
+            end_b = await planned_end(node_b, pair.rel_b)
+            until = end_b + timedelta(days=30)
+            async with node_a.runtime.sessionmaker() as session, session.begin():
+                rel = await session.get(Relationship, uuid.UUID(pair.rel_a))
+                assert rel is not None
+                rel.planned_end_on = until + timedelta(days=10)  # A's own scheme ends later
+            end_a = await planned_end(node_a, pair.rel_a)
+
+            proposed = await post(pair, "b", "/extensions", {"until": until.isoformat()})
+            assert proposed.status_code == 202, proposed.text
+            assert await extensions(node_b, pair.rel_b) == [(until, "mentor", "proposed")]
+            before_a = await node_a.tables()
+            await pair.settle()
+            after_a = await node_a.tables()
+            mine = await pair.mentor_does("GET", "")
+    # On A only the answer is recorded (the shared change, its audit entry, the messages).
+    assert changed(before_a, after_a) == {
+        "shared_record_changes",
+        "audit_entries",
+        "federation_inbox",
+        "federation_outbox",
+    }
+    assert await extensions(node_a, pair.rel_a) == []
+    assert await extensions(node_b, pair.rel_b) == []
+    assert await planned_end(node_a, pair.rel_a) == end_a
+    assert await planned_end(node_b, pair.rel_b) == end_b
+    [not_made] = mine["changes_not_made"]
+    assert (not_made["op"], not_made["outcome"]) == ("extension.propose", "refused")
+    assert "until" in not_made["message"] or "planned end" in not_made["message"]
