@@ -69,6 +69,19 @@ async def subjects(pair: Pair, side: str) -> list[str]:
     return [n["subject"] for n in response.json()]
 
 
+async def review_page(pair: Pair, side: str) -> str:
+    """The relationship's review page, as its person on their own node sees it."""
+    if side == "a":
+        url = f"{pair.a.settings.base_url}/orgs/brent/relationships/{pair.rel_a}/review/"
+        headers = pair.mentee
+    else:
+        url = f"{pair.b.settings.base_url}/orgs/nch/relationships/{pair.rel_b}/review/"
+        headers = pair.mentor
+    response = await pair.client.get(url, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
 async def post(pair: Pair, side: str, path: str, body: Any = None) -> httpx.Response:
     url, headers = (pair.on_a, pair.mentee) if side == "a" else (pair.on_b, pair.mentor)
     return await pair.client.post(url + path, json=body, headers=headers)
@@ -98,6 +111,10 @@ async def test_the_mentee_proposes_on_a_the_mentor_agrees_on_b_and_both_ends_mov
             assert theirs["reason"] == "To see the interview through"
             assert "Carry on with your mentoring?" in await subjects(pair, "b")
             assert "Carry on with your mentoring?" not in await subjects(pair, "a")
+            page = await review_page(pair, "b")
+            assert f"Agree to carry on until {until:%d %B %Y}" in page
+            assert f"Decline carrying on until {until:%d %B %Y}" in page
+            assert "Agree to carry on" not in await review_page(pair, "a")  # her own
 
             agreed = await post(pair, "b", f"/extensions/{theirs['id']}/agree")
             assert agreed.status_code == 202, agreed.text  # waits for the authority
@@ -105,6 +122,7 @@ async def test_the_mentee_proposes_on_a_the_mentor_agrees_on_b_and_both_ends_mov
             assert [(c["op"], c["outcome"]) for c in mine["pending_changes"]] == [
                 ("extension.agree", "pending")
             ]
+            assert "waiting for the other organisation to confirm" in await review_page(pair, "b")
             # Nothing moves on either node before the authority has the agreement.
             assert await planned_end(node_a, pair.rel_a) == end_a
             assert await planned_end(node_b, pair.rel_b) == end_b
@@ -123,6 +141,11 @@ async def test_the_mentee_proposes_on_a_the_mentor_agrees_on_b_and_both_ends_mov
             # The authority's time on both (the wire carries it to the second).
             assert on_b["agreed_at"][:19] == on_a["agreed_at"][:19]
             assert "Carrying on with your mentoring" in await subjects(pair, "a")
+            for side in ("a", "b"):
+                page = await review_page(pair, side)
+                assert f"Carrying on past {until:%d %B %Y}" in page
+                assert "Agreed." in page
+                assert "waiting for the other organisation" not in page
             audit_a = await audit(node_a, pair.rel_a)
             audit_b = await audit(node_b, pair.rel_b)
     # Both agreements recorded in each side's audit trail, each from its own planned end.
