@@ -3,7 +3,8 @@
 Each organisation keeps its own ``mentoring_relationships`` row and its own module tables. The
 shared parts (the agreement with its confirmations and both codes of conduct, meetings with the
 shared summary, objectives and actions, the learning-log entries the mentee shares, shadowing)
-are one record: the mentee's side is the AUTHORITY, the mentor's side the REPLICA.
+are one record: the mentee's side is the AUTHORITY, the mentor's side the REPLICA. Proposals to
+carry on past the planned end are items of it too (``orgs.mentoring.shared_extensions``).
 
 - An edit on the authority applies at once, bumps ``Relationship.version`` and sends the whole
   record (``relationship.record``).
@@ -808,7 +809,8 @@ async def apply_record(
 ) -> bool:
     """``relationship.record`` on the replica: the answers to our changes (the mentor is told
     of a stale or refused one), then the record itself if it is newer than ours. Whether it
-    was applied."""
+    was applied. A record of the version we have already (the answer to a change the authority
+    did not make) is applied to the extensions only."""
     rel = await replica_row(session, peer, remote_ref)
     who = ActorRef.system(f"shared record from {peer}")
     await _take_answers(session, rel, record.get("answers", []), now)
