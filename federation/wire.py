@@ -342,6 +342,22 @@ class SharedShadowing(WireStruct, frozen=True, kw_only=True):
     state: ShadowingState
 
 
+ExtensionState = Literal["proposed", "agreed", "declined"]
+ExtensionReason = Annotated[str, Meta(max_length=500)]
+
+
+class SharedExtension(WireStruct, frozen=True, kw_only=True):
+    """A proposal to carry on past the planned end, and where it stands (issue 19.4)."""
+
+    ref: SharedRef
+    until: IsoDate
+    reason: ExtensionReason = ""
+    proposed_by: PartyName
+    proposed_at: Timestamp
+    state: ExtensionState
+    decided_at: Timestamp | None = None
+
+
 class ChangeAnswer(WireStruct, frozen=True, kw_only=True):
     """What became of one ``relationship.change`` of the replica."""
 
@@ -366,6 +382,7 @@ class RelationshipRecord(InboxMessage, tag="relationship.record", frozen=True, k
     objectives: Many[SharedObjective] = ()
     log_entries: Many[SharedLogEntry] = ()
     shadowing: Many[SharedShadowing] = ()
+    extensions: Annotated[tuple[SharedExtension, ...], Meta(max_length=100)] = ()
     answers: Annotated[tuple[ChangeAnswer, ...], Meta(max_length=100)] = ()
 
 
@@ -434,6 +451,32 @@ class FinishShadowing(
     completed: bool
 
 
+class ExtensionProposal(WireStruct, frozen=True, kw_only=True):
+    ref: SharedRef
+    until: IsoDate
+    reason: ExtensionReason = ""
+
+
+class ProposeExtension(
+    WireStruct, tag="extension.propose", tag_field="op", frozen=True, kw_only=True
+):
+    """The mentor proposes carrying on until a new end date; the mentee answers on their node."""
+
+    extension: ExtensionProposal
+
+
+class AgreeExtension(WireStruct, tag="extension.agree", tag_field="op", frozen=True, kw_only=True):
+    """The mentor agrees to the mentee's proposal ``ref``: the planned end moves on both."""
+
+    ref: SharedRef
+
+
+class DeclineExtension(
+    WireStruct, tag="extension.decline", tag_field="op", frozen=True, kw_only=True
+):
+    ref: SharedRef
+
+
 ChangeOp: TypeAlias = (
     EditAgreement
     | ConfirmAgreement
@@ -445,6 +488,9 @@ ChangeOp: TypeAlias = (
     | WriteMeetingRecord
     | SaveObjective
     | FinishShadowing
+    | ProposeExtension
+    | AgreeExtension
+    | DeclineExtension
 )
 
 

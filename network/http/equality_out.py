@@ -116,3 +116,6 @@ class ExtensionOut(msgspec.Struct, frozen=True):
     proposed_by: Party
     proposed_at: datetime
     agreed_at: datetime | None
+    declined_at: datetime | None
+    #: ``proposed`` (waiting for the other person), ``agreed`` or ``declined``.
+    state: str

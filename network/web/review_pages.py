@@ -1,8 +1,9 @@
 """Pages for what the two people of a relationship agree between them (issue 19 item 4): the
 check-in each answers when it falls due (reached from its notification and email), and the
 relationship's review page: the review points they agreed (either records one), and carrying
-on past the planned end (one proposes, the other agrees). Only the two of them see these; to
-anyone else they do not exist (404)."""
+on past the planned end (one proposes, the other agrees or declines; across organisations the
+edit goes to the other node as part of the shared record, and the page says while it waits).
+Only the two of them see these; to anyone else they do not exist (404)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
+from federation.relationship_outbox import outbox_sink
 from network.http.dependencies import Db
 from network.http.path_params import Id, Slug
 from network.web.pages import (
@@ -27,11 +29,14 @@ from network.web.pages import (
     values_of,
 )
 from network.web.uk_time import DateParts
+from orgs.db import utcnow
 from orgs.errors import DomainError
+from orgs.mentoring import shared_extensions, shared_record
 from orgs.mentoring.checkins import CheckinAnswerIn, answer_checkin, my_checkin
 from orgs.mentoring.extensions import (
     ExtensionIn,
     agree_extension,
+    decline_extension,
     extensions_of,
     propose_extension,
 )
@@ -105,6 +110,12 @@ class CheckinPages(Controller):
         return await self._page(viewer, db, checkin_id, errors, values_of(form))
 
 
+async def _shared(db: Db, viewer: PageContext, rel_id: uuid.UUID, op: dict[str, Any]) -> None:
+    """The other node of a cross-organisation pair hears of the edit, as through the API."""
+    item = shared_extensions.EXTENSION_ITEM
+    await shared_record.after_edit(db, viewer.member, rel_id, op, item, utcnow(), outbox_sink(db))
+
+
 class ReviewPages(Controller):
     path = "/orgs/{slug:str}/relationships/{rel_id:uuid}/review"
     include_in_schema = False
@@ -119,6 +130,11 @@ class ReviewPages(Controller):
     ) -> Response[Any]:
         rel, party = await for_party(db, viewer.member, rel_id)
         values = values or {}
+        waiting = [
+            c
+            for c in (await shared_record.in_flight(db, rel)).pending
+            if c.item_ref == shared_extensions.EXTENSION_ITEM
+        ]
         return render(
             "review.html",
             viewer,
@@ -127,6 +143,7 @@ class ReviewPages(Controller):
             party=party,
             points=await review_points_of(db, viewer.member, rel_id),
             extensions=await extensions_of(db, viewer.member, rel_id),
+            extension_waiting=[shared_record.CHANGE_WORDS.get(c.op, c.op) for c in waiting],
             on_parts=values.get("on_parts", DateParts()),
             until_parts=values.get("until_parts", DateParts()),
             errors=errors,
@@ -167,7 +184,8 @@ class ReviewPages(Controller):
             try:
                 async with db.begin_nested():
                     data = ExtensionIn(until=until, reason=one(form, "reason")[:500])
-                    await propose_extension(db, viewer.member, rel_id, data)
+                    row = await propose_extension(db, viewer.member, rel_id, data)
+                    await _shared(db, viewer, rel_id, shared_extensions.propose_op(row))
             except DomainError as exc:
                 domain_errors(exc, errors, ("until",), labels={"until": "The new end date"})
             else:
@@ -182,7 +200,22 @@ class ReviewPages(Controller):
         errors = Errors()
         try:
             async with db.begin_nested():
-                await agree_extension(db, viewer.actor, rel_id, extension_id)
+                row = await agree_extension(db, viewer.actor, rel_id, extension_id)
+                await _shared(db, viewer, rel_id, shared_extensions.agree_op(row))
+        except DomainError as exc:
+            domain_errors(exc, errors, ())
+            return await self._page(viewer, db, rel_id, errors)
+        return see_other(f"{viewer.base}/relationships/{rel_id}/review/?done=saved")
+
+    @post("/extensions/{extension_id:uuid}/decline", name="web:extension-decline")
+    async def decline(
+        self, slug: Slug, rel_id: Id, extension_id: Id, viewer: PageContext_, db: Db
+    ) -> Response[Any]:
+        errors = Errors()
+        try:
+            async with db.begin_nested():
+                row = await decline_extension(db, viewer.member, rel_id, extension_id)
+                await _shared(db, viewer, rel_id, shared_extensions.decline_op(row))
         except DomainError as exc:
             domain_errors(exc, errors, ())
             return await self._page(viewer, db, rel_id, errors)

@@ -3,7 +3,8 @@
 Each organisation keeps its own ``mentoring_relationships`` row and its own module tables. The
 shared parts (the agreement with its confirmations and both codes of conduct, meetings with the
 shared summary, objectives and actions, the learning-log entries the mentee shares, shadowing)
-are one record: the mentee's side is the AUTHORITY, the mentor's side the REPLICA.
+are one record: the mentee's side is the AUTHORITY, the mentor's side the REPLICA. Proposals to
+carry on past the planned end are items of it too (``orgs.mentoring.shared_extensions``).
 
 - An edit on the authority applies at once, bumps ``Relationship.version`` and sends the whole
   record (``relationship.record``).
@@ -72,6 +73,12 @@ from orgs.mentoring.shadowing import (
     ShadowingKind,
     ShadowingRepository,
     ShadowingState,
+)
+from orgs.mentoring.shared_extensions import (
+    EXTENSION_ITEM,
+    apply_extension_op,
+    apply_extensions,
+    record_extensions,
 )
 from orgs.models import Org
 from orgs.people.members import Member
@@ -238,6 +245,7 @@ async def record_body(session: AsyncSession, rel: Relationship) -> dict[str, Any
             }
             for s in sorted(placements, key=lambda s: s.created_at)
         ],
+        "extensions": await record_extensions(session, rel),
     }
 
 
@@ -402,6 +410,9 @@ CHANGE_WORDS = {
     "meeting.record": "Your meeting record or summary",
     "objective.save": "Your objective",
     "shadowing.finish": "Your change to the shadowing",
+    "extension.propose": "Your proposal to carry on past the planned end",
+    "extension.agree": "Your agreement to carry on past the planned end",
+    "extension.decline": "Your answer not to carry on past the planned end",
 }
 
 
@@ -474,6 +485,8 @@ def target_of(op: dict[str, Any]) -> str:
     kind = str(op["op"])
     if kind.startswith("agreement."):
         return AGREEMENT_ITEM
+    if kind.startswith("extension."):
+        return EXTENSION_ITEM
     if kind == "meeting.add":
         return str(op["meeting"]["ref"])
     if kind == "objective.save":
@@ -722,6 +735,11 @@ async def _shadowing_op(op: _Op) -> bool:
     return False
 
 
+async def _extension_op(op: _Op) -> bool:
+    await apply_extension_op(op.session, op.rel, op.data, op.who, op.now)
+    return False
+
+
 _OPS: dict[str, Callable[[_Op], Awaitable[bool]]] = {
     "agreement.edit": _agreement_op,
     "agreement.confirm": _agreement_op,
@@ -733,6 +751,9 @@ _OPS: dict[str, Callable[[_Op], Awaitable[bool]]] = {
     "meeting.record": _meeting_record_op,
     "objective.save": _objective_op,
     "shadowing.finish": _shadowing_op,
+    "extension.propose": _extension_op,
+    "extension.agree": _extension_op,
+    "extension.decline": _extension_op,
 }
 
 
@@ -788,17 +809,25 @@ async def apply_record(
 ) -> bool:
     """``relationship.record`` on the replica: the answers to our changes (the mentor is told
     of a stale or refused one), then the record itself if it is newer than ours. Whether it
-    was applied."""
+    was applied. A record of the version we have already (the answer to a change the authority
+    did not make) is applied to the extensions only."""
     rel = await replica_row(session, peer, remote_ref)
     who = ActorRef.system(f"shared record from {peer}")
     await _take_answers(session, rel, record.get("answers", []), now)
-    if record["version"] <= rel.version:
+    if record["version"] < rel.version:
+        return False
+    if record["version"] == rel.version:
+        # The record again, answering a change it did not make: a proposal of the mentor's
+        # the authority did not take is taken away here too (the rest stays as it is).
+        await _apply_extensions(session, rel, record, who, now)
+        await session.flush()
         return False
     agreement = await _agreement(session, rel)
     _apply_agreement(agreement, rel, record["agreement"])
     if record["state"] == "active" and rel.state is RelationshipState.AGREEING:
         move(session, rel, RelationshipEvent.CONFIRM_AGREEMENT, who, now)
     await _apply_items(session, rel, record, now)
+    await _apply_extensions(session, rel, record, who, now)
     rel.version = int(record["version"])
     AuditLog(session, rel.org_id).record(
         "relationship", rel.id, "shared_record_applied", who, reason=f"v{rel.version}", at=now
@@ -847,6 +876,15 @@ async def _take_answers(
             now=now,
             link=f"/relationships/{rel.id}",
         )
+
+
+async def _apply_extensions(
+    session: AsyncSession, rel: Relationship, record: dict[str, Any], who: ActorRef, now: datetime
+) -> None:
+    waiting = any(c.item_ref == EXTENSION_ITEM for c in (await in_flight(session, rel)).pending)
+    await apply_extensions(
+        session, rel, list(record.get("extensions", [])), keep_unlisted=waiting, who=who, now=now
+    )
 
 
 def _apply_agreement(agreement: Agreement, rel: Relationship, data: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -235,6 +235,7 @@ async def shared_record(
     scene: Scene, me: dict[str, str], mine: dict[str, str], on_b: str, on_h: str
 ) -> None:
     """Every module, edited from each side, seen by the other at once."""
+    sides = ((on_b, me), (on_h, mine))
     await scene.call("PUT", f"{on_b}/agreement", me, AGREEMENT)
     theirs = await scene.call("GET", f"{on_h}/agreement", mine)
     assert theirs["location"] == "Harrow Civic Centre"
@@ -309,6 +310,19 @@ async def shared_record(
     await scene.call("POST", f"{on_h}/shadowing/{placement['id']}/cancel", mine)
     [cancelled] = await scene.call("GET", f"{on_b}/shadowing", me)
     assert cancelled["state"] == "cancelled"
+
+    # Carrying on past the planned end: the Harrow mentor proposes (202, Brent's side decides),
+    # the Brent mentee agrees; both sides' planned ends move to the date they agreed.
+    ends = [(await scene.call("GET", url, who))["planned_end_on"] for url, who in sides]
+    until = (max(date.fromisoformat(end) for end in ends) + timedelta(days=30)).isoformat()
+    await scene.call("POST", f"{on_h}/extensions", mine, {"until": until}, status=202)
+    [offer] = await scene.call("GET", f"{on_b}/extensions", me)
+    assert (offer["proposed_by"], offer["state"]) == ("mentor", "proposed")
+    await scene.call("POST", f"{on_b}/extensions/{offer['id']}/agree", me, status=200)
+    for url, who in sides:
+        assert (await scene.call("GET", url, who))["planned_end_on"] == until
+        [extension] = await scene.call("GET", f"{url}/extensions", who)
+        assert extension["state"] == "agreed"
 
     # Refused: a stranger of either org cannot touch the other side's relationship.
     before = await scene.where.tables()

@@ -210,6 +210,17 @@ CASES: dict[str, tuple[str, wire.Signed]] = {
                     state="proposed",
                 ),
             ),
+            extensions=(
+                wire.SharedExtension(
+                    ref="0" * 31 + "5",
+                    until="2027-10-31",
+                    reason="To see the interview through",
+                    proposed_by="mentee",
+                    proposed_at=IAT,
+                    state="agreed",
+                    decided_at=IAT + 3600,
+                ),
+            ),
             answers=(
                 wire.ChangeAnswer(
                     change_id="vector-change-0000001",
@@ -257,6 +268,22 @@ CASES: dict[str, tuple[str, wire.Signed]] = {
                 mode="remote",
                 location="Teams",
             ),
+        ),
+    ),
+    "relationship-change-extension": (
+        "The mentor agrees to the mentee's proposal to carry on (extension.agree), against v8.",
+        wire.RelationshipChange(
+            iss=NODE_B,
+            aud=NODE_A,
+            iat=IAT,
+            exp=IAT + 300,
+            jti="vector-jti-relationship-extension",
+            mid="vector-mid-relationship-extension",
+            request_id="vector-request-00001",
+            org="nch",
+            change_id="vector-change-0000003",
+            base_version=8,
+            op=wire.AgreeExtension(ref="0" * 31 + "5"),
         ),
     ),
     "feed-page": (

@@ -25,6 +25,7 @@ DECODERS: dict[str, Callable[[bytes], wire.Signed]] = {
     "relationship-record": wire.decode_message,
     "relationship-change": wire.decode_message,
     "relationship-change-reschedule": wire.decode_message,
+    "relationship-change-extension": wire.decode_message,
     "network-change": wire.decode_message,
     "event-publish": wire.decode_message,
     "event-register": wire.decode_message,

@@ -59,7 +59,8 @@ SHARED_RECORD_STRUCTS = {
     *("SharedAction", "SharedObjective", "SharedLogEntry", "SharedShadowing", "ChangeAnswer"),
     *("EditAgreement", "ConfirmAgreement", "OwnCodeOfConduct", "AddMeeting", "MeetingHeld"),
     *("CancelMeeting", "RescheduleMeeting", "WriteMeetingRecord", "SaveObjective"),
-    "FinishShadowing",
+    *("FinishShadowing", "SharedExtension", "ExtensionProposal", "ProposeExtension"),
+    *("AgreeExtension", "DeclineExtension"),
 }
 SHARED_RECORD_FIELDS = {
     *("terms", "codes_of_conduct", "principles", "confirmations", "party", "text", "at"),
@@ -69,6 +70,7 @@ SHARED_RECORD_FIELDS = {
     *("title", "expected_outcome", "actions", "status", "entry_date", "activity", "learning"),
     *("next_steps", "kind", "host_name", "dates", "purpose", "change_id", "outcome", "reason"),
     *("meeting", "objective", "completed"),
+    *("extension", "until", "proposed_by", "proposed_at", "decided_at"),
 }
 #: What stays with its author never has a field, even in the shared record.
 AUTHOR_ONLY = re.compile(
@@ -78,7 +80,7 @@ AUTHOR_ONLY = re.compile(
 )
 SHARED_RECORD_CARRIERS = {
     *(("RelationshipRecord", f) for f in ("agreement", "meetings", "objectives")),
-    *(("RelationshipRecord", f) for f in ("log_entries", "shadowing", "answers")),
+    *(("RelationshipRecord", f) for f in ("log_entries", "shadowing", "answers", "extensions")),
     ("RelationshipChange", "op"),
 }
 DENIED = re.compile(
