@@ -72,6 +72,8 @@ class EmailInfo:
     default: Wording
     #: What the code adds after the opening, as the preview shows it.
     rest_sample: str
+    #: The page the email links to, relative to the org's pages (the preview's link).
+    link: str = "/"
 
 
 EMAILS: Final[dict[SchemeEmail, EmailInfo]] = {
@@ -84,6 +86,7 @@ EMAILS: Final[dict[SchemeEmail, EmailInfo]] = {
             "Please approve or decline their application.",
         ),
         "Sam Taylor has applied as a mentee.",
+        "/approvals",
     ),
     SchemeEmail.APPROVED: EmailInfo(
         "Application approved",
@@ -125,6 +128,7 @@ EMAILS: Final[dict[SchemeEmail, EmailInfo]] = {
         ),
         "A request has been sent to them on your behalf. You will hear when they answer; "
         "you can withdraw the request from your requests page.",
+        "/requests",
     ),
     SchemeEmail.REQUEST_ACCEPTED: EmailInfo(
         "Mentor agreed",
@@ -135,6 +139,7 @@ EMAILS: Final[dict[SchemeEmail, EmailInfo]] = {
         ),
         "Sam Taylor has agreed to mentor you. Arrange your first meeting and agree how you "
         "will work together.",
+        "/relationships",
     ),
 }
 
@@ -214,6 +219,14 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 def first_name(member: Member) -> str:
     return member.given_name or member.display_name.split(" ")[0] or "colleague"
+
+
+async def own_wordings(
+    session: AsyncSession, org_id: uuid.UUID, scheme_id: uuid.UUID
+) -> dict[SchemeEmail, SchemeEmailWording]:
+    """The emails this scheme has its own wording of."""
+    rows = await Wordings(session, org_id).list(SchemeEmailWording.scheme_id == scheme_id)
+    return {row.email: row for row in rows}
 
 
 async def wording_of(
