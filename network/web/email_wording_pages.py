@@ -42,7 +42,7 @@ from orgs.schemes.email_wording import (
     WordingIn,
     check_wording,
     compose,
-    fill,
+    filled,
     restore_default,
     save_wording,
     wording_of,
@@ -75,10 +75,11 @@ def preview(
     info = EMAILS[email]
     address = default_sender(settings.node_name, settings.base_url)
     sender = Sender(org, address, settings.base_url)
-    text = compose(fill(wording.opening, values), info.rest_sample)
+    sample = filled(wording, values)
+    text = compose(sample.opening, info.rest_sample)
     return {
         "from": sender.from_header,
-        "subject": fill(wording.subject, values)[:200],
+        "subject": sample.subject,
         "body": text_body(text, sender.absolute(f"{viewer.base}{info.link}"), viewer.org.name),
     }
 

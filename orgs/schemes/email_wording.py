@@ -259,7 +259,14 @@ async def worded(
         "scheme": scheme_name,
         "organisation": org.name if org is not None else "",
     }
-    return Wording(fill(wording.subject, values)[:200], fill(wording.opening, values))
+    return filled(wording, values)
+
+
+def filled(wording: Wording, values: dict[str, str]) -> Wording:
+    """The wording with its placeholders filled in, the subject on one line: a value with a
+    line break (a scheme name given through the API) must not split the Subject header."""
+    subject = " ".join(fill(wording.subject, values).split())
+    return Wording(subject[:200], fill(wording.opening, values))
 
 
 def compose(opening: str, rest: str) -> str:

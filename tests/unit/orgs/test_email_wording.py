@@ -16,6 +16,7 @@ from orgs.schemes.email_wording import (
     check_wording,
     compose,
     fill,
+    filled,
 )
 
 
@@ -75,3 +76,10 @@ def test_every_built_in_wording_passes_its_own_check() -> None:
 def test_the_codes_part_follows_the_opening() -> None:
     assert compose("Hello.", "Their reason: none.") == "Hello.\n\nTheir reason: none."
     assert compose("Hello.", "") == "Hello."
+
+
+def test_a_line_break_in_a_value_never_splits_the_subject() -> None:
+    values = {"first_name": "Alex", "scheme": "Spring\r\nBcc: x@example.com", "organisation": ""}
+    sent = filled(Wording("A place on {scheme}", "About {scheme}."), values)
+    assert sent.subject == "A place on Spring Bcc: x@example.com"
+    assert "\n" not in sent.subject
