@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from network.config import Settings
 from network.sso.sessions import CSRF_FIELD
+from orgs.audit import AuditEntry
 from orgs.people.roles import MemberRole, Role
 from orgs.schemes.email_wording import SchemeEmail, SchemeEmailWording
 from tests.integration.relationships.builders import Client, World, add_member, ok, world
@@ -43,6 +44,14 @@ async def _rows(db: AsyncSession) -> list[tuple[uuid.UUID, SchemeEmail, str, str
     db.expire_all()
     found = await db.scalars(select(SchemeEmailWording).order_by(SchemeEmailWording.email))
     return [(r.scheme_id, r.email, r.subject, r.opening) for r in found]
+
+
+async def _trail(db: AsyncSession, scheme_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    """The scheme's audit trail: (action, email, who)."""
+    found = await db.scalars(
+        select(AuditEntry).where(AuditEntry.subject_id == scheme_id).order_by(AuditEntry.at)
+    )
+    return [(e.action, e.reason, e.actor_label) for e in found]
 
 
 async def _declined(client: Client, w: World, who: str) -> None:
@@ -132,6 +141,8 @@ async def test_a_refused_wording_changes_nothing(client: Client, db: AsyncSessio
     )
     assert saved.status_code == 303, saved.text
     before = await _rows(db)
+    trail = await _trail(db, w.scheme_id)
+    assert len(trail) == 1
 
     for action in ("save", "preview"):
         refused = await _post(
@@ -172,12 +183,14 @@ async def test_a_refused_wording_changes_nothing(client: Client, db: AsyncSessio
     fields = {e["field"] for e in problem.json()["errors"]}
     assert fields == {"subject", "opening"}
     assert await _rows(db) == before
+    assert await _trail(db, w.scheme_id) == trail
 
 
 async def test_restoring_the_default_puts_back_the_built_in_wording(
     client: Client, db: AsyncSession, engine: AsyncEngine, settings: Settings, smtp: Smtp
 ) -> None:
     w = await world(db)
+    me = f"member {w.id('coordinator')}"
     await add_member(db, w, "applicant", manager="boss")
     await db.commit()
     for email in ("declined", "approved"):
@@ -194,6 +207,11 @@ async def test_restoring_the_default_puts_back_the_built_in_wording(
     assert restored.headers["location"].endswith("?done=email-wording-restored#emails")
     # Only the declined email went back; the approved one keeps its own wording.
     assert [r[1] for r in await _rows(db)] == [SchemeEmail.APPROVED]
+    assert await _trail(db, w.scheme_id) == [
+        ("email wording", "declined", me),
+        ("email wording", "approved", me),
+        ("email wording restored", "declined", me),
+    ]
     page = await client.get(_page(w), headers=w.as_("coordinator"))
     assert "built-in wording of this email" in page.text
     assert 'value="Your mentoring application was declined"' in page.text
