@@ -23,6 +23,7 @@ from network.http.applications_api import ApplicationsController
 from network.http.body_guard import BodyGuard
 from network.http.cohort_runs_api import CohortRunsController
 from network.http.dependencies import provide_db, provide_principal
+from network.http.email_wording_api import EmailWordingController
 from network.http.equality_api import EqualityController
 from network.http.events_api import EventsController
 from network.http.feed_api import cards
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NetworkReportsController,
             StaffController,
             SchemesController,
+            EmailWordingController,
             ApplicationsController,
             MeController,
             RequestsController,

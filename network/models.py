@@ -31,6 +31,7 @@ from orgs.records import records_export as relationship_models  # imports every 
 from orgs.records import report_schedules as report_models  # equality, interest, check-ins too
 from orgs.records import staff_import_jobs as staff_import_models
 from orgs.schemes import applications as application_models
+from orgs.schemes import email_wording as email_wording_models
 from orgs.schemes import rules_store as rules_models
 from orgs.schemes import schemes as scheme_models
 
@@ -40,6 +41,7 @@ __all__ = [
     "application_models",
     "audit_models",
     "cohort_run_models",
+    "email_wording_models",
     "extension_models",
     "feed_models",
     "feed_stamp_models",

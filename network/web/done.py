@@ -53,6 +53,10 @@ DONE: dict[str, Done] = {
     "questionnaire-saved": Done(
         "Questionnaire saved", "It goes to the people it is for when their evaluation falls due."
     ),
+    "email-wording-saved": Done("Email wording saved", "The scheme's emails use it from now on."),
+    "email-wording-restored": Done(
+        "Built-in wording restored", "The scheme's emails use the built-in wording again."
+    ),
     "saved": Done("Saved", "Your changes are in force."),
     "event-published": Done(
         "Event published", "Every organisation in the network sees it and can register."

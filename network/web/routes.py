@@ -11,6 +11,7 @@ from network.web.apply_pages import ApplyPages
 from network.web.concern_pages import ConcernInbox
 from network.web.coordinator_pages import CoordinatorPages
 from network.web.directory_pages import DirectoryPages
+from network.web.email_wording_pages import EmailWordingPages
 from network.web.equality_pages import EqualityPages
 from network.web.event_pages import EventPages
 from network.web.exception_pages import ExceptionPages
@@ -41,6 +42,7 @@ PAGES: list[ControllerRouterHandler] = [
     CoordinatorPages,
     SchemeSetupPages,
     QuestionnairePages,
+    EmailWordingPages,
     ExportPages,
     EqualityPages,
     ConcernInbox,

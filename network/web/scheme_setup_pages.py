@@ -1,7 +1,8 @@
 """Setting up a scheme (issue 17.5): a coordinator or org admin creates one (the form, then
 check your answers, then its set-up page with a confirmation), changes its details, and adds
-its training sessions. The permission table decides who may (``MANAGE_SCHEMES``); another
-org's scheme is 404, as everywhere."""
+its training sessions; the set-up page lists the emails the scheme sends, each with its
+wording (``email_wording_pages``). The permission table decides who may
+(``MANAGE_SCHEMES``); another org's scheme is 404, as everywhere."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from orgs.errors import DomainError, NotFound
 from orgs.mentoring.evaluations import questionnaires_of
 from orgs.people.permissions import Action
 from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.email_wording import EMAILS, own_wordings
 from orgs.schemes.schemes import Scheme, SchemeService, SchemeSpec, check_spec
 
 TRAINING_LABELS = {
@@ -187,6 +189,7 @@ class SchemeSetupPages(Controller):
         who = coordinator(viewer, Action.MANAGE_SCHEMES)
         service = SchemeService(db, who.org_id)
         scheme = await service.get(scheme_id)
+        own = await own_wordings(db, who.org_id, scheme.id)
         return render(
             "coordinator/scheme_setup.html",
             viewer,
@@ -196,6 +199,10 @@ class SchemeSetupPages(Controller):
             details=answers(scheme),
             trainings=await service.list_trainings(scheme),
             questionnaires=questionnaire_rows(await questionnaires_of(db, who.org_id, scheme.id)),
+            emails=[
+                (email.value, info.title, info.sent_when, email in own)
+                for email, info in EMAILS.items()
+            ],
             training_roles=ROLES,
             date_hint=example_date(london_today(), 30),
             errors=errors,

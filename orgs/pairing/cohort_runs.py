@@ -70,6 +70,7 @@ from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, to_mentee
 from orgs.repository import OrgRepository
 from orgs.schemes.applications import ACCEPTED, Application, Placement
 from orgs.schemes.eligibility import SchemeRole
+from orgs.schemes.email_wording import SchemeEmail, compose, worded
 from orgs.schemes.schemes import Scheme, SchemeForm, SchemeRepository
 from orgs.structs import out
 
@@ -794,15 +795,25 @@ class CohortRunService:
                 proposals.append(Proposal(pair.mentee, pair.mentor, problem=exc.detail))
                 continue
             proposals.append(Proposal(pair.mentee, pair.mentor, request_id=str(rows[0].id)))
+            words = await worded(
+                self.session,
+                self.org_id,
+                scheme.id,
+                scheme.name,
+                SchemeEmail.MATCH_PROPOSED,
+                mentee,
+            )
             await notify(
                 self.session,
                 self.org_id,
                 mentee.id,
                 NotificationKind.MATCH_PROPOSED,
-                "Your coordinator has proposed a mentor",
-                f"Your scheme coordinator has matched you with a mentor for {scheme.name} and "
-                "sent them a request on your behalf. You will hear when they answer; you can "
-                "withdraw the request from your requests page.",
+                words.subject,
+                compose(
+                    words.opening,
+                    "A request has been sent to them on your behalf. You will hear when they "
+                    "answer; you can withdraw the request from your requests page.",
+                ),
                 now=now,
                 link="/requests",
             )

@@ -55,7 +55,8 @@ from orgs.people.notifications import NotificationKind, notify
 from orgs.people.profiles import MenteeProfileRow, MenteeProfiles, MentorProfileRow, MentorProfiles
 from orgs.repository import OrgRepository
 from orgs.schemes.eligibility import SchemeRole
-from orgs.schemes.schemes import SchemeRepository
+from orgs.schemes.email_wording import SchemeEmail, Wording, compose, worded
+from orgs.schemes.schemes import Scheme, SchemeRepository
 
 #: Wire decline reasons (``federation.wire.DeclineReason``) and what the mentee is told.
 DECLINE_CODES = ("no-capacity", "not-a-fit", "org-rules", "unavailable")
@@ -437,19 +438,44 @@ class RequestService:
                     {"request_id": req.remote_ref, "mentor": intro},
                 )
             )
+        words = await self._accepted_words(req)
         await notify(
             self.session,
             self.org_id,
             req.mentee_id,
             NotificationKind.REQUEST_ACCEPTED,
-            "Your mentoring request was accepted",
-            f"{mentor.display_name} has agreed to mentor you. Arrange your first meeting and "
-            "agree how you will work together.",
+            words.subject,
+            compose(
+                words.opening,
+                f"{mentor.display_name} has agreed to mentor you. Arrange your first meeting "
+                "and agree how you will work together.",
+            ),
             now=now,
             link=f"/relationships/{rel.id}",
         )
         await self.session.flush()
         return rel
+
+    async def _accepted_words(self, req: MentoringRequest) -> Wording:
+        """The mentee's "your mentor agreed" subject and opening, in the scheme's wording."""
+        scheme = (
+            await SchemeRepository(self.session, self.org_id).find_one(Scheme.id == req.scheme_id)
+            if req.scheme_id
+            else None
+        )
+        mentee = (
+            await MemberRepository(self.session, self.org_id).find_one(Member.id == req.mentee_id)
+            if req.mentee_id
+            else None
+        )
+        return await worded(
+            self.session,
+            self.org_id,
+            scheme.id if scheme else None,
+            scheme.name if scheme else "mentoring",
+            SchemeEmail.REQUEST_ACCEPTED,
+            mentee,
+        )
 
     async def _pair(self, req: MentoringRequest, who: ActorRef, now: datetime) -> Relationship:
         """Create the relationship of an accepted request and supersede the rest of its batch."""
@@ -677,13 +703,16 @@ class RequestService:
                     },
                 )
             )
+        words = await self._accepted_words(req)
         await notify(
             self.session,
             self.org_id,
             req.mentee_id,
             NotificationKind.REQUEST_ACCEPTED,
-            "Your mentoring request was accepted",
-            f"{mentor_name} (another organisation) has agreed to mentor you.",
+            words.subject,
+            compose(
+                words.opening, f"{mentor_name} (another organisation) has agreed to mentor you."
+            ),
             now=now,
             link=f"/relationships/{rel.id}",
         )

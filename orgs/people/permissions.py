@@ -35,7 +35,7 @@ class Action(StrEnum):
     GRANT_ROLES = "grant or revoke roles"
     CONFIGURE_SIGN_IN = "read or change the sign-in settings"
     SET_SHARING = "change the organisation's sharing policy"
-    MANAGE_SCHEMES = "create schemes and their training sessions"
+    MANAGE_SCHEMES = "create and set up schemes (details, training sessions, email wording)"
     SET_RULES = "set a scheme's eligibility rules"
     READ_RULE_HISTORY = "read rule versions and previews"
     RECORD_ATTENDANCE = "record training attendance"

@@ -40,6 +40,7 @@ from orgs.people.permissions import Action, authorize, may
 from orgs.repository import OrgRepository
 from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.eligibility_checks import EligibilityChecks
+from orgs.schemes.email_wording import SchemeEmail, compose, worded
 from orgs.schemes.schemes import Scheme, SchemeForm, SchemeService
 
 
@@ -280,14 +281,24 @@ class ApplicationService:
                 now,
             )
             if manager is not None:
+                words = await worded(
+                    self.session,
+                    self.org_id,
+                    scheme.id,
+                    scheme.name,
+                    SchemeEmail.APPROVAL_NEEDED,
+                    manager,
+                )
                 await notify(
                     self.session,
                     self.org_id,
                     manager.id,
                     NotificationKind.APPROVAL_NEEDED,
-                    "A mentoring application needs your decision",
-                    f"{member.display_name} has applied to {scheme.name} as a "
-                    f"{data.role.value}. Please approve or decline it.",
+                    words.subject,
+                    compose(
+                        words.opening,
+                        f"{member.display_name} has applied as a {data.role.value}.",
+                    ),
                     now=now,
                     link=f"/approvals/{app.id}",
                 )
@@ -410,16 +421,22 @@ class ApplicationService:
             self._move(app, AppState.DECLINED, acting.ref, reason)
         app.decision_reason = reason
         app.service_delivery_considered = decision.service_delivery_considered
-        outcome = "approved" if decision.approve else "declined"
+        scheme = await SchemeService(self.session, self.org_id).get(app.scheme_id)
+        applicant = await MemberRepository(self.session, self.org_id).find_one(
+            Member.id == app.member_id
+        )
+        email = SchemeEmail.APPROVED if decision.approve else SchemeEmail.DECLINED
+        words = await worded(self.session, self.org_id, scheme.id, scheme.name, email, applicant)
+        rest = (f"Their reason: {reason}" if reason else "") + (
+            "" if decision.approve else "\n\nYou may ask the HR director for an exception."
+        )
         await notify(
             self.session,
             self.org_id,
             app.member_id,
             NotificationKind.APPROVAL_DECIDED,
-            f"Your mentoring application was {outcome}",
-            f"Your line manager {outcome} your application."
-            + (f"\n\nTheir reason: {reason}" if reason else "")
-            + ("" if decision.approve else "\n\nYou may ask the HR director for an exception."),
+            words.subject,
+            compose(words.opening, rest.strip()),
             link="/",
         )
         await self.session.flush()
@@ -524,15 +541,23 @@ class ApplicationService:
         """Off the waiting list: the person hears that a place came up, and what is next."""
         day = scheme.starts_on
         starts = f" The programme starts on {day.day} {day:%B %Y}." if day else ""
+        person = await MemberRepository(self.session, self.org_id).find_one(
+            Member.id == app.member_id
+        )
+        words = await worded(
+            self.session, self.org_id, scheme.id, scheme.name, SchemeEmail.PLACE_OFFERED, person
+        )
         await notify(
             self.session,
             self.org_id,
             app.member_id,
             NotificationKind.PLACE_OFFERED,
-            f"A place on {scheme.name} is yours",
-            f"A place has come up on {scheme.name} and the coordinator has offered it to you: "
-            f"you are off the waiting list and on the shortlist for {app.role.value}s."
-            f"{starts} You will hear when you are matched.",
+            words.subject,
+            compose(
+                words.opening,
+                f"You are on the shortlist for {app.role.value}s.{starts} "
+                "You will hear when you are matched.",
+            ),
             now=now,
             link="/",
         )
