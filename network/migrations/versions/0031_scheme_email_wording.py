@@ -1,7 +1,7 @@
 """a scheme's own wording of the emails it sends (subject and opening paragraph, issue 17.5)
 
 Revision ID: 0031_scheme_email_wording
-Revises: 0021_feed_pulls
+Revises: 0030_shared_extensions
 Create Date: 2026-12-04 01:45:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import orgs.db
 
 revision: str = "0031_scheme_email_wording"
-down_revision: str | None = "0021_feed_pulls"
+down_revision: str | None = "0030_shared_extensions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
