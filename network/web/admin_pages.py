@@ -1,15 +1,13 @@
-"""An org admin's pages: eligibility rules (YAML, previewed without saving, saved as a new
-version), staff import (CSV upload, dry run, the error report by row and column), single
-sign-on settings (the secret's reference, never a secret) and the partner-organisation
-sharing policy. Org admins only."""
+"""An org admin's pages: staff import (CSV upload, dry run, the error report by row and
+column), single sign-on settings (the secret's reference, never a secret) and the
+partner-organisation sharing policy. Org admins only. (A scheme's eligibility rules:
+network/web/rules_pages.py.)"""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import msgspec
-import yaml
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 
@@ -43,9 +41,6 @@ from orgs.people.permissions import Action, authorize
 from orgs.people.sso_config import SsoConfigService, SsoSettings
 from orgs.records.staff_import import ImportReport, StaffImporter, StaffImportFailed
 from orgs.records.staff_import_jobs import StaffImports, StaffImportView
-from orgs.schemes.eligibility import SchemeRole
-from orgs.schemes.eligibility_checks import EligibilityChecks, Preview
-from orgs.schemes.rules_store import RulesStore
 from orgs.schemes.schemes import SchemeService
 from orgs.structs import out
 
@@ -57,10 +52,6 @@ def admin(viewer: PageContext, action: Action) -> Actor:
     return who
 
 
-class _Rollback(Exception):
-    """Leaves a savepoint without keeping what was written in it (a preview)."""
-
-
 class AdminPages(Controller):
     path = "/orgs/{slug:str}/admin"
     include_in_schema = False
@@ -70,87 +61,6 @@ class AdminPages(Controller):
         who = admin(viewer, Action.ADMINISTER)
         schemes = await SchemeService(db, who.org_id).list()
         return render("admin/index.html", viewer, nav="admin", title="Administer", schemes=schemes)
-
-    # --- eligibility rules --------------------------------------------------------------------
-
-    async def _rules_page(
-        self,
-        viewer: PageContext,
-        db: Db,
-        scheme_id: uuid.UUID,
-        *,
-        document: str | None = None,
-        preview: list[tuple[str, Preview]] | None = None,
-        previewing: bool = False,
-        errors: Errors | None = None,
-    ) -> Response[Any]:
-        who = admin(viewer, Action.SET_RULES)
-        scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        store = RulesStore(db, who.org_id)
-        current = await store.current(scheme)
-        if document is None:
-            document = yaml.safe_dump(current.document, sort_keys=False) if current else ""
-        if preview is None:
-            checks = EligibilityChecks(db, who.org_id)
-            preview = [(r.value, await checks.preview(scheme, r)) for r in SchemeRole]
-        return render(
-            "admin/rules.html",
-            viewer,
-            nav="admin",
-            title=f"Eligibility rules: {scheme.name}",
-            scheme=scheme,
-            current=current,
-            versions=await store.versions(scheme),
-            document=document,
-            preview=preview,
-            previewing=previewing,
-            errors=errors,
-        )
-
-    @get("/schemes/{scheme_id:uuid}/rules", name="web:admin-rules")
-    async def rules(self, slug: Slug, scheme_id: Id, viewer: PageContext_, db: Db) -> Response[Any]:
-        return await self._rules_page(viewer, db, scheme_id)
-
-    @post("/schemes/{scheme_id:uuid}/rules", name="web:admin-rules-save")
-    async def save_rules(
-        self,
-        request: Request[Any, Any, Any],
-        slug: Slug,
-        scheme_id: Id,
-        viewer: PageContext_,
-        db: Db,
-    ) -> Response[Any]:
-        who = admin(viewer, Action.SET_RULES)
-        form = await read_form(request)
-        text = one(form, "document")
-        errors = Errors()
-        try:
-            document = yaml.safe_load(text) if text else None
-        except yaml.YAMLError as exc:
-            errors.add("document", f"The rules are not valid YAML: {exc}".splitlines()[0])
-            return await self._rules_page(viewer, db, scheme_id, document=text, errors=errors)
-        scheme = await SchemeService(db, who.org_id).get(scheme_id)
-        store = RulesStore(db, who.org_id)
-        previewing = one(form, "action") == "preview"
-        preview: list[tuple[str, Preview]] = []
-        try:
-            async with db.begin_nested():
-                await store.set(scheme, document, who.ref, one(form, "note"))
-                if previewing:  # the counts under these rules, then undo the version
-                    checks = EligibilityChecks(db, who.org_id)
-                    preview = [(r.value, await checks.preview(scheme, r)) for r in SchemeRole]
-                    raise _Rollback
-        except _Rollback:
-            return await self._rules_page(
-                viewer, db, scheme_id, document=text, preview=preview, previewing=True
-            )
-        except DomainError as exc:
-            domain_errors(exc, errors, ())
-            if errors.summary:
-                errors.add("document", errors.summary)
-                errors.summary = ""
-            return await self._rules_page(viewer, db, scheme_id, document=text, errors=errors)
-        return see_other(f"{viewer.base}/admin/schemes/{scheme_id}/rules?done=saved")
 
     # --- staff import -------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from network.web.profile_pages import ProfilePages
 from network.web.questionnaire_pages import QuestionnairePages
 from network.web.relationship_pages import RelationshipPages
 from network.web.review_pages import CheckinPages, ReviewPages
+from network.web.rules_pages import RulesPages
 from network.web.schedule_pages import SchedulePages
 from network.web.scheme_setup_pages import SchemeSetupPages
 from network.web.security import security_headers
@@ -51,6 +52,7 @@ PAGES: list[ControllerRouterHandler] = [
     ReviewPages,
     SchedulePages,
     AdminPages,
+    RulesPages,
     NetworkPages,
     NetworkReportPages,
     EventPages,

@@ -132,10 +132,12 @@ async def test_org_admin_previews_rules_and_sees_the_import_error_report(
         "link", name="Eligibility rules for London Borough of Brent Mentoring"
     ).click()
     await amir.check("rules")
+    await page.get_by_role("link", name="Edit as YAML").click()
+    await amir.check("rules-yaml")
     await page.get_by_label("Rules (YAML)").fill(RULES)
     await page.get_by_role("button", name="Preview").click()
     await expect(page.locator("#preview")).to_have_text("Preview of these rules (not saved)")
-    await expect(page.get_by_role("row", name="housing-only")).to_be_visible()
+    await expect(page.get_by_role("row", name="In housing")).to_be_visible()  # its own words
     await expect(page.get_by_text("No rules yet")).to_be_visible()  # nothing saved
     await expect(page.get_by_label("Rules (YAML)")).to_contain_text("housing-only")
     await amir.check("rules-preview")
