@@ -51,9 +51,10 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(autouse=True)
 def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     """Each database test starts from empty tables and an empty Redis database."""
-    uses_database = "database_url" in request.fixturenames
     yield
-    if uses_database:
+    # Asked after the test: a fixture it asked for by name (``getfixturevalue``, as a
+    # parametrised fixture does) counts only once it was set up.
+    if "database_url" in request.fixturenames:
         services.empty_tables(request.getfixturevalue("database_url"), TABLES)
         services.flush_redis()
 

@@ -4,14 +4,18 @@ into every page the tests visit; it never ships to users.
 
 - Node A (``settings``, the test database) hosts Brent; node B (``peer_settings``, the peer
   database) hosts Nottingham City Homes. Both are ``mentornet serve`` processes.
+- ``same_node``: node A alone hosts both Brent and Harrow (one ``mentornet serve``); Harrow's
+  cards reach Brent through the node's own feed, and every federation message between them is
+  delivered in-process by the node itself (``federation.local_delivery``).
 - Sign-in is real: the browser goes to the org's ``/login``, the IdP's own login and consent
   pages, and back to the callback (``tests/idp``, the same provider as tests/integration/sso).
-- Federation messages are delivered by the test (``deliver_due``), not by a background loop,
-  so every step is deterministic.
+- Federation messages between two nodes are delivered by the test (``deliver_due``), not by a
+  background loop, so every step is deterministic.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import uuid
@@ -24,12 +28,15 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from federation.inbox import InboxEntry
+from federation.outbox import OutboxMessage, OutboxStatus
 from network.config import Settings
 from network.federation.delivery import deliver_due
 from network.federation.feed_pull import pull_feed
-from orgs.pairing.requests import MentoringRequest
+from network.federation.own_feed import refresh_here
+from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import ProfileService
@@ -91,6 +98,17 @@ MENTORS: list[dict[str, Any]] = [
     }
     for i, given in enumerate(("Priya", "Dev", "Anil", "Kiran", "Sita"))
 ]
+#: Harrow mentors, on node A with Brent: five alike, as NCH's, for the same k = 5.
+HARROW_MENTORS: list[dict[str, Any]] = [
+    {
+        "sub": f"harrow{i}",
+        "given_name": given,
+        "family_name": "Shah",
+        "employee_id": f"H00{i}",
+        "topics": {"housing": 3, "leadership-management": 3},
+    }
+    for i, given in enumerate(("Nisha", "Ravi", "Meera", "Arjun", "Leela"))
+]
 
 
 def account(person: dict[str, Any], domain: str) -> dict[str, Any]:
@@ -113,7 +131,8 @@ def web_ports() -> tuple[int, int]:
 def web_idp(
     tmp_path_factory: pytest.TempPathFactory, web_ports: tuple[int, int]
 ) -> Iterator[IdpServer]:
-    """brent's and nch's IdPs, with redirect URIs at the two nodes' ports."""
+    """brent's, harrow's and nch's IdPs, with redirect URIs at their nodes' ports (brent and
+    harrow on node A, nch on node B)."""
     a, b = (f"http://127.0.0.1:{p}" for p in web_ports)
     orgs = [
         {
@@ -126,6 +145,7 @@ def web_idp(
         }
         for slug, base, accounts in (
             ("brent", a, {p["sub"]: account(p, "brent.example") for p in BRENT_PEOPLE}),
+            ("harrow", a, {m["sub"]: account(m, "harrow.example") for m in HARROW_MENTORS}),
             ("nch", b, {m["sub"]: account(m, "nch.example") for m in MENTORS}),
         )
     ]
@@ -294,6 +314,94 @@ async def federation(
         yield Federation(a, b, a.settings.base_url, b.settings.base_url, scheme_a, mentors)
     await a.runtime.close()
     await b.runtime.close()
+
+
+@dataclass
+class SameNode:
+    """Node A alone, live, hosting Brent (the mentee) and Harrow (five mentors, with cards in
+    the node's own feed)."""
+
+    node: Node
+    url: str
+    mentors: dict[str, uuid.UUID] = field(default_factory=dict)  # IdP sub → Harrow member id
+
+    async def asked_mentor(self) -> dict[str, Any]:
+        """The Harrow mentor the mentee's request reached: its incoming side, on this node."""
+        async with self.node.runtime.sessionmaker() as session:
+            asked = set(
+                await session.scalars(
+                    select(MentoringRequest.mentor_id).where(
+                        MentoringRequest.direction == Direction.INCOMING
+                    )
+                )
+            )
+        return next(m for m in HARROW_MENTORS if {self.mentors[m["sub"]]} == asked)
+
+    async def delivered(self, bound: float = 15.0) -> None:
+        """Wait until the node has nothing left to deliver to itself: no outbox row pending
+        (one is delivered in-process once its transaction commits, in the server process), each
+        delivered row taken by the inbox exactly once. A row refused, backed off or dead fails
+        at once (nothing would deliver it in time: this node runs no delivery loop)."""
+        deadline = asyncio.get_running_loop().time() + bound
+        while True:
+            async with self.node.runtime.sessionmaker() as session:
+                rows = (await session.scalars(select(OutboxMessage))).all()
+                taken = await session.scalar(select(func.count()).select_from(InboxEntry))
+            failed = [
+                (r.message_type, r.status, r.last_error)
+                for r in rows
+                if r.status is OutboxStatus.DEAD
+                or (r.status is OutboxStatus.PENDING and (r.attempts or r.last_error))
+            ]
+            assert failed == [], failed
+            assert {r.peer for r in rows} <= {self.url}, {r.peer for r in rows}
+            done = [r for r in rows if r.status is OutboxStatus.DELIVERED]
+            if len(done) == len(rows):
+                assert taken == len(done), (taken, len(done))
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"node A never delivered to itself: {len(rows) - len(done)}")
+            await asyncio.sleep(0.05)  # a poll, bounded above: the delivery is another process's
+
+
+@pytest.fixture
+async def same_node(
+    settings: Settings,
+    web_ports: tuple[int, int],
+    web_idp: IdpServer,
+    secret_file: Path,
+    tmp_path: Path,
+) -> AsyncIterator[SameNode]:
+    a = node(settings, f"http://127.0.0.1:{web_ports[0]}")
+    brent, scheme_b = await _org(
+        a,
+        "brent",
+        "London Borough of Brent",
+        SharingPolicy(cross_org=True),
+        web_idp.issuers["brent"],
+        secret_file,
+    )
+    harrow, scheme_h = await _org(
+        a,
+        "harrow",
+        "London Borough of Harrow",
+        SharingPolicy(
+            cross_org=True, publish_cards=True, k=5, sector="local-government", region="london"
+        ),
+        web_idp.issuers["harrow"],
+        secret_file,
+    )
+    await _person(a, brent, scheme_b, MENTEE, SchemeRole.MENTEE, "brent.example")
+    mentors = {
+        m["sub"]: await _person(a, harrow, scheme_h, m, SchemeRole.MENTOR, "harrow.example")
+        for m in HARROW_MENTORS
+    }
+    # The node's own feed: Harrow's cards for the other orgs here (Brent publishes none).
+    await a.ring()
+    assert await refresh_here(a.runtime) == 5
+    with live_node(a.settings, port=web_ports[0], log=tmp_path / "node-a.log"):
+        yield SameNode(a, a.settings.base_url, mentors)
+    await a.runtime.close()
 
 
 @dataclass

@@ -1,12 +1,18 @@
 """Issue 16: both people of a pair across organisations work on one shared record, each on
 their own organisation's pages, in Chromium, with axe on every page touched. The same
 agreement (both confirm; active only after both), meetings, objectives and shared log entries
-on both sides; an entry unshared disappears on the other side; the mentor's changes are shown
-"Waiting for the other organisation to confirm" until the mentee's node answers.
+on both sides; an entry unshared disappears on the other side.
 
-Parametrised by the kind of pair: ``cross_node`` (a Brent mentee on node A, an NCH mentor on
-node B, two live nodes). A same-node pair (Brent and Harrow on node A) is one more entry in
-``PAIRS`` with a fixture that gives the same :class:`SharedPair`."""
+Parametrised by the kind of pair (``PAIRS``), each giving the same :class:`SharedPair`:
+
+- ``cross_node``: a Brent mentee on node A, an NCH mentor on node B, two live nodes, the
+  messages delivered by the test. The mentor's changes are shown "Waiting for the other
+  organisation to confirm" until the mentee's node answers.
+- ``same_node``: a Brent mentee and a Harrow mentor, both on node A (one live node), each
+  signing in through their own organisation's IdP. The node delivers every message to itself
+  in-process before it answers the request that queued it, so the mentor's changes are part of
+  the record, on both pages, as soon as the mentor's page comes back: never "waiting".
+"""
 
 from __future__ import annotations
 
@@ -20,11 +26,11 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from network.web.uk_time import local
-from tests.e2e.web.conftest import Federation, Visitor, visitor
+from tests.e2e.web.conftest import Federation, SameNode, Visitor, visitor
 from tests.e2e.web.test_member_journey import nav
 
 WAITING = "Waiting for the other organisation to confirm"
-PAIRS = ["cross_node"]  # "same_node": when two organisations on one node can be paired
+PAIRS = ["cross_node", "same_node"]
 
 
 @dataclass
@@ -35,8 +41,12 @@ class SharedPair:
     mentor: Visitor
     mentee_page: str  # the relationship page's address on the mentee's node
     mentor_page: str
-    #: Deliver what the nodes queued until both are in step (nothing for a same-node pair).
+    #: Until both sides are in step: deliver what the two nodes queued (cross-node), or wait
+    #: until the one node has nothing left to deliver to itself (same-node).
     settle: Callable[[], Awaitable[None]]
+    #: Whether the mentor's changes wait for the mentee's side to confirm them (another node),
+    #: or are part of the record when the mentor's page comes back (the same node).
+    waits: bool
 
 
 async def _cross_node(
@@ -78,7 +88,47 @@ async def _cross_node(
     await settle()
     await nav(page, "Home")
     await page.get_by_role("link", name=f"{asked['given_name']} Shah").click()
-    return SharedPair(mentee, mentor, page.url.split("?")[0], mpage.url.split("?")[0], settle)
+    return SharedPair(
+        mentee, mentor, page.url.split("?")[0], mpage.url.split("?")[0], settle, waits=True
+    )
+
+
+async def _same_node(
+    here: SameNode, browser: Browser, contexts: list[BrowserContext], axe: Path
+) -> SharedPair:
+    """The same clicks, both people on node A: nothing for the test to deliver; ``settle``
+    only makes sure the node has delivered everything to itself."""
+    mentee = await visitor(browser, contexts, "same-node-mentee", axe)
+    page = mentee.page
+    await page.goto(f"{here.url}/orgs/brent/login")
+    await mentee.sign_in_at_idp("rosa")
+    await nav(page, "Profiles")
+    await page.get_by_role("link", name="Create your mentee profile").click()
+    await page.get_by_role("checkbox", name="Housing", exact=True).check()
+    await page.get_by_role("button", name="Continue").click()
+    await (
+        page.get_by_role("group", name="Housing", exact=True).get_by_label("5 – essential").check()
+    )
+    await page.get_by_role("button", name="Save your mentee profile").click()
+    await nav(page, "Find a mentor")
+    await page.locator(".govuk-checkboxes__item").first.get_by_role("checkbox").check()
+    await page.get_by_role("button", name="Ask the mentors you chose").click()
+    await here.delivered()
+    asked = await here.asked_mentor()
+    mentor = await visitor(browser, contexts, "same-node-mentor", axe)
+    mpage = mentor.page
+    await mpage.goto(f"{here.url}/orgs/harrow/login")
+    await mentor.sign_in_at_idp(asked["sub"])
+    await nav(mpage, "Requests")
+    received = mpage.get_by_role("table", name="Requests to you, as a mentor")
+    await received.get_by_role("button", name="Accept").click()
+    await expect(mpage).to_have_url(re.compile(rf"{here.url}/orgs/harrow/relationships/[0-9a-f-]+"))
+    await here.delivered()
+    await nav(page, "Home")
+    await page.get_by_role("link", name=f"{asked['given_name']} Shah").click()
+    return SharedPair(
+        mentee, mentor, page.url.split("?")[0], mpage.url.split("?")[0], here.delivered, waits=False
+    )
 
 
 @pytest.fixture(params=PAIRS)
@@ -93,6 +143,9 @@ def make_pair(
     if request.param == "cross_node":
         fed: Federation = request.getfixturevalue("federation")
         return lambda: _cross_node(fed, browser, contexts, axe_source)
+    if request.param == "same_node":
+        here: SameNode = request.getfixturevalue("same_node")
+        return lambda: _same_node(here, browser, contexts, axe_source)
     raise AssertionError(f"no fixture for a {request.param} pair yet")
 
 
@@ -141,15 +194,25 @@ async def test_both_people_see_and_work_on_the_same_record_on_their_own_pages(
     await reload(mentor, pair.mentor_page)
     await expect(status(mentor)).to_have_text("Agreeing how you will work")
     await confirm(mentor)
-    # Made on the mentor's node, not yet part of the record the mentee's node keeps.
-    await expect(mentor.locator("#pending-changes")).to_contain_text(WAITING)
-    await expect(mentor.locator("#pending-changes")).to_contain_text(
-        "Your confirmation of the agreement"
-    )
-    await expect(status(mentor)).to_have_text("Agreeing how you will work")
-    await pair.mentor.check("relationship-pending")
-    await reload(mentee, pair.mentee_page)
-    await expect(status(mentee)).to_have_text("Agreeing how you will work")
+    if pair.waits:
+        # Made on the mentor's node, not yet part of the record the mentee's node keeps.
+        await expect(mentor.locator("#pending-changes")).to_contain_text(WAITING)
+        await expect(mentor.locator("#pending-changes")).to_contain_text(
+            "Your confirmation of the agreement"
+        )
+        await expect(status(mentor)).to_have_text("Agreeing how you will work")
+        await pair.mentor.check("relationship-pending")
+        await reload(mentee, pair.mentee_page)
+        await expect(status(mentee)).to_have_text("Agreeing how you will work")
+    else:
+        # Taken by the mentee's side before the mentor's page came back: active on both
+        # pages with nothing delivered by the test, and nothing shown as waiting.
+        await expect(status(mentor)).to_have_text("Active")
+        await expect(mentor.locator("#pending-changes")).to_have_count(0)
+        await expect(mentor.locator("main")).not_to_contain_text(WAITING)
+        await pair.mentor.check("relationship-confirmed")
+        await reload(mentee, pair.mentee_page)
+        await expect(status(mentee)).to_have_text("Active")
     await pair.settle()
     for page, url in ((mentee, pair.mentee_page), (mentor, pair.mentor_page)):
         await reload(page, url)
@@ -177,8 +240,14 @@ async def test_both_people_see_and_work_on_the_same_record_on_their_own_pages(
     await form.get_by_label("Online").check()
     await form.get_by_role("button", name="Add meeting").click()
     meetings = mentor.get_by_role("table", name="Meetings")
-    await expect(meetings).to_contain_text(WAITING)
-    await pair.mentor.check("relationship-meeting-pending")
+    if pair.waits:
+        await expect(meetings).to_contain_text(WAITING)
+        await pair.mentor.check("relationship-meeting-pending")
+    else:
+        await expect(meetings).to_contain_text("45 minutes")
+        await expect(meetings).to_contain_text("Planned")
+        await expect(mentor.locator("main")).not_to_contain_text(WAITING)
+        await pair.mentor.check("relationship-meeting")
 
     # An objective and a shared log entry from the mentee; a private one stays hers.
     await mentee.get_by_text("Add an objective").click()
