@@ -1,10 +1,16 @@
-"""A cohort run across a network's organisations on one node (issue 18, point 5): Brent's
-coordinator runs its scheme with the network's mentors, the run places Brent mentees with Harrow
-mentors (their cards from the node's own feed, with their published free slots) at the exact
-optimum, and publishing makes each such pair a normal same-node request that the Harrow mentor
-accepts in their own signed-in session. Refused: the option while Brent is in no network
-(nothing written), and Harrow's mentors while Brent excludes Harrow from the network (none in
-the run).
+"""A cohort run across a network's organisations (issue 18, point 5).
+
+On one node: Brent's coordinator runs its scheme with the network's mentors, the run places
+Brent mentees with Harrow mentors (their cards from the node's own feed, with their published
+free slots) at the exact optimum, and publishing makes each such pair a normal same-node request
+that the Harrow mentor accepts in their own signed-in session. Refused: the option while Brent
+is in no network (nothing written), and Harrow's mentors while Brent excludes Harrow from the
+network (none in the run).
+
+On two live nodes: Brent (node A) and Nottingham City Homes (node B) form a network; A pulls
+B's cards, the run places the Brent mentee with an NCH card, and publishing queues a
+``request.create`` in A's outbox that is delivered, signed, to B, where the mentor sees it and
+accepts.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from federation.remote_cards import RemoteCards, to_candidate
 from matching.model import SchemeKind
 from matching.scoring import DEFAULT_WEIGHTS, score_pair
 from network.config import Settings
+from network.federation.feed_pull import pull_feed
 from network.federation.own_feed import refresh_here
 from orgs.pairing.requests import Direction, MentoringRequest
 from orgs.pairing.sharing import SharingPolicy
@@ -28,7 +35,10 @@ from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import MenteeProfileRow, MentorProfileRow, to_mentee, to_mentor
 from orgs.people.roles import MemberRole, Role
 from orgs.schemes.eligibility import SchemeRole
+from tests.e2e.test_cross_node_request import approved_person, deliver, setup_org
 from tests.e2e.test_cross_org_own_rules import Side, person, side
+from tests.e2e.test_networks import browser
+from tests.e2e.test_networks import person as net_person
 from tests.integration.matching.test_cohort_runs import brute_force
 from tests.live import free_port, live_node
 from tests.nodes import Node, node
@@ -220,3 +230,117 @@ async def test_a_brent_cohort_run_places_mentees_with_harrow_mentors(
     assert {r.mentee_id for r in outgoing} == {m.id for m in mentees}
     assert {row.peer for row in queued} == {node_a.settings.base_url}
     assert OutboxStatus.DELIVERED in {row.status for row in queued}
+
+
+@pytest.fixture
+def ports() -> tuple[int, int]:
+    return free_port(), free_port()
+
+
+@pytest.fixture
+async def node_b(peer_settings: Settings, ports: tuple[int, int]) -> AsyncIterator[Node]:
+    there = node(peer_settings, f"http://127.0.0.1:{ports[1]}")
+    yield there
+    await there.runtime.close()
+
+
+@pytest.fixture
+async def node_a2(settings: Settings, ports: tuple[int, int]) -> AsyncIterator[Node]:
+    here = node(settings, f"http://127.0.0.1:{ports[0]}")
+    yield here
+    await here.runtime.close()
+
+
+async def test_a_run_with_a_remote_card_publishes_a_request_the_mentor_accepts_on_their_node(
+    node_a2: Node, node_b: Node, ports: tuple[int, int]
+) -> None:
+    a, b = node_a2, node_b
+    brent_id, brent_scheme = await setup_org(
+        a, "brent", BRENT, SharingPolicy(cross_org=True, partners=[])
+    )
+    nch_id, nch_scheme = await setup_org(
+        b,
+        "nch",
+        "Nottingham City Homes",
+        SharingPolicy(
+            cross_org=True, publish_cards=True, k=5, sector="housing", region="east-midlands"
+        ),
+    )
+    mentee = await approved_person(
+        a, brent_id, brent_scheme, "b1", ("Amara", "Okafor"), mentee={"housing": 5}
+    )
+    mentors = [
+        await approved_person(
+            b, nch_id, nch_scheme, f"n{i}", (f"Mentor{i}", "Shah"), mentor={"housing": 3}
+        )
+        for i in range(5)
+    ]
+    coordinator = await net_person(a, brent_id, "brent-c", Role.COORDINATOR)
+    brent_admin = await net_person(a, brent_id, "brent-a", Role.ORG_ADMIN)
+    nch_admin = await net_person(b, nch_id, "nch-a", Role.ORG_ADMIN)
+    await a.pin(b)
+    await b.pin(a)
+    a_url, b_url = a.settings.base_url, b.settings.base_url
+    runs = f"/api/v1/orgs/brent/schemes/{brent_scheme}/cohort-runs"
+    with live_node(a.settings, port=ports[0]), live_node(b.settings, port=ports[1]):
+        async with httpx.AsyncClient(timeout=20) as client:
+            on_a, on_b = Api(client, a_url), Api(client, b_url)
+            ba = await browser(a, "brent", brent_admin)
+            na = await browser(b, "nch", nch_admin)
+            contact = {"name": "Anna Kowalski", "work_email": "anna@brent.example"}
+            made = await on_a(
+                "POST", "/api/v1/orgs/brent/networks", ba, {**TERMS, "contact": contact}, 201
+            )
+            assert isinstance(made, dict)
+            nid = made["network_id"]
+            invite = {"org": "nch", "node": b_url, "display_name": "NCH"}
+            await on_a("POST", f"/api/v1/orgs/brent/networks/{nid}/invitations", ba, invite)
+            await deliver(a, client)
+            accept = {
+                "agreement_version": 1,
+                "contact": {"name": "Nia Cole", "work_email": "nia@nch.example"},
+            }
+            await on_b("POST", f"/api/v1/orgs/nch/networks/{nid}/acceptance", na, accept)
+            await deliver(b, client)
+            pulled = await pull_feed(a.runtime, b_url, client)
+            assert (pulled.error, pulled.cards) == (None, 5)
+
+            who = await browser(a, "brent", coordinator)
+            body = await on_a("POST", runs, who, {"include_network": True}, 201)
+            assert isinstance(body, dict)
+            assert (body["mentors"], body["external_mentors"], body["matched"]) == (5, 5, 1)
+            assert (body["matched"], body["total_score"]) == await optimum(a, [mentee])
+            [pair] = body["pairs"]
+            assert pair["mentor"].endswith("@" + b_url)
+            assert pair["mentor_name"] == "a mentor at Nottingham City Homes"
+
+            published = await on_a(
+                "POST", f"/api/v1/orgs/brent/cohort-runs/{body['id']}/publish", who
+            )
+            assert isinstance(published, dict)
+            [proposal] = published["proposals"]
+            assert proposal["request_id"], proposal
+            async with a.runtime.sessionmaker() as session:
+                pending = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+                [queued] = (await session.scalars(pending)).all()
+            assert (queued.peer, queued.message_type) == (b_url, "request.create")
+            assert await deliver(a, client) == 1  # request.create, signed, to node B
+
+            asked, incoming = None, {}
+            for mentor in mentors:
+                seen = await on_b("GET", "/api/v1/me/requests", await browser(b, "nch", mentor))
+                assert isinstance(seen, list)
+                if seen:
+                    assert asked is None
+                    asked, [incoming] = mentor, seen
+            assert asked is not None
+            assert "Okafor" not in str(incoming)  # no name before acceptance
+            mine = await browser(b, "nch", asked)
+            await on_b("POST", f"/api/v1/requests/{incoming['id']}/accept", mine)
+            assert await deliver(b, client) == 1  # request.accept
+            assert await deliver(a, client) >= 1  # the introduction and the shared record
+            ours = await on_a("GET", "/api/v1/relationships/", await browser(a, "brent", mentee))
+    assert isinstance(ours, list)
+    [relationship] = ours
+    assert relationship["counterpart"] == f"{asked.given_name} Shah"
+    assert relationship["cross_org"] is True
