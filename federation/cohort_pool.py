@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.org_names import org_display_name
 from federation.remote_candidates import check_remote_targets, live_cards
-from federation.remote_cards import RemoteCards
+from federation.remote_cards import RemoteCard, RemoteCards
 from federation.trust import normalise_node_id
 from orgs.errors import InvalidInput, NotFound
 from orgs.mentoring.relationship_states import RequestState
@@ -36,7 +36,7 @@ async def network_pool(
     session: AsyncSession, org_id: object, now: datetime, here: str
 ) -> NetworkPool:
     """The cards of the org's network partners it may pair with, each with its published free
-    slots less this org's requests still open to that card (capacity already asked for)."""
+    slots less the seats this org took on it that the card cannot show yet (``_open_requests``)."""
     org = await session.get(Org, org_id)
     if org is None:
         raise NotFound("No such organisation.")
@@ -72,13 +72,24 @@ async def network_pool(
 
 
 async def _open_requests(session: AsyncSession, org_id: object) -> dict[tuple[str, str], int]:
-    """This org's outgoing requests still waiting for an answer, per card."""
+    """Seats this org already took on each card that the card cannot show yet: its outgoing
+    requests still waiting for an answer, and those accepted since the card was received (the
+    card's free slots were counted before them)."""
     rows = await session.execute(
         select(MentoringRequest.remote_peer, MentoringRequest.remote_handle, func.count())
+        .join(
+            RemoteCard,
+            (RemoteCard.peer == MentoringRequest.remote_peer)
+            & (RemoteCard.handle == MentoringRequest.remote_handle),
+        )
         .where(
             MentoringRequest.org_id == org_id,
             MentoringRequest.direction == Direction.OUTGOING,
-            MentoringRequest.state == RequestState.OPEN,
+            or_(
+                MentoringRequest.state == RequestState.OPEN,
+                (MentoringRequest.state == RequestState.ACCEPTED)
+                & (MentoringRequest.answered_at >= RemoteCard.received_at),
+            ),
         )
         .group_by(MentoringRequest.remote_peer, MentoringRequest.remote_handle)
     )

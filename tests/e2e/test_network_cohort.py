@@ -220,6 +220,14 @@ async def test_a_brent_cohort_run_places_mentees_with_harrow_mentors(
             assert isinstance(accepted, dict)
             assert accepted["cross_org"] is True
 
+            # Capacity already used: the card asked and still open, and the card accepted
+            # since it was received, have no seat left for another run (3 of 5 remain).
+            again = await api("POST", runs, coordinator, {"include_network": True}, 201)
+            assert isinstance(again, dict)
+            assert again["external_mentors"] == 3
+            taken = {p["mentor"] for p in body["pairs"]}
+            assert not taken & {p["mentor"] for p in again["pairs"]}
+
     async with node_a.runtime.sessionmaker() as session:
         rows = (await session.scalars(select(MentoringRequest))).all()
         queued = (await session.scalars(select(OutboxMessage))).all()
