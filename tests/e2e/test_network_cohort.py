@@ -30,7 +30,7 @@ from network.config import Settings
 from network.federation.feed_pull import pull_feed
 from network.federation.own_feed import refresh_here
 from orgs.pairing.requests import Direction, MentoringRequest
-from orgs.pairing.sharing import SharingPolicy
+from orgs.pairing.sharing import SharingPolicy, set_policy
 from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import MenteeProfileRow, MentorProfileRow, to_mentee, to_mentor
 from orgs.people.roles import MemberRole, Role
@@ -41,7 +41,7 @@ from tests.e2e.test_networks import browser
 from tests.e2e.test_networks import person as net_person
 from tests.integration.matching.test_cohort_runs import brute_force
 from tests.live import free_port, live_node
-from tests.nodes import Node, node
+from tests.nodes import Node, changed, node
 
 BRENT, HARROW = "London Borough of Brent", "London Borough of Harrow"
 TERMS = {"name": "West London Mentoring", "agreement": "We share.", "review_on": "2027-03-31"}
@@ -197,6 +197,25 @@ async def test_a_brent_cohort_run_places_mentees_with_harrow_mentors(
                 assert pair["mentor_name"] == f"a mentor at {HARROW}"  # no name before accepting
                 assert sum(p["points"] for p in pair["explanation"]) == pair["score"]
                 assert any(p["factor"] == "different_unit" for p in pair["explanation"])
+
+            # Refused at publishing: a run made while Harrow was allowed, published once Brent's
+            # policy hides Harrow, proposes nothing to Harrow: no request, nothing queued.
+            spare = await api("POST", runs, coordinator, {"include_network": True}, 201)
+            assert isinstance(spare, dict)
+            async with node_a.runtime.sessionmaker() as session, session.begin():
+                await set_policy(session, brent.org_id, SharingPolicy(cross_org=True, partners=[]))
+            before = await node_a.tables()
+            closed = await api(
+                "POST", f"/api/v1/orgs/brent/cohort-runs/{spare['id']}/publish", coordinator
+            )
+            assert isinstance(closed, dict)
+            assert [p["request_id"] for p in closed["proposals"]] == [None, None]
+            assert all("does not allow" in p["problem"] for p in closed["proposals"])
+            assert changed(before, await node_a.tables()) == {"cohort_runs", "audit_entries"}
+            async with node_a.runtime.sessionmaker() as session, session.begin():
+                await set_policy(
+                    session, brent.org_id, SharingPolicy(cross_org=True, partners=["harrow"])
+                )
 
             # Publishing: each pair is a normal request to the card, taken by Harrow's side.
             publish = f"/api/v1/orgs/brent/cohort-runs/{body['id']}/publish"
