@@ -42,6 +42,7 @@ from tests.e2e.test_networks import person as net_person
 from tests.integration.matching.test_cohort_runs import brute_force
 from tests.live import free_port, live_node
 from tests.nodes import Node, changed, node
+from tests.sessions import sign_in
 
 BRENT, HARROW = "London Borough of Brent", "London Borough of Harrow"
 TERMS = {"name": "West London Mentoring", "agreement": "We share.", "review_on": "2027-03-31"}
@@ -149,6 +150,22 @@ async def test_a_brent_cohort_run_places_mentees_with_harrow_mentors(
             assert [e["field"] for e in refused["errors"]] == ["include_network"]
             assert await node_a.tables() == before
 
+            # The page refuses it too, naming the option, and keeps what was chosen.
+            [page_session] = await sign_in("brent", [brent.coordinator], runtime=node_a.runtime)
+            form = f"{node_a.settings.base_url}/orgs/brent/coordinate/schemes/{brent.scheme_id}"
+            choice = {
+                "csrf_token": page_session.csrf,
+                "mode": "optimal",
+                "min_score": "0",
+                "include_network": "yes",
+            }
+            before = await node_a.tables()
+            page = await client.post(f"{form}/runs", data=choice, headers=page_session.headers)
+            assert page.status_code == 400, page.text
+            assert '<a href="#include_network">' in page.text
+            assert "is in no network" in page.text
+            assert await node_a.tables() == before
+
             # Brent and Harrow form a network: joining opens each policy to the other.
             contact = {"name": "Anna Kowalski", "work_email": "anna@brent.example"}
             made = await api(
@@ -197,6 +214,17 @@ async def test_a_brent_cohort_run_places_mentees_with_harrow_mentors(
                 assert pair["mentor_name"] == f"a mentor at {HARROW}"  # no name before accepting
                 assert sum(p["points"] for p in pair["explanation"]) == pair["score"]
                 assert any(p["factor"] == "different_unit" for p in pair["explanation"])
+
+            # From the coordinator's page: the same run, and the page says how many are external.
+            made_page = await client.post(f"{form}/runs", data=choice, headers=page_session.headers)
+            assert made_page.status_code == 303, made_page.text
+            page = await client.get(
+                node_a.settings.base_url + made_page.headers["location"],
+                headers=page_session.headers,
+            )
+            assert page.status_code == 200, page.text
+            assert "6 mentors with 6 seats, 5 of them from other organisations" in page.text
+            assert f"with a mentor at {HARROW}" in page.text.replace("&#39;", "'")
 
             # Refused at publishing: a run made while Harrow was allowed, published once Brent's
             # policy hides Harrow, proposes nothing to Harrow: no request, nothing queued.
