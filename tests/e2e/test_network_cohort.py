@@ -15,6 +15,8 @@ accepts.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -35,6 +37,7 @@ from orgs.people.members import Member, MemberRepository
 from orgs.people.profiles import MenteeProfileRow, MentorProfileRow, to_mentee, to_mentor
 from orgs.people.roles import MemberRole, Role
 from orgs.schemes.eligibility import SchemeRole
+from tests.conftest import Cli
 from tests.e2e.test_cross_node_request import approved_person, deliver, setup_org
 from tests.e2e.test_cross_org_own_rules import Side, person, side
 from tests.e2e.test_networks import browser
@@ -149,6 +152,13 @@ async def test_a_brent_cohort_run_places_mentees_with_harrow_mentors(
             assert isinstance(refused, dict)
             assert [e["field"] for e in refused["errors"]] == ["include_network"]
             assert await node_a.tables() == before
+
+            # So does the operator's CLI.
+            cli = Cli(node_a.settings)
+            flags = ("cohort", "run", "--org", "brent", "--scheme", "mentoring")
+            no = await asyncio.to_thread(cli, *flags, "--include-network")
+            assert no.exit_code == 1
+            assert "is in no network" in no.output
 
             # The page refuses it too, naming the option, and keeps what was chosen.
             [page_session] = await sign_in("brent", [brent.coordinator], runtime=node_a.runtime)
@@ -274,6 +284,9 @@ async def test_a_brent_cohort_run_places_mentees_with_harrow_mentors(
             assert again["external_mentors"] == 3
             taken = {p["mentor"] for p in body["pairs"]}
             assert not taken & {p["mentor"] for p in again["pairs"]}
+            by_cli = await asyncio.to_thread(cli, *flags, "--include-network", "--json")
+            assert by_cli.exit_code == 0, by_cli.output
+            assert json.loads(by_cli.output)["external_mentors"] == 3
 
     async with node_a.runtime.sessionmaker() as session:
         rows = (await session.scalars(select(MentoringRequest))).all()
