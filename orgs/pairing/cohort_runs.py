@@ -68,6 +68,7 @@ from orgs.pairing.cohort_external import (
     ExternalAsk,
     ExternalMentor,
     NetworkPool,
+    PoolEntry,
     external_label,
     network_policies,
 )
@@ -328,9 +329,16 @@ def _with_network(snapshot: Snapshot, network: NetworkPool) -> Snapshot:
     return msgspec.structs.replace(
         snapshot,
         include_network=True,
-        mentors=[*snapshot.mentors, *(MentorInput(e.profile, e.seats) for e in entries)],
+        mentors=[*snapshot.mentors, *(MentorInput(_seated(e), e.seats) for e in entries)],
         external=[e.where for e in entries],
     )
+
+
+def _seated(entry: PoolEntry) -> MentorProfile:
+    """The card's profile with its seats as its free capacity: the engine fills a mentor up to
+    ``MentorProfile.seats``, so the seats this org already took on the card are not offered."""
+    seats = min(entry.seats, entry.profile.capacity)
+    return msgspec.structs.replace(entry.profile, free_capacity=seats)
 
 
 def _policies(snapshot: Snapshot) -> dict[str, OrgPolicy]:
