@@ -11,6 +11,7 @@ suggestions apply. :class:`CardAsk` checks a card again when the run is publishe
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -33,7 +34,7 @@ NO_NETWORK = "this organisation is in no network (as a member that accepted its 
 
 
 async def network_pool(
-    session: AsyncSession, org_id: object, now: datetime, here: str
+    session: AsyncSession, org_id: uuid.UUID, now: datetime, here: str
 ) -> NetworkPool:
     """The cards of the org's network partners it may pair with, each with its published free
     slots less the seats this org took on it that the card cannot show yet (``_open_requests``)."""
@@ -71,7 +72,7 @@ async def network_pool(
     return NetworkPool(tuple(entries))
 
 
-async def _open_requests(session: AsyncSession, org_id: object) -> dict[tuple[str, str], int]:
+async def _open_requests(session: AsyncSession, org_id: uuid.UUID) -> dict[tuple[str, str], int]:
     """Seats this org already took on each card that the card cannot show yet: its outgoing
     requests still waiting for an answer, and those accepted since the card was received (the
     card's free slots were counted before them)."""
