@@ -7,6 +7,7 @@ written."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -15,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.model import MentorProfile, SchemeKind
 from matching.scoring import DEFAULT_WEIGHTS, score_pair
-from orgs.errors import InvalidInput
+from orgs.errors import ConstraintViolation, InvalidInput
 from orgs.pairing.cohort_external import ExternalMentor, NetworkPool, PoolEntry
-from orgs.pairing.cohort_runs import CohortRun, CohortRunService, RunIn
+from orgs.pairing.cohort_runs import CohortRun, CohortRunService, MovesIn, RunIn
 from orgs.people.actor import Actor
 from orgs.people.members import Member
 from orgs.people.profiles import MenteeProfileRow, to_mentee
@@ -98,6 +99,17 @@ async def test_a_run_over_own_mentors_and_network_cards_is_the_exact_optimum(
         assert p.mentor_name.startswith("a mentor at London Borough of ")
         assert sum(part.points for part in p.explanation) == p.score
         assert "different_unit" in {part.factor for part in p.explanation}
+
+    # A swap giving the mentee who wants their own organisation an external mentor is refused
+    # by the same org rule, and the run stays as it was.
+    run_id, before = run.id, dict(run.result)
+    swap = (uuid.UUID(closed), external[0].mentee)
+    with pytest.raises(ConstraintViolation) as refused:
+        await service.move(Actor.operator(where.id), run_id, MovesIn(swap=swap))
+    assert refused.value.errors[0].field == "swap"
+    assert "wants a mentor from their own organisation" in refused.value.errors[0].message
+    await db.rollback()
+    assert (await service.get(run_id)).result == before
 
 
 async def test_the_option_without_the_networks_pool_is_refused_and_nothing_is_written(
