@@ -114,26 +114,44 @@ def _print_run(view: CohortRunOut) -> None:
     show_default=True,
     help="Pairs scoring below this are never made.",
 )
+@click.option(
+    "--include-network",
+    is_flag=True,
+    help="Also the mentors of the org's networks' other organisations (their cards).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON (the API's shape).")
 @pass_cli
 def run_command(
-    cli: CliContext, *, slug: str, scheme_slug: str, mode: str, min_score: int, as_json: bool
+    cli: CliContext,
+    *,
+    slug: str,
+    scheme_slug: str,
+    mode: str,
+    min_score: int,
+    include_network: bool,
+    as_json: bool,
 ) -> None:
     """Run cohort matching for a scheme's cleared applicants; stored as a draft to adjust
     (through the API) and publish."""
+    from federation.cohort_pool import network_pool
     from matching.assignment import Mode
     from network.cli.staff_commands import org_id_of
+    from network.federation.wiring import node_id
+    from orgs.db import utcnow
     from orgs.pairing.cohort_runs import CohortRunService, RunIn
     from orgs.people.actor import Actor
     from orgs.schemes.schemes import SchemeService
+
+    here = node_id(cli.settings)
 
     async def work(session: AsyncSession) -> CohortRunOut:
         org_id = await org_id_of(session, slug)
         scheme = await SchemeService(session, org_id).by_slug(scheme_slug)
         service = CohortRunService(session, org_id)
-        found = await service.run(
-            Actor.operator(org_id), scheme.id, RunIn(mode=Mode(mode), min_score=min_score)
-        )
+        now = utcnow()
+        data = RunIn(mode=Mode(mode), min_score=min_score, include_network=include_network)
+        pool = await network_pool(session, org_id, now, here) if include_network else None
+        found = await service.run(Actor.operator(org_id), scheme.id, data, now, pool)
         return await service.view(found)
 
     view = cli.run(work)
@@ -148,16 +166,28 @@ def run_command(
 @click.argument("run_id", type=click.UUID)
 @pass_cli
 def publish_command(cli: CliContext, slug: str, run_id: uuid.UUID) -> None:
-    """Publish a draft run: each pair becomes a request from the mentee to the mentor."""
+    """Publish a draft run: each pair becomes a request from the mentee to the mentor (to their
+    card, through the outbox, for a mentor of another organisation of the network)."""
+    from federation.cohort_pool import CardAsk
+    from federation.relationship_outbox import outbox_sink
     from network.cli.staff_commands import org_id_of
-    from orgs.mentoring.remote_events import discard
+    from network.federation.wiring import node_id
+    from orgs.db import utcnow
+    from orgs.models import Org
     from orgs.pairing.cohort_runs import CohortRunService
     from orgs.people.actor import Actor
 
+    here = node_id(cli.settings)
+
     async def work(session: AsyncSession) -> CohortRunOut:
         org_id = await org_id_of(session, slug)
+        org = await session.get(Org, org_id)
+        assert org is not None
         service = CohortRunService(session, org_id)
-        return await service.view(await service.publish(Actor.operator(org_id), run_id, discard))
+        now = utcnow()
+        ask = CardAsk(session, org, now, here)
+        run = await service.publish(Actor.operator(org_id), run_id, outbox_sink(session), now, ask)
+        return await service.view(run)
 
     view = cli.run(work)
     sent = [p for p in view.proposals if p.request_id]

@@ -4,14 +4,20 @@ only; another org's runs and schemes are 404."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
+from federation.cohort_pool import CardAsk, network_pool
+from federation.relationship_outbox import outbox_sink
 from network.http.actor import Actor_
-from network.http.dependencies import Db
+from network.http.dependencies import Db, here_of
 from network.http.path_params import Id, Slug
 from network.http.problems import API_PROBLEMS
-from orgs.mentoring.remote_events import discard
+from orgs.db import utcnow
+from orgs.errors import NotFound
+from orgs.models import Org
 from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, MovesIn, RunIn
 from orgs.people.actor import Actor
 from orgs.people.permissions import Action, authorize
@@ -35,17 +41,30 @@ class CohortRunsController(Controller):
             "programme that has offered places) to its cleared mentors with free seats. "
             "`optimal`: the most mentees matched, then the highest total score, exactly; "
             "`stable`: mentee-proposing, no blocking pair. Pinned pairs are placed first and "
-            "must pass every hard constraint; forbidden pairs are never made."
+            "must pass every hard constraint; forbidden pairs are never made. "
+            "`include_network`: also the mentors of the other organisations of the org's "
+            "networks that both sharing policies allow (cards, with their published free "
+            "slots); 422 naming `include_network` when the org is in no network."
         ),
         responses=API_PROBLEMS,
         status_code=201,
     )
     async def run(
-        self, slug: Slug, scheme_id: Id, data: JSONBody[RunIn], actor: Actor_, db: Db
+        self,
+        request: Request[Any, Any, Any],
+        slug: Slug,
+        scheme_id: Id,
+        data: JSONBody[RunIn],
+        actor: Actor_,
+        db: Db,
     ) -> CohortRunOut:
         who = _coordinator(slug, actor)
         service = CohortRunService(db, who.org_id)
-        return await service.view(await service.run(who, scheme_id, data))
+        now = utcnow()
+        pool = None
+        if data.include_network:
+            pool = await network_pool(db, who.org_id, now, here_of(request))
+        return await service.view(await service.run(who, scheme_id, data, now, pool))
 
     @get(
         "/schemes/{scheme_id:uuid}/cohort-runs",
@@ -93,8 +112,17 @@ class CohortRunsController(Controller):
         responses=API_PROBLEMS,
         status_code=200,
     )
-    async def publish(self, slug: Slug, run_id: Id, actor: Actor_, db: Db) -> CohortRunOut:
+    async def publish(
+        self, request: Request[Any, Any, Any], slug: Slug, run_id: Id, actor: Actor_, db: Db
+    ) -> CohortRunOut:
         who = _coordinator(slug, actor)
         service = CohortRunService(db, who.org_id)
-        # Cohort pairs are both members of this org: nothing ever goes to another node.
-        return await service.view(await service.publish(who, run_id, discard))
+        org = await db.get(Org, who.org_id)
+        if org is None:
+            raise NotFound("No such organisation.")
+        now = utcnow()
+        # A pair with a mentor of another organisation (a run with the network's mentors) is an
+        # outgoing request through the outbox, as a mentee's own; internal pairs stay local.
+        ask = CardAsk(db, org, now, here_of(request))
+        run = await service.publish(who, run_id, outbox_sink(db), now, ask)
+        return await service.view(run)

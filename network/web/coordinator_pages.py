@@ -12,8 +12,10 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
+from federation.cohort_pool import CardAsk, network_pool
+from federation.relationship_outbox import outbox_sink
 from matching.taxonomy import is_known, label_of
-from network.http.dependencies import Db
+from network.http.dependencies import Db, here_of
 from network.http.path_params import Id, Slug
 from network.http.schemes_out import ApplicationOut, application_out
 from network.web import charts
@@ -36,7 +38,7 @@ from orgs.mentoring import evaluations
 from orgs.mentoring.oversight import scheme_health
 from orgs.mentoring.relationship_states import EndKind, RelationshipState
 from orgs.mentoring.relationships import LIVE, Relationship, Relationships
-from orgs.mentoring.remote_events import discard
+from orgs.models import Org
 from orgs.pairing.cohort_runs import CohortRunOut, CohortRunService, MoveIn, MovesIn, RunIn
 from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository
@@ -47,7 +49,11 @@ from orgs.schemes.eligibility import SchemeRole
 from orgs.schemes.schemes import Scheme, SchemeForm, SchemeService
 
 COMPLETED = (EndKind.COMPLETED, EndKind.AUTO_CLOSED)
-RUN_LABELS = {"mode": "Matching mode", "min_score": "Minimum score"}
+RUN_LABELS = {
+    "mode": "Matching mode",
+    "min_score": "Minimum score",
+    "include_network": "The network's mentors",
+}
 WAITING_LIST = "waiting"
 
 
@@ -275,7 +281,11 @@ class CoordinatorPages(Controller):
         if not errors:
             data = decode(
                 RunIn,
-                {"mode": mode, "min_score": one(form, "min_score", "0") or "0"},
+                {
+                    "mode": mode,
+                    "min_score": one(form, "min_score", "0") or "0",
+                    "include_network": one(form, "include_network") == "yes",
+                },
                 errors,
                 RUN_LABELS,
             )
@@ -283,9 +293,13 @@ class CoordinatorPages(Controller):
                 errors.fields["min_score"] = "Minimum score: enter a whole number from 0 to 100"
         if data is not None:
             service = CohortRunService(db, who.org_id)
+            now = utcnow()
             try:
                 async with db.begin_nested():
-                    run = await service.run(who, scheme_id, data)
+                    pool = None
+                    if data.include_network:
+                        pool = await network_pool(db, who.org_id, now, here_of(request))
+                    run = await service.run(who, scheme_id, data, now, pool)
             except DomainError as exc:
                 domain_errors(exc, errors, RUN_LABELS)
             else:
@@ -399,10 +413,15 @@ class CoordinatorPages(Controller):
             return see_other(f"{viewer.base}/coordinate/runs/{run_id}/publish")
         errors = Errors()
         service = CohortRunService(db, who.org_id)
+        org = await db.get(Org, who.org_id)
+        assert org is not None  # the viewer's own organisation
+        now = utcnow()
         try:
             async with db.begin_nested():
-                # Cohort pairs are both members of this org: nothing goes to another node.
-                await service.publish(who, run_id, discard)
+                # A pair with a mentor of another network organisation is a request to their
+                # card through the outbox, as from the API; internal pairs stay local.
+                ask = CardAsk(db, org, now, here_of(request))
+                await service.publish(who, run_id, outbox_sink(db), now, ask)
         except DomainError as exc:
             domain_errors(exc, errors, ())
             return await self._run_page(viewer, db, run_id, errors)

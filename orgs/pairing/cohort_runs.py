@@ -24,6 +24,9 @@ Who is in a run:
   one group: for the assignment that is just the seats.
 * rules: the management chain of every mentee (both directions), never-again pairs, and the
   coordinator's forbidden pairs. Pinned pairs must pass them all and fit the seats.
+* with ``include_network``: also the cards of the other organisations of the org's networks
+  that both policies allow, found by the federation side (``orgs.pairing.cohort_external``),
+  with their published free slots; publishing a pair with one is an outgoing request to the card.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.assignment import Mode
 from matching.cohort import assign_cohort
-from matching.constraints import Pair, PairRules, check_pair
+from matching.constraints import OrgPolicy, Pair, PairRules, check_pair
 from matching.errors import ConstraintViolationError
 from matching.model import MenteeProfile, MentorProfile, SchemeKind
 from matching.scoring import DEFAULT_WEIGHTS, score_pair
@@ -61,7 +64,21 @@ from orgs.mentoring.relationships import LIVE, Relationship
 from orgs.mentoring.remote_events import RemoteSink
 from orgs.models import Org
 from orgs.pairing.candidates import chain_pairs, local_mentors, never_again_of
-from orgs.pairing.requests import RankedMentor, RequestService, RequestsIn
+from orgs.pairing.cohort_external import (
+    ExternalAsk,
+    ExternalMentor,
+    NetworkPool,
+    PoolEntry,
+    external_label,
+    network_policies,
+)
+from orgs.pairing.requests import (
+    MentoringRequest,
+    RankedMentor,
+    RemoteMentor,
+    RequestService,
+    RequestsIn,
+)
 from orgs.people.actor import Actor
 from orgs.people.members import Member, MemberRepository, MemberStatus
 from orgs.people.notifications import NotificationKind, notify
@@ -165,6 +182,12 @@ class Snapshot(msgspec.Struct, frozen=True):
     skipped: list[Waiting]  # cleared applicants left out of the run, e.g. already mentored
     management_chain: list[Pair]  # among this run's mentees and mentors
     never_again: list[Pair]
+    #: The coordinator asked for the network's mentors (``RunIn.include_network``).
+    include_network: bool = False
+    #: The external candidates among ``mentors`` (cards of other network orgs): where to ask.
+    external: list[ExternalMentor] = []
+    #: The run's own org, as the engine names it (``str(org id)``), for the org policies.
+    org: str = ""
 
 
 class Proposal(msgspec.Struct, frozen=True):
@@ -186,6 +209,10 @@ class RunIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     pinned: Annotated[list[IdPair], msgspec.Meta(max_length=1000)] = []
     #: ``[[mentee member id, mentor member id], …]``: never matched.
     forbidden: Annotated[list[IdPair], msgspec.Meta(max_length=10_000)] = []
+    #: Add the mentors of the other organisations of the org's networks that both sides'
+    #: sharing policies allow (on this node and on others, as cards), with their published
+    #: capacity. Off: the scheme's own mentors only, as before.
+    include_network: bool = False
 
 
 class MoveIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -211,9 +238,10 @@ class ExplanationOut(msgspec.Struct, frozen=True):
 class PairOut(msgspec.Struct, frozen=True):
     mentee: uuid.UUID
     mentee_name: str
-    mentor: uuid.UUID
+    mentor: str  # a member id, or an external candidate's card id (``handle@peer``)
     mentor_name: str
     score: int
+    external: bool
     explanation: list[ExplanationOut]
     pinned: bool
     moved: bool
@@ -228,7 +256,7 @@ class WaitingOut(msgspec.Struct, frozen=True):
 class ProposalOut(msgspec.Struct, frozen=True):
     mentee: uuid.UUID
     mentee_name: str
-    mentor: uuid.UUID
+    mentor: str
     mentor_name: str
     request_id: uuid.UUID | None
     problem: str | None
@@ -244,6 +272,7 @@ class CohortRunOut(msgspec.Struct, frozen=True):
     state: RunState
     mode: Mode
     min_score: int
+    include_network: bool
     pinned: list[IdPair]
     forbidden: list[IdPair]
     pairs: list[PairOut]
@@ -254,6 +283,7 @@ class CohortRunOut(msgspec.Struct, frozen=True):
     mentees: int  # mentees matched or waiting
     mentors: int
     seats: int
+    external_mentors: int  # of ``mentors``: cards of other network organisations
     taxonomy_version: str
     created_by: str
     created_at: datetime
@@ -290,6 +320,31 @@ def _unmatchable(snapshot: Snapshot, mentee: str) -> str:
 
 def _short(member_id: str) -> str:
     return member_id[:8]
+
+
+def _with_network(snapshot: Snapshot, network: NetworkPool) -> Snapshot:
+    """The snapshot with the network's cards that have a free seat, after the org's own
+    mentors. Only ids, coarse facts and seats are stored: the cards' own terms."""
+    entries = sorted((e for e in network.entries if e.seats > 0), key=lambda e: e.where.candidate)
+    return msgspec.structs.replace(
+        snapshot,
+        include_network=True,
+        mentors=[*snapshot.mentors, *(MentorInput(_seated(e), e.seats) for e in entries)],
+        external=[e.where for e in entries],
+    )
+
+
+def _seated(entry: PoolEntry) -> MentorProfile:
+    """The card's profile with its seats as its free capacity: the engine fills a mentor up to
+    ``MentorProfile.seats``, so the seats this org already took on the card are not offered."""
+    seats = min(entry.seats, entry.profile.capacity)
+    return msgspec.structs.replace(entry.profile, free_capacity=seats)
+
+
+def _policies(snapshot: Snapshot) -> dict[str, OrgPolicy]:
+    external = {e.candidate for e in snapshot.external}
+    profiles = [m.profile for m in snapshot.mentors if m.profile.id in external]
+    return network_policies(snapshot.org, profiles)
 
 
 # --- moves: pure, over the stored run ------------------------------------------------------
@@ -437,6 +492,12 @@ def _recompute(
     )
 
 
+async def _name_org(row: MentoringRequest, ask: ExternalAsk, card: ExternalMentor) -> None:
+    """The mentee sees which organisation the mentor they were proposed is at, as for a
+    request they sent themselves (``federation.asking.ask_mentors``)."""
+    row.counterpart_org = (await ask.org_name(card.peer, card.handle))[:200]
+
+
 class CohortRunService:
     """Run, adjust and publish cohort runs. Takes the session; never commits."""
 
@@ -466,7 +527,8 @@ class CohortRunService:
         ids = {p.mentee for p in outcome.pairs} | {p.mentor for p in outcome.pairs}
         ids |= {w.mentee for w in outcome.waiting} | {w.mentee for w in snapshot.skipped}
         ids |= {p.mentee for p in proposals} | {p.mentor for p in proposals}
-        names = await self._names(ids)
+        labels = {e.candidate: external_label(e.org_name) for e in snapshot.external}
+        names = await self._names(ids - set(labels)) | {i: labels[i] for i in ids & set(labels)}
 
         def waiting(entries: Sequence[Waiting]) -> list[WaitingOut]:
             return [out(WaitingOut, w, mentee_name=names[w.mentee]) for w in entries]
@@ -478,7 +540,7 @@ class CohortRunService:
         return out(
             CohortRunOut,
             run,
-            pairs=[out(PairOut, p, **named(p)) for p in outcome.pairs],
+            pairs=[out(PairOut, p, **named(p), external=p.mentor in labels) for p in outcome.pairs],
             waiting=waiting(outcome.waiting),
             skipped=waiting(snapshot.skipped),
             matched=outcome.matched,
@@ -486,6 +548,8 @@ class CohortRunService:
             mentees=len(outcome.pairs) + len(outcome.waiting),
             mentors=len(snapshot.mentors),
             seats=sum(m.seats for m in snapshot.mentors),
+            external_mentors=len(snapshot.external),
+            include_network=snapshot.include_network,
             taxonomy_version=snapshot.taxonomy_version,
             proposals=[out(ProposalOut, p, **named(p)) for p in proposals],
         )
@@ -499,12 +563,25 @@ class CohortRunService:
     # --- running --------------------------------------------------------------------------
 
     async def run(
-        self, acting: Actor, scheme_id: uuid.UUID, data: RunIn, now: datetime | None = None
+        self,
+        acting: Actor,
+        scheme_id: uuid.UUID,
+        data: RunIn,
+        now: datetime | None = None,
+        network: NetworkPool | None = None,
     ) -> CohortRun:
+        """``network``: the cards the federation side found for ``data.include_network``
+        (``federation.cohort_pool.network_pool``); required when it is on."""
         self._may_manage(acting)
         now = now or utcnow()
+        if data.include_network and network is None:
+            raise InvalidInput.on(
+                "include_network", "the network's mentors can only be added through the API"
+            )
         scheme = await SchemeRepository(self.session, self.org_id).get(scheme_id)
         snapshot = await self._gather(scheme, now)
+        if data.include_network and network is not None:
+            snapshot = _with_network(snapshot, network)
         mentee_ids = {m.id for m in snapshot.mentees}
         everyone = mentee_ids | set(snapshot.without_profile) | set(snapshot.not_offered)
         mentor_ids = {m.profile.id for m in snapshot.mentors}
@@ -573,7 +650,8 @@ class CohortRunService:
             acting.ref,
             to_state=RunState.DRAFT.value,
             reason=(
-                f"scheme {scheme.slug}, {data.mode.value}, min score {data.min_score}: "
+                f"scheme {scheme.slug}, {data.mode.value}, min score {data.min_score}"
+                f"{f', {len(snapshot.external)} network mentors' if data.include_network else ''}: "
                 f"{outcome.matched} matched, total {outcome.total_score}, "
                 f"{len(outcome.waiting)} waiting"
             ),
@@ -659,6 +737,7 @@ class CohortRunService:
             skipped=skipped,
             management_chain=sorted(p for p in chain if p[1] in mentor_ids),
             never_again=sorted(p for p in never if p[1] in mentor_ids),
+            org=str(self.org_id),
         )
 
     @staticmethod
@@ -667,6 +746,7 @@ class CohortRunService:
             management_chain=frozenset(snapshot.management_chain),
             never_again=frozenset(snapshot.never_again),
             coordinator_forbidden=frozenset(forbidden),
+            org_policies=_policies(snapshot),
         )
 
     @staticmethod
@@ -741,6 +821,7 @@ class CohortRunService:
             management_chain=chain | frozenset(snapshot.management_chain),
             never_again=never | frozenset(snapshot.never_again),
             coordinator_forbidden=frozenset((str(a), str(b)) for a, b in run.forbidden),
+            org_policies=_policies(snapshot),
         )
 
     @staticmethod
@@ -751,14 +832,22 @@ class CohortRunService:
     # --- publishing -----------------------------------------------------------------------
 
     async def publish(
-        self, acting: Actor, run_id: uuid.UUID, remote: RemoteSink, now: datetime | None = None
+        self,
+        acting: Actor,
+        run_id: uuid.UUID,
+        remote: RemoteSink,
+        now: datetime | None = None,
+        ask: ExternalAsk | None = None,
     ) -> CohortRun:
         """Each pair becomes a request from the mentee to the mentor, opened on the mentee's
-        behalf; each pair that cannot be proposed is reported with the reason."""
+        behalf; each pair that cannot be proposed is reported with the reason. A pair with an
+        external mentor becomes an outgoing request to their card (``remote`` queues it, ``ask``
+        checks the card first), answered on the mentor's own side as any request is."""
         self._may_manage(acting)
         now = now or utcnow()
         run = await self.runs.get(run_id)
         self._draft(run)
+        external = {e.candidate: e for e in _snapshot(run).external}
         scheme = await SchemeRepository(self.session, self.org_id).get(run.scheme_id)
         members = MemberRepository(self.session, self.org_id)
         requests = RequestService(self.session, self.org_id, remote)
@@ -779,21 +868,32 @@ class CohortRunService:
                 acting.member.id if acting.member else None,
                 f"{acting.label} for mentee {mentee.id} (cohort run {run.id})"[:200],
             )
+            card = external.get(pair.mentor)
+            if card is not None:
+                problem = (
+                    "an external mentor can only be asked when publishing through the API"
+                    if ask is None
+                    else await ask.problem(card.peer, card.handle)
+                )
+                if problem is not None:
+                    proposals.append(Proposal(pair.mentee, pair.mentor, problem=problem))
+                    continue
+                target = RankedMentor(remote=RemoteMentor(peer=card.peer, handle=card.handle))
+            else:
+                target = RankedMentor(member_id=uuid.UUID(pair.mentor))
             try:
                 async with self.session.begin_nested():
                     rows = await requests.send(
                         mentee,
-                        RequestsIn(
-                            scheme_id=scheme.id,
-                            mentors=[RankedMentor(member_id=uuid.UUID(pair.mentor))],
-                            message=message,
-                        ),
+                        RequestsIn(scheme_id=scheme.id, mentors=[target], message=message),
                         now,
                         on_behalf_by=who,
                     )
             except DomainError as exc:
                 proposals.append(Proposal(pair.mentee, pair.mentor, problem=exc.detail))
                 continue
+            if card is not None and ask is not None:
+                await _name_org(rows[0], ask, card)
             proposals.append(Proposal(pair.mentee, pair.mentor, request_id=str(rows[0].id)))
             words = await worded(
                 self.session,
