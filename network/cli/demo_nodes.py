@@ -18,7 +18,9 @@ from network import migrate
 from network.app import build_runtime
 from network.config import Settings
 from network.demo.events import seed_demo_workshop
+from network.demo.network_work import seed_demo_cohort_run, seed_demo_figures
 from network.demo.seed import seed_demo
+from network.federation.own_feed import refresh_here
 from network.federation.wiring import node_keys, now_s, signed_node_document
 from network.http.dev_idp import configure_dev_sso
 from orgs.errors import InvalidInput
@@ -112,8 +114,12 @@ async def prepare_nodes(nodes: tuple[DemoNode, DemoNode], secrets_dir: Path) -> 
     await _pin(a, b)
     await _pin(b, a)
     runtimes = build_runtime(a.settings), build_runtime(b.settings)
-    try:  # the network of the three demo orgs and its shared workshop (issue 18)
+    try:  # the network of the three demo orgs, its shared workshop, a cohort run across
+        # brent and harrow and the network report's figures (issue 18)
         await seed_demo_workshop(runtimes[0], a.url, runtimes[1], b.url)
+        await refresh_here(runtimes[0])  # harrow's cards for brent, from A's own feed
+        await seed_demo_cohort_run(runtimes[0], a.url)
+        await seed_demo_figures(runtimes[0], a.url, runtimes[1], b.url)
     finally:
         for runtime in runtimes:
             await runtime.close()

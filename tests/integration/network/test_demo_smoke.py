@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import smtplib
 import sqlite3
 from collections import Counter
@@ -20,10 +21,15 @@ from network.cli.context import CliContext
 from network.cli.demo_nodes import demo_nodes
 from network.cli.main import cli
 from network.config import Settings
+from network.demo.events import NETWORK
 from network.demo.mail import start_sink
 from network.demo.seed import DEMO_ORGS
 from network.federation.own_feed import refresh_here
+from orgs.networks.replica import Replica
+from orgs.records.network_reports import figures_report
 from tests.live import free_port, live_node
+
+HARROW = "London Borough of Harrow"
 
 
 def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
@@ -38,6 +44,18 @@ async def own_cards(settings: Settings) -> dict[str, int]:
         async with runtime.sessionmaker() as session:
             cards = await RemoteCards(session).live(datetime.now(UTC), settings.base_url)
         return dict(Counter(card.org for card in cards))
+    finally:
+        await runtime.close()
+
+
+async def network_report(settings: Settings) -> dict[str, dict[str, int | None]]:
+    """The demo network's report as this node shows it (what its page and API render)."""
+    runtime = build_runtime(settings)
+    try:
+        async with runtime.sessionmaker() as session:
+            [record] = [r for r in await Replica(session).all_current() if r.terms.name == NETWORK]
+            report = await figures_report(session, record)
+        return {line.org_ref.split("@")[0]: line.figures for line in report.lines if line.as_of}
     finally:
         await runtime.close()
 
@@ -77,6 +95,36 @@ def test_demo_prepares_two_peered_nodes_and_a_real_server_answers_ready(tmp_path
     assert rows(node_b.settings.database_url, "SELECT state FROM network_event_bookings") == [
         ("confirmed",)
     ]
+
+    # Brent's cohort run with the network's mentors: a draft (run once however often the demo
+    # is prepared), whose pair is with one of Harrow's cards on node A.
+    [(state, inputs, result)] = rows(
+        node_a.settings.database_url, "SELECT state, inputs, result FROM cohort_runs"
+    )
+    snapshot, outcome = json.loads(inputs), json.loads(result)
+    assert (state, snapshot["include_network"]) == ("draft", True)
+    harrow_cards = {e["candidate"] for e in snapshot["external"] if e["org_name"] == HARROW}
+    assert len(harrow_cards) == 5
+    external = [p for p in outcome["pairs"] if p["mentor"] in harrow_cards]
+    assert len(external) >= 1
+    assert all(p["mentor"].endswith("@" + node_a.url) for p in external)
+
+    # The network report, on each node: one round of figures from each member, small counts
+    # hidden at the sender (Brent and Harrow each have one mentee), the rest shown.
+    for where in (node_a, node_b):
+        report = asyncio.run(network_report(where.settings))
+        assert set(report) == {"brent", "harrow", "nch"}
+        assert {org: f["mentors"] for org, f in report.items()} == {
+            "brent": 5,
+            "harrow": 5,
+            "nch": 5,
+        }
+        assert report["brent"]["mentees"] is None
+        assert report["nch"]["mentees"] is not None
+        assert report["nch"]["mentees"] >= 5
+        assert report["nch"]["matches_total"] == 0  # zeros are shown
+    held = "SELECT org_ref FROM network_figures ORDER BY 1"
+    assert rows(node_b.settings.database_url, held) == rows(node_a.settings.database_url, held)
 
     # Node A's own feed: Harrow's mentors for Brent's mentees, Brent's for Harrow's (the
     # same-node half of the demo, issue 16.7); nothing of an org for itself.
