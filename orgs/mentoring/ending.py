@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgs.audit import ActorRef
 from orgs.errors import IllegalTransition, NotFound
 from orgs.mentoring.agreements import terms_of
 from orgs.mentoring.evaluations import Stage, open_evaluations
+from orgs.mentoring.extensions import Extension
 from orgs.mentoring.meetings import MeetingState, cancel_scheduled_meetings, meetings_of
 from orgs.mentoring.mentoring_settings import mentoring_settings
 from orgs.mentoring.relationship_states import (
@@ -231,12 +232,21 @@ async def end_for_leavers(session: AsyncSession, now: datetime, remote: RemoteSi
 
 
 async def auto_close_due(session: AsyncSession, now: datetime, remote: RemoteSink) -> int:
-    """Close every active relationship whose planned end date has passed."""
+    """Close every active relationship whose planned end date has passed, unless a proposal to
+    carry on is still open: across organisations an agreement made on the other node may be on
+    its way, so the closure waits for the answer, at most until the date proposed."""
+    waiting = exists().where(
+        Extension.relationship_id == Relationship.id,
+        Extension.agreed_at.is_(None),
+        Extension.declined_at.is_(None),
+        Extension.until >= now.date(),
+    )
     due = (
         await session.scalars(
             select(Relationship).where(
                 Relationship.state == RelationshipState.ACTIVE,
                 Relationship.planned_end_on < now.date(),
+                ~waiting,
             )
         )
     ).all()

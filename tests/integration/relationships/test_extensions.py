@@ -65,3 +65,37 @@ async def test_an_extension_needs_both_and_moves_the_planned_end(
     assert (await jobs(db, after_new))[0].auto_closed == 1
     listed = await ok(await client.get(url, headers=w.as_("mentor1")))
     assert [e["until"] for e in listed] == [until.isoformat()]
+
+
+async def test_the_closure_waits_for_an_open_proposal_at_most_until_its_date(
+    client: Client, db: AsyncSession
+) -> None:
+    """Across organisations the other node's agreement may still be on its way at the planned
+    end: an unanswered proposal holds the closure, until it is answered or its date passes."""
+    w = await world(db)
+    rel = await paired(client, w)
+    url = f"/api/v1/relationships/{rel['id']}/extensions"
+    end = await planned_end(db, rel["id"])
+    until = end + timedelta(days=30)
+    await ok(
+        await client.post(url, json={"until": until.isoformat()}, headers=w.as_("mentee")), 201
+    )
+    after_old = datetime(end.year, end.month, end.day, 12, tzinfo=UTC) + timedelta(days=2)
+    assert (await jobs(db, after_old))[0].auto_closed == 0  # waiting for the mentor's answer
+    assert await planned_end(db, rel["id"]) == end
+    past_until = datetime(until.year, until.month, until.day, 12, tzinfo=UTC) + timedelta(days=1)
+    assert (await jobs(db, past_until))[0].auto_closed == 1  # never answered: it closes
+
+
+async def test_a_declined_proposal_no_longer_holds_the_closure(
+    client: Client, db: AsyncSession
+) -> None:
+    w = await world(db)
+    rel = await paired(client, w)
+    url = f"/api/v1/relationships/{rel['id']}/extensions"
+    end = await planned_end(db, rel["id"])
+    asked = {"until": (end + timedelta(days=30)).isoformat()}
+    proposal = await ok(await client.post(url, json=asked, headers=w.as_("mentee")), 201)
+    await ok(await client.post(f"{url}/{proposal['id']}/decline", headers=w.as_("mentor1")))
+    after_old = datetime(end.year, end.month, end.day, 12, tzinfo=UTC) + timedelta(days=2)
+    assert (await jobs(db, after_old))[0].auto_closed == 1
