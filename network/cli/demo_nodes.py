@@ -17,6 +17,7 @@ from federation.peer_registry import PeerRegistry
 from network import migrate
 from network.app import build_runtime
 from network.config import Settings
+from network.demo.checkins import seed_demo_checkins
 from network.demo.events import seed_demo_workshop
 from network.demo.network_work import seed_demo_cohort_run, seed_demo_figures
 from network.demo.seed import seed_demo
@@ -67,7 +68,9 @@ async def _prepare(node: DemoNode, secrets_dir: Path) -> list[str]:
             created = await seed_demo(session, node.orgs)
             await configure_dev_sso(session, node.settings, secrets_dir)
             await node_keys(session, node.settings).ensure(now_s())
-            return created
+        # after the seed is committed: it runs the node's jobs pass, in its own transactions
+        await seed_demo_checkins(runtime, node.orgs)
+        return created
     finally:
         await runtime.close()
 

@@ -7,7 +7,8 @@ import json
 import smtplib
 import sqlite3
 from collections import Counter
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,21 @@ from network.cli.context import CliContext
 from network.cli.demo_nodes import demo_nodes
 from network.cli.main import cli
 from network.config import Settings
+from network.demo.checkins import MENTEE_POST, MENTOR_POST
 from network.demo.events import NETWORK
 from network.demo.mail import start_sink
 from network.demo.seed import DEMO_ORGS
 from network.federation.own_feed import refresh_here
+from orgs.mentoring.checkins import UNHAPPY, Checkin, Checkins
+from orgs.mentoring.oversight import scheme_health
+from orgs.mentoring.relationship_states import RelationshipState
+from orgs.mentoring.relationships import Relationships
+from orgs.mentoring.review_points import ReviewPoint, ReviewPoints
 from orgs.networks.replica import Replica
+from orgs.people.members import MemberRepository
 from orgs.records.network_reports import figures_report
+from orgs.registry import OrgRegistry
+from orgs.schemes.schemes import SchemeService
 from tests.live import free_port, live_node
 
 HARROW = "London Borough of Harrow"
@@ -56,6 +66,49 @@ async def network_report(settings: Settings) -> dict[str, dict[str, int | None]]
             [record] = [r for r in await Replica(session).all_current() if r.terms.name == NETWORK]
             report = await figures_report(session, record)
         return {line.org_ref.split("@")[0]: line.figures for line in report.lines if line.as_of}
+    finally:
+        await runtime.close()
+
+
+@dataclass(frozen=True)
+class PilotPair:
+    """NCH's seeded relationship as its people and its coordinator see it."""
+
+    posts: tuple[str, str]  # the mentee's and the mentor's demo_role
+    state: RelationshipState
+    started_days_ago: int
+    checkins: list[tuple[str, int, bool]]  # (respondent's demo_role, round, answered)
+    health_flags: tuple[str, ...]  # on the coordinator's health view of the pilot
+    review_points: list[date]
+
+
+async def nch_pair(settings: Settings) -> PilotPair:
+    runtime = build_runtime(settings)
+    try:
+        async with runtime.sessionmaker() as session:
+            nch = await OrgRegistry(session).get("nch")
+            posts = {
+                m.id: (m.attributes or {}).get("demo_role", "")
+                for m in await MemberRepository(session, nch.id).list()
+            }
+            [rel] = await Relationships(session, nch.id).list()
+            assert rel.mentee_id is not None
+            assert rel.mentor_id is not None
+            rows = await Checkins(session, nch.id).list(Checkin.relationship_id == rel.id)
+            pilot = await SchemeService(session, nch.id).by_slug("pa-pilot")
+            health = await scheme_health(session, nch.id, pilot.id, datetime.now(UTC))
+            [row] = [r for r in health.rows if r.relationship_id == rel.id]
+            points = await ReviewPoints(session, nch.id).list(ReviewPoint.relationship_id == rel.id)
+            return PilotPair(
+                posts=(posts[rel.mentee_id], posts[rel.mentor_id]),
+                state=rel.state,
+                started_days_ago=(datetime.now(UTC).date() - rel.started_at.date()).days,
+                checkins=sorted(
+                    (posts[c.respondent_id], c.round, c.answered_at is not None) for c in rows
+                ),
+                health_flags=row.checkin_flags,
+                review_points=[p.on for p in points],
+            )
     finally:
         await runtime.close()
 
@@ -122,9 +175,21 @@ def test_demo_prepares_two_peered_nodes_and_a_real_server_answers_ready(tmp_path
         assert report["brent"]["mentees"] is None
         assert report["nch"]["mentees"] is not None
         assert report["nch"]["mentees"] >= 5
-        assert report["nch"]["matches_total"] == 0  # zeros are shown
+        assert report["brent"]["matches_total"] == 0  # zeros are shown
+        assert report["nch"]["matches_total"] is None  # the pilot's one pair: fewer than five
     held = "SELECT org_ref FROM network_figures ORDER BY 1"
     assert rows(node_b.settings.database_url, held) == rows(node_a.settings.database_url, held)
+
+    # NCH's pilot pair (issue 19), seeded once: active for 40 days, its first check-in sent by
+    # the jobs pass to both, the mentor's answer flagging it to the coordinator, and the review
+    # point they agreed ten days from now.
+    pair = asyncio.run(nch_pair(node_b.settings))
+    assert pair.posts == (MENTEE_POST, MENTOR_POST)
+    assert (pair.state, pair.started_days_ago) == (RelationshipState.ACTIVE, 40)
+    assert pair.checkins == [(MENTOR_POST, 1, True), (MENTEE_POST, 1, False)]
+    assert pair.health_flags == (UNHAPPY,)
+    assert [(on - datetime.now(UTC).date()).days for on in pair.review_points] == [10]
+    assert rows(node_b.settings.database_url, "SELECT count(*) FROM mentoring_requests") == [(1,)]
 
     # Node A's own feed: Harrow's mentors for Brent's mentees, Brent's for Harrow's (the
     # same-node half of the demo, issue 16.7); nothing of an org for itself.
