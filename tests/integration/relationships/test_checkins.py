@@ -80,6 +80,12 @@ async def test_check_ins_fall_due_on_the_scheme_s_schedule_and_flag_health(
     again = await client.post(f"{MINE}/{mine['id']}", json=answer, headers=w.as_("mentee"))
     assert_problem(again, 409, "illegal-transition")
     assert await flags(client, w, rel["id"]) == ["unhappy"]
+    # The coordinator's health page shows the flag, and still no answer.
+    page = f"/orgs/brent/coordinate/schemes/{w.scheme_id}/health"
+    shown = await client.get(page, headers=w.as_("coordinator"))
+    assert shown.status_code == 200, shown.text
+    assert ">Unhappy</strong>" in shown.text
+    assert "No flags" not in shown.text
 
     # Round 2 falls due at day 90 (30 + 60); left unanswered for over two weeks it flags the
     # relationship as stalled, and the mentee's better answer clears "unhappy".
