@@ -102,8 +102,12 @@ async def test_a_run_over_own_mentors_and_network_cards_is_the_exact_optimum(
 
     # A swap giving the mentee who wants their own organisation an external mentor is refused
     # by the same org rule, and the run stays as it was.
+    # The other half of the swap (the external pair's mentee taking the closed mentee's mentor)
+    # must itself be allowed, or the refusal would name that instead.
     run_id, before = run.id, dict(run.result)
-    swap = (uuid.UUID(closed), external[0].mentee)
+    closed_mentor = next(p.mentor for p in body.pairs if str(p.mentee) == closed)
+    other = next(p for p in external if (str(p.mentee), closed_mentor) not in banned)
+    swap = (uuid.UUID(closed), other.mentee)
     with pytest.raises(ConstraintViolation) as refused:
         await service.move(Actor.operator(where.id), run_id, MovesIn(swap=swap))
     assert refused.value.errors[0].field == "swap"
