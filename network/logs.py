@@ -9,11 +9,40 @@ import logging
 import sys
 
 import structlog
+from sqlalchemy import pool
 
 from network.config import Settings
 
 
+class OneLineStoreErrors(logging.Filter):
+    """SQLAlchemy's pool logs a connection it could not close (its database stopped or frozen)
+    with a whole traceback. The node already answers 503 and logs ``store_unavailable`` for
+    that, so the pool's record keeps one line: its message and the exception's type."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {type(record.exc_info[1]).__name__}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_POOLS = (
+    pool.QueuePool,
+    pool.AsyncAdaptedQueuePool,
+    pool.NullPool,
+    pool.StaticPool,
+    pool.SingletonThreadPool,
+)
+
+
 def configure_logging(settings: Settings) -> None:
+    one_line = OneLineStoreErrors()
+    for kind in _POOLS:  # SQLAlchemy logs on one logger per pool class, named as below
+        logger = logging.getLogger(f"{kind.__module__}.{kind.__name__}")
+        if not any(isinstance(f, OneLineStoreErrors) for f in logger.filters):
+            logger.addFilter(one_line)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if settings.is_prod
